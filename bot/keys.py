@@ -1,0 +1,67 @@
+"""Keys derived from REGBOT_SECRET_KEY, one per purpose (HKDF), so no key does two jobs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def _derive(secret: bytes, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"regbot", info=purpose.encode()).derive(
+        secret
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SecretKeys:
+    """The derived keys. Build with `SecretKeys.from_secret`."""
+
+    state: Fernet  # dialog state at rest
+    fields: Fernet  # personal fields of accounts at rest
+    identity: bytes  # HMAC key: lookup hash of identity numbers
+    otp: bytes  # HMAC key: OTP digests
+    tokens: bytes  # HMAC key: signing-link tokens and other one-time values
+
+    @classmethod
+    def from_secret(cls, secret: str | bytes) -> SecretKeys:
+        raw = secret.encode() if isinstance(secret, str) else secret
+        if len(raw) < 16:
+            raise ValueError("REGBOT_SECRET_KEY must be at least 16 characters")
+        return cls(
+            state=Fernet(base64.urlsafe_b64encode(_derive(raw, "state"))),
+            fields=Fernet(base64.urlsafe_b64encode(_derive(raw, "fields"))),
+            identity=_derive(raw, "identity"),
+            otp=_derive(raw, "otp"),
+            tokens=_derive(raw, "tokens"),
+        )
+
+    def identity_hash(self, kind: str, id_number: str) -> str:
+        """Keyed hash of a normalised identity number, per registrant kind."""
+        return hmac.new(self.identity, f"{kind}:{id_number}".encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, value: str) -> str:
+        return self.fields.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        return self.fields.decrypt(token.encode()).decode()
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The embedded default's secret: generated once into a file only its owner can read."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return secret

@@ -1,0 +1,75 @@
+"""In-process StateStore and Counters for the embedded default and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+
+class MemoryStore:
+    """A dict with expiry; a lock per key (one process only, which is what it serves)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._values: dict[str, tuple[bytes, float]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def load(self, key: str) -> bytes | None:
+        item = self._values.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires <= self._clock():
+            del self._values[key]
+            return None
+        return value
+
+    async def save(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self._values[key] = (value, self._clock() + ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    @asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(key, None)
+
+
+class MemoryCounters:
+    """Fixed-window counters with expiry."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._counts: dict[str, tuple[int, float]] = {}
+
+    def _live(self, key: str) -> tuple[int, float] | None:
+        item = self._counts.get(key)
+        if item and item[1] <= self._clock():
+            del self._counts[key]
+            return None
+        return item
+
+    async def hit(self, key: str, window_seconds: int) -> int:
+        item = self._live(key)
+        count, expires = item if item else (0, self._clock() + window_seconds)
+        self._counts[key] = (count + 1, expires)
+        return count + 1
+
+    async def count(self, key: str) -> int:
+        item = self._live(key)
+        return item[0] if item else 0
+
+    async def ttl(self, key: str) -> int:
+        item = self._live(key)
+        return max(0, int(item[1] - self._clock() + 0.999)) if item else 0
+
+    async def reset(self, key: str) -> None:
+        self._counts.pop(key, None)

@@ -1,0 +1,58 @@
+"""The stored state of one person's dialog, and its encrypted serialisation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from cryptography.fernet import Fernet, InvalidToken
+
+FORMAT: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """Whose dialog: the channel and the person's id on it (chat id, caller number)."""
+
+    channel: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(slots=True)
+class DialogSession:
+    """Where a person is (`step`), what they typed (`data`), and how they got there."""
+
+    step: str
+    lang: str
+    spec_version: str
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    turn: int = 0
+
+
+class UnreadableSession(Exception):  # noqa: N818
+    """Stored state that cannot be read: corrupt, an older format, or another key."""
+
+
+class SessionCodec:
+    """JSON inside Fernet (AES-128-CBC + HMAC): personal data is never stored in clear."""
+
+    def __init__(self, fernet: Fernet) -> None:
+        self._fernet = fernet
+
+    def dumps(self, session: DialogSession) -> bytes:
+        payload = {"format": FORMAT, **asdict(session)}
+        return self._fernet.encrypt(json.dumps(payload, separators=(",", ":")).encode())
+
+    def loads(self, blob: bytes) -> DialogSession:
+        try:
+            payload = json.loads(self._fernet.decrypt(blob))
+            if payload.pop("format", None) != FORMAT:
+                raise UnreadableSession("format")
+            return DialogSession(**payload)
+        except (InvalidToken, ValueError, TypeError) as exc:
+            raise UnreadableSession(type(exc).__name__) from exc

@@ -1,0 +1,1 @@
+"""External systems regbot talks to: ports, HTTP adapters and simulators."""
