@@ -1,6 +1,7 @@
 """Dialog state: the StateStore port, its memory and Redis adapters, the session model."""
 
 from bot.state.memory import MemoryCounters, MemoryStore
+from bot.state.redis import RedisCounters, RedisStore, redis_client
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
 from bot.state.store import Counters, StateStore, StoreUnavailable
 
@@ -9,9 +10,12 @@ __all__ = [
     "DialogSession",
     "MemoryCounters",
     "MemoryStore",
+    "RedisCounters",
+    "RedisStore",
     "SessionCodec",
     "SessionKey",
     "StateStore",
     "StoreUnavailable",
     "UnreadableSession",
+    "redis_client",
 ]

@@ -34,7 +34,7 @@ class DialogSession:
     turn: int = 0
 
 
-class UnreadableSession(Exception):  # noqa: N818
+class UnreadableSession(Exception):
     """Stored state that cannot be read: corrupt, an older format, or another key."""
 
 
@@ -51,7 +51,7 @@ class SessionCodec:
     def loads(self, blob: bytes) -> DialogSession:
         try:
             payload = json.loads(self._fernet.decrypt(blob))
-            if payload.pop("format", None) != FORMAT:
+            if not isinstance(payload, dict) or payload.pop("format", None) != FORMAT:
                 raise UnreadableSession("format")
             return DialogSession(**payload)
         except (InvalidToken, ValueError, TypeError) as exc:

@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 
-class StoreUnavailable(Exception):  # noqa: N818
+class StoreUnavailable(Exception):
     """The state store cannot be reached; the person is asked to try again."""
 
 

@@ -1,0 +1,304 @@
+"""One contract for every StateStore and Counters adapter: in-process memory and real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.state import (
+    Counters,
+    MemoryCounters,
+    MemoryStore,
+    RedisCounters,
+    RedisStore,
+    StateStore,
+    StoreUnavailable,
+    redis_client,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Adapter:
+    """A store and counters under test, and a way to let time pass for them."""
+
+    store: StateStore
+    counters: Counters
+    elapse: Callable[[float], Awaitable[None]]
+    second_store: Callable[[], Awaitable[StateStore]]
+
+
+@pytest.fixture
+async def memory_adapter() -> AsyncIterator[Adapter]:
+    clock = FakeClock()
+    store = MemoryStore(clock)
+
+    async def elapse(seconds: float) -> None:
+        clock.now += seconds
+
+    async def same_store() -> StateStore:
+        return store  # one process: the second worker shares the same memory
+
+    yield Adapter(store, MemoryCounters(clock), elapse, same_store)
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_adapter(redis_url: str, redis_prefix: str) -> AsyncIterator[Adapter]:
+    clients = [redis_client(redis_url)]
+
+    async def elapse(seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def another_process() -> StateStore:
+        client = redis_client(redis_url)  # its own pool, as another worker process has
+        clients.append(client)
+        return RedisStore(client, redis_prefix)
+
+    yield Adapter(
+        RedisStore(clients[0], redis_prefix),
+        RedisCounters(clients[0], redis_prefix),
+        elapse,
+        another_process,
+    )
+    keys = [key async for key in clients[0].scan_iter(match=f"{redis_prefix}*")]
+    if keys:
+        await clients[0].delete(*keys)
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def adapter(request: pytest.FixtureRequest) -> Adapter:
+    return request.getfixturevalue(f"{request.param}_adapter")
+
+
+async def _turn(store: StateStore, key: str, name: str, marks: list[str]) -> None:
+    async with store.lock(key):
+        marks.append(f"enter {name}")
+        await asyncio.sleep(0.05)
+        marks.append(f"exit {name}")
+
+
+class TestStateStoreContract:
+    async def test_a_saved_session_is_loaded_back_until_it_is_deleted(self, adapter: Adapter):
+        store = adapter.store
+        assert await store.load("telegram:42") is None
+
+        await store.save("telegram:42", b"\x00encrypted\xff", ttl_seconds=60)
+        assert await store.load("telegram:42") == b"\x00encrypted\xff"
+        assert await store.load("ussd:+84912345678") is None
+
+        await store.save("telegram:42", b"next turn", ttl_seconds=60)
+        assert await store.load("telegram:42") == b"next turn"
+
+        await store.delete("telegram:42")
+        assert await store.load("telegram:42") is None
+        await store.delete("telegram:42")  # deleting twice is harmless
+
+    async def test_an_abandoned_session_expires_after_its_ttl(self, adapter: Adapter):
+        await adapter.store.save("ussd:+84912345678", b"half done", ttl_seconds=1)
+        assert await adapter.store.load("ussd:+84912345678") == b"half done"
+
+        await adapter.elapse(1.2)
+
+        assert await adapter.store.load("ussd:+84912345678") is None
+
+    async def test_two_inputs_of_one_person_never_interleave(self, adapter: Adapter):
+        marks: list[str] = []
+
+        await asyncio.gather(*(_turn(adapter.store, "telegram:42", name, marks) for name in "abc"))
+
+        assert len(marks) == 6
+        for i in range(0, 6, 2):
+            name = marks[i].split()[1]
+            assert marks[i : i + 2] == [f"enter {name}", f"exit {name}"]
+
+    async def test_two_workers_serialise_the_inputs_of_one_person(self, adapter: Adapter):
+        other_worker = await adapter.second_store()
+        marks: list[str] = []
+
+        await asyncio.gather(
+            _turn(adapter.store, "telegram:42", "first", marks),
+            _turn(other_worker, "telegram:42", "second", marks),
+        )
+
+        assert marks in (
+            ["enter first", "exit first", "enter second", "exit second"],
+            ["enter second", "exit second", "enter first", "exit first"],
+        )
+
+    async def test_different_people_do_not_wait_for_each_other(self, adapter: Adapter):
+        other_entered = asyncio.Event()
+
+        async def first() -> None:
+            async with adapter.store.lock("telegram:1"):
+                await other_entered.wait()  # would dead-lock if people shared a lock
+
+        async def second() -> None:
+            async with adapter.store.lock("telegram:2"):
+                other_entered.set()
+
+        await asyncio.wait_for(asyncio.gather(first(), second()), timeout=5)
+
+    async def test_a_failed_turn_releases_the_lock(self, adapter: Adapter):
+        with pytest.raises(RuntimeError):
+            async with adapter.store.lock("telegram:42"):
+                raise RuntimeError("turn failed")
+
+        async with asyncio.timeout(2), adapter.store.lock("telegram:42"):
+            pass
+
+    async def test_counters_count_within_a_window_and_start_again_after_it(self, adapter: Adapter):
+        counters = adapter.counters
+        assert await counters.count("otp-wrong:reg-1") == 0
+        assert await counters.ttl("otp-wrong:reg-1") == 0
+
+        assert await counters.hit("otp-wrong:reg-1", window_seconds=1) == 1
+        assert await counters.hit("otp-wrong:reg-1", window_seconds=1) == 2
+        assert await counters.count("otp-wrong:reg-1") == 2
+        assert await counters.count("otp-wrong:reg-2") == 0
+        assert await counters.ttl("otp-wrong:reg-1") == 1
+
+        await adapter.elapse(1.2)
+
+        assert await counters.count("otp-wrong:reg-1") == 0
+        assert await counters.hit("otp-wrong:reg-1", window_seconds=60) == 1
+
+    async def test_a_later_hit_does_not_extend_the_window(self, adapter: Adapter):
+        await adapter.counters.hit("resend:reg-1", window_seconds=60)
+        await adapter.elapse(1.1)
+        await adapter.counters.hit("resend:reg-1", window_seconds=60)
+
+        assert await adapter.counters.ttl("resend:reg-1") in (59, 58)
+
+    async def test_a_reset_counter_starts_from_zero(self, adapter: Adapter):
+        await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300)
+        await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300)
+
+        await adapter.counters.reset("otp-wrong:reg-1")
+
+        assert await adapter.counters.count("otp-wrong:reg-1") == 0
+        assert await adapter.counters.ttl("otp-wrong:reg-1") == 0
+        assert await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300) == 1
+
+
+class TestRedisLock:
+    async def test_a_turn_that_cannot_get_the_lock_in_time_is_told_to_try_again(
+        self, redis_url: str, redis_adapter: Adapter, redis_prefix: str
+    ):
+        client = redis_client(redis_url)
+        impatient = RedisStore(client, redis_prefix, lock_wait=0.2)
+        try:
+            async with redis_adapter.store.lock("telegram:42"):
+                with pytest.raises(StoreUnavailable):
+                    async with impatient.lock("telegram:42"):
+                        pass
+        finally:
+            await client.aclose()
+
+    async def test_a_slow_turn_keeps_its_lock_past_the_lock_timeout(
+        self, redis_url: str, redis_adapter: Adapter, redis_prefix: str
+    ):
+        client = redis_client(redis_url)
+        slow = RedisStore(client, redis_prefix, lock_timeout=0.3)
+        other = RedisStore(client, redis_prefix, lock_wait=0.1)
+        try:
+            async with slow.lock("telegram:42"):
+                await asyncio.sleep(0.8)  # well past 0.3 s: the watchdog extends it
+                with pytest.raises(StoreUnavailable):
+                    async with other.lock("telegram:42"):
+                        pass
+        finally:
+            await client.aclose()
+
+    async def test_a_crashed_worker_does_not_hold_a_person_for_ever(
+        self, redis_url: str, redis_adapter: Adapter, redis_prefix: str
+    ):
+        holder = (
+            "import asyncio, sys\n"
+            "from bot.state import RedisStore, redis_client\n"
+            "async def main():\n"
+            "    store = RedisStore(redis_client(sys.argv[1]), sys.argv[2], lock_timeout=1)\n"
+            "    async with store.lock('telegram:42'):\n"
+            "        print('held', flush=True)\n"
+            "        await asyncio.sleep(60)\n"
+            "asyncio.run(main())\n"
+        )
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            holder,
+            redis_url,
+            redis_prefix,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        try:
+            assert worker.stdout is not None
+            assert (await worker.stdout.readline()).strip() == b"held"
+            worker.send_signal(signal.SIGKILL)  # no release, no watchdog any more
+            await worker.wait()
+
+            started = time.monotonic()
+            async with redis_adapter.store.lock("telegram:42"):
+                waited = time.monotonic() - started
+        finally:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+
+        assert waited < 2.0
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class TestRedisDown:
+    async def test_every_operation_reports_the_store_unavailable(self):
+        client = redis_client(f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=1)
+        store, counters = RedisStore(client), RedisCounters(client)
+        try:
+            async with asyncio.timeout(10):
+                with pytest.raises(StoreUnavailable):
+                    await store.load("telegram:42")
+                with pytest.raises(StoreUnavailable):
+                    await store.save("telegram:42", b"x", ttl_seconds=60)
+                with pytest.raises(StoreUnavailable):
+                    await store.delete("telegram:42")
+                with pytest.raises(StoreUnavailable):
+                    async with store.lock("telegram:42"):
+                        pass
+                with pytest.raises(StoreUnavailable):
+                    await counters.hit("otp-wrong:reg-1", window_seconds=60)
+                with pytest.raises(StoreUnavailable):
+                    await counters.ttl("otp-wrong:reg-1")
+        finally:
+            await client.aclose()
