@@ -1,0 +1,53 @@
+"""A test PKI whose CRLs are served over real HTTP by the PKI simulator."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from pki_bridge.pki_simulator import PKI_STATE, PkiSimulatorState, build_pki_simulator
+from pki_bridge.revocation import HttpCrlSource
+from pki_bridge.testca import TestPki, build_test_pki
+from pki_bridge.validation import CertificateChecker
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PkiWorld:
+    pki: TestPki
+    base_url: str
+    state: PkiSimulatorState
+    session: aiohttp.ClientSession
+    public: CertificateChecker
+    gov: CertificateChecker
+
+
+@pytest.fixture
+async def pki_world() -> AsyncIterator[PkiWorld]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    pki = build_test_pki(f"{base}/sim/pki/crl")
+    root = web.Application()
+    sim = build_pki_simulator(pki.root, pki.authorities)
+    root.add_subapp("/sim/pki", sim)
+    server = TestServer(root, host="127.0.0.1", port=port)
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        crls = HttpCrlSource(session, timeout=2.0)
+        yield PkiWorld(
+            pki, base, sim[PKI_STATE], session,
+            CertificateChecker(pki.public_anchors, crls),
+            CertificateChecker(pki.gov_anchors, crls, official=True),
+        )
+    await server.close()

@@ -1,0 +1,106 @@
+"""Stories: which certificates regbot accepts for level 3, and why it refuses the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from pki_bridge.revocation import RevocationUnavailable
+from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
+from pki_bridge.validation import CertificateRefused
+from tests.pki.conftest import PkiWorld
+
+
+async def refusal(world: PkiWorld, name: str, *, official: bool = False) -> str:
+    user = world.pki.users[name]
+    checker = world.gov if official else world.public
+    with pytest.raises(CertificateRefused) as refused:
+        await checker.check(user.der, user.chain_ders)
+    return refused.value.reason
+
+
+async def test_citizen_certificate_gives_the_cccd_and_name_from_the_subject(pki_world):
+    user = pki_world.pki.users["citizen"]
+    identity = await pki_world.public.check(user.der, user.chain_ders)
+    assert identity.kind == "citizen"
+    assert (identity.id_type, identity.id_number) == ("CCCD", CITIZEN_CCCD)
+    assert identity.name == "Nguyễn Văn An"
+    assert identity.issuer == "Test Public CA"
+    assert identity.serial == format(user.certificate.serial_number, "X")
+
+
+async def test_business_certificate_gives_the_tax_code_and_company(pki_world):
+    user = pki_world.pki.users["business"]
+    identity = await pki_world.public.check(user.der, user.chain_ders)
+    assert identity.kind == "business"
+    assert (identity.id_type, identity.id_number) == ("MST", BUSINESS_MST)
+    assert identity.name == identity.agency == "Công ty TNHH Hoa Sen"
+
+
+async def test_official_certificate_is_accepted_against_government_anchors_with_agency(pki_world):
+    user = pki_world.pki.users["official"]
+    identity = await pki_world.gov.check(user.der, user.chain_ders)
+    assert (identity.kind, identity.id_number) == ("official", OFFICIAL_CCCD)
+    assert identity.agency == "Văn phòng Bộ - Bộ Tư pháp"
+
+
+async def test_official_certificate_is_not_trusted_as_a_citizen_certificate(pki_world):
+    assert await refusal(pki_world, "official") == "untrusted"
+
+
+async def test_citizen_certificate_is_not_trusted_as_an_official_certificate(pki_world):
+    assert await refusal(pki_world, "citizen", official=True) == "untrusted"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("expired", "expired"),
+        ("not_yet_valid", "not_yet_valid"),
+        ("untrusted", "untrusted"),
+        ("self_signed", "self_signed"),
+        ("revoked", "revoked"),
+        ("ca_signer", "ca_certificate"),
+        ("wrong_key_usage", "key_usage"),
+        ("malformed_uid", "malformed_identity"),
+        ("bad_mst", "malformed_identity"),
+    ],
+)
+async def test_a_bad_certificate_is_refused_with_its_reason(pki_world, name, reason):
+    assert await refusal(pki_world, name) == reason
+
+
+async def test_revoked_certificate_is_refused_because_it_is_on_the_issuers_crl(pki_world):
+    assert await refusal(pki_world, "revoked") == "revoked"
+    assert pki_world.state.crl_requests >= 1
+
+
+async def test_unreachable_revocation_data_means_try_later_never_acceptance(pki_world):
+    pki_world.state.crl_unreachable = True
+    user = pki_world.pki.users["citizen"]
+    with pytest.raises(RevocationUnavailable) as unavailable:
+        await pki_world.public.check(user.der, user.chain_ders)
+    assert unavailable.value.message.key == "pki.revocation_unavailable"
+
+
+async def test_a_crl_is_reused_until_its_next_update(pki_world):
+    user = pki_world.pki.users["citizen"]
+    await pki_world.public.check(user.der, user.chain_ders)
+    fetched = pki_world.state.crl_requests
+    pki_world.state.crl_unreachable = True  # the cached CRL is still valid: no fetch needed
+    identity = await pki_world.public.check(user.der, user.chain_ders)
+    assert identity.id_number == CITIZEN_CCCD
+    assert pki_world.state.crl_requests == fetched
+
+
+async def test_a_certificate_without_its_intermediate_is_not_trusted(pki_world):
+    user = pki_world.pki.users["citizen"]
+    with pytest.raises(CertificateRefused) as refused:
+        await pki_world.public.check(user.der, [])
+    assert refused.value.reason == "untrusted"
+    assert refused.value.message.key == "pki.refused.untrusted"
+
+
+async def test_garbage_instead_of_a_certificate_is_refused(pki_world):
+    with pytest.raises(CertificateRefused) as refused:
+        await pki_world.public.check(b"not a certificate")
+    assert refused.value.reason == "malformed_certificate"
