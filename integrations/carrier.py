@@ -1,4 +1,4 @@
-"""Carrier subscriber register port ("thuê bao chính chủ"). Contract: `GET {CARRIER_URL}/subscribers/{e164}`."""
+"""Carrier subscriber register port ("thuê bao chính chủ"): `GET /subscribers/{e164}`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,22 @@
 """Failures of external systems, as the dialogs see them."""
 
+from __future__ import annotations
 
-class IntegrationUnavailable(Exception):  # noqa: N818
+
+class IntegrationUnavailable(Exception):
     """Timed out, refused the connection, or answered 5xx after retries: try again later."""
 
+    def __init__(self, message: str = "", *, system: str | None = None) -> None:
+        super().__init__(message)
+        self.system = system
 
-class IntegrationRejected(Exception):  # noqa: N818
+
+class IntegrationRejected(Exception):
     """Answered 4xx: our request was refused; retrying will not help."""
+
+    def __init__(
+        self, message: str = "", *, system: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.system = system
+        self.status = status
