@@ -38,6 +38,7 @@ REASONS: Final = (
     "revoked",
     "malformed_identity",
     "bad_signature",
+    "malformed_signature",
 )
 
 
