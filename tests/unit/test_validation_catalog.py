@@ -1,0 +1,74 @@
+"""Every validation message reads in both languages; `refusal` is shared by the validation tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import bot.validation
+from bot.dialogs.spec import Invalid
+from bot.i18n import Msg, Translator
+
+
+@cache
+def translator() -> Translator:
+    return Translator.load()
+
+
+def refusal(parse: Callable[..., object], *args: object, **kwargs: object) -> Msg:
+    """The message a refused input gets, checked to read fully in both languages."""
+    with pytest.raises(Invalid) as refused:
+        parse(*args, **kwargs)
+    message = refused.value.message
+    for lang in ("vi", "en"):
+        assert translator().has(message.key, lang), f"{message.key} missing in {lang}"
+        text = translator().render(message, lang)
+        assert text.strip() and "{" not in text and "validation." not in text, text
+    return message
+
+
+# Every message the validators can raise, found in their source: each must read in vi and en.
+_SOURCE = Path(bot.validation.__file__).parent
+_LITERAL_KEYS = re.compile(r'(?:msg|invalid)\(\s*"(validation\.[a-z0-9_.]+)"')
+_FIELD_KEYS = re.compile(r'_digits\([^)]*"([a-z]+)"\)')
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _raised_keys() -> set[str]:
+    keys: set[str] = set()
+    for module in _SOURCE.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        keys |= set(_LITERAL_KEYS.findall(source))
+        keys |= {f"validation.{field}.not_digits" for field in _FIELD_KEYS.findall(source)}
+    keys |= {f"validation.password.weak.{count}" for count in range(1, 6)}
+    return keys
+
+
+def test_the_source_scan_finds_the_messages() -> None:
+    keys = _raised_keys()
+    assert {"validation.too_long", "validation.id.not_digits", "validation.password.weak.5"} <= keys
+    assert len(keys) > 40
+
+
+@pytest.mark.parametrize("key", sorted(_raised_keys()))
+def test_every_validation_message_reads_in_vietnamese_and_english(key: str) -> None:
+    for lang in ("vi", "en"):
+        assert translator().has(key, lang), f"{key} missing in {lang}"
+        assert translator().render(Msg(key), lang).strip()
+
+
+@pytest.mark.parametrize("key", sorted(_raised_keys()))
+def test_both_languages_use_the_same_placeholders(key: str) -> None:
+    vi = set(_PLACEHOLDER.findall(translator().render(Msg(key), "vi")))
+    en = set(_PLACEHOLDER.findall(translator().render(Msg(key), "en")))
+    assert vi == en
+
+
+def test_the_catalogs_hold_no_stale_validation_keys() -> None:
+    for lang in ("vi", "en"):
+        stored = {key for key in translator().keys(lang) if key.startswith("validation.")}
+        assert stored == _raised_keys(), lang
