@@ -7,8 +7,9 @@ outcome; `next` maps each outcome to the following step. Nothing here knows chan
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -23,7 +24,7 @@ SKIP: Final = "skip"  # choice key offered by optional steps
 KEEP: Final = "keep"  # choice key offered when a value was typed before (after "back")
 
 
-class Invalid(Exception):  # noqa: N818 - reads as `raise Invalid(msg(...))`
+class Invalid(Exception):
     """Raised by a parser: the input is refused, the message says why and how to fix it."""
 
     def __init__(self, message: Msg) -> None:
@@ -53,8 +54,11 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """A numbered option. `act`, if set, is the side effect of picking it."""
+
     key: str
     label: Msg
+    act: StepAction | None = None
 
 
 Parser = Callable[[str, StepContext], Any]
@@ -90,7 +94,7 @@ class Step:
     parse: Parser | None = None
     field: str | None = None
     act: StepAction | None = None
-    next: Mapping[str, str] = field(default_factory=dict)
+    next: Mapping[str, str] = dataclasses.field(default_factory=dict)
     sensitive: bool = False
     optional: bool = False
     end: bool = False

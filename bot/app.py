@@ -1,0 +1,146 @@
+"""The app factory: the one place where adapters are chosen and wired (cosmicpython's
+bootstrap). Everything opens in a cleanup context and closes with the app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.accounts.repository import SqlAccounts, make_engine
+from bot.accounts.schema import migrate
+from bot.config import Settings
+from bot.dialogs import all_dialogs
+from bot.engine import DialogEngine
+from bot.i18n import Translator
+from bot.keys import SecretKeys, load_or_create_secret
+from bot.otp import OtpService
+from bot.passwords import PasswordHasher
+from bot.services import Services
+from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
+from bot.state import redis_client as make_redis
+from bot.state.store import Counters, StateStore
+from integrations.clients import carrier_register, insured_register, sms_gateway
+from integrations.http import RetryPolicy
+from integrations.simulators import OnMessage, build_simulators_app, sample_people
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", DialogEngine)
+SERVICES = web.AppKey("services", Services)
+
+
+@dataclass(slots=True)
+class Health:
+    """What /healthz asks: the state store and the database."""
+
+    checks: list[Callable[[], Any]] = field(default_factory=list)
+
+
+HEALTH = web.AppKey("health", Health)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """How this process reaches itself and what the embedded default pre-loads."""
+
+    self_url: str  # e.g. http://127.0.0.1:8080 - base of the mounted simulators
+    on_sms: OnMessage | None = None
+    samples: bool = False
+
+
+def create_app(settings: Settings, wiring: Wiring) -> web.Application:
+    """regbot's aiohttp application; channels add their routes to it."""
+    settings.check()
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[HEALTH] = Health()
+    if settings.simulators_on:
+        samples = sample_people() if wiring.samples else None
+        app.add_subapp("/sim", build_simulators_app(wiring.on_sms, samples=samples))
+    app.cleanup_ctx.append(_runtime(settings, wiring))
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def _sim_url(settings: Settings, wiring: Wiring, name: str, url: str | None) -> str:
+    return url or f"{wiring.self_url.rstrip('/')}/sim/{name}"
+
+
+def _runtime(
+    settings: Settings, wiring: Wiring
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def runtime(app: web.Application) -> AsyncIterator[None]:
+        secret = settings.secret_key or load_or_create_secret(settings.data_dir / "secret.key")
+        keys = SecretKeys.from_secret(secret)
+        database_url = settings.database_url or (
+            f"sqlite+aiosqlite:///{(settings.data_dir / 'regbot.sqlite3').resolve()}"
+        )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = make_engine(database_url)
+        await migrate(db)
+        redis = make_redis(settings.redis_url) if settings.redis_url else None
+        store: StateStore
+        counters: Counters
+        if redis is not None:
+            store, counters = RedisStore(redis), RedisCounters(redis)
+        else:
+            store, counters = MemoryStore(), MemoryCounters()
+        policy = RetryPolicy(timeout=settings.http_timeout)
+        async with aiohttp.ClientSession() as http:
+            accounts = SqlAccounts(db, keys)
+            services = Services(
+                settings=settings,
+                translator=Translator.load(),
+                keys=keys,
+                accounts=accounts,
+                counters=counters,
+                passwords=PasswordHasher(settings.password_hashing),
+                otp=OtpService(keys.otp),
+                sms=sms_gateway(
+                    http, _sim_url(settings, wiring, "sms", settings.sms_url), policy=policy
+                ),
+                carrier=carrier_register(
+                    http, _sim_url(settings, wiring, "carrier", settings.carrier_url), policy=policy
+                ),
+                insured=insured_register(
+                    http, _sim_url(settings, wiring, "bhxh", settings.bhxh_url), policy=policy
+                ),
+            )
+            app[SERVICES] = services
+            app[ENGINE] = DialogEngine(
+                all_dialogs(),
+                services,
+                store,
+                SessionCodec(keys.state),
+                ttl_seconds=settings.session_ttl,
+            )
+            app[HEALTH].checks.extend([accounts.ping, _store_ping(store)])
+            try:
+                yield
+            finally:
+                if redis is not None:
+                    await redis.aclose()
+                await db.dispose()
+
+    return runtime
+
+
+def _store_ping(store: StateStore) -> Callable[[], Any]:
+    async def ping() -> bool:
+        try:
+            await store.load("healthz")
+        except Exception:
+            return False
+        return True
+
+    return ping
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the state store and the database answer, 503 otherwise."""
+    results = [await check() for check in request.app[HEALTH].checks]
+    ok = bool(results) and all(results)
+    return web.json_response({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)

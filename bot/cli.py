@@ -1,0 +1,49 @@
+"""The `regbot` command: demo (terminal chat), serve (HTTP), pki and sign tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="chat with the bot in the terminal, all embedded")
+    demo.add_argument("--lang", choices=("vi", "en"), default="vi")
+    demo.add_argument("--data-dir", type=Path, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if getattr(args, "data_dir", None):
+        settings = dataclasses.replace(settings, data_dir=args.data_dir)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        try:
+            asyncio.run(run_demo(settings, args.lang))
+        except KeyboardInterrupt:
+            return 0
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""Settings from the environment (CONTRACTS.md, "regbot's own HTTP surface")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The settings cannot run the service (e.g. production on simulators)."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("data")
+    redis_url: str | None = None
+    database_url: str | None = None
+    sms_url: str | None = None
+    carrier_url: str | None = None
+    bhxh_url: str | None = None
+    mssp_url: str | None = None
+    pki_trust_anchors: str | None = None
+    pki_gov_trust_anchors: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    secret_key: str | None = None
+    ussd_secret: str | None = None
+    public_url: str | None = None
+    session_ttl: int = 15 * 60
+    http_timeout: float = 5.0
+    password_hashing: str = "standard"  # "fast" only for tests and benchmarks
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        return cls(
+            env=get("REGBOT_ENV") or "development",
+            data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
+            redis_url=get("REDIS_URL"),
+            database_url=get("DATABASE_URL"),
+            sms_url=get("SMS_URL"),
+            carrier_url=get("CARRIER_URL"),
+            bhxh_url=get("BHXH_URL"),
+            mssp_url=get("MSSP_URL"),
+            pki_trust_anchors=get("PKI_TRUST_ANCHORS"),
+            pki_gov_trust_anchors=get("PKI_GOV_TRUST_ANCHORS"),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_url=get("TELEGRAM_API_URL"),
+            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            secret_key=get("REGBOT_SECRET_KEY"),
+            ussd_secret=get("USSD_SECRET"),
+            public_url=get("REGBOT_PUBLIC_URL"),
+            session_ttl=_int(env, "REGBOT_SESSION_TTL", 15 * 60),
+            password_hashing=get("REGBOT_PASSWORD_HASHING") or "standard",
+        )
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def simulated(self) -> tuple[str, ...]:
+        """External systems whose simulator would be mounted (their URL is unset)."""
+        urls = {
+            "sms": self.sms_url,
+            "carrier": self.carrier_url,
+            "bhxh": self.bhxh_url,
+            "mssp": self.mssp_url,
+        }
+        return tuple(name for name, url in urls.items() if not url)
+
+    @property
+    def simulators_on(self) -> bool:
+        return bool(self.simulated)
+
+    def check(self) -> None:
+        """Refuse to run production on simulators or without its secrets and stores."""
+        if not self.production:
+            return
+        problems = []
+        if self.simulated:
+            problems.append("simulators would be mounted for: " + ", ".join(self.simulated))
+        for name, value in (
+            ("REGBOT_SECRET_KEY", self.secret_key),
+            ("REDIS_URL", self.redis_url),
+            ("DATABASE_URL", self.database_url),
+        ):
+            if not value:
+                problems.append(f"{name} is not set")
+        if self.password_hashing != "standard":
+            problems.append("REGBOT_PASSWORD_HASHING must be standard")
+        if problems:
+            raise ConfigError("REGBOT_ENV=production refuses to start: " + "; ".join(problems))

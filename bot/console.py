@@ -1,0 +1,97 @@
+"""The terminal chat (`regbot demo`): numbered options one per line, stdin line by line."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Final, TextIO
+
+from bot.engine import DialogEngine
+from bot.i18n import Translator, msg
+from bot.messages import Action, Inbound
+from bot.render import render
+
+CHANNEL: Final = "console"
+COMMANDS: Final = {
+    "0": Action.BACK,
+    "/back": Action.BACK,
+    "/quaylai": Action.BACK,
+    "00": Action.HOME,
+    "/home": Action.HOME,
+    "/start": Action.HOME,
+    "?": Action.HELP,
+    "/help": Action.HELP,
+    "/trogiup": Action.HELP,
+    "/cancel": Action.CANCEL,
+    "/huy": Action.CANCEL,
+}
+QUIT: Final = ("/quit", "/thoat")
+
+
+def to_inbound(line: str, user_id: str) -> Inbound:
+    """What a typed line means: a navigation command, a language switch, or an answer."""
+    command = line.strip().lower()
+    if command in COMMANDS:
+        return Inbound(CHANNEL, user_id, action=COMMANDS[command])
+    if command.startswith("/lang"):
+        return Inbound(
+            CHANNEL, user_id, text=command.removeprefix("/lang").strip(), action=Action.LANGUAGE
+        )
+    return Inbound(CHANNEL, user_id, text=line.rstrip("\r\n"))
+
+
+class Console:
+    def __init__(
+        self,
+        engine: DialogEngine,
+        translator: Translator,
+        *,
+        lang: str = "vi",
+        out: TextIO = sys.stdout,
+        user_id: str = "terminal",
+    ) -> None:
+        self._engine = engine
+        self._translator = translator
+        self._lang = lang
+        self._out = out
+        self._user = user_id
+        self._secret_next = False
+
+    def print(self, line: str = "") -> None:
+        self._out.write(line + "\n")
+        self._out.flush()
+
+    async def turn(self, inbound: Inbound) -> bool:
+        """Run one turn and print the reply; False when the conversation ended."""
+        reply = await self._engine.handle(inbound)
+        self._lang = reply.lang
+        shown = render(reply, self._translator)
+        self.print()
+        for text in shown.texts:
+            self.print(text)
+        for number, (_, label) in enumerate(shown.options, start=1):
+            self.print(f"{number}. {label}")
+        if not shown.end:
+            self.print(self._translator.render(msg("console.legend"), reply.lang))
+        self._secret_next = shown.sensitive
+        return not shown.end
+
+    async def run(self, read_line: Callable[[], str] | None = None) -> None:
+        """Chat until end of input or /quit; a finished dialog starts a new one."""
+        await self.turn(Inbound(CHANNEL, self._user, action=Action.SHOW, lang=self._lang))
+        while True:
+            line = await asyncio.to_thread(read_line or self._read)
+            if line == "" or line.strip().lower() in QUIT:  # EOF or quit
+                return
+            if not await self.turn(to_inbound(line, self._user)):
+                self.print(self._translator.render(msg("console.again"), self._lang))
+
+    def _read(self) -> str:
+        prompt = "> "
+        if self._secret_next and sys.stdin.isatty():
+            return getpass.getpass(prompt) + "\n"
+        self._out.write(prompt)
+        self._out.flush()
+        return sys.stdin.readline()

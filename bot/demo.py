@@ -1,0 +1,81 @@
+"""`regbot demo`: everything embedded (memory state, SQLite, simulators) and a terminal chat."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import sys
+from typing import TextIO
+
+from aiohttp import web
+
+from bot.app import ENGINE, SERVICES, Wiring, create_app
+from bot.config import Settings
+from bot.console import Console
+from bot.i18n import Translator, msg
+from integrations.simulators import sample_people
+
+
+def sample_lines(translator: Translator, lang: str) -> list[str]:
+    """The pre-loaded people, so a person trying the demo knows what to type."""
+    samples = sample_people()
+    lines = [translator.render(msg("demo.samples_title"), lang)]
+    for sub in samples.subscribers:
+        if sub.owner is None:
+            continue
+        lines.append(
+            translator.render(
+                msg(
+                    "demo.sample_subscriber",
+                    name=sub.owner.full_name,
+                    birth_date=sub.owner.date_of_birth.strftime("%d/%m/%Y"),
+                    id_number=sub.owner.id_number,
+                    phone=sub.msisdn,
+                    registered=msg(
+                        "demo.owner_registered"
+                        if sub.owner_registered
+                        else "demo.owner_not_registered"
+                    ),
+                ),
+                lang,
+            )
+        )
+    for person in samples.insured:
+        lines.append(
+            translator.render(
+                msg(
+                    "demo.sample_insured",
+                    name=person.full_name,
+                    bhxh_code=person.bhxh_code,
+                    birth_date=person.date_of_birth.strftime("%d/%m/%Y"),
+                    phone=person.phone or "-",
+                ),
+                lang,
+            )
+        )
+    return lines
+
+
+async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> None:
+    settings = dataclasses.replace(settings, env="development")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+
+    def on_sms(to: str, text: str) -> None:
+        out.write(f"[SMS {to}] {text}\n")
+        out.flush()
+
+    app = create_app(
+        settings, Wiring(self_url=f"http://127.0.0.1:{port}", on_sms=on_sms, samples=True)
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        translator = app[SERVICES].translator
+        for line in sample_lines(translator, lang):
+            out.write(line + "\n")
+        await Console(app[ENGINE], translator, lang=lang, out=out).run()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,200 @@
+"""Registration by mobile subscriber (guide §1.1): citizens only, level 2.
+
+Name, date of birth, CCCD/CMND, phone, optional email -> summary -> the carrier confirms
+the number is registered to this person -> no account yet -> OTP -> password twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from bot.accounts.model import AccountKind, DuplicateAccount, IdType, NewAccount
+from bot.dialogs.common import (
+    HOME_CHOICE,
+    OTHER_WAYS_CHOICE,
+    PASSWORD_HASH,
+    CommonStep,
+    optional_email,
+    otp_step,
+    password_steps,
+    send_otp,
+    show_date,
+)
+from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.i18n import Msg, msg
+from bot.validation import (
+    mask_id,
+    mask_phone,
+    names_match,
+    parse_birth_date,
+    parse_citizen_id,
+    parse_email,
+    parse_full_name,
+    parse_phone,
+)
+
+
+class S(StrEnum):
+    FULL_NAME = "mobile.full_name"
+    BIRTH_DATE = "mobile.birth_date"
+    ID_NUMBER = "mobile.id_number"
+    PHONE = "mobile.phone"
+    EMAIL = "mobile.email"
+    SUMMARY = "mobile.summary"
+    NOT_VERIFIED = "mobile.not_verified"
+    OTP = "mobile.otp"
+    DONE = "mobile.done"
+
+
+def _id_number(text: str, ctx: StepContext) -> str:
+    parsed = parse_citizen_id(text, date.fromisoformat(ctx.data["birth_date"]))
+    ctx.data["id_type"] = parsed.id_type.value
+    ctx.data["id_note"] = parsed.note.key if parsed.note else None
+    return parsed.number
+
+
+async def _id_note(ctx: StepContext, _: Any) -> Outcome:
+    """An accepted number may carry a note (e.g. a province code outside the list)."""
+    note = ctx.data.pop("id_note", None)
+    return Outcome(notice=msg(note) if note else None)
+
+
+def _summary(ctx: StepContext) -> Msg:
+    d = ctx.data
+    return msg(
+        "mobile.summary",
+        name=d["full_name"],
+        birth_date=show_date(d["birth_date"]),
+        id_type=d.get("id_type", "CCCD"),
+        id_number=mask_id(d["id_number"]),
+        phone=mask_phone(d["phone"]),
+        email=optional_email(d),
+    )
+
+
+async def _verify_subscriber(ctx: StepContext, _: Any) -> Outcome:
+    """The carrier confirms the number is registered to this person; no account yet."""
+    d = ctx.data
+    subscriber = await ctx.services.carrier.lookup(d["phone"])
+    if subscriber is None:
+        return Outcome("not_verified", msg("mobile.subscriber_unknown"))
+    owner = subscriber.owner
+    if not subscriber.owner_registered or owner is None:
+        return Outcome("not_verified", msg("mobile.subscriber_not_registered"))
+    if not (
+        owner.id_number == d["id_number"]
+        and owner.date_of_birth.isoformat() == d["birth_date"]
+        and names_match(owner.full_name, d["full_name"])
+    ):
+        return Outcome("not_verified", msg("mobile.subscriber_mismatch"))
+    if await ctx.services.accounts.exists(AccountKind.CITIZEN, d["id_number"]):
+        return Outcome("duplicate")
+    return await send_otp(ctx, d["phone"])
+
+
+async def _create_account(ctx: StepContext, _: Any) -> Outcome:
+    d = ctx.data
+    account = NewAccount(
+        kind=AccountKind.CITIZEN,
+        id_type=IdType(d.get("id_type", "CCCD")),
+        id_number=d["id_number"],
+        full_name=d["full_name"],
+        date_of_birth=date.fromisoformat(d["birth_date"]),
+        phone=d["phone"],
+        email=d.get("email"),
+        password_hash=d[PASSWORD_HASH],
+        verification_level=2,
+        method="mobile",
+    )
+    try:
+        await ctx.services.accounts.create(account)
+    except DuplicateAccount:
+        return Outcome("duplicate")
+    return Outcome()
+
+
+STEPS = (
+    Step(
+        S.FULL_NAME,
+        msg("mobile.full_name_prompt"),
+        msg("mobile.full_name_help"),
+        parse=lambda text, ctx: parse_full_name(text),
+        field="full_name",
+        next={"ok": S.BIRTH_DATE},
+    ),
+    Step(
+        S.BIRTH_DATE,
+        msg("mobile.birth_date_prompt"),
+        msg("mobile.birth_date_help"),
+        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
+        field="birth_date",
+        show_value=show_date,
+        next={"ok": S.ID_NUMBER},
+    ),
+    Step(
+        S.ID_NUMBER,
+        msg("mobile.id_number_prompt"),
+        msg("mobile.id_number_help"),
+        parse=_id_number,
+        act=_id_note,
+        field="id_number",
+        show_value=mask_id,
+        next={"ok": S.PHONE},
+    ),
+    Step(
+        S.PHONE,
+        msg("mobile.phone_prompt"),
+        msg("mobile.phone_help"),
+        parse=lambda text, ctx: parse_phone(text),
+        field="phone",
+        show_value=mask_phone,
+        next={"ok": S.EMAIL},
+    ),
+    Step(
+        S.EMAIL,
+        msg("mobile.email_prompt"),
+        msg("mobile.email_help"),
+        parse=lambda text, ctx: parse_email(text),
+        field="email",
+        optional=True,
+        next={"ok": S.SUMMARY},
+    ),
+    Step(
+        S.SUMMARY,
+        _summary,
+        msg("mobile.summary_help"),
+        choices=(
+            Choice("confirm", msg("common.choice_confirm"), act=_verify_subscriber),
+            Choice("edit", msg("common.choice_edit")),
+        ),
+        next={
+            "ok": S.OTP,
+            "edit": S.FULL_NAME,
+            "not_verified": S.NOT_VERIFIED,
+            "duplicate": CommonStep.DUPLICATE,
+        },
+    ),
+    Step(
+        S.NOT_VERIFIED,
+        msg("mobile.not_verified_prompt"),
+        msg("mobile.not_verified_help"),
+        choices=(Choice("edit", msg("common.choice_edit")), OTHER_WAYS_CHOICE, HOME_CHOICE),
+        next={"edit": S.FULL_NAME, "other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
+    ),
+    otp_step(S.OTP, next_ok="mobile.password"),
+    *password_steps("mobile", _create_account, {"ok": S.DONE, "duplicate": CommonStep.DUPLICATE}),
+    Step(
+        S.DONE,
+        lambda ctx: msg("mobile.done", id_number=mask_id(ctx.data["id_number"])),
+        msg("mobile.done"),
+        end=True,
+    ),
+)
+
+DIALOG = Dialog(
+    name="mobile",
+    steps=STEPS,
+    methods=(Method("mobile", msg("method.mobile"), kinds=("citizen",), entry=S.FULL_NAME),),
+)

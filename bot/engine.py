@@ -1,0 +1,310 @@
+"""The dialog engine: one turn = load the session, apply the input to its step, save.
+
+Dialog modules declare steps (`bot.dialogs.spec`); the engine builds one `transitions`
+machine over all of them at start-up and moves a light per-turn cursor through it.
+The engine knows no channel, and no dialog knows the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from transitions import Machine, MachineError
+
+from bot.accounts.model import AccountsUnavailable
+from bot.dialogs.spec import KEEP, OK, SKIP, STAY, Choice, Dialog, Invalid, Step, StepContext
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
+from bot.messages import Action, Inbound, Option, Reply
+from bot.services import Services
+from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
+from bot.state.store import StateStore, StoreUnavailable
+from integrations.errors import IntegrationUnavailable
+
+log = logging.getLogger("regbot.engine")
+
+MAX_INPUT_CHARS: Final = 1000
+START_STEP: Final = "start.who"
+TRY_AGAIN_ERRORS: Final = (IntegrationUnavailable, AccountsUnavailable, StoreUnavailable)
+
+
+class _Cursor:
+    """The model the shared machine moves. One per engine: `_advance` never awaits, so
+    turns cannot interleave inside it; the session, not the cursor, holds the step."""
+
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """What a turn did, without personal data: for logs, metrics and the dashboard."""
+
+    channel: str
+    step_before: str
+    step_after: str
+    outcome: str
+    seconds: float
+
+
+class DialogEngine:
+    def __init__(
+        self,
+        dialogs: Sequence[Dialog],
+        services: Services,
+        store: StateStore,
+        codec: SessionCodec,
+        *,
+        ttl_seconds: int = 15 * 60,
+        observers: Sequence[Any] = (),
+    ) -> None:
+        self.services = services
+        self._store = store
+        self._codec = codec
+        self._ttl = ttl_seconds
+        self._observers = list(observers)
+        self.steps: dict[str, Step] = {}
+        for dialog in dialogs:
+            for step in dialog.steps:
+                if step.name in self.steps:
+                    raise ValueError(f"step {step.name} declared twice")
+                self.steps[step.name] = step
+        if START_STEP not in self.steps:
+            raise ValueError(f"no {START_STEP} step")
+        transitions = [
+            {"trigger": trigger, "source": step.name, "dest": dest}
+            for step in self.steps.values()
+            for trigger, dest in step.next.items()
+        ]
+        self._machine = Machine(
+            model=None,
+            states=list(self.steps),
+            transitions=transitions,
+            initial=START_STEP,
+            auto_transitions=False,
+        )
+        graph = sorted(
+            (s.name, s.field or "", tuple(sorted(s.next.items())), s.sensitive)
+            for s in self.steps.values()
+        )
+        self._cursor = _Cursor()
+        self._machine.add_model(self._cursor, initial=START_STEP)
+        self.spec_version = hashlib.sha256(repr(graph).encode()).hexdigest()[:16]
+
+    def add_observer(self, observer: Any) -> None:
+        """`observer(record: TurnRecord)` is called after every turn (metrics, logs)."""
+        self._observers.append(observer)
+
+    # -- public surface -------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> Reply:
+        """Run one turn for one person; turns of the same person never interleave."""
+        started = time.perf_counter()
+        key = str(SessionKey(inbound.channel, inbound.user_id))
+        try:
+            async with self._store.lock(key):
+                reply, before = await self._locked_turn(key, inbound)
+        except StoreUnavailable:
+            log.warning("state store unavailable", extra={"channel": inbound.channel})
+            reply = Reply(texts=(msg("engine.try_again_later"),), lang=inbound.lang or "vi")
+            before = ""
+        record = TurnRecord(
+            inbound.channel, before, reply.step, inbound.action.value, time.perf_counter() - started
+        )
+        for observer in self._observers:
+            observer(record)
+        return reply
+
+    async def unfinished_step(self, channel: str, user_id: str) -> str | None:
+        """The step of a person's unfinished dialog, if any (USSD asks to resume)."""
+        blob = await self._store.load(str(SessionKey(channel, user_id)))
+        if blob is None:
+            return None
+        try:
+            session = self._codec.loads(blob)
+        except UnreadableSession:
+            return None
+        if session.step == START_STEP or session.spec_version != self.spec_version:
+            return None
+        return session.step
+
+    # -- one turn ---------------------------------------------------------------------
+
+    async def _locked_turn(self, key: str, inbound: Inbound) -> tuple[Reply, str]:
+        notice: Msg | None = None
+        session: DialogSession | None = None
+        blob = await self._store.load(key)
+        if blob is not None:
+            try:
+                session = self._codec.loads(blob)
+            except UnreadableSession:
+                notice = msg("engine.state_unreadable")
+            else:
+                if session.spec_version != self.spec_version or session.step not in self.steps:
+                    session, notice = None, msg("engine.dialog_changed")
+        fresh = session is None
+        if session is None:
+            lang = inbound.lang if inbound.lang in LANGUAGES else DEFAULT_LANGUAGE
+            session = DialogSession(
+                step=START_STEP, lang=lang or DEFAULT_LANGUAGE, spec_version=self.spec_version
+            )
+        before = session.step
+        ctx = StepContext(
+            data=session.data,
+            services=self.services,
+            lang=session.lang,
+            channel=inbound.channel,
+            user_id=inbound.user_id,
+            now=self.services.clock(),
+        )
+        if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
+            reply = self._show(session, ctx, notice)
+        else:
+            reply = await self._apply(session, ctx, inbound)
+        session.turn += 1
+        if reply.end:
+            await self._store.delete(key)
+        else:
+            await self._store.save(key, self._codec.dumps(session), self._ttl)
+        return reply, before
+
+    async def _apply(self, session: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
+        action = inbound.action
+        step = self.steps[session.step]
+        if action is Action.CANCEL:
+            session.data.clear()
+            return Reply(
+                texts=(msg("engine.cancelled"),), lang=session.lang, step=step.name, end=True
+            )
+        if action is Action.HOME:
+            self._restart(session)
+            return self._show(session, ctx, None)
+        if action is Action.HELP:
+            return self._show(session, ctx, step.help)
+        if action is Action.BACK:
+            if not session.history:
+                return self._show(session, ctx, msg("engine.cannot_go_back"))
+            session.step = session.history.pop()
+            return self._show(session, ctx, None)
+        if action is Action.LANGUAGE:
+            if inbound.text in LANGUAGES:
+                session.lang = ctx.lang = inbound.text
+            return self._show(session, ctx, None)
+        if action is Action.SHOW:
+            return self._show(session, ctx, None)
+        return await self._answer(session, ctx, step, inbound)
+
+    async def _answer(
+        self, session: DialogSession, ctx: StepContext, step: Step, inbound: Inbound
+    ) -> Reply:
+        if len(inbound.text) > MAX_INPUT_CHARS:
+            return self._show(session, ctx, msg("engine.too_long", limit=MAX_INPUT_CHARS))
+        text = inbound.text if step.sensitive else inbound.text.strip()
+        choices = self._choices(step, ctx)
+        chosen = self._match_choice(choices, inbound, text, has_parser=step.parse is not None)
+        value: Any = None
+        if chosen is not None:
+            if chosen.key == KEEP and step.field:
+                value = ctx.data.get(step.field)
+            elif chosen.key == SKIP and step.field:
+                ctx.data[step.field] = None
+        elif step.parse is not None:
+            try:
+                value = step.parse(text, ctx)
+            except Invalid as refused:
+                return self._show(session, ctx, refused.message)
+            if step.field:
+                ctx.data[step.field] = value
+        else:
+            return self._show(session, ctx, msg("engine.choose_a_number", count=len(choices)))
+
+        trigger = chosen.key if chosen is not None and chosen.key not in (KEEP, SKIP) else OK
+        notice: Msg | None = None
+        act = _choice_act(step, chosen) if chosen is not None else step.act
+        if act is not None:
+            try:
+                outcome = await act(ctx, value)
+            except TRY_AGAIN_ERRORS:
+                return self._show(session, ctx, msg("engine.try_again_later"))
+            except Exception:  # a bug must not lose what the person typed
+                log.exception("action failed at %s", step.name)
+                return self._show(session, ctx, msg("engine.internal_error"))
+            trigger, notice = outcome.trigger, outcome.notice
+            session.lang = ctx.lang
+        if trigger == STAY:
+            return self._show(session, ctx, notice)
+        try:
+            dest = self._advance(step.name, trigger)
+        except (MachineError, AttributeError, ValueError):
+            log.error("no transition %s from %s", trigger, step.name)
+            return self._show(session, ctx, msg("engine.internal_error"))
+        if dest != step.name:
+            if self.steps[dest].checkpoint:
+                session.history.clear()
+            elif dest == START_STEP:
+                self._restart(session)
+            else:
+                session.history.append(step.name)
+        session.step = dest
+        return self._show(session, ctx, notice)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _advance(self, source: str, trigger: str) -> str:
+        self._machine.set_state(source, model=self._cursor)
+        self._cursor.trigger(trigger)  # type: ignore[attr-defined]
+        return self._cursor.state
+
+    def _restart(self, session: DialogSession) -> None:
+        session.data.clear()
+        session.history.clear()
+        session.step = START_STEP
+
+    def _choices(self, step: Step, ctx: StepContext) -> list[Choice]:
+        declared = step.choices(ctx) if callable(step.choices) else step.choices
+        choices = list(declared)
+        if step.field and not step.sensitive and ctx.data.get(step.field) is not None:
+            shown = ctx.data[step.field]
+            shown = step.show_value(shown) if step.show_value else str(shown)
+            choices.insert(0, Choice(KEEP, msg("engine.keep_value", value=shown)))
+        if step.optional:
+            choices.append(Choice(SKIP, msg("engine.skip")))
+        return choices
+
+    @staticmethod
+    def _match_choice(
+        choices: list[Choice], inbound: Inbound, text: str, *, has_parser: bool
+    ) -> Choice | None:
+        if inbound.action is Action.CHOOSE:
+            return next((c for c in choices if c.key == inbound.choice), None)
+        if text.isdigit() and (not has_parser or len(text) <= 2):
+            number = int(text)
+            if 1 <= number <= len(choices):
+                return choices[number - 1]
+        return None
+
+    def _show(self, session: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
+        step = self.steps[session.step]
+        prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
+        prompts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
+        texts = ((notice,) if notice is not None else ()) + prompts
+        options = tuple(Option(c.key, c.label) for c in self._choices(step, ctx))
+        return Reply(
+            texts=texts,
+            options=options,
+            lang=session.lang,
+            step=step.name,
+            end=step.end,
+            sensitive=step.sensitive,
+            can_go_back=bool(session.history) and not step.end,
+        )
+
+
+def _choice_act(step: Step, chosen: Choice) -> Any:
+    """A choice runs its own action if it has one; KEEP/SKIP run the step's action."""
+    if chosen.key in (KEEP, SKIP):
+        return step.act
+    return chosen.act
