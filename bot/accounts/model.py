@@ -57,9 +57,9 @@ class Account:
     agency: str | None = None
 
 
-class DuplicateAccount(Exception):  # noqa: N818
+class DuplicateAccount(Exception):
     """An account with this identity (per kind) already exists."""
 
 
-class AccountsUnavailable(Exception):  # noqa: N818
+class AccountsUnavailable(Exception):
     """The database cannot be reached; the person is asked to try again."""

@@ -1,0 +1,228 @@
+"""The accounts repository on SQLAlchemy 2 async: SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+import asyncpg
+from sqlalchemy import Row, event, exists, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.accounts.model import (
+    Account,
+    AccountKind,
+    AccountsUnavailable,
+    DuplicateAccount,
+    IdType,
+    NewAccount,
+)
+from bot.accounts.tables import UNIQUE_IDENTITY, accounts
+from bot.keys import SecretKeys
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_MS: Final = 10_000
+PING_TIMEOUT: Final = 5.0
+_ASYNC_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+# A database that is down, restarting or overloaded; never an IntegrityError (a duplicate).
+_UNAVAILABLE: Final = (
+    DBAPIError,
+    DisconnectionError,
+    PoolTimeout,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def make_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine; plain `sqlite:` / `postgresql:` URLs get their async driver.
+
+    SQLite gets WAL and a busy timeout so concurrent writers wait instead of failing;
+    asyncpg gets connect and command timeouts so a dead server is reported quickly.
+    `options` go to `create_async_engine` (`connect_args` are merged with the defaults).
+    """
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver:
+        parsed = parsed.set(drivername=driver)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    defaults = (
+        {"timeout": SQLITE_BUSY_MS / 1000} if sqlite else {"timeout": 5, "command_timeout": 30}
+    )
+    options["connect_args"] = {**defaults, **options.get("connect_args", {})}
+    if not sqlite:
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(parsed, **options)
+    if sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def normalise_identity(number: str) -> str:
+    """The form an identity number is hashed in: no spaces, dots or dashes, upper case."""
+    folded = unicodedata.normalize("NFKC", number).upper()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+class SqlAccounts:
+    """Accounts in one table; identity looked up by keyed hash, personal fields encrypted."""
+
+    def __init__(self, engine: AsyncEngine, keys: SecretKeys) -> None:
+        self._engine = engine
+        self._keys = keys
+
+    def _identity_hash(self, kind: AccountKind, id_number: str) -> str:
+        return self._keys.identity_hash(str(kind), normalise_identity(id_number))
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction; an unreachable database becomes AccountsUnavailable."""
+        try:
+            async with self._engine.begin() as connection:
+                yield connection
+        except IntegrityError:
+            raise
+        except _UNAVAILABLE as exc:
+            # the type only: SQLAlchemy's message carries the statement's parameters
+            logger.warning("accounts database unavailable: %s", type(exc).__name__)
+            raise AccountsUnavailable(type(exc).__name__) from exc
+
+    async def exists(self, kind: AccountKind, id_number: str) -> bool:
+        query = select(
+            exists().where(
+                accounts.c.kind == str(kind),
+                accounts.c.identity_hash == self._identity_hash(kind, id_number),
+            )
+        )
+        async with self._connection() as connection:
+            return bool(await connection.scalar(query))
+
+    async def find(self, kind: AccountKind, id_number: str) -> Account | None:
+        query = select(accounts).where(
+            accounts.c.kind == str(kind),
+            accounts.c.identity_hash == self._identity_hash(kind, id_number),
+        )
+        async with self._connection() as connection:
+            row = (await connection.execute(query)).first()
+        return self._account(row) if row else None
+
+    async def create(self, account: NewAccount) -> Account:
+        if account.password_hash is not None and not account.password_hash.startswith("$argon2id$"):
+            raise ValueError("password_hash must be an argon2id hash, never a password")
+        created_at = datetime.now(UTC)
+        values = self._row_values(account, created_at)
+        try:
+            async with self._connection() as connection:
+                result = await connection.execute(
+                    insert(accounts).values(**values).returning(accounts.c.id)
+                )
+                new_id = int(result.scalar_one())
+        except IntegrityError as exc:
+            if "identity_hash" in str(exc.orig) or UNIQUE_IDENTITY in str(exc.orig):
+                raise DuplicateAccount(str(account.kind)) from None
+            raise
+        return Account(
+            id=new_id,
+            kind=account.kind,
+            id_type=account.id_type,
+            id_number=account.id_number,
+            full_name=account.full_name,
+            verification_level=account.verification_level,
+            method=account.method,
+            created_at=created_at,
+            date_of_birth=account.date_of_birth,
+            phone=account.phone,
+            email=account.email,
+            password_hash=account.password_hash,
+            agency=account.agency,
+        )
+
+    async def set_password(self, account_id: int, password_hash: str) -> None:
+        if not password_hash.startswith("$argon2id$"):
+            raise ValueError("password_hash must be an argon2id hash, never a password")
+        statement = (
+            update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
+        )
+        async with self._connection() as connection:
+            result = await connection.execute(statement)
+        if result.rowcount == 0:
+            raise LookupError(f"no account {account_id}")
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(PING_TIMEOUT), self._connection() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (AccountsUnavailable, TimeoutError):
+            return False
+        return True
+
+    def _row_values(self, account: NewAccount, created_at: datetime) -> dict[str, Any]:
+        encrypt = self._keys.encrypt
+
+        def optional(value: str | None) -> str | None:
+            return encrypt(value) if value is not None else None
+
+        dob = account.date_of_birth.isoformat() if account.date_of_birth else None
+        return {
+            "kind": str(account.kind),
+            "identity_hash": self._identity_hash(account.kind, account.id_number),
+            "id_type": str(account.id_type),
+            "id_number_enc": encrypt(account.id_number),
+            "full_name_enc": encrypt(account.full_name),
+            "date_of_birth_enc": optional(dob),
+            "phone_enc": optional(account.phone),
+            "phone_hash": self._keys.identity_hash("phone", account.phone)
+            if account.phone
+            else None,
+            "email_enc": optional(account.email),
+            "password_hash": account.password_hash,
+            "verification_level": account.verification_level,
+            "method": account.method,
+            "agency": account.agency,
+            "created_at": created_at,
+        }
+
+    def _account(self, row: Row[Any]) -> Account:
+        decrypt = self._keys.decrypt
+
+        def optional(token: str | None) -> str | None:
+            return decrypt(token) if token is not None else None
+
+        dob = optional(row.date_of_birth_enc)
+        return Account(
+            id=int(row.id),
+            kind=AccountKind(row.kind),
+            id_type=IdType(row.id_type),
+            id_number=decrypt(row.id_number_enc),
+            full_name=decrypt(row.full_name_enc),
+            verification_level=int(row.verification_level),
+            method=row.method,
+            created_at=row.created_at,
+            date_of_birth=date.fromisoformat(dob) if dob else None,
+            phone=optional(row.phone_enc),
+            email=optional(row.email_enc),
+            password_hash=row.password_hash,
+            agency=row.agency,
+        )

@@ -1,0 +1,54 @@
+"""Bring the accounts database to the newest schema (Alembic, configured in code)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.accounts.repository import make_engine
+
+SCRIPT_LOCATION = "bot.accounts:migrations"  # found in the installed package, no alembic.ini
+_PG_MIGRATION_LOCK = 0x7265_6762  # "regb": one migrating worker at a time
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """The Alembic config (for `migrate`, and for `alembic` commands run from Python)."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several workers start at once: the first migrates, the others wait and find
+        # nothing left to do (the lock ends with the transaction).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def migrate(target: AsyncEngine | str) -> None:
+    """Upgrade the database to the head revision. Safe to call at every start-up."""
+    engine = make_engine(target) if isinstance(target, str) else target
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+    finally:
+        if isinstance(target, str):
+            await engine.dispose()
