@@ -1,0 +1,116 @@
+"""A real regbot app on a test server: simulators mounted, clients calling them over HTTP."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.accounts.port import Accounts
+from bot.app import ENGINE, SERVICES, Wiring, create_app
+from bot.config import Settings
+from bot.engine import DialogEngine
+from bot.messages import Action, Inbound, Reply
+from bot.render import render
+
+
+@dataclass
+class BotHarness:
+    """Talks to the engine as a channel would, and reads what the simulators received."""
+
+    app: Any
+    client: TestClient
+    engine: DialogEngine
+    accounts: Accounts
+    channel: str = "test"
+    last: dict[str, Reply] = field(default_factory=dict)
+
+    async def send(
+        self,
+        user: str,
+        text: str = "",
+        action: Action = Action.TEXT,
+        lang: str | None = None,
+        choice: str | None = None,
+    ) -> Reply:
+        reply = await self.engine.handle(
+            Inbound(self.channel, user, text=text, action=action, lang=lang, choice=choice)
+        )
+        self.last[user] = reply
+        return reply
+
+    async def say(
+        self, user: str, text: str = "", action: Action = Action.TEXT, lang: str | None = None
+    ) -> list[str]:
+        """What the person sees after typing `text`: texts, then `N. option` lines."""
+        reply = await self.send(user, text, action, lang)
+        return self.screen(reply)
+
+    def screen(self, reply: Reply) -> list[str]:
+        shown = render(reply, self.app[SERVICES].translator)
+        return [
+            *shown.texts,
+            *(f"{n}. {label}" for n, (_, label) in enumerate(shown.options, start=1)),
+        ]
+
+    async def sms_to(self, e164: str) -> list[str]:
+        response = await self.client.get("/sim/sms/outbox", params={"to": e164})
+        assert response.status == 200
+        return [item["text"] for item in await response.json()]
+
+    async def last_code(self, e164: str) -> str:
+        texts = await self.sms_to(e164)
+        assert texts, f"no SMS to {e164}"
+        found = re.search(r"\b(\d{6})\b", texts[-1])
+        assert found, texts[-1]
+        return found.group(1)
+
+    async def sim_post(self, path: str, body: Any) -> int:
+        response = await self.client.post(path, json=body)
+        return response.status
+
+
+def harness_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        password_hashing="fast",
+        secret_key="test-secret-key-0123456789",
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def bot_app(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    """regbot with its simulators (sample people loaded), served on a local port."""
+    async with _harness(harness_settings(tmp_path)) as harness:
+        yield harness
+
+
+class _harness:  # noqa: N801 - used as `async with _harness(settings)`
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __aenter__(self) -> BotHarness:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        app = create_app(self.settings, Wiring(self_url=f"http://127.0.0.1:{port}", samples=True))
+        self.client = TestClient(TestServer(app, host="127.0.0.1", port=port))
+        await self.client.start_server()
+        return BotHarness(
+            app=app, client=self.client, engine=app[ENGINE], accounts=app[SERVICES].accounts
+        )
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.close()
+
+
+def make_harness(settings: Settings) -> _harness:
+    return _harness(settings)
