@@ -1,0 +1,198 @@
+"""Mobile signature service (SIM ký số): the port, the HTTP client and the shared rules."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Protocol
+
+import aiohttp
+
+from bot.i18n import Msg, msg
+from integrations.errors import IntegrationRejected, IntegrationUnavailable
+from integrations.http import JsonHttp, Observe, RetryPolicy, bad_reply, path_segment
+from pki_bridge.identity import CertifiedIdentity
+from pki_bridge.signatures import verify_raw
+from pki_bridge.validation import CertificateChecker
+
+DEFAULT_TOTAL_TIMEOUT: Final = 120.0
+DEFAULT_INTERVAL: Final = 2.0
+
+
+class MsspResult(StrEnum):
+    """How a signature request ended (the contract's results plus our own failures)."""
+
+    OK = "OK"
+    USER_REFUSED = "USER_REFUSED"
+    TIMEOUT = "TIMEOUT"
+    NOT_A_SIGNING_SIM = "NOT_A_SIGNING_SIM"
+    WRONG_PIN_LOCKED = "WRONG_PIN_LOCKED"
+    UNAVAILABLE = "UNAVAILABLE"  # the service could not be reached, or answered nonsense
+
+
+_MESSAGES: Final = {result: f"pki.mssp.{result.value.lower()}" for result in MsspResult}
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureOutcome:
+    """A finished request: `message` tells the person what happened and what to do."""
+
+    result: MsspResult
+    signature: bytes | None = None
+    signature_algorithm: str | None = None
+    certificate: bytes | None = None
+    chain: tuple[bytes, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.result is MsspResult.OK
+
+    @property
+    def message(self) -> Msg:
+        return msg(_MESSAGES[self.result])
+
+
+def verification_code(hash_bytes: bytes) -> str:
+    """The 4 digits both the phone and regbot show (the Smart-ID rule)."""
+    return f"{int.from_bytes(hashlib.sha256(hash_bytes).digest()[-2:], 'big') % 10000:04d}"
+
+
+def registration_statement(service: str, phone: str, nonce: str, time: dt.datetime) -> bytes:
+    """What the person signs (as its SHA-256): names the service, phone, a fresh nonce and
+    the time, so that a signature cannot be replayed for another registration."""
+    return (
+        "DVCQG registration statement\n"
+        f"service: {service}\nphone: {phone}\nnonce: {nonce}\n"
+        f"time: {time.astimezone(dt.UTC).isoformat(timespec='seconds')}\n"
+    ).encode()
+
+
+def statement_hash(statement: bytes) -> bytes:
+    return hashlib.sha256(statement).digest()
+
+
+class MobileSignatureService(Protocol):
+    async def start(self, phone: str, hash_bytes: bytes, display_text: str) -> str:
+        """Send a signature request to the SIM of `phone`; return the session id.
+
+        Raises IntegrationUnavailable / IntegrationRejected.
+        """
+        ...
+
+    async def poll(self, session_id: str) -> SignatureOutcome | None:
+        """The outcome, or None while the person has not answered yet."""
+        ...
+
+
+def _b64(value: Any, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise bad_reply("mssp", f"{what} missing")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise bad_reply("mssp", f"{what} is not base64") from exc
+
+
+def outcome_from_json(body: Any) -> SignatureOutcome | None:
+    """Read the contract's `GET /signature/{id}` reply."""
+    if not isinstance(body, dict):
+        raise bad_reply("mssp", "not an object")
+    state = body.get("state")
+    if state == "RUNNING":
+        return None
+    if state != "COMPLETE":
+        raise bad_reply("mssp", f"unknown state {state!r}")
+    try:
+        result = MsspResult(str(body.get("result")))
+    except ValueError as exc:
+        raise bad_reply("mssp", "unknown result") from exc
+    if result is not MsspResult.OK:
+        return SignatureOutcome(result)
+    chain = body.get("chain") or []
+    if not isinstance(chain, list):
+        raise bad_reply("mssp", "chain is not a list")
+    return SignatureOutcome(
+        result,
+        signature=_b64(body.get("signature"), "signature"),
+        signature_algorithm=str(body.get("signature_algorithm", "")),
+        certificate=_b64(body.get("certificate"), "certificate"),
+        chain=tuple(_b64(c, "chain") for c in chain),
+    )
+
+
+class MsspHttpClient:
+    """`POST {MSSP_URL}/signature`, `GET {MSSP_URL}/signature/{session_id}`."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        observe: Observe | None = None,
+    ) -> None:
+        self._http = JsonHttp(session, base_url, system="mssp", policy=policy, observe=observe)
+
+    async def start(self, phone: str, hash_bytes: bytes, display_text: str) -> str:
+        body = {"phone": phone, "hash": base64.b64encode(hash_bytes).decode(),
+                "hash_algorithm": "SHA256", "display_text": display_text}
+        reply = await self._http.request("POST", "/signature", body=body)
+        answer = reply.body if reply is not None else None
+        if not isinstance(answer, dict) or not isinstance(answer.get("session_id"), str):
+            raise bad_reply("mssp", "no session id")
+        return str(answer["session_id"])
+
+    async def poll(self, session_id: str) -> SignatureOutcome | None:
+        reply = await self._http.request("GET", "/signature/" + path_segment(session_id))
+        return outcome_from_json(reply.body if reply is not None else None)
+
+    async def await_result(self, session_id: str, *, total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+                           interval: float = DEFAULT_INTERVAL) -> SignatureOutcome:
+        return await await_result(self, session_id, total_timeout=total_timeout,
+                                  interval=interval)
+
+
+async def await_result(
+    service: MobileSignatureService,
+    session_id: str,
+    *,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+    interval: float = DEFAULT_INTERVAL,
+) -> SignatureOutcome:
+    """Poll until the request completes; past `total_timeout` the answer is TIMEOUT.
+
+    Transport failures become UNAVAILABLE (never an exception), so the dialog always gets
+    a result it can explain.
+    """
+    deadline = time.monotonic() + total_timeout
+    while True:
+        try:
+            outcome = await service.poll(session_id)
+        except (IntegrationUnavailable, IntegrationRejected):
+            return SignatureOutcome(MsspResult.UNAVAILABLE)
+        if outcome is not None:
+            return outcome
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return SignatureOutcome(MsspResult.TIMEOUT)
+        await asyncio.sleep(min(interval, left))
+
+
+async def verify_outcome(
+    outcome: SignatureOutcome, hash_bytes: bytes, checker: CertificateChecker
+) -> CertifiedIdentity:
+    """The identity behind an OK outcome: the signature must be over exactly `hash_bytes`
+    (the statement regbot issued) and the certificate must pass `checker`.
+
+    Raises CertificateRefused / RevocationUnavailable.
+    """
+    if not outcome.ok or outcome.signature is None or outcome.certificate is None:
+        raise ValueError("only an OK outcome carries a signature")
+    verify_raw(outcome.signature, outcome.certificate, digest=hash_bytes)
+    return await checker.check(outcome.certificate, outcome.chain)
