@@ -1,0 +1,119 @@
+"""Stories of what goes wrong: OTP limits, a failing carrier or SMS gateway, unreadable
+state, a state store that is down. Nothing typed is lost; the person is told what to do."""
+
+from __future__ import annotations
+
+from bot.app import SERVICES
+from bot.messages import Action
+from bot.state.session import SessionKey
+from tests.e2e.test_mobile_registration import AN_E164, fill_details
+
+
+class Clock:
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def at_otp_step(bot, user: str) -> Clock:
+    clock = Clock()
+    bot.app[SERVICES].monotonic = clock
+    await fill_details(bot, user)
+    await bot.say(user, "1")
+    assert bot.last[user].step == "mobile.otp"
+    return clock
+
+
+async def test_five_wrong_codes_kill_the_code_and_a_resend_brings_a_new_one(bot_app):
+    clock = await at_otp_step(bot_app, "otp")
+    good = await bot_app.last_code(AN_E164)
+    wrong = "000000" if good != "000000" else "111111"
+    for tries_left in (4, 3, 2, 1):
+        text = "\n".join(await bot_app.say("otp", wrong))
+        assert f"còn {tries_left} lần" in text
+    text = "\n".join(await bot_app.say("otp", wrong))
+    assert "quá 5 lần" in text
+    text = "\n".join(await bot_app.say("otp", good))  # even the right code is dead now
+    assert "quá 5 lần" in text and bot_app.last["otp"].step == "mobile.otp"
+    clock.now += 61
+    await bot_app.say("otp", "1")  # Gửi lại OTP
+    assert len(await bot_app.sms_to(AN_E164)) == 2
+    await bot_app.say("otp", await bot_app.last_code(AN_E164))
+    assert bot_app.last["otp"].step == "mobile.password"
+
+
+async def test_a_code_expires_after_five_minutes(bot_app):
+    clock = await at_otp_step(bot_app, "late")
+    clock.now += 5 * 60 + 1
+    text = "\n".join(await bot_app.say("late", await bot_app.last_code(AN_E164)))
+    assert "hết hạn" in text and bot_app.last["late"].step == "mobile.otp"
+
+
+async def test_resend_waits_sixty_seconds_and_stops_after_three(bot_app):
+    clock = await at_otp_step(bot_app, "resend")
+    text = "\n".join(await bot_app.say("resend", "1"))
+    assert "đợi" in text and len(await bot_app.sms_to(AN_E164)) == 1
+    for sent in (2, 3, 4):
+        clock.now += 60
+        await bot_app.say("resend", "1")
+        assert len(await bot_app.sms_to(AN_E164)) == sent
+    clock.now += 60
+    text = "\n".join(await bot_app.say("resend", "1"))
+    assert "quá 3 lần" in text and len(await bot_app.sms_to(AN_E164)) == 4
+
+
+async def test_going_back_and_confirming_again_does_not_bypass_the_resend_limit(bot_app):
+    await at_otp_step(bot_app, "loop")
+    await bot_app.say("loop", action=Action.BACK)  # to the summary
+    text = "\n".join(await bot_app.say("loop", "1"))  # confirm again at once
+    assert "đợi" in text and len(await bot_app.sms_to(AN_E164)) == 1
+
+
+async def test_a_failing_carrier_asks_to_try_again_and_keeps_the_details(bot_app):
+    await fill_details(bot_app, "fault")
+    assert await bot_app.sim_post("/sim/carrier/faults", {"status": 503, "count": 10}) == 200
+    text = "\n".join(await bot_app.say("fault", "1"))
+    assert "thử lại" in text and bot_app.last["fault"].step == "mobile.summary"
+    assert "09*****678" in text  # the summary, with everything typed, is still there
+    assert await bot_app.sim_post("/sim/carrier/faults", {"count": 0}) == 200
+    text = "\n".join(await bot_app.say("fault", "1"))
+    assert "Mã OTP đã được gửi" in text
+
+
+async def test_a_failing_sms_gateway_asks_to_try_again(bot_app):
+    await fill_details(bot_app, "nosms")
+    await bot_app.sim_post("/sim/sms/faults", {"status": 500, "count": 10})
+    text = "\n".join(await bot_app.say("nosms", "1"))
+    assert "thử lại" in text and bot_app.last["nosms"].step == "mobile.summary"
+
+
+async def test_unreadable_state_restarts_the_dialog_with_a_clear_message(bot_app):
+    await fill_details(bot_app, "corrupt")
+    store = bot_app.engine._store
+    await store.save(str(SessionKey("test", "corrupt")), b"not a session", 60)
+    text = "\n".join(await bot_app.say("corrupt", "1"))
+    assert "Không đọc được phiên" in text and bot_app.last["corrupt"].step == "start.who"
+
+
+async def test_a_state_store_that_is_down_asks_to_try_again(bot_app):
+    from bot.state.store import StoreUnavailable
+
+    class DownStore:
+        async def load(self, key):
+            raise StoreUnavailable("down")
+
+        def lock(self, key):
+            return _Raising()
+
+    class _Raising:
+        async def __aenter__(self):
+            raise StoreUnavailable("down")
+
+        async def __aexit__(self, *exc):
+            return False
+
+    bot_app.engine._store = DownStore()
+    text = "\n".join(await bot_app.say("down", "hello"))
+    assert "thử lại" in text

@@ -1,0 +1,190 @@
+"""Stories of registration by mobile subscriber (guide §1.1), through the engine with the
+real app, its simulators over HTTP and the SQLite accounts database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.accounts.model import AccountKind
+from bot.messages import Action
+
+AN = {"name": "Nguyen Van An", "dob": "17/05/1990", "id": "001090012345", "phone": "0912 345 678"}
+AN_E164 = "+84912345678"
+
+
+async def fill_details(
+    bot, user: str, person: dict[str, str] = AN, lang: str | None = None
+) -> list[str]:
+    """From the first screen to the summary: citizen -> mobile -> details -> skip email."""
+    await bot.say(user, lang=lang)
+    await bot.say(user, "1")  # citizen
+    await bot.say(user, "1")  # mobile subscriber
+    await bot.say(user, person["name"])
+    await bot.say(user, person["dob"])
+    await bot.say(user, person["id"])
+    await bot.say(user, person["phone"])
+    return await bot.say(user, "1")  # skip email -> summary
+
+
+async def register(bot, user: str, password: str = "Hoa-Sen#2024") -> list[str]:
+    await fill_details(bot, user)
+    await bot.say(user, "1")  # confirm -> OTP sent
+    await bot.say(user, await bot.last_code(AN_E164))
+    await bot.say(user, password)
+    return await bot.say(user, password)
+
+
+async def test_citizen_registers_by_mobile_subscriber_and_gets_a_level_2_account(bot_app):
+    summary = await fill_details(bot_app, "an")
+    text = "\n".join(summary)
+    assert "Nguyen Van An" in text and "17/05/1990" in text
+    assert "001*******45" in text and "001090012345" not in text  # ID masked on the summary
+    assert "09*****678" in text
+
+    otp_screen = "\n".join(await bot_app.say("an", "1"))
+    assert "09*****678" in otp_screen and "OTP" in otp_screen
+    sms = await bot_app.sms_to(AN_E164)
+    assert len(sms) == 1
+    assert "Cong Dich vu cong" in sms[0] and "KHONG chia se" in sms[0]  # names the service, warns
+
+    await bot_app.say("an", await bot_app.last_code(AN_E164))
+    await bot_app.say("an", "Hoa-Sen#2024")
+    done = "\n".join(await bot_app.say("an", "Hoa-Sen#2024"))
+    assert "Đăng ký thành công" in done and "mức xác minh 2" in done
+
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, "001090012345")
+    assert account is not None
+    assert (account.verification_level, account.method, account.phone) == (2, "mobile", AN_E164)
+    assert account.password_hash and account.password_hash.startswith("$argon2id$")
+
+
+async def test_registration_in_english_from_the_first_screen(bot_app):
+    first = await bot_app.say("en-user", lang="en")
+    assert first[0].startswith("Welcome")
+    done = await register(bot_app, "en-user")
+    assert "Registration complete" in "\n".join(done)
+
+
+async def test_switching_language_on_the_first_screen(bot_app):
+    screen = await bot_app.say("lang")
+    switch = next(line for line in screen if line.endswith("English"))
+    english = await bot_app.say("lang", switch.split(".")[0])
+    assert english[0].startswith("Welcome")
+
+
+async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_message(bot_app):
+    await register(bot_app, "an")
+    await fill_details(bot_app, "someone-else")
+    text = "\n".join(await bot_app.say("someone-else", "1"))
+    assert "đã được dùng để đăng ký" in text
+    assert "Quên mật khẩu" in text and "quầy giao dịch" in text and "khiếu nại" in text
+    assert "Nguyen Van An" not in text and "0912" not in text  # never whose account it is
+
+
+async def test_number_not_registered_to_its_owner_is_refused_with_a_reason(bot_app):
+    binh = {
+        "name": "Trần Thị Bình",
+        "dob": "02/11/1985",
+        "id": "079185004321",
+        "phone": "0987654321",
+    }
+    await fill_details(bot_app, "binh", binh)
+    text = "\n".join(await bot_app.say("binh", "1"))
+    assert "chưa được đăng ký chính chủ" in text
+    assert await bot_app.sms_to("+84987654321") == []
+
+
+async def test_details_that_do_not_match_the_subscriber_are_refused_without_revealing_the_owner(
+    bot_app,
+):
+    minh = {
+        "name": "Lê Hoàng Minh",
+        "dob": "09/03/2001",
+        "id": "048201007788",
+        "phone": "0381234567",
+    }
+    await fill_details(bot_app, "minh", minh)
+    text = "\n".join(await bot_app.say("minh", "1"))
+    assert "không khớp" in text
+    assert "Phạm Thị Hoa" not in text and "048168001122" not in text
+    assert await bot_app.sms_to("+84381234567") == []
+
+
+async def test_name_typed_without_diacritics_or_in_capitals_matches_the_carrier(bot_app):
+    person = dict(AN, name="NGUYEN   van an")
+    await fill_details(bot_app, "caps", person)
+    text = "\n".join(await bot_app.say("caps", "1"))
+    assert "Mã OTP đã được gửi" in text
+
+
+async def test_bad_input_is_explained_and_the_step_stays(bot_app):
+    await bot_app.say("typo")
+    await bot_app.say("typo", "1")
+    await bot_app.say("typo", "1")
+    refused = "\n".join(await bot_app.say("typo", "Nguyen Van An 😀"))
+    assert "họ và tên" in refused.lower() or "họ tên" in refused.lower()
+    assert bot_app.last["typo"].step == "mobile.full_name"
+    await bot_app.say("typo", "Nguyen Van An")
+    refused = "\n".join(await bot_app.say("typo", "31/02/1990"))
+    assert bot_app.last["typo"].step == "mobile.birth_date"
+    await bot_app.say("typo", "17/05/1990")
+    await bot_app.say("typo", "001095012345")  # CCCD says born 1995
+    assert bot_app.last["typo"].step == "mobile.id_number"
+    paste = "\n".join(await bot_app.say("typo", "9" * 10_000))
+    assert "quá dài" in paste and bot_app.last["typo"].step == "mobile.id_number"
+
+
+async def test_going_back_keeps_what_was_typed(bot_app):
+    await fill_details(bot_app, "back")
+    await bot_app.say("back", action=Action.BACK)  # to email
+    await bot_app.say("back", action=Action.BACK)  # to phone
+    phone = await bot_app.say("back", action=Action.BACK)  # to the ID number
+    assert bot_app.last["back"].step == "mobile.id_number"
+    assert any("Giữ nguyên: 001*******45" in line for line in phone)
+    await bot_app.say("back", "1")  # keep the ID
+    keep_phone = await bot_app.say("back", "1")  # keep the phone
+    assert bot_app.last["back"].step == "mobile.email", keep_phone
+
+
+async def test_help_explains_the_step_and_cancel_deletes_the_dialog(bot_app):
+    await fill_details(bot_app, "help")
+    helped = "\n".join(await bot_app.say("help", action=Action.HELP))
+    assert "nhà mạng" in helped and bot_app.last["help"].step == "mobile.summary"
+    cancelled = "\n".join(await bot_app.say("help", action=Action.CANCEL))
+    assert "đã được xóa" in cancelled and bot_app.last["help"].end
+    fresh = await bot_app.say("help", "1")
+    assert bot_app.last["help"].step == "start.who", fresh
+
+
+async def test_passwords_must_follow_the_guide_and_match(bot_app):
+    await fill_details(bot_app, "pw")
+    await bot_app.say("pw", "1")
+    await bot_app.say("pw", await bot_app.last_code(AN_E164))
+    weak = "\n".join(await bot_app.say("pw", "password"))
+    assert bot_app.last["pw"].step == "mobile.password" and bot_app.last["pw"].sensitive
+    assert "chữ in hoa" in weak
+    await bot_app.say("pw", "Hoa-Sen#2024")
+    mismatch = "\n".join(await bot_app.say("pw", "Hoa-Sen#2025"))
+    assert "không khớp" in mismatch and bot_app.last["pw"].step == "mobile.password"
+    await bot_app.say("pw", "Hoa-Sen#2024")
+    await bot_app.say("pw", "Hoa-Sen#2024")
+    assert await bot_app.accounts.exists(AccountKind.CITIZEN, "001090012345")
+
+
+async def test_two_people_registering_the_same_cccd_at_once_get_one_account(bot_app):
+    for user in ("first", "second"):
+        await fill_details(bot_app, user)
+    await bot_app.say("first", "1")
+    first_code = await bot_app.last_code(AN_E164)
+    await bot_app.say("second", "1")
+    second_code = await bot_app.last_code(AN_E164)
+    await bot_app.say("first", first_code)
+    await bot_app.say("second", second_code)
+    for user in ("first", "second"):
+        await bot_app.say(user, "Hoa-Sen#2024")
+    replies = await asyncio.gather(
+        bot_app.say("first", "Hoa-Sen#2024"), bot_app.say("second", "Hoa-Sen#2024")
+    )
+    joined = ["\n".join(r) for r in replies]
+    assert sum("Đăng ký thành công" in r for r in joined) == 1
+    assert sum("đã được dùng để đăng ký" in r for r in joined) == 1
