@@ -159,6 +159,7 @@ class DialogEngine:
             channel=inbound.channel,
             user_id=inbound.user_id,
             now=self.services.clock(),
+            caller=inbound.caller,
         )
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(session, ctx, notice)

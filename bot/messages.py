@@ -31,6 +31,7 @@ class Inbound:
     action: Action = Action.TEXT
     choice: str | None = None
     lang: str | None = None  # language for a new session (e.g. from the client's locale)
+    caller: str | None = None  # the number the person calls from (USSD), E.164
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from bot.dialogs.common import (
     send_otp,
     show_date,
 )
-from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
     mask_id,
@@ -72,6 +72,22 @@ def _summary(ctx: StepContext) -> Msg:
         phone=mask_phone(d["phone"]),
         email=optional_email(d),
     )
+
+
+def _caller_choices(ctx: StepContext) -> tuple[Choice, ...]:
+    """Offer the number the person calls from (USSD), when it is a Vietnamese mobile."""
+    if not ctx.caller:
+        return ()
+    try:
+        phone = parse_phone(ctx.caller)
+    except Invalid:
+        return ()
+
+    async def use_caller(ctx: StepContext, _: Any) -> Outcome:
+        ctx.data["phone"] = phone
+        return Outcome()
+
+    return (Choice("use_caller", msg("phone.use_caller", phone=mask_phone(phone)), use_caller),)
 
 
 async def _verify_subscriber(ctx: StepContext, _: Any) -> Outcome:
@@ -147,6 +163,7 @@ STEPS = (
         S.PHONE,
         msg("mobile.phone_prompt"),
         msg("mobile.phone_help"),
+        choices=_caller_choices,
         parse=lambda text, ctx: parse_phone(text),
         field="phone",
         show_value=mask_phone,

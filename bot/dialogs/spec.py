@@ -42,6 +42,7 @@ class StepContext:
     channel: str
     user_id: str
     now: datetime
+    caller: str | None = None  # the number the person calls from, when the channel knows it
 
 
 @dataclass(frozen=True, slots=True)
