@@ -54,6 +54,10 @@ class Translator:
     def has(self, key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
         return key in self._catalogs.get(lang, {})
 
+    def render_template(self, key: str, lang: str) -> str:
+        """The raw text of a key (for checks of the catalogs)."""
+        return self._catalogs[lang][key]
+
     def render(self, message: Msg | str, lang: str, variant: str | None = None) -> str:
         if isinstance(message, str):
             return message
