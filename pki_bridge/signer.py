@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pkcs11
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
-from pkcs11 import Attribute, ObjectClass
+from pkcs11 import Attribute, ObjectClass, TokenFlag
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 from pyhanko.sign.signers import Signer, SimpleSigner
@@ -55,8 +56,8 @@ def pkcs11_signer(lib: str, pin: str, *, token_label: str | None = None) -> Iter
 
     The key never leaves the token; the PIN unlocks the session.
     """
-    criteria = TokenCriteria(label=token_label) if token_label else None
-    session = open_pkcs11_session(lib, token_criteria=criteria, user_pin=pin)
+    label = token_label or _only_token(lib)
+    session = open_pkcs11_session(lib, token_criteria=TokenCriteria(label=label), user_pin=pin)
     try:
         keys = list(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))
         if not keys:
@@ -65,6 +66,15 @@ def pkcs11_signer(lib: str, pin: str, *, token_label: str | None = None) -> Iter
         yield PKCS11Signer(session, key_id=key_id, cert_id=key_id, other_certs_to_pull=None)
     finally:
         session.close()
+
+
+def _only_token(lib: str) -> str:
+    """The label of the one initialised token plugged in (drivers also list empty slots)."""
+    tokens = [slot.get_token() for slot in pkcs11.lib(lib).get_slots(token_present=True)]
+    labels = [t.label for t in tokens if t.flags & TokenFlag.TOKEN_INITIALIZED]
+    if len(labels) != 1:
+        raise ValueError(f"found {len(labels)} tokens {labels}: choose one with --token-label")
+    return str(labels[0])
 
 
 def _certificates(signer: Signer) -> tuple[str, list[str]]:
