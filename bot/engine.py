@@ -75,13 +75,15 @@ class DialogEngine:
         if START_STEP not in self.steps:
             raise ValueError(f"no {START_STEP} step")
         transitions = [
-            {"trigger": trigger, "source": step.name, "dest": dest}
+            {"trigger": trigger, "source": str(step.name), "dest": str(dest)}
             for step in self.steps.values()
             for trigger, dest in step.next.items()
         ]
         self._machine = Machine(
             model=None,
-            states=list(self.steps),
+            # plain strings: `transitions` names Enum states by member name, and two
+            # dialogs' StrEnums both have e.g. FULL_NAME
+            states=[str(name) for name in self.steps],
             transitions=transitions,
             initial=START_STEP,
             auto_transitions=False,
@@ -255,7 +257,7 @@ class DialogEngine:
     # -- helpers ----------------------------------------------------------------------
 
     def _advance(self, source: str, trigger: str) -> str:
-        self._machine.set_state(source, model=self._cursor)
+        self._machine.set_state(str(source), model=self._cursor)
         self._cursor.trigger(trigger)  # type: ignore[attr-defined]
         return self._cursor.state
 
