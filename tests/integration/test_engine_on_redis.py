@@ -1,0 +1,75 @@
+"""The engine on the real Redis store: what is stored is encrypted and holds no password
+or OTP even decrypted, and two workers sharing Redis serve one person as one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from bot.app import SERVICES
+from bot.messages import Inbound
+from bot.state import RedisStore, SessionCodec, redis_client
+from tests.e2e.conftest import harness_settings, make_harness
+from tests.e2e.test_mobile_registration import AN_E164, fill_details
+
+PASSWORD = "Hoa-Sen#2024"
+
+
+async def stored_sessions(client, prefix: str) -> list[bytes]:
+    keys = [k async for k in client.scan_iter(f"{prefix}state:*")]
+    return [await client.get(k) for k in keys]
+
+
+async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
+    tmp_path, redis_url
+):
+    async with make_harness(harness_settings(tmp_path, redis_url=redis_url)) as bot:
+        client = redis_client(redis_url)
+        codec = SessionCodec(bot.app[SERVICES].keys.state)
+        prefix = "regbot:"
+        user = f"redis-{uuid.uuid4().hex[:8]}"
+        snapshots: list[bytes] = []
+        try:
+            await fill_details(bot, user)
+            await bot.say(user, "1")
+            code = await bot.last_code(AN_E164)
+            for text in (code, PASSWORD):
+                await bot.say(user, text)
+                snapshots += await stored_sessions(client, prefix)
+            assert snapshots
+            for blob in snapshots:
+                assert b"001090012345" not in blob and b"Nguyen" not in blob
+                decrypted = json.dumps(codec.loads(blob).data)
+                assert code not in decrypted and PASSWORD not in decrypted
+            done = await bot.say(user, PASSWORD)
+            assert "Đăng ký thành công" in "\n".join(done)
+        finally:
+            await client.delete(*[k async for k in client.scan_iter(f"{prefix}*{user}*")] or ["_"])
+            await client.aclose()
+
+
+async def test_two_workers_on_one_redis_serialise_the_turns_of_one_person(tmp_path, redis_url):
+    """A double-tapped button reaching two workers at once must not run the step twice."""
+    async with make_harness(harness_settings(tmp_path, redis_url=redis_url)) as bot:
+        user = f"twice-{uuid.uuid4().hex[:8]}"
+        await fill_details(bot, user)
+        engine = bot.engine
+        other_worker = type(engine)(
+            list(_dialogs()),
+            engine.services,
+            RedisStore(redis_client(redis_url)),
+            SessionCodec(engine.services.keys.state),
+        )
+        replies = await asyncio.gather(
+            engine.handle(Inbound("test", user, "1")),
+            other_worker.handle(Inbound("test", user, "1")),
+        )
+        assert len(await bot.sms_to(AN_E164)) == 1  # one OTP, not two
+        assert {r.step for r in replies} == {"mobile.otp"}
+
+
+def _dialogs():
+    from bot.dialogs import all_dialogs
+
+    return all_dialogs()
