@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from bot.dialogs import mobile
-from bot.dialogs.common import COMMON_STEPS
+from bot.dialogs import bhxh, forgot_password, mobile
+from bot.dialogs.common import COMMON_STEPS, OTHER_WAYS_METHOD
 from bot.dialogs.spec import Dialog
 from bot.dialogs.start import build_start
 
 
 def all_dialogs() -> list[Dialog]:
-    """Every dialog regbot runs, the first screens built from the methods offered."""
-    methods = [mobile.DIALOG]
-    return [build_start(methods), Dialog("common", COMMON_STEPS), *methods]
+    """Every dialog regbot runs, the first screens built from the methods offered.
+
+    Methods without a registrant kind (forgot password, other ways) sit directly on
+    the first screen, after the kinds.
+    """
+    methods = [mobile.DIALOG, bhxh.DIALOG]
+    common = Dialog("common", COMMON_STEPS, methods=(OTHER_WAYS_METHOD,))
+    entries = [forgot_password.DIALOG, common]
+    return [build_start([*methods, *entries]), *entries, *methods]

@@ -1,4 +1,4 @@
-"""Steps every registration shares: OTP, password twice, duplicate account, other ways."""
+"""Steps every registration shares: OTP, password twice, duplicate account, other ways out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.dialogs.spec import STAY, Choice, Outcome, Step, StepAction, StepContext
+from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
 from bot.validation import check_password, mask_email, mask_phone, parse_otp
@@ -37,9 +37,13 @@ def optional_email(data: dict[str, Any]) -> Msg | str:
 # -- OTP ---------------------------------------------------------------------------
 
 
-async def send_otp(ctx: StepContext, phone: str) -> Outcome:
+async def send_otp(
+    ctx: StepContext, phone: str, *, deliver: bool = True, sms_key: str = "otp.sms"
+) -> Outcome:
     """Send a code to `phone` (a resend when a code was sent before in this dialog).
 
+    With `deliver=False` everything happens (state, resend rules, notice) except the SMS:
+    forgot-password runs this when no account matches, so both paths look the same.
     Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put.
     """
     otp = ctx.services.otp
@@ -54,10 +58,11 @@ async def send_otp(ctx: StepContext, phone: str) -> Outcome:
     else:
         previous = None
     code, state = otp.issue(now, previous)
-    text = ctx.services.translator.render(
-        msg("otp.sms", code=code, minutes=otp.policy.valid_seconds // 60), ctx.lang
-    )
-    await ctx.services.sms.send(phone, text)
+    if deliver:
+        text = ctx.services.translator.render(
+            msg(sms_key, code=code, minutes=otp.policy.valid_seconds // 60), ctx.lang
+        )
+        await ctx.services.sms.send(phone, text)
     ctx.data[OTP_STATE] = state
     ctx.data[OTP_PHONE] = phone
     return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
@@ -68,11 +73,15 @@ async def _resend(ctx: StepContext, _: Any) -> Outcome:
     return Outcome(STAY, outcome.notice)
 
 
-async def _check_code(ctx: StepContext, code: Any) -> Outcome:
+async def check_code(ctx: StepContext, code: Any, *, genuine: bool = True) -> Outcome:
+    """Check a typed code. `genuine=False` (a code that was never sent) counts the try
+    like any other but never accepts, so a lucky guess cannot get through."""
     state = ctx.data.get(OTP_STATE)
     if state is None:
         return Outcome(STAY, msg("otp.none"))
     verdict = ctx.services.otp.verify(state, str(code), ctx.services.monotonic())
+    if verdict is OtpCheck.OK and not genuine:
+        verdict = OtpCheck.WRONG if ctx.services.otp.tries_left(state) else OtpCheck.EXHAUSTED
     if verdict is OtpCheck.OK:
         return Outcome(notice=msg("otp.accepted"))
     if verdict is OtpCheck.WRONG:
@@ -82,15 +91,22 @@ async def _check_code(ctx: StepContext, code: Any) -> Outcome:
     return Outcome(STAY, msg("otp.exhausted"))
 
 
-def otp_step(name: str, next_ok: str) -> Step:
+def otp_step(
+    name: str,
+    next_ok: str,
+    *,
+    prompt_key: str = "otp.prompt",
+    resend: StepAction = _resend,
+    check: StepAction = check_code,
+) -> Step:
     """Guide step 4: type the code sent by SMS, or "Gửi lại OTP"."""
     return Step(
         name=name,
-        prompt=lambda ctx: msg("otp.prompt", phone=mask_phone(str(ctx.data.get(OTP_PHONE, "")))),
+        prompt=lambda ctx: msg(prompt_key, phone=mask_phone(str(ctx.data.get(OTP_PHONE, "")))),
         help=msg("otp.help"),
-        choices=(Choice("resend", msg("otp.resend"), act=_resend),),
+        choices=(Choice("resend", msg("otp.resend"), act=resend),),
         parse=lambda text, ctx: parse_otp(text),
-        act=_check_code,
+        act=check,
         next={"ok": next_ok},
         sensitive=True,
     )
@@ -99,17 +115,18 @@ def otp_step(name: str, next_ok: str) -> Step:
 # -- password twice ----------------------------------------------------------------
 
 
-def _hash_password(text: str, ctx: StepContext) -> str:
-    password = check_password(
+def _check_password(text: str, ctx: StepContext) -> str:
+    """The guide's rules; the password itself is never stored (field None), only hashed."""
+    return check_password(
         text,
         id_number=ctx.data.get("id_number"),
         phone=ctx.data.get("phone") or ctx.data.get(OTP_PHONE),
     )
-    return ctx.services.passwords.hash(password)
 
 
-def _confirm(text: str, ctx: StepContext) -> bool:
-    return ctx.services.passwords.verify(str(ctx.data.get(PASSWORD_HASH, "")), text)
+async def _hash_password(ctx: StepContext, password: Any) -> Outcome:
+    ctx.data[PASSWORD_HASH] = await ctx.services.passwords.hash_async(str(password))
+    return Outcome()
 
 
 def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tuple[Step, Step]:
@@ -118,8 +135,9 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
     The password is hashed as it arrives; the confirmation is checked against the hash.
     """
 
-    async def confirm(ctx: StepContext, matches: Any) -> Outcome:
-        if not matches:
+    async def confirm(ctx: StepContext, typed: Any) -> Outcome:
+        stored = str(ctx.data.get(PASSWORD_HASH, ""))
+        if not await ctx.services.passwords.verify_async(stored, str(typed)):
             ctx.data.pop(PASSWORD_HASH, None)
             return Outcome("mismatch", msg("password.mismatch"))
         return await finish(ctx, None)
@@ -128,8 +146,8 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         name=f"{prefix}.password",
         prompt=msg("password.prompt"),
         help=msg("password.help"),
-        parse=_hash_password,
-        field=PASSWORD_HASH,
+        parse=_check_password,
+        act=_hash_password,
         next={"ok": f"{prefix}.password_confirm"},
         sensitive=True,
         checkpoint=True,
@@ -138,7 +156,7 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         name=f"{prefix}.password_confirm",
         prompt=msg("password.confirm_prompt"),
         help=msg("password.help"),
-        parse=_confirm,
+        parse=lambda text, ctx: text,
         act=confirm,
         next={"mismatch": first.name, **after},
         sensitive=True,
@@ -148,22 +166,35 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
 
 # -- ways out ----------------------------------------------------------------------
 
+FORGOT_PASSWORD_ENTRY: Final = "forgot.kind"  # first step of bot.dialogs.forgot_password
+
 HOME_CHOICE: Final = Choice("home", msg("common.choice_home"))
 OTHER_WAYS_CHOICE: Final = Choice("other_ways", msg("common.choice_other_ways"))
+FORGOT_CHOICE: Final = Choice("forgot", msg("common.choice_forgot_password"))
+WAYS_OUT: Final = {
+    "forgot": FORGOT_PASSWORD_ENTRY,
+    "other_ways": CommonStep.OTHER_WAYS,
+    "home": "start.who",
+}
+
+# On the first screen (no registrant kind): the help screen with the other ways.
+OTHER_WAYS_METHOD: Final = Method(
+    "other_ways", msg("common.choice_other_ways"), kinds=(), entry=CommonStep.OTHER_WAYS
+)
 
 COMMON_STEPS: Final = (
     Step(
         name=CommonStep.DUPLICATE,
         prompt=msg("common.duplicate"),
         help=msg("common.duplicate_help"),
-        choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-        next={"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
+        choices=(FORGOT_CHOICE, OTHER_WAYS_CHOICE, HOME_CHOICE),
+        next=WAYS_OUT,
     ),
     Step(
         name=CommonStep.OTHER_WAYS,
         prompt=msg("common.other_ways"),
         help=msg("common.other_ways_help"),
-        choices=(HOME_CHOICE,),
-        next={"home": "start.who"},
+        choices=(FORGOT_CHOICE, HOME_CHOICE),
+        next={"forgot": FORGOT_PASSWORD_ENTRY, "home": "start.who"},
     ),
 )

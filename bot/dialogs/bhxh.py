@@ -1,0 +1,266 @@
+"""Registration by social-insurance (BHXH) code (guide §1.2): citizens only, level 2.
+
+BHXH code, name, date of birth, optional email -> summary -> the BHXH register holds the
+code and the name and birth date match -> no account for the CCCD/CMND on the record ->
+OTP to the phone on the record -> password twice. The person never types the ID number.
+Three mismatches for one code within an hour lock that code for an hour, for everyone,
+so the flow cannot be used to guess someone else's details.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Final
+
+from bot.accounts.model import AccountKind, DuplicateAccount, IdType, NewAccount
+from bot.dialogs.common import (
+    HOME_CHOICE,
+    OTHER_WAYS_CHOICE,
+    PASSWORD_HASH,
+    CommonStep,
+    optional_email,
+    otp_step,
+    password_steps,
+    send_otp,
+    show_date,
+)
+from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
+from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.i18n import Msg, msg
+from bot.validation import (
+    mask_id,
+    mask_phone,
+    names_match,
+    parse_bhxh_code,
+    parse_birth_date,
+    parse_email,
+    parse_full_name,
+)
+from integrations.insured import InsuredPerson
+
+MISMATCHES: Final = Limit("bhxh.mismatch", allowed=3, window_seconds=HOUR)
+LOCK: Final = Limit("bhxh.lock", allowed=1, window_seconds=HOUR)
+MOBILE_ENTRY: Final = "mobile.full_name"
+
+
+class S(StrEnum):
+    CODE = "bhxh.code"
+    FULL_NAME = "bhxh.full_name"
+    BIRTH_DATE = "bhxh.birth_date"
+    EMAIL = "bhxh.email"
+    SUMMARY = "bhxh.summary"
+    NOT_VERIFIED = "bhxh.not_verified"
+    NO_PHONE = "bhxh.no_phone"
+    OTP = "bhxh.otp"
+    DONE = "bhxh.done"
+
+
+def _keys(ctx: StepContext) -> tuple[str, str]:
+    code = str(ctx.data["bhxh_code"])
+    return (
+        subject_key(ctx, MISMATCHES, "bhxh", code),
+        subject_key(ctx, LOCK, "bhxh", code),
+    )
+
+
+async def _locked(ctx: StepContext) -> Outcome | None:
+    """The code's lock, if it is on: tells until when (Vietnam time)."""
+    _, lock_key = _keys(ctx)
+    wait = await seconds_blocked(ctx, LOCK, lock_key)
+    if not wait:
+        return None
+    return Outcome("not_verified", msg("bhxh.locked", until=local_time(ctx.now, wait)))
+
+
+async def _check_lock(ctx: StepContext, _: Any) -> Outcome:
+    """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
+    return await _locked(ctx) or Outcome()
+
+
+async def _mismatch(ctx: StepContext, fields: list[Msg]) -> Outcome:
+    """Count the miss against the code; the third within an hour locks it."""
+    miss_key, lock_key = _keys(ctx)
+    misses = await spend(ctx, MISMATCHES, miss_key)
+    if misses >= MISMATCHES.allowed:
+        await ctx.services.counters.reset(miss_key)
+        await spend(ctx, LOCK, lock_key)
+        until = local_time(ctx.now, LOCK.window_seconds)
+        return Outcome("not_verified", msg("bhxh.locked", until=until))
+    which = fields[0] if len(fields) == 1 else msg("bhxh.field_both")
+    return Outcome(
+        "not_verified",
+        msg("bhxh.mismatch", fields=which, tries=MISMATCHES.allowed - misses),
+    )
+
+
+def _compare(person: InsuredPerson, data: dict[str, Any]) -> list[Msg]:
+    """Which typed fields differ from the record (names without case or diacritics)."""
+    wrong = []
+    if not names_match(person.full_name, str(data["full_name"])):
+        wrong.append(msg("bhxh.field_name"))
+    if person.date_of_birth.isoformat() != data["birth_date"]:
+        wrong.append(msg("bhxh.field_birth_date"))
+    return wrong
+
+
+async def _verify(ctx: StepContext, _: Any) -> Outcome:
+    """Guide step 3: the BHXH register's record must match; then the duplicate check."""
+    locked = await _locked(ctx)
+    if locked is not None:
+        return locked
+    insured = ctx.services.insured
+    if insured is None:  # the method is not wired in this deployment
+        return Outcome("not_verified", msg("bhxh.unavailable"))
+    d = ctx.data
+    person = await insured.lookup(str(d["bhxh_code"]))
+    if person is None:
+        return Outcome("not_verified", msg("bhxh.unknown_code"))
+    wrong = _compare(person, d)
+    if wrong:
+        return await _mismatch(ctx, wrong)
+    if await ctx.services.accounts.exists(AccountKind.CITIZEN, person.id_number):
+        return Outcome("duplicate")
+    if person.phone is None:
+        return Outcome("no_phone")
+    d["id_number"] = person.id_number
+    d["id_type"] = (IdType.CCCD if len(person.id_number) == 12 else IdType.CMND).value
+    d["record_name"] = person.full_name  # the register's spelling, with diacritics
+    d["phone"] = person.phone
+    return await send_otp(ctx, person.phone)
+
+
+async def _create_account(ctx: StepContext, _: Any) -> Outcome:
+    d = ctx.data
+    account = NewAccount(
+        kind=AccountKind.CITIZEN,
+        id_type=IdType(d["id_type"]),
+        id_number=d["id_number"],
+        full_name=d.get("record_name") or d["full_name"],
+        date_of_birth=date.fromisoformat(d["birth_date"]),
+        phone=d["phone"],
+        email=d.get("email"),
+        password_hash=d[PASSWORD_HASH],
+        verification_level=2,
+        method="bhxh",
+    )
+    try:
+        await ctx.services.accounts.create(account)
+    except DuplicateAccount:
+        return Outcome("duplicate")
+    return Outcome()
+
+
+def _summary(ctx: StepContext) -> Msg:
+    d = ctx.data
+    return msg(
+        "bhxh.summary",
+        bhxh_code=d["bhxh_code"],
+        name=d["full_name"],
+        birth_date=show_date(d["birth_date"]),
+        email=optional_email(d),
+    )
+
+
+OTHER_METHOD_CHOICE: Final = Choice("other_method", msg("bhxh.choice_other_method"))
+FAILURE_NEXT: Final = {
+    "edit": S.CODE,
+    "other_method": "start.methods_citizen",
+    "other_ways": CommonStep.OTHER_WAYS,
+    "home": "start.who",
+}
+
+STEPS = (
+    Step(
+        S.CODE,
+        msg("bhxh.code_prompt"),
+        msg("bhxh.code_help"),
+        parse=lambda text, ctx: parse_bhxh_code(text),
+        act=_check_lock,
+        field="bhxh_code",
+        next={"ok": S.FULL_NAME, "not_verified": S.NOT_VERIFIED},
+    ),
+    Step(
+        S.FULL_NAME,
+        msg("bhxh.full_name_prompt"),
+        msg("bhxh.full_name_help"),
+        parse=lambda text, ctx: parse_full_name(text),
+        field="full_name",
+        next={"ok": S.BIRTH_DATE},
+    ),
+    Step(
+        S.BIRTH_DATE,
+        msg("bhxh.birth_date_prompt"),
+        msg("bhxh.birth_date_help"),
+        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
+        field="birth_date",
+        show_value=show_date,
+        next={"ok": S.EMAIL},
+    ),
+    Step(
+        S.EMAIL,
+        msg("bhxh.email_prompt"),
+        msg("bhxh.email_help"),
+        parse=lambda text, ctx: parse_email(text),
+        field="email",
+        optional=True,
+        next={"ok": S.SUMMARY},
+    ),
+    Step(
+        S.SUMMARY,
+        _summary,
+        msg("bhxh.summary_help"),
+        choices=(
+            Choice("confirm", msg("common.choice_confirm"), act=_verify),
+            Choice("edit", msg("common.choice_edit")),
+        ),
+        next={
+            "ok": S.OTP,
+            "edit": S.CODE,
+            "not_verified": S.NOT_VERIFIED,
+            "no_phone": S.NO_PHONE,
+            "duplicate": CommonStep.DUPLICATE,
+        },
+    ),
+    Step(
+        S.NOT_VERIFIED,
+        msg("bhxh.not_verified_prompt"),
+        msg("bhxh.not_verified_help"),
+        choices=(
+            Choice("edit", msg("common.choice_edit")),
+            OTHER_METHOD_CHOICE,
+            OTHER_WAYS_CHOICE,
+            HOME_CHOICE,
+        ),
+        next=FAILURE_NEXT,
+    ),
+    Step(
+        S.NO_PHONE,
+        msg("bhxh.no_phone"),
+        msg("bhxh.no_phone_help"),
+        choices=(
+            Choice("mobile", msg("bhxh.choice_mobile")),
+            OTHER_WAYS_CHOICE,
+            HOME_CHOICE,
+        ),
+        next={"mobile": MOBILE_ENTRY, "other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
+    ),
+    otp_step(S.OTP, next_ok="bhxh.password"),
+    *password_steps("bhxh", _create_account, {"ok": S.DONE, "duplicate": CommonStep.DUPLICATE}),
+    Step(
+        S.DONE,
+        lambda ctx: msg(
+            "bhxh.done",
+            id_number=mask_id(ctx.data["id_number"]),
+            phone=mask_phone(ctx.data["phone"]),
+        ),
+        msg("bhxh.done_help"),
+        end=True,
+    ),
+)
+
+DIALOG = Dialog(
+    name="bhxh",
+    steps=STEPS,
+    methods=(Method("bhxh", msg("method.bhxh"), kinds=("citizen",), entry=S.CODE),),
+)

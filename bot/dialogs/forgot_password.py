@@ -1,0 +1,207 @@
+"""Forgot password ("Quên mật khẩu"): ID number and the account's phone -> OTP -> new password.
+
+The flow must not tell who has an account. So every path after the phone step looks the
+same: the same reply ("if an account matches, we have sent a code"), the same OTP step
+with the same resend rules, and codes that are simply "wrong" when nothing was sent
+(`send_otp(deliver=False)`, `check_code(genuine=False)`). Rate limits count every
+request, matching or not, for the same reason. Accounts registered with a SIM or USB
+signature and no phone cannot match; the advice for them (sign in with the signature,
+or visit a service counter) is part of the one reply everybody gets, rather than a
+reply of its own that would reveal such an account exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any, Final
+
+from bot.accounts.model import AccountKind
+from bot.dialogs.common import (
+    FORGOT_PASSWORD_ENTRY,
+    HOME_CHOICE,
+    OTHER_WAYS_CHOICE,
+    OTP_PHONE,
+    OTP_STATE,
+    PASSWORD_HASH,
+    CommonStep,
+    check_code,
+    otp_step,
+    password_steps,
+    send_otp,
+)
+from bot.dialogs.limits import DAY, HOUR, Limit, local_moment, seconds_blocked, spend, subject_key
+from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.i18n import msg
+from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
+from integrations.errors import IntegrationUnavailable
+
+log = logging.getLogger("regbot.forgot")
+
+PER_IDENTITY: Final = Limit("forgot.identity", allowed=3, window_seconds=HOUR)
+PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)
+ACCOUNT_ID: Final = "account_id"  # set only when an account matched; never shown
+
+
+class S(StrEnum):
+    KIND = FORGOT_PASSWORD_ENTRY
+    ID_NUMBER = "forgot.id_number"
+    TAX_CODE = "forgot.tax_code"
+    PHONE = "forgot.phone"
+    OTP = "forgot.otp"
+    STOPPED = "forgot.stopped"
+    DONE = "forgot.done"
+
+
+def _choose(kind: AccountKind) -> Any:
+    async def act(ctx: StepContext, _: Any) -> Outcome:
+        ctx.data["account_kind"] = kind.value
+        return Outcome(kind.value)
+
+    return act
+
+
+def _citizen_id(text: str, ctx: StepContext) -> str:
+    return parse_citizen_id(text).number
+
+
+def _limit_keys(ctx: StepContext) -> tuple[str, str]:
+    d = ctx.data
+    return (
+        subject_key(ctx, PER_IDENTITY, str(d["account_kind"]), str(d["id_number"])),
+        subject_key(ctx, PER_PHONE, "phone", str(d["phone"])),
+    )
+
+
+async def _over_limit(ctx: StepContext) -> Outcome | None:
+    """Too many codes for this identity (hour) or this phone (day): until when."""
+    identity_key, phone_key = _limit_keys(ctx)
+    wait = max(
+        await seconds_blocked(ctx, PER_IDENTITY, identity_key),
+        await seconds_blocked(ctx, PER_PHONE, phone_key),
+    )
+    if not wait:
+        return None
+    return Outcome("stopped", msg("forgot.too_many", until=local_moment(ctx.now, wait)))
+
+
+async def _spend(ctx: StepContext) -> None:
+    identity_key, phone_key = _limit_keys(ctx)
+    await spend(ctx, PER_IDENTITY, identity_key)
+    await spend(ctx, PER_PHONE, phone_key)
+
+
+async def _issue(ctx: StepContext) -> Outcome:
+    """A code goes out only to a matching account's phone; otherwise one is made and
+    dropped, so that the dialog (resend timing, tries) behaves the same."""
+    phone = str(ctx.data["phone"])
+    if ctx.data.get(ACCOUNT_ID) is not None:
+        try:
+            return await send_otp(ctx, phone, sms_key="forgot.sms")
+        except IntegrationUnavailable:
+            # Saying so would reveal the account; the person can resend in a minute.
+            log.warning("sms gateway unavailable during a password reset")
+    return await send_otp(ctx, phone, deliver=False)
+
+
+async def _request_code(ctx: StepContext, _: Any) -> Outcome:
+    stopped = await _over_limit(ctx)
+    if stopped is not None:
+        return stopped
+    await _spend(ctx)
+    d = ctx.data
+    account = await ctx.services.accounts.find(AccountKind(d["account_kind"]), d["id_number"])
+    matched = account is not None and account.phone is not None and account.phone == d["phone"]
+    d[ACCOUNT_ID] = account.id if matched and account is not None else None
+    d.pop(OTP_STATE, None)  # a new request starts a new code
+    await _issue(ctx)
+    return Outcome(notice=msg("forgot.code_maybe_sent", phone=mask_phone(str(d["phone"]))))
+
+
+async def _resend(ctx: StepContext, _: Any) -> Outcome:
+    stopped = await _over_limit(ctx)
+    if stopped is not None:
+        return Outcome(STAY, stopped.notice)
+    outcome = await _issue(ctx)
+    if outcome.trigger == STAY:  # too soon, or no more resends: nothing was issued
+        return outcome
+    await _spend(ctx)
+    return Outcome(STAY, msg("forgot.code_maybe_sent", phone=mask_phone(str(ctx.data[OTP_PHONE]))))
+
+
+async def _check(ctx: StepContext, code: Any) -> Outcome:
+    return await check_code(ctx, code, genuine=ctx.data.get(ACCOUNT_ID) is not None)
+
+
+async def _set_password(ctx: StepContext, _: Any) -> Outcome:
+    account_id = ctx.data.get(ACCOUNT_ID)
+    if account_id is None:  # unreachable: codes never verify without an account
+        return Outcome("stopped", msg("forgot.code_maybe_sent", phone=""))
+    await ctx.services.accounts.set_password(int(account_id), str(ctx.data[PASSWORD_HASH]))
+    return Outcome()
+
+
+STEPS = (
+    Step(
+        S.KIND,
+        msg("forgot.kind_prompt"),
+        msg("forgot.kind_help"),
+        choices=(
+            Choice("citizen", msg("forgot.kind_citizen"), act=_choose(AccountKind.CITIZEN)),
+            Choice("business", msg("forgot.kind_business"), act=_choose(AccountKind.BUSINESS)),
+            OTHER_WAYS_CHOICE,
+            HOME_CHOICE,
+        ),
+        next={
+            "citizen": S.ID_NUMBER,
+            "business": S.TAX_CODE,
+            "other_ways": CommonStep.OTHER_WAYS,
+            "home": "start.who",
+        },
+    ),
+    Step(
+        S.ID_NUMBER,
+        msg("forgot.id_number_prompt"),
+        msg("forgot.id_number_help"),
+        parse=_citizen_id,
+        field="id_number",
+        show_value=mask_id,
+        next={"ok": S.PHONE},
+    ),
+    Step(
+        S.TAX_CODE,
+        msg("forgot.tax_code_prompt"),
+        msg("forgot.tax_code_help"),
+        parse=lambda text, ctx: parse_tax_code(text),
+        field="id_number",
+        show_value=mask_id,
+        next={"ok": S.PHONE},
+    ),
+    Step(
+        S.PHONE,
+        msg("forgot.phone_prompt"),
+        msg("forgot.phone_help"),
+        parse=lambda text, ctx: parse_phone(text),
+        act=_request_code,
+        field="phone",
+        show_value=mask_phone,
+        next={"ok": S.OTP, "stopped": S.STOPPED},
+    ),
+    otp_step(S.OTP, next_ok="forgot.password", prompt_key="forgot.otp_prompt", resend=_resend,
+             check=_check),
+    *password_steps("forgot", _set_password, {"ok": S.DONE, "stopped": S.STOPPED}),
+    Step(
+        S.STOPPED,
+        msg("forgot.stopped_prompt"),
+        msg("forgot.stopped_help"),
+        choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
+        next={"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
+    ),
+    Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
+)
+
+DIALOG = Dialog(
+    name="forgot",
+    steps=STEPS,
+    methods=(Method("forgot", msg("common.choice_forgot_password"), kinds=(), entry=S.KIND),),
+)
