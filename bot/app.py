@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
 from bot.state import redis_client as make_redis
 from bot.state.store import Counters, StateStore
+from bot.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
 from integrations.clients import carrier_register, insured_register, sms_gateway
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage, build_simulators_app, sample_people
@@ -62,6 +63,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
         app.add_subapp("/sim", build_simulators_app(wiring.on_sms, samples=samples))
     app.cleanup_ctx.append(_runtime(settings, wiring))
     app.router.add_get("/healthz", healthz)
+    app.router.add_post("/ussd", ussd_endpoint)
     return app
 
 
@@ -115,6 +117,14 @@ def _runtime(
                 services,
                 store,
                 SessionCodec(keys.state),
+                ttl_seconds=settings.session_ttl,
+            )
+            app[USSD] = UssdGateway(
+                app[ENGINE],
+                store,
+                services.translator,
+                ChannelCodec(keys.state, keys.tokens),
+                secret=settings.ussd_secret,
                 ttl_seconds=settings.session_ttl,
             )
             app[HEALTH].checks.extend([accounts.ping, _store_ping(store)])

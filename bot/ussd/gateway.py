@@ -1,0 +1,195 @@
+"""`POST /ussd`: one gateway request -> at most one dialog turn -> a `CON`/`END` screen."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import replace
+from typing import Final
+
+from aiohttp import web
+
+from bot.engine import DialogEngine
+from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.messages import Action, Inbound
+from bot.state.store import StateStore, StoreUnavailable
+from bot.ussd.request import BadUssdRequest, UssdRequest, parse_form
+from bot.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
+from bot.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
+
+log = logging.getLogger("regbot.ussd")
+
+CHANNEL: Final = "ussd"
+MAX_SEEN: Final = 64
+CONTINUE: Final = "1"
+RESTART: Final = "2"
+
+
+class UssdGateway:
+    """Turns gateway requests into engine turns, keyed by the caller's number.
+
+    The whole request runs under the caller's lock in the shared store, so a retry
+    that reaches another worker waits and then finds the first one's screen.
+    """
+
+    def __init__(
+        self,
+        engine: DialogEngine,
+        store: StateStore,
+        translator: Translator,
+        codec: ChannelCodec,
+        *,
+        secret: str | None = None,
+        ttl_seconds: int = 15 * 60,
+    ) -> None:
+        self.engine = engine
+        self.translator = translator
+        self.secret = secret
+        self._store = store
+        self._codec = codec
+        self._ttl = ttl_seconds
+
+    async def answer(self, request: UssdRequest) -> str:
+        """The response body for one request: `CON <screen>` or `END <screen>`."""
+        key = f"ussd-gw:{request.caller}"
+        lang = DEFAULT_LANGUAGE
+        try:
+            async with self._store.lock(key):
+                state = self._codec.loads(await self._store.load(key))
+                lang = state.lang if state else lang
+                delta, text = new_input(self._codec, state, request.session_id, request.text)
+                if state is not None and delta in (Delta.REPEAT, Delta.LATE_RETRY):
+                    return state.body()
+                after = await self._next(state, delta, text, request)
+                await self._store.save(key, self._codec.dumps(after), self._ttl)
+                return after.body()
+        except StoreUnavailable:
+            log.warning("state store unavailable", extra={"channel": CHANNEL})
+            return "END " + ussd_text(self.translator, "engine.try_again_later", lang)
+
+    async def _next(
+        self, state: ChannelState | None, delta: Delta, text: str, request: UssdRequest
+    ) -> ChannelState:
+        if state is None or delta is Delta.NEW_SESSION:
+            lang = state.lang if state else DEFAULT_LANGUAGE
+            if await self.engine.unfinished_step(CHANNEL, request.caller):
+                return self._resume(request, lang, notice=False)
+            return await self._turn(request, Action.SHOW)
+        if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
+            return self._rebase(state, request)
+        if state.mode == Mode.RESUME:
+            if text == CONTINUE:
+                return await self._turn(request, Action.SHOW)
+            if text in (RESTART, HOME):
+                return await self._turn(request, Action.HOME)
+            return self._resume(request, state.lang, notice=True, before=state)
+        last_page = state.page >= len(state.pages) - 1
+        if not last_page and (text == MORE or state.end):
+            return self._rebase(replace(state, page=state.page + 1), request)
+        if text == MORE and len(state.pages) > 1:
+            return self._rebase(replace(state, page=0), request)
+        if state.end:  # input after the end: a new conversation
+            return await self._turn(request, Action.SHOW)
+        if text == BACK:
+            return await self._turn(request, Action.BACK, before=state)
+        if text == HOME:
+            return await self._turn(request, Action.HOME, before=state)
+        return await self._turn(request, Action.TEXT, text, before=state)
+
+    async def _turn(
+        self,
+        request: UssdRequest,
+        action: Action,
+        text: str = "",
+        before: ChannelState | None = None,
+    ) -> ChannelState:
+        inbound = Inbound(CHANNEL, request.caller, text=text, action=action, caller=request.caller)
+        reply = await self.engine.handle(inbound)
+        state = ChannelState(
+            session_id=request.session_id,
+            text_length=0,
+            text_digest=before.text_digest if before else "",
+            pages=list(reply_pages(reply, self.translator)),
+            end=reply.end,
+            lang=reply.lang,
+            seen=before.seen if before else [],
+        )
+        return self._rebase(state, request)
+
+    def _resume(
+        self,
+        request: UssdRequest,
+        lang: str,
+        *,
+        notice: bool,
+        before: ChannelState | None = None,
+    ) -> ChannelState:
+        def line(key: str) -> str:
+            return ussd_text(self.translator, key, lang)
+
+        lines = [line("ussd.resume_choose")] if notice else []
+        lines += [
+            line("ussd.resume"),
+            f"{CONTINUE} {line('ussd.resume_continue')}",
+            f"{RESTART} {line('ussd.resume_restart')}",
+        ]
+        state = ChannelState(
+            session_id=request.session_id,
+            text_length=0,
+            text_digest=before.text_digest if before else "",
+            pages=list(paginate(lines, line("ussd.more"))),
+            lang=lang,
+            mode=Mode.RESUME,
+            seen=before.seen if before else [],
+        )
+        return self._rebase(state, request)
+
+    def _rebase(self, state: ChannelState, request: UssdRequest) -> ChannelState:
+        """The state as of this request: its text is what the next one must extend."""
+        seen = state.seen if state.session_id == request.session_id else []
+        if state.text_digest and state.session_id == request.session_id:
+            seen = [*seen, state.text_digest][-MAX_SEEN:]
+        return replace(
+            state,
+            session_id=request.session_id,
+            text_length=len(request.text),
+            text_digest=self._codec.digest(request.session_id, request.text),
+            seen=seen,
+        )
+
+
+USSD: Final = web.AppKey("ussd", UssdGateway)
+
+
+def _plain(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=body, status=status, content_type="text/plain", charset="utf-8")
+
+
+def _secret_ok(request: web.Request, secret: str | None) -> bool:
+    if not secret:
+        return True
+    given = request.headers.get("X-USSD-Secret") or request.query.get("secret") or ""
+    return hmac.compare_digest(given.encode(), secret.encode())
+
+
+async def ussd_endpoint(request: web.Request) -> web.Response:
+    """The gateway's callback. Bad secret -> 403, malformed -> 400; never a 500."""
+    gateway = request.app[USSD]
+    if not _secret_ok(request, gateway.secret):
+        return _plain("Forbidden", status=403)
+    try:
+        form = await request.post()
+        parsed = parse_form(form)
+    except BadUssdRequest as bad:
+        return _plain(_refusal(gateway.translator, bad), status=400)
+    except ValueError:
+        unreadable = BadUssdRequest("ussd.bad_request.form", "")
+        return _plain(_refusal(gateway.translator, unreadable), status=400)
+    return _plain(await gateway.answer(parsed))
+
+
+def _refusal(translator: Translator, bad: BadUssdRequest) -> str:
+    """In both languages when they fit on one screen: no session tells the language."""
+    texts = [ussd_text(translator, bad.key, lang, field=bad.field) for lang in ("vi", "en")]
+    both = " / ".join(texts)
+    return "END " + (both if len(both) <= PAGE_LIMIT else texts[0])

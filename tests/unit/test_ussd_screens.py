@@ -1,0 +1,132 @@
+"""Every screen of every dialog, in both languages, as a feature phone shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.dialogs import all_dialogs
+from bot.dialogs.spec import Step, StepContext
+from bot.i18n import LANGUAGES, Msg, Translator
+from bot.messages import Option, Reply
+from bot.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_pages
+
+TRANSLATOR = Translator.load()
+
+# What a person typed by the time each step shows: every field any dialog reads.
+SAMPLE_DATA: dict[str, Any] = {
+    "kind": "citizen",
+    "full_name": "Nguyen Thi Ngoc Anh Phuong",
+    "birth_date": "1990-05-17",
+    "id_type": "CCCD",
+    "id_number": "001090012345",
+    "phone": "+84912345678",
+    "email": "nguyen.thi.ngoc.anh@example.com",
+    "otp_phone": "+84912345678",
+    "bhxh_code": "0123456789",
+    "gender": "female",
+    "tax_code": "0101234567",
+}
+
+
+def _context(lang: str) -> StepContext:
+    services: Any = SimpleNamespace(translator=TRANSLATOR, settings=None)
+    return StepContext(
+        data=dict(SAMPLE_DATA),
+        services=services,
+        lang=lang,
+        channel="ussd",
+        user_id="+84912345678",
+        now=datetime(2024, 6, 1, tzinfo=UTC),
+        caller="+84912345678",
+    )
+
+
+def _reply(step: Step, ctx: StepContext) -> Reply:
+    prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
+    texts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
+    choices = step.choices(ctx) if callable(step.choices) else step.choices
+    return Reply(
+        texts=texts,
+        options=tuple(Option(c.key, c.label) for c in choices),
+        lang=ctx.lang,
+        step=step.name,
+        end=step.end,
+        can_go_back=not step.end,
+    )
+
+
+def every_screen() -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    for lang in LANGUAGES:
+        for dialog in all_dialogs():
+            for step in dialog.steps:
+                try:
+                    reply = _reply(step, _context(lang))
+                except (KeyError, TypeError, AttributeError) as exc:  # needs more sample data
+                    raise AssertionError(f"{step.name}: sample data lacks {exc}") from exc
+                yield lang, step.name, reply_pages(reply, TRANSLATOR)
+                help_reply = Reply(
+                    texts=(step.help, reply.texts[-1]),
+                    options=reply.options,
+                    lang=lang,
+                    step=step.name,
+                )
+                yield lang, f"{step.name} (help)", reply_pages(help_reply, TRANSLATOR)
+
+
+SCREENS = list(every_screen())
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "pages"), SCREENS, ids=[f"{s[0]}-{s[1]}" for s in SCREENS]
+)
+def test_every_screen_of_every_dialog_fits_a_feature_phone_in_plain_ascii(
+    lang: str, name: str, pages: tuple[str, ...]
+) -> None:
+    for page in pages:
+        assert len("CON " + page) <= SCREEN_LIMIT, page
+        assert page.isascii(), page
+        assert page.strip(), f"{name}: empty page"
+    for page in pages[:-1]:
+        assert page.endswith("\n99 More") or page.endswith("\n99 Xem tiep"), page
+
+
+def test_the_main_steps_of_a_mobile_registration_need_no_paging() -> None:
+    wanted = {
+        "start.who",
+        "start.methods_citizen",
+        "mobile.full_name",
+        "mobile.birth_date",
+        "mobile.id_number",
+        "mobile.phone",
+        "mobile.email",
+        "mobile.summary",
+        "mobile.otp",
+        "mobile.password",
+        "mobile.password_confirm",
+        "mobile.done",
+    }
+    for lang, name, pages in SCREENS:
+        if name in wanted:
+            assert len(pages) == 1, f"{lang} {name}: {pages}"
+
+
+def test_vietnamese_is_shown_without_diacritics_from_the_same_catalogs() -> None:
+    shown = {(lang, name): pages for lang, name, pages in SCREENS}
+    first = shown[("vi", "start.who")][0]
+    assert "Dang ky tai khoan Cong Dich vu cong quoc gia" in first
+    assert "1 Cong dan" in first
+
+
+def test_a_long_text_is_wrapped_across_pages_and_nothing_is_cut_off() -> None:
+    words = [f"word{n}" for n in range(120)]
+    pages = paginate([" ".join(words), "1 Yes", "2 No"], "More")
+    assert len(pages) > 1
+    assert all(len(page) <= PAGE_LIMIT for page in pages)
+    rejoined = " ".join(p.removesuffix("\n99 More").replace("\n", " ") for p in pages)
+    assert rejoined.split() == [*words, "1", "Yes", "2", "No"]
+    assert pages[-1].endswith("2 No")
