@@ -1,0 +1,89 @@
+"""Stories of `regbot demo`, driven as a person would: a process, its stdin and stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Terminal:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.seen = ""
+
+    async def read_until(self, pattern: str, seconds: float = 15) -> re.Match[str]:
+        async def loop() -> re.Match[str]:
+            while True:
+                found = re.search(pattern, self.seen)
+                if found:
+                    self.seen = self.seen[found.end() :]
+                    return found
+                chunk = await self.proc.stdout.read(4096)  # type: ignore[union-attr]
+                if not chunk:
+                    raise AssertionError(f"demo ended before {pattern!r}: {self.seen[-500:]}")
+                self.seen += chunk.decode()
+
+        return await asyncio.wait_for(loop(), seconds)
+
+    async def type(self, line: str) -> None:
+        self.proc.stdin.write((line + "\n").encode())  # type: ignore[union-attr]
+        await self.proc.stdin.drain()  # type: ignore[union-attr]
+
+
+async def start_demo(tmp_path: Path, *args: str) -> Terminal:
+    env = {**os.environ, "REGBOT_PASSWORD_HASHING": "fast", "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "demo",
+        "--data-dir",
+        str(tmp_path),
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+    )
+    return Terminal(proc)
+
+
+async def register_an(term: Terminal, done_pattern: str) -> None:
+    for line in ("1", "1", "Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678", "1", "1"):
+        await term.type(line)
+    code = (await term.read_until(r"\[SMS \+84912345678\] .*?(\d{6})")).group(1)
+    await term.type(code)
+    await term.type("Hoa-Sen#2024")
+    await term.type("Hoa-Sen#2024")
+    await term.read_until(done_pattern)
+
+
+async def test_a_citizen_registers_in_the_terminal_in_vietnamese(tmp_path):
+    term = await start_demo(tmp_path)
+    try:
+        await term.read_until(r"Nguyễn Văn An")  # the sample people are listed first
+        await term.read_until(r"1\. Công dân")
+        await register_an(term, r"Đăng ký thành công")
+        await term.type("/thoat")
+        assert await asyncio.wait_for(term.proc.wait(), 15) == 0
+    finally:
+        if term.proc.returncode is None:
+            term.proc.kill()
+
+
+async def test_a_citizen_registers_in_the_terminal_in_english(tmp_path):
+    term = await start_demo(tmp_path, "--lang", "en")
+    try:
+        await term.read_until(r"1\. Citizen")
+        await register_an(term, r"Registration complete")
+        term.proc.stdin.close()  # type: ignore[union-attr]
+        assert await asyncio.wait_for(term.proc.wait(), 15) == 0  # end of input ends the demo
+    finally:
+        if term.proc.returncode is None:
+            term.proc.kill()
