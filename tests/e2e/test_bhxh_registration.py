@@ -1,0 +1,189 @@
+"""Stories of registration by social-insurance (BHXH) code (guide §1.2), through the engine
+with the real app, the BHXH and SMS simulators over HTTP and the SQLite accounts database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.accounts.model import AccountKind
+from bot.app import SERVICES
+
+HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}  # typed without accents
+HUY_ID, HUY_PHONE = "031092005566", "+84903123456"
+LAN = {"code": "7912345678", "name": "Vo Thi Lan", "dob": "14/02/2003"}  # no phone on record
+AN = {"code": "0190123456", "name": "Nguyễn Văn An", "dob": "17/05/1990"}
+AN_ID = "001090012345"
+PASSWORD = "Hoa-Sen#2024"
+# 03:00 UTC is 10:00 in Vietnam: a lock set now ends at 11:00 Vietnam time.
+FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
+
+
+def text_of(screen: list[str]) -> str:
+    return "\n".join(screen)
+
+
+def option(screen: list[str], label: str) -> str:
+    """The number to type for the option whose label contains `label`."""
+    return next(line.split(".")[0] for line in screen if label in line and line[:1].isdigit())
+
+
+async def fill_details(bot, user: str, person: dict[str, str]) -> list[str]:
+    """From the first screen to the summary: citizen -> BHXH -> details -> skip email."""
+    await bot.say(user)
+    await bot.say(user, "1")  # citizen
+    methods = await bot.say(user, "2")  # BHXH is the second citizen method
+    assert "mã số BHXH" in text_of(methods)
+    await bot.say(user, person["code"])
+    await bot.say(user, person["name"])
+    await bot.say(user, person["dob"])
+    return await bot.say(user, "1")  # skip email -> summary
+
+
+async def confirm(bot, user: str, person: dict[str, str]) -> list[str]:
+    await fill_details(bot, user, person)
+    return await bot.say(user, "1")
+
+
+async def register(bot, user: str, person: dict[str, str], phone: str) -> list[str]:
+    await confirm(bot, user, person)
+    await bot.say(user, await bot.last_code(phone))
+    await bot.say(user, PASSWORD)
+    return await bot.say(user, PASSWORD)
+
+
+async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(bot_app):
+    summary = text_of(await fill_details(bot_app, "huy", HUY))
+    assert "0123456789" in summary and "do quang huy" in summary and "30/08/1992" in summary
+
+    otp_screen = text_of(await bot_app.say("huy", "1"))
+    assert "09*****456" in otp_screen  # the phone on the BHXH record, masked
+    assert HUY_PHONE not in otp_screen and "0903123456" not in otp_screen
+    sms = await bot_app.sms_to(HUY_PHONE)
+    assert len(sms) == 1 and "Cong Dich vu cong" in sms[0]
+
+    await bot_app.say("huy", await bot_app.last_code(HUY_PHONE))
+    await bot_app.say("huy", PASSWORD)
+    done = text_of(await bot_app.say("huy", PASSWORD))
+    assert "Đăng ký thành công" in done and "cơ quan BHXH" in done
+    assert "031*******66" in done and HUY_ID not in done
+
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID)
+    assert account is not None
+    assert (account.verification_level, account.method) == (2, "bhxh")
+    assert (account.id_number, account.phone, account.id_type) == (HUY_ID, HUY_PHONE, "CCCD")
+    assert account.full_name == "Đỗ Quang Huy"  # the register's spelling, not the typed one
+    assert account.password_hash and account.password_hash.startswith("$argon2id$")
+
+
+async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app):
+    wrong = {**HUY, "code": "0123456780"}
+    screen = await confirm(bot_app, "typo", wrong)
+    assert "Không tìm thấy mã số BHXH" in text_of(screen)
+    assert any("phương thức đăng ký khác" in line for line in screen)
+    assert any("Cách khác / hỗ trợ" in line for line in screen)
+
+    again = await bot_app.say("typo", option(screen, "Sửa thông tin"))
+    assert "Nhập mã số BHXH" in text_of(again)
+    await bot_app.say("typo", HUY["code"])
+    for _ in range(3):  # name, birth date and email are kept: "1" keeps / skips
+        await bot_app.say("typo", "1")
+    otp_screen = text_of(await bot_app.say("typo", "1"))
+    assert "09*****456" in otp_screen
+    assert len(await bot_app.sms_to(HUY_PHONE)) == 1
+
+
+async def test_an_unknown_code_lets_the_person_choose_another_method(bot_app):
+    screen = await confirm(bot_app, "other", {**HUY, "code": "1111111111"})
+    methods = text_of(await bot_app.say("other", option(screen, "phương thức đăng ký khác")))
+    assert "Thuê bao di động" in methods and "Bảo hiểm xã hội" in methods
+
+
+async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can_be_fixed(
+    bot_app,
+):
+    screen = text_of(await confirm(bot_app, "mis", {**HUY, "name": "Do Quang Hung"}))
+    assert "Không đăng ký được tài khoản" in screen
+    assert "Họ và tên" in screen and "Ngày sinh" not in screen  # says which field to check
+    assert "Huy" not in screen and HUY_ID not in screen and "09" not in screen
+    assert await bot_app.sms_to(HUY_PHONE) == []
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID) is None
+
+    await bot_app.say("mis", "1")  # edit -> code (kept)
+    await bot_app.say("mis", "1")  # keep the code
+    await bot_app.say("mis", "Đỗ Quang Huy")
+    await bot_app.say("mis", "1")  # keep the birth date
+    await bot_app.say("mis", "1")  # skip email
+    assert "09*****456" in text_of(await bot_app.say("mis", "1"))
+
+
+async def test_a_mismatched_birth_date_names_the_birth_date(bot_app):
+    screen = text_of(await confirm(bot_app, "dob", {**HUY, "dob": "31/08/1992"}))
+    assert "Ngày sinh" in screen and "Họ và tên" not in screen
+    assert "30/08/1992" not in screen
+
+
+async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(bot_app):
+    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    # The real owner has filled in the form in another chat, but not yet confirmed.
+    await fill_details(bot_app, "owner", HUY)
+
+    guess = {**HUY, "dob": "01/01/1990"}
+    first = text_of(await confirm(bot_app, "guesser", guess))
+    assert "còn 2 lần" in first
+    for tries_left in (1, 0):
+        await bot_app.say("guesser", "1")  # edit
+        await bot_app.say("guesser", "1")  # keep code
+        await bot_app.say("guesser", "1")  # keep name
+        await bot_app.say("guesser", "1")  # keep birth date
+        await bot_app.say("guesser", "1")  # skip email
+        screen = text_of(await bot_app.say("guesser", "1"))
+        if tries_left:
+            assert "còn 1 lần" in screen
+    assert "tạm thời bị khóa" in screen and "11:00" in screen and "giờ Việt Nam" in screen
+
+    # The owner, with the right details, is locked out too...
+    owner = text_of(await bot_app.say("owner", "1"))
+    assert "tạm thời bị khóa" in owner and "11:00" in owner
+    assert await bot_app.sms_to(HUY_PHONE) == []
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID) is None
+    # ... and anyone else is told so as soon as the code is typed.
+    await bot_app.say("late", "1")
+    await bot_app.say("late", "1")
+    await bot_app.say("late", "2")
+    late = text_of(await bot_app.say("late", HUY["code"]))
+    assert "tạm thời bị khóa" in late and "11:00" in late
+    # Other codes are not affected.
+    assert "09*****678" in text_of(await confirm(bot_app, "an", AN))
+
+
+async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(bot_app):
+    done = text_of(await register(bot_app, "an", AN, "+84912345678"))
+    assert "Đăng ký thành công" in done
+
+    screen = await confirm(bot_app, "again", AN)
+    text = text_of(screen)
+    assert "đã được dùng để đăng ký" in text and "khiếu nại" in text
+    assert "09*****678" not in text  # nothing about the existing account
+    assert len(await bot_app.sms_to("+84912345678")) == 1  # no code for the duplicate
+    forgot = text_of(await bot_app.say("again", option(screen, "Quên mật khẩu")))
+    assert "Lấy lại mật khẩu" in forgot
+
+
+async def test_a_record_without_a_phone_leads_to_registration_by_mobile_subscriber(bot_app):
+    screen = await confirm(bot_app, "lan", LAN)
+    text = text_of(screen)
+    assert "chưa có số điện thoại" in text and "thuê bao di động" in text
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, "092303009911") is None
+    mobile = text_of(await bot_app.say("lan", option(screen, "thuê bao di động")))
+    assert "Đăng ký bằng thuê bao di động" in mobile
+    assert "Vo Thi Lan" in mobile  # what she typed is offered to keep
+
+
+async def test_other_ways_are_offered_on_the_first_screen_and_after_a_failure(bot_app):
+    first = await bot_app.say("help")
+    ways = text_of(await bot_app.say("help", option(first, "Cách khác")))
+    assert "Quầy giao dịch" in ways and "Khiếu nại" in ways and "Bưu điện" in ways
+
+    failed = await confirm(bot_app, "failed", {**HUY, "code": "2222222222"})
+    again = text_of(await bot_app.say("failed", option(failed, "Cách khác")))
+    assert again == ways
