@@ -1,0 +1,90 @@
+"""The gateway's side of `POST /ussd`: the shared secret and malformed requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine import TurnRecord
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+
+CALLER = "+84912345678"
+SECRET = "gateway-shared-secret"
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path) -> AsyncIterator[tuple[BotHarness, list[TurnRecord]]]:
+    async with make_harness(harness_settings(tmp_path, ussd_secret=SECRET)) as harness:
+        turns: list[TurnRecord] = []
+        harness.engine.add_observer(turns.append)
+        yield harness, turns
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with make_harness(harness_settings(tmp_path)) as harness:
+        yield harness
+
+
+FIRST = {"sessionId": "s-1", "serviceCode": "*123#", "phoneNumber": CALLER, "text": ""}
+
+
+async def test_a_gateway_without_the_secret_is_refused_and_nothing_happens(
+    guarded: tuple[BotHarness, list[TurnRecord]],
+) -> None:
+    bot, turns = guarded
+    for headers, query in (({}, {}), ({"X-USSD-Secret": "wrong"}, {}), ({}, {"secret": "no"})):
+        response = await bot.client.post("/ussd", data=FIRST, headers=headers, params=query)
+        assert response.status == 403
+    assert turns == []  # no dialog turn ran, no state was written
+    assert await bot.engine.unfinished_step("ussd", CALLER) is None
+
+
+async def test_a_gateway_with_the_secret_in_the_header_or_the_query_is_served(
+    guarded: tuple[BotHarness, list[TurnRecord]],
+) -> None:
+    bot, turns = guarded
+    by_header = await bot.client.post("/ussd", data=FIRST, headers={"X-USSD-Secret": SECRET})
+    assert by_header.status == 200
+    assert (await by_header.text()).startswith("CON ")
+    response = await bot.client.post(
+        "/ussd", data={**FIRST, "text": "1"}, params={"secret": SECRET}
+    )
+    assert response.status == 200 and "Thue bao di dong" in await response.text()
+    assert len(turns) == 2
+
+
+@pytest.mark.parametrize(
+    ("form", "why"),
+    [
+        ({"serviceCode": "*123#", "phoneNumber": CALLER, "text": ""}, "sessionId"),
+        ({"sessionId": "s-2", "serviceCode": "*123#", "text": ""}, "phoneNumber"),
+        ({"sessionId": "s-3", "phoneNumber": "0912345678", "text": ""}, "E.164"),
+        ({"sessionId": "s-4", "phoneNumber": "+84abc", "text": ""}, "E.164"),
+        ({"sessionId": "s-5", "phoneNumber": CALLER, "text": "1*" * 5000}, "qua dai"),
+    ],
+)
+async def test_a_malformed_request_gets_a_clear_refusal_not_a_server_error(
+    bot: BotHarness, form: dict[str, str], why: str
+) -> None:
+    response = await bot.client.post("/ussd", data=form)
+    body = await response.text()
+    assert response.status == 400
+    assert body.startswith("END ") and why in body and len(body) <= 182 and body.isascii()
+
+
+async def test_a_body_that_is_not_a_form_is_refused_with_400(bot: BotHarness) -> None:
+    for data, content_type in ((b"\xff\xfe{", "application/json"), (b"", "text/plain")):
+        response = await bot.client.post("/ussd", data=data, headers={"Content-Type": content_type})
+        assert response.status == 400
+
+
+async def test_a_number_with_an_unencoded_plus_is_still_understood(bot: BotHarness) -> None:
+    body = "sessionId=s-6&serviceCode=*123%23&phoneNumber=+84912345678&text="
+    response = await bot.client.post(
+        "/ussd", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status == 200
+    assert (await response.text()).startswith("CON ")

@@ -1,0 +1,213 @@
+"""A citizen registers by mobile subscriber from a feature phone, through `POST /ussd`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.accounts.model import AccountKind
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+
+AN = {"name": "Nguyen Van An", "born": "17/05/1990", "id": "001090012345", "phone": "+84912345678"}
+PASSWORD = "Sao*Mai#2024"  # a `*` inside: the gateway's separator
+
+
+class Handset:
+    """A feature phone on a USSD gateway: cumulative `text`, a new sessionId per dial."""
+
+    def __init__(self, client: TestClient, number: str, **extra: str) -> None:
+        self.client = client
+        self.number = number
+        self.extra = extra
+        self.session = ""
+        self.inputs: list[str] = []
+        self.screens: list[str] = []
+
+    async def dial(self) -> str:
+        self.session = f"ATUid_{uuid.uuid4().hex}"
+        self.inputs = []
+        return await self.again()
+
+    async def press(self, text: str) -> str:
+        self.inputs.append(text)
+        return await self.again()
+
+    async def again(self) -> str:
+        """Send the last request once more, as a gateway retry does."""
+        status, body = await self.post(
+            sessionId=self.session,
+            serviceCode="*123#",
+            phoneNumber=self.number,
+            text="*".join(self.inputs),
+        )
+        assert status == 200, body
+        assert body.startswith(("CON ", "END ")), body
+        assert len(body) <= 182 and body.isascii(), body
+        self.screens.append(body)
+        return body
+
+    async def post(self, **form: str) -> tuple[int, str]:
+        response = await self.client.post("/ussd", data={**form, **self.extra})
+        assert response.content_type == "text/plain"
+        return response.status, await response.text()
+
+
+def option(screen: str, label: str) -> str:
+    """The number a screen gives to the option whose label contains `label`."""
+    found = re.search(rf"^(\d+) [^\n]*{re.escape(label)}", screen, re.MULTILINE)
+    assert found, f"no option {label!r} on:\n{screen}"
+    return found.group(1)
+
+
+async def sms_codes(bot: BotHarness, to: str) -> list[str]:
+    return [re.findall(r"\b\d{6}\b", text)[0] for text in await bot.sms_to(to)]
+
+
+async def register_up_to_summary(phone: Handset, person: dict[str, str]) -> str:
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "Cong dan"))
+    screen = await phone.press(option(screen, "Thue bao di dong"))
+    assert "ho va ten" in screen
+    await phone.press(person["name"])
+    await phone.press(person["born"])
+    screen = await phone.press(person["id"])
+    assert "Dung so 09*****678" in screen  # the caller's own number is offered
+    screen = await phone.press(option(screen, "Dung so"))
+    return await phone.press(option(screen, "Bo qua"))  # no email
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with make_harness(harness_settings(tmp_path)) as harness:
+        yield harness
+
+
+async def test_citizen_registers_by_mobile_over_ussd_with_a_star_in_the_password(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    summary = await register_up_to_summary(phone, AN)
+    assert "Nguyen Van An" in summary and "001*******45" in summary
+    screen = await phone.press(option(summary, "Xac nhan"))
+    assert "OTP" in screen and screen.startswith("CON ")
+    [code] = await sms_codes(bot, AN["phone"])
+    screen = await phone.press(code)
+    assert "mat khau" in screen.lower()
+    await phone.press(PASSWORD)
+    done = await phone.press(PASSWORD)
+    assert done.startswith("END Dang ky thanh cong")
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
+    assert not any(PASSWORD in s or code in s for s in phone.screens)  # never echoed
+
+
+async def test_a_retried_gateway_request_gets_the_same_screen_and_one_sms_and_one_account(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    summary = await register_up_to_summary(phone, AN)
+    otp_screen = await phone.press(option(summary, "Xac nhan"))
+    assert await phone.again() == otp_screen
+    assert len(await bot.sms_to(AN["phone"])) == 1
+    [code] = await sms_codes(bot, AN["phone"])
+    await phone.press(code)
+    await phone.press(PASSWORD)
+    done = await phone.press(PASSWORD)
+    assert await phone.again() == done
+    assert done.startswith("END ")
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
+    assert len(await bot.sms_to(AN["phone"])) == 1
+
+
+async def test_a_citizen_whose_session_dropped_continues_where_they_left_off(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "Cong dan"))
+    await phone.press(option(screen, "Thue bao di dong"))
+    await phone.press(AN["name"])
+    await phone.press(AN["born"])  # the network drops the session here
+
+    offer = await phone.dial()
+    assert "1 Tiep tuc" in offer and "2 Dang ky lai" in offer
+    screen = await phone.press("1")
+    assert "CCCD" in screen  # the id number step, name and birth date kept
+    await phone.press(AN["id"])
+    screen = await phone.press("0")  # back: the id number is kept
+    assert "001*******45" in screen
+
+
+async def test_a_citizen_who_drops_out_can_start_again_from_the_first_screen(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "Cong dan"))
+    await phone.press(option(screen, "Thue bao di dong"))
+    await phone.press(AN["name"])
+    await phone.dial()
+    screen = await phone.press("2")
+    assert "tu cach nao" in screen
+    assert "Tiep tuc" not in await phone.dial()  # nothing unfinished any more
+
+
+async def test_zero_goes_back_and_double_zero_returns_to_the_first_screen(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "Cong dan"))
+    await phone.press(option(screen, "Thue bao di dong"))
+    await phone.press(AN["name"])
+    screen = await phone.press("0")
+    assert "ho va ten" in screen and "Nguyen Van An" in screen  # kept, offered to keep
+    screen = await phone.press("00")
+    assert "tu cach nao" in screen
+
+
+async def test_an_english_speaker_switches_language_and_registers(bot: BotHarness) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "English"))
+    assert "Who is registering?" in screen
+    screen = await phone.press(option(screen, "Citizen"))
+    await phone.press(option(screen, "Mobile subscriber"))
+    await phone.press(AN["name"])
+    await phone.press(AN["born"])
+    screen = await phone.press(AN["id"])
+    screen = await phone.press(option(screen, "Use 09*****678"))
+    summary = await phone.press(option(screen, "Skip"))
+    screen = await phone.press(option(summary, "Confirm"))
+    [code] = await sms_codes(bot, AN["phone"])
+    await phone.press(code)
+    await phone.press(PASSWORD)
+    done = await phone.press(PASSWORD)
+    assert done.startswith("END Registered!")
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
+
+
+async def test_a_citizen_registering_twice_reads_the_whole_notice_page_by_page(
+    bot: BotHarness,
+) -> None:
+    first = Handset(bot.client, AN["phone"])
+    summary = await register_up_to_summary(first, AN)
+    await first.press(option(summary, "Xac nhan"))
+    [code] = await sms_codes(bot, AN["phone"])
+    await first.press(code)
+    await first.press(PASSWORD)
+    await first.press(PASSWORD)
+
+    again = Handset(bot.client, AN["phone"])
+    summary = await register_up_to_summary(again, AN)
+    page_one = await again.press(option(summary, "Xac nhan"))
+    assert page_one.endswith("\n99 Xem tiep")
+    page_two = await again.press("99")
+    assert await again.again() == page_two
+    assert "da co tai khoan" in page_one
+    assert "Quen mat khau" in page_one + page_two and "Man hinh dau" in page_two
+    assert len(await bot.sms_to(AN["phone"])) == 1  # no code for an existing account
