@@ -11,7 +11,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from transitions import Machine, MachineError
@@ -29,6 +29,7 @@ log = logging.getLogger("regbot.engine")
 
 MAX_INPUT_CHARS: Final = 1000
 START_STEP: Final = "start.who"
+SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
 TRY_AGAIN_ERRORS: Final = (IntegrationUnavailable, AccountsUnavailable, StoreUnavailable)
 
 
@@ -198,7 +199,10 @@ class DialogEngine:
             return self._show(session, ctx, None)
         if action is Action.SHOW:
             return self._show(session, ctx, None)
-        return await self._answer(session, ctx, step, inbound)
+        reply = await self._answer(session, ctx, step, inbound)
+        if step.sensitive:  # tell channels that can, to delete the typed secret
+            reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
+        return reply
 
     async def _answer(
         self, session: DialogSession, ctx: StepContext, step: Step, inbound: Inbound
