@@ -92,7 +92,7 @@ async def bot_app(tmp_path: Path) -> AsyncIterator[BotHarness]:
         yield harness
 
 
-class _harness:  # noqa: N801 - used as `async with _harness(settings)`
+class _harness:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
