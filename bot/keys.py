@@ -48,6 +48,10 @@ class SecretKeys:
         """Keyed hash of a normalised identity number, per registrant kind."""
         return hmac.new(self.identity, f"{kind}:{id_number}".encode(), hashlib.sha256).hexdigest()
 
+    def token_for(self, purpose: str) -> str:
+        """A stable secret for a purpose (e.g. the Telegram webhook's secret token)."""
+        return hmac.new(self.tokens, purpose.encode(), hashlib.sha256).hexdigest()[:48]
+
     def encrypt(self, value: str) -> str:
         return self.fields.encrypt(value.encode()).decode()
 
