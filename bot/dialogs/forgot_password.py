@@ -187,8 +187,13 @@ STEPS = (
         show_value=mask_phone,
         next={"ok": S.OTP, "stopped": S.STOPPED},
     ),
-    otp_step(S.OTP, next_ok="forgot.password", prompt_key="forgot.otp_prompt", resend=_resend,
-             check=_check),
+    otp_step(
+        S.OTP,
+        next_ok="forgot.password",
+        prompt_key="forgot.otp_prompt",
+        resend=_resend,
+        check=_check,
+    ),
     *password_steps("forgot", _set_password, {"ok": S.DONE, "stopped": S.STOPPED}),
     Step(
         S.STOPPED,

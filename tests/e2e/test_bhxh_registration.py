@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind
 from bot.app import SERVICES
+from tests.e2e.conftest import BotHarness
 
 HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}  # typed without accents
 HUY_ID, HUY_PHONE = "031092005566", "+84903123456"
@@ -27,7 +28,7 @@ def option(screen: list[str], label: str) -> str:
     return next(line.split(".")[0] for line in screen if label in line and line[:1].isdigit())
 
 
-async def fill_details(bot, user: str, person: dict[str, str]) -> list[str]:
+async def fill_details(bot: BotHarness, user: str, person: dict[str, str]) -> list[str]:
     """From the first screen to the summary: citizen -> BHXH -> details -> skip email."""
     await bot.say(user)
     await bot.say(user, "1")  # citizen
@@ -39,19 +40,21 @@ async def fill_details(bot, user: str, person: dict[str, str]) -> list[str]:
     return await bot.say(user, "1")  # skip email -> summary
 
 
-async def confirm(bot, user: str, person: dict[str, str]) -> list[str]:
+async def confirm(bot: BotHarness, user: str, person: dict[str, str]) -> list[str]:
     await fill_details(bot, user, person)
     return await bot.say(user, "1")
 
 
-async def register(bot, user: str, person: dict[str, str], phone: str) -> list[str]:
+async def register(bot: BotHarness, user: str, person: dict[str, str], phone: str) -> list[str]:
     await confirm(bot, user, person)
     await bot.say(user, await bot.last_code(phone))
     await bot.say(user, PASSWORD)
     return await bot.say(user, PASSWORD)
 
 
-async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(bot_app):
+async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(
+    bot_app: BotHarness,
+) -> None:
     summary = text_of(await fill_details(bot_app, "huy", HUY))
     assert "0123456789" in summary and "do quang huy" in summary and "30/08/1992" in summary
 
@@ -75,7 +78,7 @@ async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(bot_
     assert account.password_hash and account.password_hash.startswith("$argon2id$")
 
 
-async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app):
+async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app: BotHarness) -> None:
     wrong = {**HUY, "code": "0123456780"}
     screen = await confirm(bot_app, "typo", wrong)
     assert "Không tìm thấy mã số BHXH" in text_of(screen)
@@ -92,15 +95,15 @@ async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app):
     assert len(await bot_app.sms_to(HUY_PHONE)) == 1
 
 
-async def test_an_unknown_code_lets_the_person_choose_another_method(bot_app):
+async def test_an_unknown_code_lets_the_person_choose_another_method(bot_app: BotHarness) -> None:
     screen = await confirm(bot_app, "other", {**HUY, "code": "1111111111"})
     methods = text_of(await bot_app.say("other", option(screen, "phương thức đăng ký khác")))
     assert "Thuê bao di động" in methods and "Bảo hiểm xã hội" in methods
 
 
 async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can_be_fixed(
-    bot_app,
-):
+    bot_app: BotHarness,
+) -> None:
     screen = text_of(await confirm(bot_app, "mis", {**HUY, "name": "Do Quang Hung"}))
     assert "Không đăng ký được tài khoản" in screen
     assert "Họ và tên" in screen and "Ngày sinh" not in screen  # says which field to check
@@ -116,13 +119,15 @@ async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can
     assert "09*****456" in text_of(await bot_app.say("mis", "1"))
 
 
-async def test_a_mismatched_birth_date_names_the_birth_date(bot_app):
+async def test_a_mismatched_birth_date_names_the_birth_date(bot_app: BotHarness) -> None:
     screen = text_of(await confirm(bot_app, "dob", {**HUY, "dob": "31/08/1992"}))
     assert "Ngày sinh" in screen and "Họ và tên" not in screen
     assert "30/08/1992" not in screen
 
 
-async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(bot_app):
+async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(
+    bot_app: BotHarness,
+) -> None:
     bot_app.app[SERVICES].clock = lambda: FIXED_NOW
     # The real owner has filled in the form in another chat, but not yet confirmed.
     await fill_details(bot_app, "owner", HUY)
@@ -156,7 +161,9 @@ async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(b
     assert "09*****678" in text_of(await confirm(bot_app, "an", AN))
 
 
-async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(bot_app):
+async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(
+    bot_app: BotHarness,
+) -> None:
     done = text_of(await register(bot_app, "an", AN, "+84912345678"))
     assert "Đăng ký thành công" in done
 
@@ -169,7 +176,9 @@ async def test_a_second_registration_for_the_same_person_gets_the_duplicate_mess
     assert "Lấy lại mật khẩu" in forgot
 
 
-async def test_a_record_without_a_phone_leads_to_registration_by_mobile_subscriber(bot_app):
+async def test_a_record_without_a_phone_leads_to_registration_by_mobile_subscriber(
+    bot_app: BotHarness,
+) -> None:
     screen = await confirm(bot_app, "lan", LAN)
     text = text_of(screen)
     assert "chưa có số điện thoại" in text and "thuê bao di động" in text
@@ -179,7 +188,9 @@ async def test_a_record_without_a_phone_leads_to_registration_by_mobile_subscrib
     assert "Vo Thi Lan" in mobile  # what she typed is offered to keep
 
 
-async def test_other_ways_are_offered_on_the_first_screen_and_after_a_failure(bot_app):
+async def test_other_ways_are_offered_on_the_first_screen_and_after_a_failure(
+    bot_app: BotHarness,
+) -> None:
     first = await bot_app.say("help")
     ways = text_of(await bot_app.say("help", option(first, "Cách khác")))
     assert "Quầy giao dịch" in ways and "Khiếu nại" in ways and "Bưu điện" in ways

@@ -1,0 +1,162 @@
+"""Stories of "Quên mật khẩu" through the engine with the real app, the SMS simulator over
+HTTP and the SQLite accounts database: a reset works for the owner, and nobody can learn
+from the replies whether an account exists."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.app import SERVICES
+from tests.e2e.conftest import BotHarness
+
+AN_ID, AN_PHONE, AN_TYPED_PHONE = "001090012345", "+84912345678", "0912 345 678"
+OLD, NEW = "Hoa-Sen#2024", "Sen-Hong#2025"
+TAX_CODE, BIZ_PHONE = "0100109106", "+84987654321"
+# 03:00 UTC is 10:00 in Vietnam.
+FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
+
+
+def text_of(screen: list[str]) -> str:
+    return "\n".join(screen)
+
+
+async def open_account(bot: BotHarness, **fields: object) -> int:
+    defaults: dict[str, object] = {
+        "kind": AccountKind.CITIZEN,
+        "id_type": IdType.CCCD,
+        "id_number": AN_ID,
+        "full_name": "Nguyễn Văn An",
+        "verification_level": 2,
+        "method": "mobile",
+        "phone": AN_PHONE,
+        "password_hash": bot.app[SERVICES].passwords.hash(OLD),
+    }
+    account = await bot.accounts.create(NewAccount(**{**defaults, **fields}))  # type: ignore[arg-type]
+    return account.id
+
+
+async def ask_for_code(
+    bot: BotHarness, user: str, id_number: str, phone: str, kind: str = "1"
+) -> list[str]:
+    """First screen -> "Quên mật khẩu" -> citizen (1) or business (2) -> ID -> phone."""
+    await bot.say(user, option(await bot.say(user), "Quên mật khẩu"))
+    await bot.say(user, kind)
+    await bot.say(user, id_number)
+    return await bot.say(user, phone)
+
+
+async def password_of(bot: BotHarness, kind: AccountKind, id_number: str) -> str:
+    account = await bot.accounts.find(kind, id_number)
+    assert account is not None and account.password_hash
+    return account.password_hash
+
+
+async def test_citizen_who_forgot_the_password_sets_a_new_one_with_a_code_to_the_account_phone(
+    bot_app: BotHarness,
+) -> None:
+    await open_account(bot_app)
+    screen = text_of(await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE))
+    assert "Nếu số giấy tờ và số điện thoại 09*****678 khớp" in screen
+    sms = await bot_app.sms_to(AN_PHONE)
+    assert len(sms) == 1 and "lay lai mat khau" in sms[0]
+
+    await bot_app.say("an", await bot_app.last_code(AN_PHONE))
+    weak = text_of(await bot_app.say("an", "password"))
+    assert "mật khẩu" in weak.lower()  # the same password rules as registration
+    await bot_app.say("an", NEW)
+    done = text_of(await bot_app.say("an", NEW))
+    assert "Đặt lại mật khẩu thành công" in done
+
+    stored = await password_of(bot_app, AccountKind.CITIZEN, AN_ID)
+    hasher = bot_app.app[SERVICES].passwords
+    assert hasher.verify(stored, NEW) and not hasher.verify(stored, OLD)
+
+
+async def test_a_business_resets_its_password_with_its_tax_code(bot_app: BotHarness) -> None:
+    await open_account(
+        bot_app,
+        kind=AccountKind.BUSINESS,
+        id_type=IdType.MST,
+        id_number=TAX_CODE,
+        full_name="Công ty TNHH Sen Hồng",
+        phone=BIZ_PHONE,
+    )
+    await ask_for_code(bot_app, "biz", TAX_CODE, "0987654321", kind="2")
+    await bot_app.say("biz", await bot_app.last_code(BIZ_PHONE))
+    await bot_app.say("biz", NEW)
+    assert "thành công" in text_of(await bot_app.say("biz", NEW))
+    stored = await password_of(bot_app, AccountKind.BUSINESS, TAX_CODE)
+    assert bot_app.app[SERVICES].passwords.verify(stored, NEW)
+
+
+async def test_the_replies_are_the_same_whether_or_not_an_account_matches(
+    bot_app: BotHarness,
+) -> None:
+    await open_account(bot_app)
+    owner = await ask_for_code(bot_app, "owner", AN_ID, AN_TYPED_PHONE)
+    stranger = await ask_for_code(bot_app, "stranger", "079185004321", AN_TYPED_PHONE)
+    wrong_phone = await ask_for_code(bot_app, "wrong-phone", AN_ID, "0903 123 456")
+    assert stranger == owner
+    assert [line.replace("09*****456", "09*****678") for line in wrong_phone] == owner
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1  # only the owner got a code
+    assert await bot_app.sms_to("+84903123456") == []
+
+    # Resending looks the same too (too soon, for both)...
+    assert await bot_app.say("stranger", "1") == await bot_app.say("owner", "1")
+    # ... and a code typed where none was sent is just wrong, even the owner's real one.
+    code = await bot_app.last_code(AN_PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    assert await bot_app.say("stranger", code) == await bot_app.say("owner", wrong)
+    assert "không đúng" in text_of(await bot_app.say("stranger", code))
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, "079185004321") is None
+
+
+async def test_a_signature_account_without_phone_gets_the_same_reply_with_the_signature_advice(
+    bot_app: BotHarness,
+) -> None:
+    await open_account(bot_app, method="sim", verification_level=3, phone=None, password_hash=None)
+    signer = await ask_for_code(bot_app, "signer", AN_ID, AN_TYPED_PHONE)
+    nobody = await ask_for_code(bot_app, "nobody", "048168001122", AN_TYPED_PHONE)
+    assert signer == nobody
+    text = text_of(signer)
+    assert "Sim ký số hoặc USB ký số" in text and "chữ ký số" in text and "quầy giao dịch" in text
+    assert await bot_app.sms_to(AN_PHONE) == []
+
+
+async def test_three_codes_an_hour_per_identity_whether_or_not_the_account_exists(
+    bot_app: BotHarness,
+) -> None:
+    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    await open_account(bot_app)
+    for n in range(3):
+        screen = text_of(await ask_for_code(bot_app, f"an-{n}", AN_ID, AN_TYPED_PHONE))
+        assert "Nếu số giấy tờ" in screen
+    fourth = text_of(await ask_for_code(bot_app, "an-3", AN_ID, AN_TYPED_PHONE))
+    assert "quá nhiều yêu cầu mã OTP" in fourth and "11:00" in fourth
+    assert len(await bot_app.sms_to(AN_PHONE)) == 3
+
+    for n in range(3):
+        await ask_for_code(bot_app, f"x-{n}", "079185004321", "0903 123 456")
+    unknown = text_of(await ask_for_code(bot_app, "x-3", "079185004321", "0903 123 456"))
+    assert unknown == fourth.replace("09*****678", "09*****456")
+
+
+async def test_ten_codes_a_day_per_phone(bot_app: BotHarness) -> None:
+    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    await open_account(bot_app, id_number="123456789", id_type=IdType.CMND)
+    for n in range(10):  # ten different CMND numbers, the same phone
+        await ask_for_code(bot_app, f"p-{n}", f"10000000{n}", AN_TYPED_PHONE)
+    stopped = text_of(await ask_for_code(bot_app, "p-10", "123456789", AN_TYPED_PHONE))
+    assert "quá nhiều yêu cầu mã OTP" in stopped
+    assert await bot_app.sms_to(AN_PHONE) == []  # the owner's request was refused too
+
+
+def option(screen: list[str], label: str) -> str:
+    return next(line.split(".")[0] for line in screen if label in line and line[:1].isdigit())
+
+
+async def test_forgot_password_is_offered_on_the_other_ways_screen(bot_app: BotHarness) -> None:
+    ways = await bot_app.say("u", option(await bot_app.say("u"), "Cách khác"))
+    forgot = await bot_app.say("u", option(ways, "Quên mật khẩu"))
+    assert "Lấy lại mật khẩu" in text_of(forgot)
