@@ -1,0 +1,99 @@
+"""Telegram stories: updates posted to `POST /telegram` as Telegram would, replies read
+from a Bot API emulator over HTTP (TELEGRAM_API_URL)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.accounts.model import AccountKind
+from bot.app import SERVICES
+from bot.telegram_channel import SECRET_HEADER
+from tests.e2e.conftest import harness_settings, make_harness
+from tests.support.telegram_api import TelegramApi, button_update, text_update
+
+CHAT = 777001
+
+
+@pytest.fixture
+async def telegram(tmp_path):
+    api = TelegramApi()
+    server = TestServer(api.app(), host="127.0.0.1")
+    await server.start_server()
+    settings = dataclasses.replace(
+        harness_settings(tmp_path),
+        telegram_bot_token="123456:TEST-token",
+        telegram_api_url=str(server.make_url("/bot")),
+        telegram_webhook_url="https://regbot.example/telegram",
+    )
+    async with make_harness(settings) as bot:
+        secret = bot.app[SERVICES].keys.token_for("telegram-webhook")
+
+        async def post(update: dict, token: str | None = secret) -> int:
+            headers = {SECRET_HEADER: token} if token is not None else {}
+            response = await bot.client.post("/telegram", json=update, headers=headers)
+            return response.status
+
+        yield api, bot, post
+    await server.close()
+
+
+def buttons(message) -> list[tuple[str, str]]:
+    return [(b["text"], b["callback_data"]) for row in message.buttons for b in row]
+
+
+async def test_regbot_registers_its_webhook_with_a_secret_token(telegram):
+    api, bot, _ = telegram
+    assert api.webhook["url"] == "https://regbot.example/telegram"
+    assert api.webhook["secret_token"] == bot.app[SERVICES].keys.token_for("telegram-webhook")
+
+
+async def test_an_update_without_the_secret_token_is_refused_and_nothing_is_sent(telegram):
+    api, _, post = telegram
+    assert await post(text_update(CHAT, "/start"), token="forged") == 403
+    assert await post(text_update(CHAT, "/start"), token=None) == 403
+    assert api.sent == []
+
+
+async def test_a_citizen_registers_by_mobile_subscriber_in_telegram(telegram):
+    api, bot, post = telegram
+    assert await post(text_update(CHAT, "/start")) == 200
+    first = api.to(CHAT)[-1]
+    assert "Bạn đăng ký tài khoản với tư cách nào?" in first.text
+    assert ("Công dân", "citizen") in buttons(first)
+    await post(button_update(CHAT, "citizen"))
+    assert ("Thuê bao di động (chỉ dành cho công dân)", "mobile") in buttons(api.to(CHAT)[-1])
+    await post(button_update(CHAT, "mobile"))
+    for text in ("Nguyễn Văn An", "17/05/1990", "001090012345", "0912345678"):
+        await post(text_update(CHAT, text))
+    await post(button_update(CHAT, "skip"))
+    summary = api.to(CHAT)[-1]
+    assert "001*******45" in summary.text and "⬅ Quay lại" in [t for t, _ in buttons(summary)]
+    await post(button_update(CHAT, "confirm"))
+    code = await bot.last_code("+84912345678")
+    await post(text_update(CHAT, code, message_id=51))
+    await post(text_update(CHAT, "Hoa-Sen#2024", message_id=52))
+    await post(text_update(CHAT, "Hoa-Sen#2024", message_id=53))
+    assert "Đăng ký thành công" in api.to(CHAT)[-1].text
+    assert api.to(CHAT)[-1].buttons == []  # the conversation is over
+    # the OTP and both passwords were deleted from the chat history
+    assert {(CHAT, 51), (CHAT, 52), (CHAT, 53)} <= set(api.deleted)
+    account = await bot.accounts.find(AccountKind.CITIZEN, "001090012345")
+    assert account is not None and account.method == "mobile"
+
+
+async def test_an_english_speaking_user_is_answered_in_english(telegram):
+    api, _, post = telegram
+    await post(text_update(CHAT + 1, "/start", language="en"))
+    assert api.to(CHAT + 1)[-1].text.startswith("Welcome")
+
+
+async def test_help_and_cancel_buttons(telegram):
+    api, _, post = telegram
+    await post(text_update(CHAT + 2, "/start"))
+    await post(button_update(CHAT + 2, "nav:help"))
+    assert "Công dân" in api.to(CHAT + 2)[-1].text
+    await post(button_update(CHAT + 2, "nav:cancel"))
+    assert "đã được xóa" in api.to(CHAT + 2)[-1].text
