@@ -17,12 +17,14 @@ from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
 from bot.i18n import Translator
 from bot.keys import SecretKeys, load_or_create_secret
+from bot.metrics import METRICS, Metrics, log_turn, metrics_endpoint
 from bot.otp import OtpService
 from bot.passwords import PasswordHasher
 from bot.services import Services
 from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
 from bot.state import redis_client as make_redis
 from bot.state.store import Counters, StateStore
+from bot.telegram_channel import mount_telegram
 from bot.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
 from integrations.clients import carrier_register, insured_register, sms_gateway
 from integrations.http import RetryPolicy
@@ -58,11 +60,15 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[HEALTH] = Health()
+    app[METRICS] = Metrics()
     if settings.simulators_on:
         samples = sample_people() if wiring.samples else None
         app.add_subapp("/sim", build_simulators_app(wiring.on_sms, samples=samples))
     app.cleanup_ctx.append(_runtime(settings, wiring))
     app.router.add_get("/healthz", healthz)
+    if settings.telegram_bot_token:
+        mount_telegram(app, settings)
+    app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_post("/ussd", ussd_endpoint)
     return app
 
@@ -91,6 +97,7 @@ def _runtime(
         else:
             store, counters = MemoryStore(), MemoryCounters()
         policy = RetryPolicy(timeout=settings.http_timeout)
+        observe = app[METRICS].integration
         async with aiohttp.ClientSession() as http:
             accounts = SqlAccounts(db, keys)
             services = Services(
@@ -102,13 +109,22 @@ def _runtime(
                 passwords=PasswordHasher(settings.password_hashing),
                 otp=OtpService(keys.otp),
                 sms=sms_gateway(
-                    http, _sim_url(settings, wiring, "sms", settings.sms_url), policy=policy
+                    http,
+                    _sim_url(settings, wiring, "sms", settings.sms_url),
+                    policy=policy,
+                    observe=observe,
                 ),
                 carrier=carrier_register(
-                    http, _sim_url(settings, wiring, "carrier", settings.carrier_url), policy=policy
+                    http,
+                    _sim_url(settings, wiring, "carrier", settings.carrier_url),
+                    policy=policy,
+                    observe=observe,
                 ),
                 insured=insured_register(
-                    http, _sim_url(settings, wiring, "bhxh", settings.bhxh_url), policy=policy
+                    http,
+                    _sim_url(settings, wiring, "bhxh", settings.bhxh_url),
+                    policy=policy,
+                    observe=observe,
                 ),
             )
             app[SERVICES] = services
@@ -118,6 +134,7 @@ def _runtime(
                 store,
                 SessionCodec(keys.state),
                 ttl_seconds=settings.session_ttl,
+                observers=(app[METRICS].turn, log_turn),
             )
             app[USSD] = UssdGateway(
                 app[ENGINE],

@@ -19,6 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="chat with the bot in the terminal, all embedded")
     demo.add_argument("--lang", choices=("vi", "en"), default="vi")
     demo.add_argument("--data-dir", type=Path, default=None)
+    serve = commands.add_parser("serve", help="serve /ussd, /healthz, /metrics over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--data-dir", type=Path, default=None)
     return parser
 
 
@@ -42,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
         return 0
+    if args.command == "serve":
+        from bot.serve import serve
+
+        return serve(settings, args.host, args.port)
     return 2
 
 

@@ -1,0 +1,141 @@
+"""`regbot serve` as an operator runs it: a real process, its health, metrics and logs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+CALLER = "+84912345678"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_URL") and k != "REGBOT_ENV"}
+    env.update(
+        REGBOT_DATA_DIR=str(tmp_path),
+        REGBOT_SECRET_KEY="serve-test-secret-0123456789",
+        REGBOT_PASSWORD_HASHING="fast",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def spawn(env: Mapping[str, str], log_path: Path, port: int) -> Served:
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
+    return Served(process, f"http://127.0.0.1:{port}", log_path)
+
+
+async def start_serve(env: Mapping[str, str], log_path: Path, port: int | None = None) -> Served:
+    """Start `regbot serve` and wait until /healthz answers 200."""
+    served = spawn(env, log_path, port or free_port())
+    process = served.process
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise AssertionError(f"regbot serve exited:\n{served.log()}")
+            try:
+                async with http.get(served.url + "/healthz") as response:
+                    if response.status == 200:
+                        return served
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    stop(served)
+    raise AssertionError(f"regbot serve did not become healthy:\n{served.log()}")
+
+
+def stop(served: Served) -> int:
+    if served.process.poll() is None:
+        served.process.send_signal(signal.SIGTERM)
+    try:
+        return served.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+        return served.process.wait()
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    server = await start_serve(serve_env(tmp_path), tmp_path / "serve.log")
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
+    served: Served,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        form = {"sessionId": "op-1", "serviceCode": "*123#", "phoneNumber": CALLER, "text": ""}
+        async with http.post(served.url + "/ussd", data=form) as response:
+            assert response.status == 200
+            assert (await response.text()).startswith("CON ")
+        async with http.post(served.url + "/ussd", data={**form, "text": "1"}) as response:
+            assert "Thue bao di dong" in await response.text()
+        async with http.get(served.url + "/healthz") as response:
+            assert response.status == 200
+        async with http.get(served.url + "/metrics") as response:
+            metrics = await response.text()
+            assert response.status == 200
+    assert 'regbot_turns_total{channel="ussd",outcome="show"} 1.0' in metrics
+    assert 'regbot_replies_total{step="start.methods_citizen"} 1.0' in metrics
+    assert "regbot_turn_seconds_bucket" in metrics
+    assert stop(served) == 0  # SIGTERM: a graceful exit
+    log = served.log()
+    turn_lines = [line for line in log.splitlines() if line.startswith('{"event":"turn"')]
+    assert len(turn_lines) == 2
+    assert '"channel":"ussd"' in turn_lines[1] and '"step":"start.methods_citizen"' in log
+    assert "912345678" not in log  # no phone number in any log line
+
+
+def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) -> None:
+    env = serve_env(tmp_path, REGBOT_ENV="production")
+    env.pop("REGBOT_SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode != 0
+    assert "REGBOT_ENV=production refuses to start" in result.stderr
+    assert "simulators would be mounted" in result.stderr
+    assert "REGBOT_SECRET_KEY is not set" in result.stderr
