@@ -16,8 +16,8 @@ from tests.e2e.test_mobile_registration import AN_E164, fill_details
 PASSWORD = "Hoa-Sen#2024"
 
 
-async def stored_sessions(client, prefix: str) -> list[bytes]:
-    keys = [k async for k in client.scan_iter(f"{prefix}state:*")]
+async def stored_sessions(client, prefix: str, user: str) -> list[bytes]:
+    keys = [k async for k in client.scan_iter(f"{prefix}state:*{user}")]
     return [await client.get(k) for k in keys]
 
 
@@ -36,7 +36,7 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
             code = await bot.last_code(AN_E164)
             for text in (code, PASSWORD):
                 await bot.say(user, text)
-                snapshots += await stored_sessions(client, prefix)
+                snapshots += await stored_sessions(client, prefix, user)
             assert snapshots
             for blob in snapshots:
                 assert b"001090012345" not in blob and b"Nguyen" not in blob
