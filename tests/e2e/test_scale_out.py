@@ -1,0 +1,136 @@
+"""Two `regbot serve` processes behind a (simulated) load balancer share Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from integrations.simulators import build_simulators_app, sample_people
+from tests.e2e.test_serve import serve_env, start_serve, stop
+
+PASSWORD = "Hai*Tien#2024"
+
+
+@pytest.fixture
+async def fresh_database(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own on the real PostgreSQL, dropped afterwards."""
+    name = f"regbot_scale_{uuid.uuid4().hex[:12]}"
+    parsed = urlparse(postgres_url.replace("+asyncpg", ""))
+    admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            parsed._replace(path=f"/{name}").geturl().replace("postgresql:", "postgresql+asyncpg:")
+        )
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def simulators() -> AsyncIterator[str]:
+    """The SMS gateway and carrier register, run by the test (the 'outside world')."""
+    server = TestServer(build_simulators_app(samples=sample_people()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+async def test_one_ussd_registration_served_alternately_by_two_processes_completes_once(
+    tmp_path: Path, redis_url: str, fresh_database: str, simulators: str
+) -> None:
+    caller = f"+8491{random.randrange(10**7):07d}"
+    id_number = f"001090{random.randrange(10**6):06d}"
+    async with aiohttp.ClientSession() as http:
+        subscriber = {
+            "msisdn": caller,
+            "carrier": "VinaPhone",
+            "owner_registered": True,
+            "owner": {
+                "id_number": id_number,
+                "full_name": "Lê Văn Hải",
+                "date_of_birth": "1990-05-17",
+            },
+        }
+        async with http.post(f"{simulators}/carrier/subscribers", json=subscriber) as response:
+            assert response.status == 201
+        env = serve_env(
+            tmp_path,
+            REDIS_URL=redis_url,
+            DATABASE_URL=fresh_database,
+            SMS_URL=f"{simulators}/sms",
+            CARRIER_URL=f"{simulators}/carrier",
+            BHXH_URL=f"{simulators}/bhxh",
+        )
+        servers = [
+            await start_serve(env, tmp_path / "a.log"),
+            await start_serve(env, tmp_path / "b.log"),
+        ]
+        try:
+            session_id = f"ATUid_{uuid.uuid4().hex}"
+            inputs: list[str] = []
+            screens: list[str] = []
+
+            async def press(text: str | None) -> str:
+                if text is not None:
+                    inputs.append(text)
+                server = servers[len(screens) % 2]  # round robin
+                form = {
+                    "sessionId": session_id,
+                    "serviceCode": "*123#",
+                    "phoneNumber": caller,
+                    "text": "*".join(inputs),
+                }
+                async with http.post(server.url + "/ussd", data=form) as response:
+                    assert response.status == 200
+                    screens.append(await response.text())
+                return screens[-1]
+
+            async def code() -> str:
+                async with http.get(f"{simulators}/sms/outbox", params={"to": caller}) as response:
+                    texts = [m["text"] for m in await response.json()]
+                assert len(texts) == 1, texts  # one SMS, whichever process sent it
+                return re.findall(r"\b\d{6}\b", texts[0])[0]
+
+            await press(None)
+            for answer in ("1", "1", "Le Van Hai", "17/05/1990", id_number, "1", "1"):
+                await press(answer)
+            assert "Le Van Hai" in screens[-1]
+            await press("1")  # confirm: the carrier is asked, an SMS goes out
+            assert await press(None) == screens[-1]  # a retry on the other process
+            await press(await code())
+            await press(PASSWORD)
+            done = await press(PASSWORD)
+            assert done.startswith("END Dang ky thanh cong"), screens
+            assert await press(None) == done  # the retry on the other process: same END
+        finally:
+            for server in servers:
+                assert stop(server) == 0
+
+    db = await asyncpg.connect(fresh_database.replace("+asyncpg", ""))
+    try:
+        assert await db.fetchval("SELECT count(*) FROM accounts") == 1
+    finally:
+        await db.close()
+    logs = "".join(server.log() for server in servers)
+    assert logs.count('"channel":"ussd"') >= len(screens) - 2  # both processes took turns
+    assert all(server.log().count('"event":"turn"') > 2 for server in servers)
+    redis = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"regbot:*{caller}*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
