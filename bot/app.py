@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
+from bot.bridge.wiring import open_signing, prepare_signing
 from bot.config import Settings
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
@@ -61,9 +62,12 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
+    signing_sims = prepare_signing(app, settings, wiring.self_url)  # /sign/{token}, pushes
     if settings.simulators_on:
         samples = sample_people() if wiring.samples else None
-        app.add_subapp("/sim", build_simulators_app(wiring.on_sms, samples=samples))
+        app.add_subapp(
+            "/sim", build_simulators_app(wiring.on_sms, samples=samples, extra=signing_sims)
+        )
     app.cleanup_ctx.append(_runtime(settings, wiring))
     app.router.add_get("/healthz", healthz)
     if settings.telegram_bot_token:
@@ -100,9 +104,15 @@ def _runtime(
         observe = app[METRICS].integration
         async with aiohttp.ClientSession() as http:
             accounts = SqlAccounts(db, keys)
+            translator = Translator.load()
+            signing = open_signing(
+                app, settings, wiring.self_url, http=http, store=store, keys=keys,
+                translator=translator, policy=policy,
+            )
             services = Services(
                 settings=settings,
-                translator=Translator.load(),
+                translator=translator,
+                signing=signing,
                 keys=keys,
                 accounts=accounts,
                 counters=counters,
@@ -144,10 +154,12 @@ def _runtime(
                 secret=settings.ussd_secret,
                 ttl_seconds=settings.session_ttl,
             )
+            signing.events.attach(app[ENGINE].handle, app[ENGINE].unfinished_step)
             app[HEALTH].checks.extend([accounts.ping, _store_ping(store)])
             try:
                 yield
             finally:
+                await signing.events.close()
                 if redis is not None:
                     await redis.aclose()
                 await db.dispose()

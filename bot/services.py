@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.accounts.port import Accounts
+from bot.bridge.ports import Signing
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
@@ -39,7 +40,7 @@ class Services:
     sms: SmsGateway
     carrier: CarrierRegister
     insured: InsuredRegister | None = None
-    signing: Any = None  # pki_bridge services (SIM signing, USB token), wired by issue 4
+    signing: Signing | None = None  # SIM signing, certificate checks, USB-token links
     clock: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.time
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,95 @@
+"""How `bot.app` wires the signing ports: anchors, MSSP client or simulator, links, events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from cryptography import x509
+
+from bot.bridge.events import ChannelPushes, SigningEvents
+from bot.bridge.links import SigningLinks
+from bot.bridge.ports import Signing
+from bot.bridge.web import SIGNING, add_signing_routes
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.keys import SecretKeys
+from bot.state.store import StateStore
+from integrations.http import RetryPolicy
+from pki_bridge import (
+    CertificateChecker,
+    HttpCrlSource,
+    MsspHttpClient,
+    build_mssp_simulator,
+    build_pki_simulator,
+    load_trust_anchors,
+    simulator_ca,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SigningSetup:
+    """What is fixed before start-up: who can push, and the simulator CA trusted in demo."""
+
+    pushes: ChannelPushes
+    demo_anchors: tuple[x509.Certificate, ...] = ()
+
+
+PUSHES = web.AppKey("pushes", ChannelPushes)
+SIGNING_SETUP = web.AppKey("signing_setup", SigningSetup)
+
+
+def prepare_signing(
+    app: web.Application, settings: Settings, self_url: str
+) -> dict[str, web.Application]:
+    """Add `/sign/{token}` and the push registry (channels register on `app[PUSHES]`).
+
+    Returns the simulators to mount under `/sim` when `MSSP_URL` is unset: `mssp` (signing
+    SIMs from its own CA) and `pki` (that CA as `/sim/pki/ca.pem`, and its CRL). That CA
+    then joins the public trust anchors; Government anchors come only from
+    `PKI_GOV_TRUST_ANCHORS` (pki_bridge has no simulated Government CA: use
+    `regbot pki test-ca`, whose CRLs must then be served at its `--crl-base`).
+    """
+    pushes = ChannelPushes()
+    app[PUSHES] = pushes
+    add_signing_routes(app)
+    if settings.mssp_url:
+        app[SIGNING_SETUP] = SigningSetup(pushes)
+        return {}
+    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki/crl")
+    app[SIGNING_SETUP] = SigningSetup(pushes, (ca.certificate,))
+    return {"mssp": build_mssp_simulator(ca), "pki": build_pki_simulator(ca, {"mssp": ca})}
+
+
+def open_signing(
+    app: web.Application,
+    settings: Settings,
+    self_url: str,
+    *,
+    http: aiohttp.ClientSession,
+    store: StateStore,
+    keys: SecretKeys,
+    translator: Translator,
+    policy: RetryPolicy,
+) -> Signing:
+    """The signing ports over the app's HTTP session (closed with the app)."""
+    setup = app[SIGNING_SETUP]
+    public = [*setup.demo_anchors]
+    if settings.pki_trust_anchors:
+        public += load_trust_anchors(settings.pki_trust_anchors)
+    gov_file = settings.pki_gov_trust_anchors
+    gov = load_trust_anchors(gov_file) if gov_file else []
+    crls = HttpCrlSource(http)
+    mssp_url = settings.mssp_url or f"{self_url.rstrip('/')}/sim/mssp"
+    signing = Signing(
+        mssp=MsspHttpClient(http, mssp_url, policy=policy),
+        public=CertificateChecker(public, crls),
+        gov=CertificateChecker(gov, crls, official=True),
+        links=SigningLinks(store, keys.state, keys.tokens),
+        events=SigningEvents(setup.pushes),
+        translator=translator,
+        public_url=settings.public_url or self_url,
+    )
+    app[SIGNING] = signing
+    return signing
