@@ -1,0 +1,176 @@
+"""Stories of registration by signing SIM (guide §1.3), through the real app: the person
+talks to the engine, the phone is the MSSP simulator's control API over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bot.accounts.model import AccountKind
+from bot.app import SERVICES
+from bot.bridge.wiring import PUSHES
+from bot.messages import Action, Reply
+
+PHONE, E164, PIN = "0912 345 678", "+84912345678", "2468"
+CCCD, MST = "001090012345", "0100109106"
+
+
+async def choose(bot: Any, user: str, key: str) -> list[str]:
+    return bot.screen(await bot.send(user, action=Action.CHOOSE, choice=key))
+
+
+async def issue_sim(bot: Any, **owner: str) -> None:
+    body = {"phone": E164, "full_name": "Nguyễn Văn An", "pin": PIN, **owner}
+    assert await bot.sim_post("/sim/mssp/sims", body) == 201
+
+
+async def pending(bot: Any) -> list[dict[str, str]]:
+    response = await bot.client.get("/sim/mssp/pending", params={"phone": E164})
+    assert response.status == 200
+    return list(await response.json())
+
+
+async def answer_on_phone(bot: Any, body: dict[str, str]) -> int:
+    requests = await pending(bot)
+    assert len(requests) == 1, requests
+    return int(await bot.sim_post(f"/sim/mssp/pending/{requests[0]['session_id']}", body))
+
+
+async def ask_signature(bot: Any, user: str, kind: str = "citizen") -> str:
+    """First screen -> kind -> Sim ký số -> phone number: the waiting screen."""
+    await bot.send(user)
+    await choose(bot, user, kind)
+    await choose(bot, user, "sim")
+    return "\n".join(await bot.say(user, PHONE))
+
+
+async def test_citizen_registers_by_signing_sim_and_gets_a_level_3_account(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    waiting = await ask_signature(bot_app, "an")
+    [request] = await pending(bot_app)
+    assert request["verification_code"] in waiting  # the code the phone shows
+    assert "09*****678" in waiting
+
+    assert await answer_on_phone(bot_app, {"action": "approve", "pin": PIN}) == 200
+    email_step = "\n".join(await choose(bot_app, "an", "check"))
+    assert "Chữ ký số hợp lệ" in email_step and "không bắt buộc" in email_step
+
+    summary = "\n".join(await bot_app.say("an", "1"))  # skip the email
+    assert "Nguyễn Văn An" in summary and "001*******45" in summary and CCCD not in summary
+    done = "\n".join(await choose(bot_app, "an", "register"))
+    assert "Đăng ký thành công" in done and "mức xác minh 3" in done
+
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, CCCD)
+    assert account is not None
+    assert (account.verification_level, account.method, account.phone) == (3, "sim", E164)
+    assert account.full_name == "Nguyễn Văn An" and account.password_hash is None
+    assert account.email is None
+
+
+async def test_business_registers_by_signing_sim_and_must_give_an_email(bot_app):
+    await issue_sim(bot_app, tax_code=MST, full_name="Công ty TNHH Hoa Sen")
+    await ask_signature(bot_app, "hoasen", kind="business")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    email_step = await choose(bot_app, "hoasen", "check")
+    assert "bắt buộc" in "\n".join(email_step)
+    assert not any(line.endswith("Bỏ qua") for line in email_step)  # no way to skip it
+
+    summary = "\n".join(await bot_app.say("hoasen", "ketoan@hoasen.vn"))
+    assert "Công ty TNHH Hoa Sen" in summary and "MST" in summary
+    await choose(bot_app, "hoasen", "register")
+    account = await bot_app.accounts.find(AccountKind.BUSINESS, MST)
+    assert account is not None
+    assert (account.verification_level, account.method) == (3, "sim")
+    assert account.email == "ketoan@hoasen.vn"
+
+
+async def test_the_conversation_continues_by_itself_on_a_channel_that_can_push(bot_app):
+    pushed: asyncio.Queue[tuple[str, Reply]] = asyncio.Queue()
+
+    async def push(user: str, reply: Reply) -> None:
+        await pushed.put((user, reply))
+
+    bot_app.app[PUSHES].register("test", push)
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    user, reply = await asyncio.wait_for(pushed.get(), timeout=10)
+    assert user == "an" and reply.step == "sim.email"
+    assert "Chữ ký số hợp lệ" in "\n".join(bot_app.screen(reply))
+
+
+async def test_a_refused_request_is_explained_and_can_be_sent_again(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "refuse"})
+    refused = "\n".join(await choose(bot_app, "an", "check"))
+    assert "từ chối yêu cầu ký số" in refused and "Gửi lại yêu cầu" in refused
+
+    again = "\n".join(await choose(bot_app, "an", "resend"))
+    [request] = await pending(bot_app)
+    assert request["verification_code"] in again
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+
+
+async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an")
+    not_yet = "\n".join(await choose(bot_app, "an", "check"))
+    assert "Chưa nhận được xác nhận" in not_yet
+
+    bot_app.app[SERVICES].monotonic = lambda: time.time() + 300  # two minutes later and more
+    timed_out = "\n".join(await choose(bot_app, "an", "check"))
+    assert "hết thời gian chờ" in timed_out and "Dùng số điện thoại khác" in timed_out
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+
+
+async def test_a_number_without_a_signing_sim_is_told_to_ask_the_carrier(bot_app):
+    await ask_signature(bot_app, "an")
+    text = "\n".join(await choose(bot_app, "an", "check"))
+    assert "chưa đăng ký dịch vụ SIM ký số" in text and "nhà mạng" in text
+
+
+async def test_three_wrong_pins_lock_the_sim_and_say_so(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an")
+    for _ in range(3):
+        assert await answer_on_phone(bot_app, {"action": "approve", "pin": "0000"}) == 403
+    text = "\n".join(await choose(bot_app, "an", "check"))
+    assert "bị khóa" in text
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+
+
+async def test_a_citizen_certificate_cannot_register_a_business(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an", kind="business")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    text = "\n".join(await choose(bot_app, "an", "check"))
+    assert "không dùng được để đăng ký tài khoản Doanh nghiệp" in text
+    assert await bot_app.accounts.find(AccountKind.BUSINESS, CCCD) is None
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+
+
+async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_message(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    for user in ("an", "an-again"):
+        await ask_signature(bot_app, user)
+        await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+        await choose(bot_app, user, "check")
+        await bot_app.say(user, "1")
+        last = "\n".join(await choose(bot_app, user, "register"))
+    assert "đã được dùng để đăng ký" in last and "Quên mật khẩu" in last
+
+
+async def test_registration_by_signing_sim_in_english(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await bot_app.send("en", lang="en")
+    await choose(bot_app, "en", "citizen")
+    await choose(bot_app, "en", "sim")
+    waiting = "\n".join(await bot_app.say("en", PHONE))
+    assert "code shown on the phone" in waiting
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    await choose(bot_app, "en", "check")
+    await bot_app.say("en", "1")
+    done = "\n".join(await choose(bot_app, "en", "register"))
+    assert "Registration complete" in done and "level 3" in done
