@@ -1,0 +1,87 @@
+"""The world of the USB-token stories: regbot on a test server trusting a test PKI whose
+CRLs a separate CA server publishes over HTTP, and a person's computer that signs."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.messages import Action
+from pki_bridge import PKI_STATE, PkiSimulatorState, TestPki, build_pki_simulator, build_test_pki
+from pki_bridge.authority import pem_bundle
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+
+LINK = re.compile(r"https?://\S+/sign/[A-Za-z0-9_-]+")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SigningWorld:
+    bot: BotHarness
+    pki: TestPki
+    ca: PkiSimulatorState  # the CA server's fault switch and request count
+    http: aiohttp.ClientSession  # the person's computer
+
+    async def choose(self, user: str, key: str) -> list[str]:
+        return self.bot.screen(await self.bot.send(user, action=Action.CHOOSE, choice=key))
+
+    async def get_link(self, user: str, kind: str = "citizen", method: str = "usb") -> str:
+        """First screen -> kind -> method -> "get the signing link": the link shown."""
+        await self.bot.send(user)
+        await self.choose(user, kind)
+        await self.choose(user, method)
+        screen = "\n".join(await self.choose(user, "get_link"))
+        found = LINK.search(screen)
+        assert found, screen
+        return found.group(0)
+
+    async def post(self, url: str, body: Any) -> tuple[int, dict[str, Any]]:
+        async with self.http.post(url, json=body) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+
+@pytest.fixture(scope="session", name="ca_port")
+def ca_port_fixture() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session", name="test_pki")
+def test_pki_fixture(ca_port: int) -> TestPki:
+    """Built once: keys are the slow part; each test still gets its own regbot and CA server."""
+    return build_test_pki(f"http://127.0.0.1:{ca_port}/sim/pki/crl")
+
+
+@pytest.fixture(name="signing_world")
+async def signing_world_fixture(
+    tmp_path: Path, test_pki: TestPki, ca_port: int
+) -> AsyncIterator[SigningWorld]:
+    root = web.Application()
+    sim = build_pki_simulator(test_pki.root, test_pki.authorities)
+    root.add_subapp("/sim/pki", sim)
+    ca_server = TestServer(root, host="127.0.0.1", port=ca_port)
+    await ca_server.start_server()
+    anchors, gov = tmp_path / "anchors.pem", tmp_path / "gov-anchors.pem"
+    anchors.write_bytes(pem_bundle(test_pki.public_anchors))
+    gov.write_bytes(pem_bundle(test_pki.gov_anchors))
+    settings = harness_settings(
+        tmp_path, pki_trust_anchors=str(anchors), pki_gov_trust_anchors=str(gov)
+    )
+    try:
+        async with make_harness(settings) as bot, aiohttp.ClientSession() as http:
+            yield SigningWorld(bot, test_pki, sim[PKI_STATE], http)
+    finally:
+        await ca_server.close()

@@ -1,0 +1,118 @@
+"""Stories of registration by USB token (guide §1.4): a one-time link, the signing page,
+a real PIN-protected PKCS#11 token (SoftHSM2) signing the challenge through `regbot sign`'s
+code, and the conversation going on with the certificate's details."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.accounts.model import AccountKind
+from bot.bridge.wiring import PUSHES
+from bot.messages import Reply
+from pki_bridge import issued_signer, pkcs11_signer, sign_url, subject_name
+from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD
+from tests.conftest import SoftToken
+from tests.e2e.signing_world import (  # noqa: F401 - fixtures
+    SigningWorld,
+    ca_port_fixture,
+    signing_world_fixture,
+    test_pki_fixture,
+)
+
+
+def token_for(token: SoftToken, world: SigningWorld, uid: str, name: str, **extra: str) -> None:
+    """The CA delivers the token: a certificate for the key generated inside it."""
+    issued = world.pki.issuing.issue(
+        subject_name(name, uid=uid, **extra), public_key=token.public_key
+    )
+    token.install_certificates(issued.certificate, issued.chain)
+
+
+async def sign_with_token(world: SigningWorld, token: SoftToken, url: str) -> tuple[int, dict]:
+    with pkcs11_signer(token.lib, token.pin, token_label=token.label) as signer:
+        return await sign_url(url, signer, session=world.http)
+
+
+async def test_citizen_registers_with_a_usb_token_and_gets_a_level_3_account(
+    signing_world: SigningWorld, softhsm_token: SoftToken
+):
+    world = signing_world
+    token_for(softhsm_token, world, f"CCCD:{CITIZEN_CCCD}", "Lê Thị Hoa")
+    url = await world.get_link("hoa")
+    assert url.startswith(str(world.bot.client.make_url("/sign/")))
+
+    page = await world.http.get(url)
+    html = await page.text()
+    assert page.status == 200 and "Driver" in html and "plugin" in html
+    assert "<script src" not in html and "cdn" not in html.lower()  # nothing from elsewhere
+
+    assert await sign_with_token(world, softhsm_token, url) == (200, {"status": "accepted"})
+    email_step = "\n".join(await world.choose("hoa", "check"))
+    assert "Chữ ký số hợp lệ" in email_step and "không bắt buộc" in email_step
+    summary = "\n".join(await world.bot.say("hoa", "hoa.le@example.vn"))
+    assert "Lê Thị Hoa" in summary and "001*******45" in summary and CITIZEN_CCCD not in summary
+    done = "\n".join(await world.choose("hoa", "register"))
+    assert "Đăng ký thành công" in done and "mức xác minh 3" in done
+
+    account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
+    assert account is not None
+    assert (account.verification_level, account.method, account.kind) == (3, "usb", "citizen")
+    assert account.email == "hoa.le@example.vn" and account.password_hash is None
+
+
+async def test_business_registers_with_a_usb_token_and_the_chat_goes_on_by_itself(
+    signing_world: SigningWorld, softhsm_token: SoftToken
+):
+    world = signing_world
+    pushed: asyncio.Queue[Reply] = asyncio.Queue()
+
+    async def push(user: str, reply: Reply) -> None:
+        await pushed.put(reply)
+
+    world.bot.app[PUSHES].register("test", push)
+    token_for(softhsm_token, world, f"MST:{BUSINESS_MST}", "Công ty TNHH Hoa Sen",
+              organization="Công ty TNHH Hoa Sen")
+    url = await world.get_link("hoasen", kind="business")
+    assert await sign_with_token(world, softhsm_token, url) == (200, {"status": "accepted"})
+
+    reply = await asyncio.wait_for(pushed.get(), timeout=10)
+    assert reply.step == "usb.email"
+    email_step = world.bot.screen(reply)
+    assert "bắt buộc" in "\n".join(email_step)
+    assert not any(line.endswith("Bỏ qua") for line in email_step)
+    await world.bot.say("hoasen", "ketoan@hoasen.vn")
+    await world.choose("hoasen", "register")
+
+    account = await world.bot.accounts.find(AccountKind.BUSINESS, BUSINESS_MST)
+    assert account is not None
+    assert (account.verification_level, account.method) == (3, "usb")
+    assert account.full_name == "Công ty TNHH Hoa Sen" and account.email == "ketoan@hoasen.vn"
+
+
+async def test_a_raw_signature_as_the_government_ca_service_returns_it_is_accepted(
+    signing_world: SigningWorld,
+):
+    world = signing_world
+    url = await world.get_link("an")
+    signer = issued_signer(world.pki.users["citizen"])
+    assert await sign_url(url, signer, raw=True, session=world.http) == (
+        200, {"status": "accepted"})
+    await world.choose("an", "check")
+    await world.bot.say("an", "1")  # no email
+    await world.choose("an", "register")
+    account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
+    assert account is not None and account.method == "usb"
+
+
+async def test_a_second_registration_with_the_same_tax_code_gets_the_duplicate_message(
+    signing_world: SigningWorld,
+):
+    world = signing_world
+    signer = issued_signer(world.pki.users["business"])
+    for user in ("first", "second"):
+        url = await world.get_link(user, kind="business")
+        assert (await sign_url(url, signer, session=world.http))[0] == 200
+        await world.choose(user, "check")
+        await world.bot.say(user, f"{user}@hoasen.vn")
+        last = "\n".join(await world.choose(user, "register"))
+    assert "đã được dùng để đăng ký" in last and "Quên mật khẩu" in last
