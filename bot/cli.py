@@ -23,10 +23,34 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--data-dir", type=Path, default=None)
+    # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
+    pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
+    pki.add_argument("tool", choices=("test-ca",))
+    commands.add_parser(
+        "sign", help="`regbot sign URL (--pkcs11-lib PATH | --p12 FILE) --pin PIN`: sign a link"
+    )
     return parser
 
 
+def run_tool(argv: Sequence[str]) -> int | None:
+    """`regbot pki test-ca ...` and `regbot sign ...` run pki_bridge's tools (no settings
+    needed); None for every other command."""
+    if argv[:2] == ["pki", "test-ca"]:
+        from pki_bridge.testca import main_test_ca
+
+        return main_test_ca(argv[2:])
+    if argv[:1] == ["sign"]:
+        from pki_bridge.signer import main_sign
+
+        return main_sign(argv[1:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    tool = run_tool(argv)
+    if tool is not None:
+        return tool
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
