@@ -10,7 +10,7 @@ from typing import Final, TextIO
 
 from bot.engine import DialogEngine
 from bot.i18n import Translator, msg
-from bot.messages import Action, Inbound
+from bot.messages import Action, Inbound, Reply
 from bot.render import render
 
 CHANNEL: Final = "console"
@@ -65,7 +65,14 @@ class Console:
 
     async def turn(self, inbound: Inbound) -> bool:
         """Run one turn and print the reply; False when the conversation ended."""
-        reply = await self._engine.handle(inbound)
+        return self._show(await self._engine.handle(inbound))
+
+    async def push(self, user_id: str, reply: Reply) -> None:
+        """A reply to an event (a signature arrived): the terminal just prints it."""
+        if user_id == self._user:
+            self._show(reply)
+
+    def _show(self, reply: Reply) -> bool:
         self._lang = reply.lang
         shown = render(reply, self._translator)
         self.print()

@@ -10,8 +10,9 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.app import ENGINE, SERVICES, Wiring, create_app
+from bot.bridge.wiring import PUSHES
 from bot.config import Settings
-from bot.console import Console
+from bot.console import CHANNEL, Console
 from bot.i18n import Translator, msg
 from integrations.simulators import sample_people
 
@@ -76,6 +77,8 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
         translator = app[SERVICES].translator
         for line in sample_lines(translator, lang):
             out.write(line + "\n")
-        await Console(app[ENGINE], translator, lang=lang, out=out).run()
+        console = Console(app[ENGINE], translator, lang=lang, out=out)
+        app[PUSHES].register(CHANNEL, console.push)  # signatures continue the chat
+        await console.run()
     finally:
         await runner.cleanup()
