@@ -22,7 +22,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
 from bot.messages import Action, Inbound, Option, Reply
 from bot.services import Services
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
-from bot.state.store import StateStore, StoreUnavailable
+from bot.state.store import Held, StateStore, StoreUnavailable
 from integrations.errors import IntegrationUnavailable
 
 log = logging.getLogger("regbot.engine")
@@ -103,13 +103,25 @@ class DialogEngine:
 
     # -- public surface -------------------------------------------------------------
 
-    async def handle(self, inbound: Inbound) -> Reply:
-        """Run one turn for one person; turns of the same person never interleave."""
+    @staticmethod
+    def session_key(channel: str, user_id: str) -> str:
+        """Where a person's dialog is stored (and what their lock is named after)."""
+        return str(SessionKey(channel, user_id))
+
+    async def handle(self, inbound: Inbound, held: Held | None = None) -> Reply:
+        """Run one turn for one person; turns of the same person never interleave.
+
+        A channel that already holds the person's keys (USSD reads its own state in the
+        same round trip) passes its `held`; otherwise the engine holds the session key.
+        """
         started = time.perf_counter()
-        key = str(SessionKey(inbound.channel, inbound.user_id))
+        key = self.session_key(inbound.channel, inbound.user_id)
         try:
-            async with self._store.lock(key):
-                reply, before = await self._locked_turn(key, inbound)
+            if held is not None:
+                reply, before = await self._turn(held, key, inbound)
+            else:
+                async with self._store.hold([key]) as own:
+                    reply, before = await self._turn(own, key, inbound)
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": inbound.channel})
             reply = Reply(texts=(msg("engine.try_again_later"),), lang=inbound.lang or "vi")
@@ -121,9 +133,12 @@ class DialogEngine:
             observer(record)
         return reply
 
-    async def unfinished_step(self, channel: str, user_id: str) -> str | None:
+    async def unfinished_step(
+        self, channel: str, user_id: str, held: Held | None = None
+    ) -> str | None:
         """The step of a person's unfinished dialog, if any (USSD asks to resume)."""
-        blob = await self._store.load(str(SessionKey(channel, user_id)))
+        key = self.session_key(channel, user_id)
+        blob = held.get(key) if held is not None else await self._store.load(key)
         if blob is None:
             return None
         try:
@@ -136,10 +151,10 @@ class DialogEngine:
 
     # -- one turn ---------------------------------------------------------------------
 
-    async def _locked_turn(self, key: str, inbound: Inbound) -> tuple[Reply, str]:
+    async def _turn(self, held: Held, key: str, inbound: Inbound) -> tuple[Reply, str]:
         notice: Msg | None = None
         session: DialogSession | None = None
-        blob = await self._store.load(key)
+        blob = held.get(key)
         if blob is not None:
             try:
                 session = self._codec.loads(blob)
@@ -170,9 +185,9 @@ class DialogEngine:
             reply = await self._apply(session, ctx, inbound)
         session.turn += 1
         if reply.end:
-            await self._store.delete(key)
+            held.drop(key)
         else:
-            await self._store.save(key, self._codec.dumps(session), self._ttl)
+            held.put(key, self._codec.dumps(session), self._ttl)
         return reply, before
 
     async def _apply(self, session: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+
+from bot.state.store import Held
 
 
 class MemoryStore:
@@ -41,6 +43,18 @@ class MemoryStore:
         finally:
             if not lock.locked() and not lock._waiters:
                 self._locks.pop(key, None)
+
+
+    @asynccontextmanager
+    async def hold(self, keys: Sequence[str]) -> AsyncIterator[Held]:
+        async with self.lock(keys[0]):
+            held = Held({key: await self.load(key) for key in keys})
+            yield held
+            for key, (value, ttl) in held.writes.items():
+                if value is None:
+                    await self.delete(key)
+                else:
+                    await self.save(key, value, ttl)
 
 
 class MemoryCounters:

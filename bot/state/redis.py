@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import LockNotOwnedError, RedisError
+from redis.exceptions import RedisError
 
-from bot.state.store import StoreUnavailable
+from bot.state.store import Held, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +71,47 @@ def redis_client(
     return Redis.from_pool(pool)
 
 
-class RedisStore:
-    """Sessions as `{prefix}state:{key}` with EX, and a per-key lock `{prefix}lock:{key}`.
+# Lock the person and read their values in one round trip (KEYS[1] is the lock).
+_ACQUIRE: Final = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local out = {1}
+  for i = 2, #KEYS do out[i] = redis.call('GET', KEYS[i]) or false end
+  return out
+end
+return {0}
+"""
 
-    The lock is redis-py's `Lock` (SET NX PX + token-checked release), so it holds across
-    processes. It expires after `lock_timeout` seconds, so a crashed worker cannot block
-    a person for long; while a turn runs, a watchdog keeps extending it.
+# Write what the turn put or dropped, and unlock - only if the lock is still ours: a
+# worker whose lock expired must not overwrite what the next turn wrote.
+_COMMIT: Final = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 2, #KEYS do
+  local at = 2 + (i - 2) * 3
+  if ARGV[at] == 's' then
+    redis.call('SET', KEYS[i], ARGV[at + 2], 'EX', ARGV[at + 1])
+  elseif ARGV[at] == 'd' then
+    redis.call('DEL', KEYS[i])
+  end
+end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+_EXTEND: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class RedisStore:
+    """Sessions as `{prefix}state:{key}` with EX, and a per-person lock `{prefix}lock:{key}`.
+
+    A turn costs two round trips: lock-and-read, then write-and-unlock (Lua scripts), so
+    it holds across processes without the five or six calls of a lock plus GET and SET.
+    The lock expires after `lock_timeout` seconds, so a crashed worker cannot block a
+    person for long; while a turn runs, a timer keeps extending it.
     """
 
     def __init__(
@@ -92,6 +126,9 @@ class RedisStore:
         self._prefix = prefix
         self._lock_timeout = lock_timeout
         self._lock_wait = lock_wait
+        self._acquire = client.register_script(_ACQUIRE)
+        self._commit = client.register_script(_COMMIT)
+        self._extend = client.register_script(_EXTEND)
 
     def state_key(self, key: str) -> str:
         return f"{self._prefix}state:{key}"
@@ -101,9 +138,7 @@ class RedisStore:
 
     async def load(self, key: str) -> bytes | None:
         value = await _call(self._client.get(self.state_key(key)))
-        if value is None:
-            return None
-        return value.encode() if isinstance(value, str) else bytes(value)
+        return _bytes(value)
 
     async def save(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await _call(self._client.set(self.state_key(key), value, ex=ttl_seconds))
@@ -114,44 +149,85 @@ class RedisStore:
     @asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         """Hold the person's lock for a whole turn; StoreUnavailable if it stays busy."""
-        lock = self._client.lock(
-            self.lock_key(key),
-            timeout=self._lock_timeout,
-            sleep=0.02,
-            blocking_timeout=self._lock_wait,
-            thread_local=False,
-        )
-        if not await _call(lock.acquire()):
-            raise StoreUnavailable("lock busy")
-        watchdog = asyncio.create_task(self._keep(lock))
-        try:
+        async with self.hold([key]):
             yield
-        finally:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
-            await self._release(lock)
 
-    async def _keep(self, lock: Lock) -> None:
-        """Extend the lock while the turn runs, so a slow turn never loses it midway."""
-        while True:
-            await asyncio.sleep(self._lock_timeout / 3)
-            try:
-                await lock.reacquire()
-            except _UNAVAILABLE as exc:
-                logger.warning("state lock could not be extended: %s", type(exc).__name__)
-                return
-
-    @staticmethod
-    async def _release(lock: Lock) -> None:
-        # The turn is over; a failed release only leaves a lock that expires by itself.
-        # Never raise here: it would hide the turn's own outcome.
+    @asynccontextmanager
+    async def hold(self, keys: Sequence[str]) -> AsyncIterator[Held]:
+        lock_key = self.lock_key(keys[0])
+        redis_keys = [lock_key, *(self.state_key(k) for k in keys)]
+        token = secrets.token_hex(16)
+        values = await self._lock_and_read(redis_keys, token)
+        held = Held(dict(zip(keys, values, strict=True)))
+        keeper = _Keeper(self._extend, lock_key, token, self._lock_timeout)
         try:
-            await lock.release()
-        except LockNotOwnedError:
-            logger.warning("state lock had expired before the turn ended")
+            yield held
+        except BaseException:
+            keeper.stop()
+            await self._unlock(redis_keys[:1], token)
+            raise
+        keeper.stop()
+        args: list[str | bytes | int] = [token]
+        for key in keys:
+            value, ttl = held.writes.get(key, (b"", -1))
+            mode = "k" if ttl == -1 else ("d" if value is None else "s")
+            args += [mode, max(ttl, 1), value or b""]
+        if not await _call(self._commit(keys=redis_keys, args=args)):
+            logger.warning("state lock had expired before the turn ended; nothing written")
+            raise StoreUnavailable("lock lost")
+
+    async def _lock_and_read(self, redis_keys: list[str], token: str) -> list[bytes | None]:
+        waited, pause = 0.0, 0.005
+        timeout_ms = int(self._lock_timeout * 1000)
+        while True:
+            reply = await _call(self._acquire(keys=redis_keys, args=[token, timeout_ms]))
+            if reply[0] == 1:
+                return [_bytes(v) for v in reply[1:]] + [None] * (len(redis_keys) - len(reply))
+            if waited >= self._lock_wait:
+                raise StoreUnavailable("lock busy")
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 0.05)
+
+    async def _unlock(self, redis_keys: list[str], token: str) -> None:
+        # The turn failed; never raise here, it would hide the turn's own error.
+        try:
+            await self._commit(keys=redis_keys, args=[token])
         except _UNAVAILABLE as exc:
             logger.warning("state lock could not be released: %s", type(exc).__name__)
+
+
+class _Keeper:
+    """Extends a held lock every third of its timeout, on a timer rather than a task per
+    turn: most turns end long before the first extension is due."""
+
+    def __init__(self, extend: Any, lock_key: str, token: str, timeout: float) -> None:
+        self._extend, self._key, self._token = extend, lock_key, token
+        self._timeout = timeout
+        self._task: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(timeout / 3, self._due)
+
+    def _due(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await self._extend(keys=[self._key], args=[self._token, int(self._timeout * 1000)])
+        except _UNAVAILABLE as exc:
+            logger.warning("state lock could not be extended: %s", type(exc).__name__)
+            return
+        self._timer = asyncio.get_running_loop().call_later(self._timeout / 3, self._due)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
+
+
+def _bytes(value: str | bytes | None) -> bytes | None:
+    if value is None:
+        return None
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 class RedisCounters:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -45,7 +45,16 @@ class SessionCodec:
         self._fernet = fernet
 
     def dumps(self, session: DialogSession) -> bytes:
-        payload = {"format": FORMAT, **asdict(session)}
+        # field by field: dataclasses.asdict deep-copies, a cost on every turn
+        payload = {
+            "format": FORMAT,
+            "step": session.step,
+            "lang": session.lang,
+            "spec_version": session.spec_version,
+            "data": session.data,
+            "history": session.history,
+            "turn": session.turn,
+        }
         return self._fernet.encrypt(json.dumps(payload, separators=(",", ":")).encode())
 
     def loads(self, blob: bytes) -> DialogSession:

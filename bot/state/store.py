@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
 class StoreUnavailable(Exception):
     """The state store cannot be reached; the person is asked to try again."""
+
+
+@dataclass(slots=True)
+class Held:
+    """Values read under a person's lock; what is put or dropped is written on release.
+
+    One round trip in, one out (on Redis): a USSD request reads the dialog and the
+    channel state together and writes them back together.
+    """
+
+    values: dict[str, bytes | None]
+    writes: dict[str, tuple[bytes | None, int]] = field(default_factory=dict)
+
+    def get(self, key: str) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key][0]
+        return self.values.get(key)
+
+    def put(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self.writes[key] = (value, ttl_seconds)
+
+    def drop(self, key: str) -> None:
+        self.writes[key] = (None, 0)
 
 
 class StateStore(Protocol):
@@ -21,6 +46,11 @@ class StateStore(Protocol):
 
     def lock(self, key: str) -> AbstractAsyncContextManager[None]:
         """Serialise the turns of one person: held for a whole turn."""
+        ...
+
+    def hold(self, keys: Sequence[str]) -> AbstractAsyncContextManager[Held]:
+        """Lock `keys[0]` and read every key; on a clean exit write the Held's puts and
+        drops, then unlock (an exception discards them)."""
         ...
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.engine import DialogEngine
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.messages import Action, Inbound
-from bot.state.store import StateStore, StoreUnavailable
+from bot.state.store import Held, StateStore, StoreUnavailable
 from bot.ussd.request import BadUssdRequest, UssdRequest, parse_form
 from bot.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
 from bot.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
@@ -54,34 +54,45 @@ class UssdGateway:
         key = f"ussd-gw:{request.caller}"
         lang = DEFAULT_LANGUAGE
         try:
-            async with self._store.lock(key):
-                state = self._codec.loads(await self._store.load(key))
+            # the dialog and this channel's state, read and written in one go each
+            async with self._store.hold(
+                [self.engine.session_key(CHANNEL, request.caller), key]
+            ) as held:
+                state = self._codec.loads(held.get(key))
                 lang = state.lang if state else lang
                 delta, text = new_input(self._codec, state, request.session_id, request.text)
                 if state is not None and delta in (Delta.REPEAT, Delta.LATE_RETRY):
                     return state.body()
-                after = await self._next(state, delta, text, request)
-                await self._store.save(key, self._codec.dumps(after), self._ttl)
+                after = await self._next(held, state, delta, text, request)
+                held.put(key, self._codec.dumps(after), self._ttl)
                 return after.body()
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": CHANNEL})
             return "END " + ussd_text(self.translator, "engine.try_again_later", lang)
 
     async def _next(
-        self, state: ChannelState | None, delta: Delta, text: str, request: UssdRequest
+        self,
+        held: Held,
+        state: ChannelState | None,
+        delta: Delta,
+        text: str,
+        request: UssdRequest,
     ) -> ChannelState:
+        async def turn(action: Action, text: str = "") -> ChannelState:
+            return await self._turn(held, request, action, text, before=state)
+
         if state is None or delta is Delta.NEW_SESSION:
             lang = state.lang if state else DEFAULT_LANGUAGE
-            if await self.engine.unfinished_step(CHANNEL, request.caller):
+            if await self.engine.unfinished_step(CHANNEL, request.caller, held):
                 return self._resume(request, lang, notice=False)
-            return await self._turn(request, Action.SHOW)
+            return await self._turn(held, request, Action.SHOW)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
-                return await self._turn(request, Action.SHOW)
+                return await self._turn(held, request, Action.SHOW)
             if text in (RESTART, HOME):
-                return await self._turn(request, Action.HOME)
+                return await self._turn(held, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
         last_page = state.page >= len(state.pages) - 1
         if not last_page and (text == MORE or state.end):
@@ -89,22 +100,23 @@ class UssdGateway:
         if text == MORE and len(state.pages) > 1:
             return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
-            return await self._turn(request, Action.SHOW)
+            return await self._turn(held, request, Action.SHOW)
         if text == BACK:
-            return await self._turn(request, Action.BACK, before=state)
+            return await turn(Action.BACK)
         if text == HOME:
-            return await self._turn(request, Action.HOME, before=state)
-        return await self._turn(request, Action.TEXT, text, before=state)
+            return await turn(Action.HOME)
+        return await turn(Action.TEXT, text)
 
     async def _turn(
         self,
+        held: Held,
         request: UssdRequest,
         action: Action,
         text: str = "",
         before: ChannelState | None = None,
     ) -> ChannelState:
         inbound = Inbound(CHANNEL, request.caller, text=text, action=action, caller=request.caller)
-        reply = await self.engine.handle(inbound)
+        reply = await self.engine.handle(inbound, held)
         state = ChannelState(
             session_id=request.session_id,
             text_length=0,

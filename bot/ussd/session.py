@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
@@ -55,7 +55,8 @@ class ChannelCodec:
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()
 
     def dumps(self, state: ChannelState) -> bytes:
-        return self._fernet.encrypt(json.dumps(asdict(state), separators=(",", ":")).encode())
+        fields = {name: getattr(state, name) for name in ChannelState.__slots__}  # no deepcopy
+        return self._fernet.encrypt(json.dumps(fields, separators=(",", ":")).encode())
 
     def loads(self, blob: bytes | None) -> ChannelState | None:
         """The stored state, or None when there is none or it cannot be read."""

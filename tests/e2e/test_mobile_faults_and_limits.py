@@ -107,6 +107,9 @@ async def test_a_state_store_that_is_down_asks_to_try_again(bot_app):
         def lock(self, key):
             return _Raising()
 
+        def hold(self, keys):
+            return _Raising()
+
     class _Raising:
         async def __aenter__(self):
             raise StoreUnavailable("down")
