@@ -104,7 +104,7 @@ def build(store: object) -> tuple[DialogEngine, Sms]:
         sms=sms,
         carrier=Carrier(),
     )
-    engine = DialogEngine(all_dialogs(), services, store, SessionCodec(keys.state))  # type: ignore[arg-type]
+    engine = DialogEngine(all_dialogs(), services, store, SessionCodec(keys.sealer("dialog")))  # type: ignore[arg-type]
     return engine, sms
 
 

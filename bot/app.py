@@ -142,7 +142,7 @@ def _runtime(
                 all_dialogs(),
                 services,
                 store,
-                SessionCodec(keys.state),
+                SessionCodec(keys.sealer("dialog")),
                 ttl_seconds=settings.session_ttl,
                 observers=(app[METRICS].turn, log_turn),
             )
@@ -150,7 +150,7 @@ def _runtime(
                 app[ENGINE],
                 store,
                 services.translator,
-                ChannelCodec(keys.state, keys.tokens),
+                ChannelCodec(keys.sealer("ussd"), keys.tokens),
                 secret=settings.ussd_secret,
                 ttl_seconds=settings.session_ttl,
             )

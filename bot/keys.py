@@ -10,8 +10,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -21,11 +23,40 @@ def _derive(secret: bytes, purpose: str) -> bytes:
     )
 
 
+class Unsealable(ValueError):
+    """A sealed blob that is corrupt, of another format, or sealed with another key."""
+
+
+class Sealer:
+    """AES-256-GCM with a fresh 96-bit nonce per blob; `purpose` is bound as associated
+    data, so a blob sealed for one use cannot be opened as another. ~4 us a round trip
+    against Fernet's ~55 us: it runs on every turn, twice for USSD."""
+
+    VERSION: bytes = b"\x01"
+
+    def __init__(self, key: bytes, purpose: str) -> None:
+        self._aead = AESGCM(key)
+        self._purpose = purpose.encode()
+
+    def seal(self, data: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return self.VERSION + nonce + self._aead.encrypt(nonce, data, self._purpose)
+
+    def open(self, blob: bytes) -> bytes:
+        if len(blob) < 29 or blob[:1] != self.VERSION:
+            raise Unsealable("format")
+        try:
+            return self._aead.decrypt(blob[1:13], blob[13:], self._purpose)
+        except InvalidTag as exc:
+            raise Unsealable("key or content") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class SecretKeys:
     """The derived keys. Build with `SecretKeys.from_secret`."""
 
-    state: Fernet  # dialog state at rest
+    state: Fernet  # one-time values at rest (signing links)
+    sealing: bytes  # AES-GCM key: dialog and channel state at rest (see Sealer)
     fields: Fernet  # personal fields of accounts at rest
     identity: bytes  # HMAC key: lookup hash of identity numbers
     otp: bytes  # HMAC key: OTP digests
@@ -38,11 +69,15 @@ class SecretKeys:
             raise ValueError("REGBOT_SECRET_KEY must be at least 16 characters")
         return cls(
             state=Fernet(base64.urlsafe_b64encode(_derive(raw, "state"))),
+            sealing=_derive(raw, "sealing"),
             fields=Fernet(base64.urlsafe_b64encode(_derive(raw, "fields"))),
             identity=_derive(raw, "identity"),
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
         )
+
+    def sealer(self, purpose: str) -> Sealer:
+        return Sealer(self.sealing, purpose)
 
     def identity_hash(self, kind: str, id_number: str) -> str:
         """Keyed hash of a normalised identity number, per registrant kind."""

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cryptography.fernet import Fernet, InvalidToken
+from bot.keys import Sealer
 
 FORMAT: Final = 1
 
@@ -39,10 +39,10 @@ class UnreadableSession(Exception):
 
 
 class SessionCodec:
-    """JSON inside Fernet (AES-128-CBC + HMAC): personal data is never stored in clear."""
+    """JSON sealed with AES-GCM: personal data is never stored in clear."""
 
-    def __init__(self, fernet: Fernet) -> None:
-        self._fernet = fernet
+    def __init__(self, sealer: Sealer) -> None:
+        self._sealer = sealer
 
     def dumps(self, session: DialogSession) -> bytes:
         # field by field: dataclasses.asdict deep-copies, a cost on every turn
@@ -55,13 +55,13 @@ class SessionCodec:
             "history": session.history,
             "turn": session.turn,
         }
-        return self._fernet.encrypt(json.dumps(payload, separators=(",", ":")).encode())
+        return self._sealer.seal(json.dumps(payload, separators=(",", ":")).encode())
 
     def loads(self, blob: bytes) -> DialogSession:
         try:
-            payload = json.loads(self._fernet.decrypt(blob))
+            payload = json.loads(self._sealer.open(blob))
             if not isinstance(payload, dict) or payload.pop("format", None) != FORMAT:
                 raise UnreadableSession("format")
             return DialogSession(**payload)
-        except (InvalidToken, ValueError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:  # Unsealable is a ValueError
             raise UnreadableSession(type(exc).__name__) from exc

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from cryptography.fernet import Fernet, InvalidToken
+from bot.keys import Sealer
 
 SEPARATOR: Final = "*"
 
@@ -44,10 +44,10 @@ class ChannelState:
 
 
 class ChannelCodec:
-    """JSON in Fernet, plus the keyed digest that recognises a request's text."""
+    """JSON sealed with AES-GCM, plus the keyed digest that recognises a request's text."""
 
-    def __init__(self, fernet: Fernet, digest_key: bytes) -> None:
-        self._fernet = fernet
+    def __init__(self, sealer: Sealer, digest_key: bytes) -> None:
+        self._sealer = sealer
         self._key = digest_key
 
     def digest(self, session_id: str, text: str) -> str:
@@ -56,15 +56,15 @@ class ChannelCodec:
 
     def dumps(self, state: ChannelState) -> bytes:
         fields = {name: getattr(state, name) for name in ChannelState.__slots__}  # no deepcopy
-        return self._fernet.encrypt(json.dumps(fields, separators=(",", ":")).encode())
+        return self._sealer.seal(json.dumps(fields, separators=(",", ":")).encode())
 
     def loads(self, blob: bytes | None) -> ChannelState | None:
         """The stored state, or None when there is none or it cannot be read."""
         if blob is None:
             return None
         try:
-            state = ChannelState(**json.loads(self._fernet.decrypt(blob)))
-        except (InvalidToken, ValueError, TypeError):
+            state = ChannelState(**json.loads(self._sealer.open(blob)))
+        except (ValueError, TypeError):  # Unsealable is a ValueError
             return None
         return state if state.pages else None
 

@@ -26,7 +26,7 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
 ):
     async with make_harness(harness_settings(tmp_path, redis_url=redis_url)) as bot:
         client = redis_client(redis_url)
-        codec = SessionCodec(bot.app[SERVICES].keys.state)
+        codec = SessionCodec(bot.app[SERVICES].keys.sealer("dialog"))
         prefix = "regbot:"
         user = f"redis-{uuid.uuid4().hex[:8]}"
         snapshots: list[bytes] = []
@@ -59,7 +59,7 @@ async def test_two_workers_on_one_redis_serialise_the_turns_of_one_person(tmp_pa
             list(_dialogs()),
             engine.services,
             RedisStore(redis_client(redis_url)),
-            SessionCodec(engine.services.keys.state),
+            SessionCodec(engine.services.keys.sealer("dialog")),
         )
         replies = await asyncio.gather(
             engine.handle(Inbound("test", user, "1")),

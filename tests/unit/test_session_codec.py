@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from cryptography.fernet import Fernet
 
 from bot.keys import SecretKeys
 from bot.state import DialogSession, SessionCodec, UnreadableSession
@@ -31,14 +30,14 @@ def _half_done_registration() -> DialogSession:
 
 
 def test_a_half_done_registration_comes_back_exactly_as_it_was_stored():
-    codec = SessionCodec(KEYS.state)
+    codec = SessionCodec(KEYS.sealer("dialog"))
     session = _half_done_registration()
 
     assert codec.loads(codec.dumps(session)) == session
 
 
 def test_the_stored_blob_holds_no_personal_data_in_clear():
-    blob = SessionCodec(KEYS.state).dumps(_half_done_registration())
+    blob = SessionCodec(KEYS.sealer("dialog")).dumps(_half_done_registration())
 
     for clear in (
         b"001090012345",
@@ -54,10 +53,10 @@ def test_the_stored_blob_holds_no_personal_data_in_clear():
 
 def test_state_written_under_another_key_is_unreadable():
     other = SecretKeys.from_secret("the secret of another deployment")
-    blob = SessionCodec(other.state).dumps(_half_done_registration())
+    blob = SessionCodec(other.sealer("dialog")).dumps(_half_done_registration())
 
     with pytest.raises(UnreadableSession):
-        SessionCodec(KEYS.state).loads(blob)
+        SessionCodec(KEYS.sealer("dialog")).loads(blob)
 
 
 @pytest.mark.parametrize(
@@ -67,19 +66,19 @@ def test_state_written_under_another_key_is_unreadable():
 )
 def test_corrupt_state_is_unreadable(blob: bytes):
     with pytest.raises(UnreadableSession):
-        SessionCodec(KEYS.state).loads(blob)
+        SessionCodec(KEYS.sealer("dialog")).loads(blob)
 
 
 def test_a_tampered_blob_is_unreadable():
-    blob = bytearray(SessionCodec(KEYS.state).dumps(_half_done_registration()))
+    blob = bytearray(SessionCodec(KEYS.sealer("dialog")).dumps(_half_done_registration()))
     blob[40] = ord("A") if blob[40] != ord("A") else ord("B")
 
     with pytest.raises(UnreadableSession):
-        SessionCodec(KEYS.state).loads(bytes(blob))
+        SessionCodec(KEYS.sealer("dialog")).loads(bytes(blob))
 
 
 def _sealed(payload: object) -> bytes:
-    return KEYS.state.encrypt(json.dumps(payload).encode())
+    return KEYS.sealer("dialog").seal(json.dumps(payload).encode())
 
 
 @pytest.mark.parametrize(
@@ -96,11 +95,11 @@ def _sealed(payload: object) -> bytes:
 )
 def test_state_in_an_older_or_unknown_format_is_unreadable(payload: object):
     with pytest.raises(UnreadableSession):
-        SessionCodec(KEYS.state).loads(_sealed(payload))
+        SessionCodec(KEYS.sealer("dialog")).loads(_sealed(payload))
 
 
-def test_a_fresh_fernet_key_cannot_read_old_state_either():
-    blob = SessionCodec(KEYS.state).dumps(_half_done_registration())
+def test_a_sealer_for_another_purpose_cannot_read_dialog_state():
+    blob = SessionCodec(KEYS.sealer("dialog")).dumps(_half_done_registration())
 
     with pytest.raises(UnreadableSession):
-        SessionCodec(Fernet(Fernet.generate_key())).loads(blob)
+        SessionCodec(KEYS.sealer("another purpose")).loads(blob)
