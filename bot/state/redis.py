@@ -64,7 +64,6 @@ def redis_client(
         timeout=pool_wait,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
-        health_check_interval=30,
         # a short retry for a blip; a Redis that stays down is reported, not waited for
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
     )
