@@ -206,11 +206,16 @@ async def main(args: argparse.Namespace) -> None:
         "SMS_URL": f"{sims}/sms",
         "CARRIER_URL": f"{sims}/carrier",
         "BHXH_URL": f"{sims}/bhxh",
+        "MSSP_URL": f"{sims}/mssp",  # not called by mobile registrations; no simulator mounted
         "REGBOT_SECRET_KEY": "bench-secret-key-0123456789",
         "REGBOT_PASSWORD_HASHING": "fast",
         "REGBOT_DATA_DIR": f"/tmp/{db_name}",
     }
-    regbot = spawn([sys.executable, "-m", "bot.cli", "serve", "--port", str(regbot_port)], env)
+    regbot = spawn(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(regbot_port),
+         "--workers", str(args.workers)],
+        env,
+    )
     floor = spawn(
         [sys.executable, __file__, "--floor-server", str(floor_port), "--redis", args.redis],
         dict(os.environ),
@@ -249,7 +254,10 @@ async def main(args: argparse.Namespace) -> None:
             )
             regbot_seconds = time.perf_counter() - started
         mode = f"pace {args.pace} s" if args.pace else "saturation"
-        print(f"USSD load, {args.callers} callers, {mode}, loopback, real Redis + PostgreSQL")
+        print(
+            f"USSD load, {args.callers} callers, {mode}, regbot serve --workers {args.workers}, "
+            "loopback, real Redis + PostgreSQL"
+        )
         print(f"registrations completed: {sum(done)}/{args.callers}")
         rps = stats.report("regbot", regbot_seconds)
         if not args.pace:
@@ -281,6 +289,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callers", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="regbot serve --workers")
     parser.add_argument("--pace", type=float, default=0.0, help="mean seconds between inputs")
     parser.add_argument("--timeout", type=float, default=100.0)
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))

@@ -87,11 +87,8 @@ def _runtime(
     async def runtime(app: web.Application) -> AsyncIterator[None]:
         secret = settings.secret_key or load_or_create_secret(settings.data_dir / "secret.key")
         keys = SecretKeys.from_secret(secret)
-        database_url = settings.database_url or (
-            f"sqlite+aiosqlite:///{(settings.data_dir / 'regbot.sqlite3').resolve()}"
-        )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = make_engine(database_url)
+        db = make_engine(settings.accounts_url)
         await migrate(db)
         redis = make_redis(settings.redis_url) if settings.redis_url else None
         store: StateStore

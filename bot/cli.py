@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--data-dir", type=Path, default=None)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
+    )
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -73,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from bot.serve import serve
 
-        return serve(settings, args.host, args.port)
+        return serve(settings, args.host, args.port, args.workers)
     return 2
 
 

@@ -72,6 +72,13 @@ class Settings:
         )
 
     @property
+    def accounts_url(self) -> str:
+        """DATABASE_URL, or the embedded default's SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'regbot.sqlite3').resolve()}"
+
+    @property
     def production(self) -> bool:
         return self.env == "production"
 

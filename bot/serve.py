@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import signal
 import sys
 from typing import Final, TextIO
 
 from aiohttp import web
 
+from bot.accounts.schema import migrate
 from bot.app import Wiring, create_app
 from bot.config import ConfigError, Settings
 
@@ -39,18 +44,71 @@ def build(settings: Settings, host: str, port: int) -> web.Application:
     return create_app(settings, Wiring(self_url=self_url(host, port), samples=True))
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> int:
+def check_workers(settings: Settings, workers: int) -> None:
+    """Several processes need state they can share: Redis, and real external systems."""
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if workers == 1:
+        return
+    if not settings.redis_url:
+        raise ConfigError("--workers > 1 needs REDIS_URL: in-memory state is per process")
+    if settings.simulated:
+        raise ConfigError(
+            "--workers > 1 needs the *_URL of every external system: simulators keep their "
+            "data in process memory (unset: " + ", ".join(settings.simulated) + ")"
+        )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers: int = 1) -> int:
     """Run until SIGINT/SIGTERM; exit status 2 when the settings refuse to start.
 
     On a signal the listening socket closes first, requests in flight finish (up to
     SHUTDOWN_SECONDS), then the cleanup contexts close Redis, the database and HTTP.
+    With `workers` > 1, that many processes share the port (SO_REUSEPORT): one Python
+    process uses one core.
     """
     try:
         settings.check()
+        check_workers(settings, workers)
+        if workers > 1:
+            return supervise(settings, host, port, workers)
         app = build(settings, host, port)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    return run(app, settings, host, port, reuse_port=False)
+
+
+def supervise(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Migrate once, fork the workers, pass signals on, and wait for them all."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(migrate(settings.accounts_url))
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: build its own app (nothing is connected before this)
+            code = 1
+            try:
+                code = run(build(settings, host, port), settings, host, port, reuse_port=True)
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    worst = 0
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        worst = max(worst, os.waitstatus_to_exitcode(status))
+    return worst
+
+
+def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
     configure_logging()
     log = logging.getLogger("regbot.serve")
     if settings.simulators_on:
@@ -60,6 +118,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> int:
         host=host,
         port=port,
         shutdown_timeout=SHUTDOWN_SECONDS,
+        reuse_port=reuse_port or None,
         access_log=None,  # query strings may carry the USSD secret; turns are logged instead
         print=lambda line: print(line, file=sys.stderr, flush=True),
     )

@@ -6,6 +6,7 @@ the number is registered to this person -> no account yet -> OTP -> password twi
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -74,13 +75,20 @@ def _summary(ctx: StepContext) -> Msg:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _caller_mobile(caller: str) -> str | None:
+    """The caller's number if it is a Vietnamese mobile (parsed once per caller, not on
+    every screen: phonenumbers is slow)."""
+    try:
+        return parse_phone(caller)
+    except Invalid:
+        return None
+
+
 def _caller_choices(ctx: StepContext) -> tuple[Choice, ...]:
     """Offer the number the person calls from (USSD), when it is a Vietnamese mobile."""
-    if not ctx.caller:
-        return ()
-    try:
-        phone = parse_phone(ctx.caller)
-    except Invalid:
+    phone = _caller_mobile(ctx.caller) if ctx.caller else None
+    if phone is None:
         return ()
 
     async def use_caller(ctx: StepContext, _: Any) -> Outcome:

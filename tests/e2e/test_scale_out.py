@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from integrations.simulators import build_simulators_app, sample_people
-from tests.e2e.test_serve import serve_env, start_serve, stop
+from tests.e2e.test_serve import ROOT, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
 
@@ -134,3 +136,42 @@ async def test_one_ussd_registration_served_alternately_by_two_processes_complet
             await redis.delete(*keys)
     finally:
         await redis.aclose()
+
+
+async def test_serve_with_two_workers_runs_two_processes_on_one_port(
+    tmp_path: Path, redis_url: str, fresh_database: str, simulators: str
+) -> None:
+    env = serve_env(
+        tmp_path,
+        REDIS_URL=redis_url,
+        DATABASE_URL=fresh_database,
+        SMS_URL=f"{simulators}/sms",
+        CARRIER_URL=f"{simulators}/carrier",
+        BHXH_URL=f"{simulators}/bhxh",
+        MSSP_URL=f"{simulators}/mssp",
+    )
+    served = await start_serve(env, tmp_path / "workers.log", None, "--workers", "2")
+    try:
+        pid = served.process.pid
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        assert len(children.stdout.split()) == 2
+        async with aiohttp.ClientSession() as http:
+            for _ in range(10):
+                async with http.get(served.url + "/healthz") as response:
+                    assert response.status == 200
+    finally:
+        assert stop(served) == 0
+
+
+def test_two_workers_without_shared_state_refuse_to_start(tmp_path: Path) -> None:
+    """Memory state and in-process simulators are per process: refuse, and say why."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--workers", "2"],
+        env=serve_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "REDIS_URL" in result.stderr

@@ -47,10 +47,20 @@ class Served:
         return self.log_path.read_text()
 
 
-def spawn(env: Mapping[str, str], log_path: Path, port: int) -> Served:
+def spawn(env: Mapping[str, str], log_path: Path, port: int, *extra: str) -> Served:
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *extra,
+            ],
             env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -60,9 +70,11 @@ def spawn(env: Mapping[str, str], log_path: Path, port: int) -> Served:
     return Served(process, f"http://127.0.0.1:{port}", log_path)
 
 
-async def start_serve(env: Mapping[str, str], log_path: Path, port: int | None = None) -> Served:
+async def start_serve(
+    env: Mapping[str, str], log_path: Path, port: int | None = None, *extra: str
+) -> Served:
     """Start `regbot serve` and wait until /healthz answers 200."""
-    served = spawn(env, log_path, port or free_port())
+    served = spawn(env, log_path, port or free_port(), *extra)
     process = served.process
     async with aiohttp.ClientSession() as http:
         for _ in range(200):
