@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import subprocess
@@ -153,7 +154,9 @@ async def test_serve_with_two_workers_runs_two_processes_on_one_port(
     served = await start_serve(env, tmp_path / "workers.log", None, "--workers", "2")
     try:
         pid = served.process.pid
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        children = await asyncio.to_thread(
+            subprocess.run, ["pgrep", "-P", str(pid)], capture_output=True, text=True
+        )
         assert len(children.stdout.split()) == 2
         async with aiohttp.ClientSession() as http:
             for _ in range(10):
