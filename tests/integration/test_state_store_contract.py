@@ -172,6 +172,50 @@ class TestStateStoreContract:
         async with asyncio.timeout(2), adapter.store.lock("telegram:42"):
             pass
 
+    async def test_a_held_turn_reads_all_its_keys_and_writes_them_on_release(
+        self, adapter: Adapter
+    ):
+        store = adapter.store
+        await store.save("ussd:+84912345678", b"dialog v1", ttl_seconds=60)
+        await store.save("ussd-gw:+84912345678", b"screen v1", ttl_seconds=60)
+
+        async with store.hold(["ussd:+84912345678", "ussd-gw:+84912345678", "none"]) as held:
+            assert held.get("ussd:+84912345678") == b"dialog v1"
+            assert held.get("ussd-gw:+84912345678") == b"screen v1"
+            assert held.get("none") is None
+            held.put("ussd:+84912345678", b"dialog v2", 60)
+            held.drop("ussd-gw:+84912345678")
+            assert held.get("ussd:+84912345678") == b"dialog v2"  # reads its own writes
+            assert await store.load("ussd:+84912345678") == b"dialog v1"  # not yet written
+
+        assert await store.load("ussd:+84912345678") == b"dialog v2"
+        assert await store.load("ussd-gw:+84912345678") is None
+
+    async def test_a_held_turn_that_fails_writes_nothing_and_unlocks(self, adapter: Adapter):
+        await adapter.store.save("telegram:42", b"before", ttl_seconds=60)
+        with pytest.raises(RuntimeError):
+            async with adapter.store.hold(["telegram:42"]) as held:
+                held.put("telegram:42", b"half a turn", 60)
+                raise RuntimeError("turn failed")
+
+        assert await adapter.store.load("telegram:42") == b"before"
+        async with asyncio.timeout(2), adapter.store.hold(["telegram:42"]):
+            pass
+
+    async def test_held_turns_of_one_person_never_interleave(self, adapter: Adapter):
+        other_worker = await adapter.second_store()
+        await adapter.store.save("telegram:7", b"0", ttl_seconds=60)
+
+        async def increment(store: StateStore) -> None:
+            async with store.hold(["telegram:7"]) as held:
+                value = int(held.get("telegram:7") or b"0")
+                await asyncio.sleep(0.01)
+                held.put("telegram:7", str(value + 1).encode(), 60)
+
+        await asyncio.gather(*(increment(s) for s in [adapter.store, other_worker] * 3))
+
+        assert await adapter.store.load("telegram:7") == b"6"  # no lost update
+
     async def test_counters_count_within_a_window_and_start_again_after_it(self, adapter: Adapter):
         counters = adapter.counters
         assert await counters.count("otp-wrong:reg-1") == 0
