@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Final, TextIO
+from typing import Final, Protocol, TextIO
 
 from bot.engine import DialogEngine
 from bot.i18n import Translator, msg
@@ -42,6 +42,14 @@ def to_inbound(line: str, user_id: str) -> Inbound:
     return Inbound(CHANNEL, user_id, text=line.rstrip("\r\n"))
 
 
+class ConsoleExtra(Protocol):
+    """Something the terminal also plays (the demo's signing SIM)."""
+
+    async def ring(self, lang: str) -> None: ...
+
+    async def command(self, line: str, lang: str) -> bool: ...
+
+
 class Console:
     def __init__(
         self,
@@ -51,7 +59,9 @@ class Console:
         lang: str = "vi",
         out: TextIO = sys.stdout,
         user_id: str = "terminal",
+        extra: ConsoleExtra | None = None,
     ) -> None:
+        self._extra = extra
         self._engine = engine
         self._translator = translator
         self._lang = lang
@@ -65,7 +75,10 @@ class Console:
 
     async def turn(self, inbound: Inbound) -> bool:
         """Run one turn and print the reply; False when the conversation ended."""
-        return self._show(await self._engine.handle(inbound))
+        going_on = self._show(await self._engine.handle(inbound))
+        if self._extra is not None:
+            await self._extra.ring(self._lang)
+        return going_on
 
     async def push(self, user_id: str, reply: Reply) -> None:
         """A reply to an event (a signature arrived): the terminal just prints it."""
@@ -92,6 +105,8 @@ class Console:
             line = await asyncio.to_thread(read_line or self._read)
             if line == "" or line.strip().lower() in QUIT:  # EOF or quit
                 return
+            if self._extra is not None and await self._extra.command(line, self._lang):
+                continue
             if not await self.turn(to_inbound(line, self._user)):
                 self.print(self._translator.render(msg("console.again"), self._lang))
 

@@ -7,12 +7,14 @@ import socket
 import sys
 from typing import TextIO
 
+import aiohttp
 from aiohttp import web
 
 from bot.app import ENGINE, SERVICES, Wiring, create_app
 from bot.bridge.wiring import PUSHES
 from bot.config import Settings
 from bot.console import CHANNEL, Console
+from bot.demo_phone import DemoPhone
 from bot.i18n import Translator, msg
 from integrations.simulators import sample_people
 
@@ -63,9 +65,12 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
 
-    def on_sms(to: str, text: str) -> None:
-        out.write(f"[SMS {to}] {text}\n")
+    def say(line: str) -> None:
+        out.write(line + "\n")
         out.flush()
+
+    def on_sms(to: str, text: str) -> None:
+        say(f"[SMS {to}] {text}")
 
     app = create_app(
         settings, Wiring(self_url=f"http://127.0.0.1:{port}", on_sms=on_sms, samples=True)
@@ -77,8 +82,13 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
         translator = app[SERVICES].translator
         for line in sample_lines(translator, lang):
             out.write(line + "\n")
-        console = Console(app[ENGINE], translator, lang=lang, out=out)
-        app[PUSHES].register(CHANNEL, console.push)  # signatures continue the chat
-        await console.run()
+        async with aiohttp.ClientSession() as http:
+            phone = DemoPhone(http, f"http://127.0.0.1:{port}/sim/mssp", translator, say)
+            await phone.issue_sims()
+            for line in phone.sample_lines(lang):
+                out.write(line + "\n")
+            console = Console(app[ENGINE], translator, lang=lang, out=out, extra=phone)
+            app[PUSHES].register(CHANNEL, console.push)  # signatures continue the chat
+            await console.run()
     finally:
         await runner.cleanup()

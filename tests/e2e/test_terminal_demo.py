@@ -87,3 +87,24 @@ async def test_a_citizen_registers_in_the_terminal_in_english(tmp_path):
     finally:
         if term.proc.returncode is None:
             term.proc.kill()
+
+
+async def test_a_citizen_registers_with_a_signing_sim_in_the_terminal(tmp_path):
+    """The terminal plays the phone: the request shows as a [SIM ...] line, /ky PIN signs."""
+    term = await start_demo(tmp_path)
+    try:
+        await term.read_until(r"Sim ký số \+84903123456: Đỗ Quang Huy")
+        for line in ("1", "3", "0903123456"):
+            await term.type(line)
+        shown = await term.read_until(r"phải là (\d{4})")
+        ring = await term.read_until(r"\[SIM \+84903123456\] .*mã kiểm tra (\d{4})")
+        assert ring.group(1) == shown.group(1)  # the same code on both sides
+        await term.type("/ky 1111")
+        await term.read_until(r"Chữ ký số hợp lệ")
+        await term.type("1")  # skip the email
+        await term.read_until(r"Thông tin lấy từ chứng thư số")
+        await term.type("1")  # register
+        await term.read_until(r"Đăng ký thành công")
+    finally:
+        term.proc.kill()
+        await term.proc.wait()
