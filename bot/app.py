@@ -30,6 +30,7 @@ from bot.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
 from integrations.clients import carrier_register, insured_register, sms_gateway
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage, build_simulators_app, sample_people
+from pki_bridge.testca import TestPki
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", DialogEngine)
@@ -53,6 +54,7 @@ class Wiring:
     self_url: str  # e.g. http://127.0.0.1:8080 - base of the mounted simulators
     on_sms: OnMessage | None = None
     samples: bool = False
+    demo_pki: TestPki | None = None  # regbot demo: a test PKI trusted for USB tokens
 
 
 def create_app(settings: Settings, wiring: Wiring) -> web.Application:
@@ -62,7 +64,8 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
-    signing_sims = prepare_signing(app, settings, wiring.self_url)  # /sign/{token}, pushes
+    # /sign/{token} and the push registry; the signing simulators when MSSP_URL is unset
+    signing_sims = prepare_signing(app, settings, wiring.self_url, wiring.demo_pki)
     if settings.simulators_on:
         samples = sample_people() if wiring.samples else None
         app.add_subapp(
@@ -103,8 +106,14 @@ def _runtime(
             accounts = SqlAccounts(db, keys)
             translator = Translator.load()
             signing = open_signing(
-                app, settings, wiring.self_url, http=http, store=store, keys=keys,
-                translator=translator, policy=policy,
+                app,
+                settings,
+                wiring.self_url,
+                http=http,
+                store=store,
+                keys=keys,
+                translator=translator,
+                policy=policy,
             )
             services = Services(
                 settings=settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import sys
-from typing import TextIO
+from typing import Final, TextIO
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +17,9 @@ from bot.console import CHANNEL, Console
 from bot.demo_phone import DemoPhone
 from bot.i18n import Translator, msg
 from integrations.simulators import sample_people
+from pki_bridge.testca import build_test_pki, write_test_pki
+
+DEMO_TOKEN_PIN: Final = "1234"
 
 
 def sample_lines(translator: Translator, lang: str) -> list[str]:
@@ -72,9 +75,13 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
     def on_sms(to: str, text: str) -> None:
         say(f"[SMS {to}] {text}")
 
-    app = create_app(
-        settings, Wiring(self_url=f"http://127.0.0.1:{port}", on_sms=on_sms, samples=True)
-    )
+    self_url = f"http://127.0.0.1:{port}"
+    # a test PKI for USB tokens: its CRLs are served by the PKI simulator, its .p12 files
+    # are what `regbot sign LINK --p12 FILE --pin 1234` signs with
+    pki = build_test_pki(f"{self_url}/sim/pki/crl")
+    pki_dir = settings.data_dir / "pki"
+    write_test_pki(pki, pki_dir, passphrase=DEMO_TOKEN_PIN)
+    app = create_app(settings, Wiring(self_url=self_url, on_sms=on_sms, samples=True, demo_pki=pki))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -87,6 +94,12 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
             await phone.issue_sims()
             for line in phone.sample_lines(lang):
                 out.write(line + "\n")
+            say(
+                translator.render(
+                    msg("demo.usb_tokens", users=pki_dir.resolve() / "users", pin=DEMO_TOKEN_PIN),
+                    lang,
+                )
+            )
             console = Console(app[ENGINE], translator, lang=lang, out=out, extra=phone)
             app[PUSHES].register(CHANNEL, console.push)  # signatures continue the chat
             await console.run()

@@ -26,6 +26,7 @@ from pki_bridge import (
     load_trust_anchors,
     simulator_ca,
 )
+from pki_bridge.testca import TestPki
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class SigningSetup:
 
     pushes: ChannelPushes
     demo_anchors: tuple[x509.Certificate, ...] = ()
+    demo_gov_anchors: tuple[x509.Certificate, ...] = ()
 
 
 PUSHES = web.AppKey("pushes", ChannelPushes)
@@ -41,7 +43,7 @@ SIGNING_SETUP = web.AppKey("signing_setup", SigningSetup)
 
 
 def prepare_signing(
-    app: web.Application, settings: Settings, self_url: str
+    app: web.Application, settings: Settings, self_url: str, demo_pki: TestPki | None = None
 ) -> dict[str, web.Application]:
     """Add `/sign/{token}` and the push registry (channels register on `app[PUSHES]`).
 
@@ -49,7 +51,9 @@ def prepare_signing(
     SIMs from its own CA) and `pki` (that CA as `/sim/pki/ca.pem`, and its CRL). That CA
     then joins the public trust anchors; Government anchors come only from
     `PKI_GOV_TRUST_ANCHORS` (pki_bridge has no simulated Government CA: use
-    `regbot pki test-ca`, whose CRLs must then be served at its `--crl-base`).
+    `regbot pki test-ca`, whose CRLs must then be served at its `--crl-base`) - or, in
+    `regbot demo`, from `demo_pki`: a test PKI whose CRLs the PKI simulator serves, so a
+    USB token can be played with `regbot sign LINK --p12 FILE`.
     """
     pushes = ChannelPushes()
     app[PUSHES] = pushes
@@ -58,8 +62,13 @@ def prepare_signing(
         app[SIGNING_SETUP] = SigningSetup(pushes)
         return {}
     ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki/crl")
-    app[SIGNING_SETUP] = SigningSetup(pushes, (ca.certificate,))
-    return {"mssp": build_mssp_simulator(ca), "pki": build_pki_simulator(ca, {"mssp": ca})}
+    authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
+    app[SIGNING_SETUP] = SigningSetup(
+        pushes,
+        (ca.certificate, *(demo_pki.public_anchors if demo_pki else ())),
+        tuple(demo_pki.gov_anchors) if demo_pki else (),
+    )
+    return {"mssp": build_mssp_simulator(ca), "pki": build_pki_simulator(ca, authorities)}
 
 
 def open_signing(
@@ -79,7 +88,7 @@ def open_signing(
     if settings.pki_trust_anchors:
         public += load_trust_anchors(settings.pki_trust_anchors)
     gov_file = settings.pki_gov_trust_anchors
-    gov = load_trust_anchors(gov_file) if gov_file else []
+    gov = [*setup.demo_gov_anchors, *(load_trust_anchors(gov_file) if gov_file else [])]
     crls = HttpCrlSource(http)
     mssp_url = settings.mssp_url or f"{self_url.rstrip('/')}/sim/mssp"
     signing = Signing(

@@ -108,3 +108,31 @@ async def test_a_citizen_registers_with_a_signing_sim_in_the_terminal(tmp_path):
     finally:
         term.proc.kill()
         await term.proc.wait()
+
+
+async def test_a_business_registers_with_a_usb_token_signed_from_another_terminal(tmp_path):
+    """The link is opened 'on the computer with the token': `regbot sign` plays the plugin."""
+    term = await start_demo(tmp_path, "--lang", "en")
+    try:
+        users = (await term.read_until(r"--p12 (\S+)/citizen\.p12 --pin 1234")).group(1)
+        for line in ("2", "2"):  # business -> USB token
+            await term.type(line)
+        await term.read_until(r"1\. Get the signing link")
+        await term.type("1")
+        link = (await term.read_until(r"(http://127\.0\.0\.1:\d+/sign/[\w-]+)")).group(1)
+        signer = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "sign", link, "--p12", f"{users}/business.p12",
+            "--pin", "1234", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(signer.communicate(), 30)
+        assert signer.returncode == 0, output.decode()
+        await term.read_until(r"signature is valid")  # the chat went on by itself
+        await term.type("ketoan@hoasen.example.vn")  # required for a business
+        await term.read_until(r"Công ty TNHH Hoa Sen")  # read from the certificate
+        await term.read_until(r"1\. ")
+        await term.type("1")
+        await term.read_until(r"(?i)registration complete")
+    finally:
+        term.proc.kill()
+        await term.proc.wait()
