@@ -1,7 +1,7 @@
 """USSD load: N callers register by mobile over HTTP against `regbot serve`, vs a floor.
 
 The floor is a bare aiohttp handler doing one Redis GET and SET per request, in its own
-process like regbot. Both run against the real Redis; regbot also against a fresh
+process like regbot; the simulators of the outside world run in a third process. Loopback
 PostgreSQL database (created and dropped here). Loopback only; bounded in time.
 
     .venv/bin/python bench/ussd_load.py                  # saturation, 50 callers
@@ -30,7 +30,6 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,6 +71,18 @@ def run_floor(port: int, redis_url: str) -> None:
     app = web.Application()
     app.cleanup_ctx.append(redis_ctx)
     app.router.add_post("/ussd", handler)
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def run_sims(port: int) -> None:
+    """The outside world (SMS gateway, carrier, BHXH) in a process of its own, as in life:
+    inside the load generator it would answer late whenever the callers keep it busy."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = build_simulators_app()
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
@@ -194,10 +205,12 @@ async def main(args: argparse.Namespace) -> None:
     db_name = f"regbot_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(args.postgres.replace("+asyncpg", ""))
     await admin.execute(f'CREATE DATABASE "{db_name}"')
-    sims_server = TestServer(build_simulators_app(), host="127.0.0.1")
-    await sims_server.start_server()
-    sims = str(sims_server.make_url("")).rstrip("/")
-    regbot_port, floor_port = free_port(), free_port()
+    regbot_port, floor_port, sims_port = free_port(), free_port(), free_port()
+    sims_server = spawn(
+        [sys.executable, __file__, "--sims-server", str(sims_port)], dict(os.environ)
+    )
+    sims = f"http://127.0.0.1:{sims_port}"
+    await wait_healthy(sims, sims_server)
     database_url = args.postgres.rsplit("/", 1)[0] + f"/{db_name}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.endswith("_URL")},
@@ -212,8 +225,16 @@ async def main(args: argparse.Namespace) -> None:
         "REGBOT_DATA_DIR": f"/tmp/{db_name}",
     }
     regbot = spawn(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(regbot_port),
-         "--workers", str(args.workers)],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--port",
+            str(regbot_port),
+            "--workers",
+            str(args.workers),
+        ],
         env,
     )
     floor = spawn(
@@ -281,7 +302,7 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         stop(regbot)
         stop(floor)
-        await sims_server.close()
+        stop(sims_server)
         await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         await admin.close()
 
@@ -300,8 +321,11 @@ if __name__ == "__main__":
         ),
     )
     parser.add_argument("--floor-server", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--sims-server", type=int, default=0, help=argparse.SUPPRESS)
     parsed = parser.parse_args()
     if parsed.floor_server:
         run_floor(parsed.floor_server, parsed.redis)
+    elif parsed.sims_server:
+        run_sims(parsed.sims_server)
     else:
         asyncio.run(main(parsed))
