@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -23,14 +24,20 @@ from bot.messages import Action, Inbound, Option, Reply
 from bot.services import Services
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
 from bot.state.store import Held, StateStore, StoreUnavailable
-from integrations.errors import IntegrationUnavailable
+from integrations.errors import IntegrationRejected, IntegrationUnavailable
 
 log = logging.getLogger("regbot.engine")
 
 MAX_INPUT_CHARS: Final = 1000
 START_STEP: Final = "start.who"
 SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
-TRY_AGAIN_ERRORS: Final = (IntegrationUnavailable, AccountsUnavailable, StoreUnavailable)
+# a 4xx from an external system is not the person's fault either: "try again later"
+TRY_AGAIN_ERRORS: Final = (
+    IntegrationUnavailable,
+    IntegrationRejected,
+    AccountsUnavailable,
+    StoreUnavailable,
+)
 
 
 class _Cursor:
@@ -103,10 +110,11 @@ class DialogEngine:
 
     # -- public surface -------------------------------------------------------------
 
-    @staticmethod
-    def session_key(channel: str, user_id: str) -> str:
-        """Where a person's dialog is stored (and what their lock is named after)."""
-        return str(SessionKey(channel, user_id))
+    def session_key(self, channel: str, user_id: str) -> str:
+        """Where a person's dialog is stored (and what their lock is named after): the user
+        id - a phone number on USSD - only as a keyed hash, never in clear in a key."""
+        person = str(SessionKey(channel, user_id))
+        return f"{channel}:{self.services.keys.token_for('session ' + person)[:32]}"
 
     async def handle(self, inbound: Inbound, held: Held | None = None) -> Reply:
         """Run one turn for one person; turns of the same person never interleave.
@@ -124,7 +132,11 @@ class DialogEngine:
                     reply, before = await self._turn(own, key, inbound)
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": inbound.channel})
-            reply = Reply(texts=(msg("engine.try_again_later"),), lang=inbound.lang or "vi")
+            reply = self._unanswered(inbound, "engine.try_again_later")
+            before = ""
+        except Exception:  # never a crash or a 500: nothing of this turn was saved
+            log.exception("turn failed on %s", inbound.channel)
+            reply = self._unanswered(inbound, "engine.internal_error")
             before = ""
         record = TurnRecord(
             inbound.channel, before, reply.step, inbound.action.value, time.perf_counter() - started
@@ -132,6 +144,16 @@ class DialogEngine:
         for observer in self._observers:
             observer(record)
         return reply
+
+    @staticmethod
+    def _unanswered(inbound: Inbound, key: str) -> Reply:
+        """A turn that could not run. The step is unknown, so what was typed is treated as
+        a possible secret: channels that can delete it do."""
+        return Reply(
+            texts=(msg(key),),
+            lang=inbound.lang or DEFAULT_LANGUAGE,
+            hints=frozenset({SECRET_CONSUMED}),
+        )
 
     async def unfinished_step(
         self, channel: str, user_id: str, held: Held | None = None
@@ -238,6 +260,9 @@ class DialogEngine:
                 value = step.parse(text, ctx)
             except Invalid as refused:
                 return self._show(session, ctx, refused.message)
+            except Exception:  # a parser bug must not crash the turn or lose the dialog
+                log.exception("parser failed at %s", step.name)
+                return self._show(session, ctx, msg("engine.internal_error"))
             if step.field:
                 ctx.data[step.field] = value
         else:
@@ -302,8 +327,9 @@ class DialogEngine:
     ) -> Choice | None:
         if inbound.action is Action.CHOOSE:
             return next((c for c in choices if c.key == inbound.choice), None)
-        if text.isdigit() and (not has_parser or len(text) <= 2):
-            number = int(text)
+        digits = unicodedata.normalize("NFKC", text)  # full-width ０-９ are digits too
+        if digits.isascii() and digits.isdecimal() and (not has_parser or len(digits) <= 2):
+            number = int(digits)  # not isdigit(): "²" is a digit that int() refuses
             if 1 <= number <= len(choices):
                 return choices[number - 1]
         return None

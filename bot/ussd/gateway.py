@@ -51,7 +51,7 @@ class UssdGateway:
 
     async def answer(self, request: UssdRequest) -> str:
         """The response body for one request: `CON <screen>` or `END <screen>`."""
-        key = f"ussd-gw:{request.caller}"
+        key = self.engine.session_key("ussd-gw", request.caller)  # no number in clear
         lang = DEFAULT_LANGUAGE
         try:
             # the dialog and this channel's state, read and written in one go each

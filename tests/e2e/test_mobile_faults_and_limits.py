@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bot.app import SERVICES
 from bot.messages import Action
-from bot.state.session import SessionKey
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
 
 
@@ -92,7 +91,7 @@ async def test_a_failing_sms_gateway_asks_to_try_again(bot_app):
 async def test_unreadable_state_restarts_the_dialog_with_a_clear_message(bot_app):
     await fill_details(bot_app, "corrupt")
     store = bot_app.engine._store
-    await store.save(str(SessionKey("test", "corrupt")), b"not a session", 60)
+    await store.save(bot_app.engine.session_key("test", "corrupt"), b"not a session", 60)
     text = "\n".join(await bot_app.say("corrupt", "1"))
     assert "Không đọc được phiên" in text and bot_app.last["corrupt"].step == "start.who"
 
