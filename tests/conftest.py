@@ -63,8 +63,10 @@ def postgres_url() -> str:
 
 # -- SoftHSM2: a real PIN-protected PKCS#11 token (tests/pki and tests/e2e) ----------
 
-SOFTHSM_LIBS = ("/usr/lib/softhsm/libsofthsm2.so",
-                "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+SOFTHSM_LIBS = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+)
 TOKEN_LABEL = "regbot-test"
 TOKEN_PIN = "246810"
 KEY_ID = b"\x01"
@@ -89,15 +91,17 @@ class SoftToken:
             for old in list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE})):
                 old.destroy()
             for number, cert in enumerate((certificate, *chain)):
-                session.create_object({
-                    Attribute.CLASS: ObjectClass.CERTIFICATE,
-                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-                    Attribute.TOKEN: True,
-                    Attribute.ID: KEY_ID if number == 0 else bytes([0x10 + number]),
-                    Attribute.LABEL: "signing" if number == 0 else f"ca-{number}",
-                    Attribute.SUBJECT: cert.subject.public_bytes(),
-                    Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
-                })
+                session.create_object(
+                    {
+                        Attribute.CLASS: ObjectClass.CERTIFICATE,
+                        Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                        Attribute.TOKEN: True,
+                        Attribute.ID: KEY_ID if number == 0 else bytes([0x10 + number]),
+                        Attribute.LABEL: "signing" if number == 0 else f"ca-{number}",
+                        Attribute.SUBJECT: cert.subject.public_bytes(),
+                        Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+                    }
+                )
 
 
 def _missing(reason: str) -> None:
@@ -118,17 +122,31 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToke
     base = tmp_path_factory.mktemp("softhsm")
     (base / "tokens").mkdir()
     conf = base / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {base / 'tokens'}\n"
-                    "objectstore.backend = file\nlog.level = ERROR\n")
+    conf.write_text(
+        f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
     previous = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run([util, "--init-token", "--free", "--label", TOKEN_LABEL,
-                    "--pin", TOKEN_PIN, "--so-pin", "13579135"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            util,
+            "--init-token",
+            "--free",
+            "--label",
+            TOKEN_LABEL,
+            "--pin",
+            TOKEN_PIN,
+            "--so-pin",
+            "13579135",
+        ],
+        check=True,
+        capture_output=True,
+    )
     token = pkcs11.lib(lib).get_token(token_label=TOKEN_LABEL)
     with token.open(rw=True, user_pin=TOKEN_PIN) as session:
         public, _private = session.generate_keypair(
-            KeyType.RSA, 2048, id=KEY_ID, label="signing", store=True)
+            KeyType.RSA, 2048, id=KEY_ID, label="signing", store=True
+        )
         public_der = encode_rsa_public_key(public)
     key = serialization.load_der_public_key(public_der)
     assert isinstance(key, rsa.RSAPublicKey)

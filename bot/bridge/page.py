@@ -28,8 +28,10 @@ def signing_page(translator: Translator, lang: str, *, ok: bool, status: int = 2
         return html.escape(translator.render(msg(f"signing.page_{key}"), lang))
 
     if ok:
-        steps = "".join(f"<li>{text(step)}</li>" for step in
-                        ("plugin", "driver", "official_tools", "plug_in", "press_sign"))
+        steps = "".join(
+            f"<li>{text(step)}</li>"
+            for step in ("plugin", "driver", "official_tools", "plug_in", "press_sign")
+        )
         body = (
             f"<p>{text('intro')}</p><ol>{steps}</ol>"
             f'<p><button id="sign" type="button">{text("sign_button")}</button></p>'

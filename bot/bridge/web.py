@@ -125,8 +125,9 @@ async def post_signature(request: web.Request) -> web.Response:
             checker = signing.gov if record.official else signing.public
             identity = await checker.check(certificate, chain)
         except BadFormat as bad:
-            return _error(400, "bad_format", f"{render(msg('signing.bad_format'), record.lang)}"
-                          f" ({bad})")
+            return _error(
+                400, "bad_format", f"{render(msg('signing.bad_format'), record.lang)} ({bad})"
+            )
         except RevocationUnavailable as later:  # the link stays usable: try again later
             return _error(422, "revocation_unavailable", render(later.message, record.lang))
         except CertificateRefused as no:
@@ -135,12 +136,14 @@ async def post_signature(request: web.Request) -> web.Response:
             return _error(422, no.reason, render(no.message, record.lang))
         mismatch = kind_refusal(record.kind, identity)
         if mismatch is not None:
-            await signing.links.settle(link_id, record, state=LinkState.REFUSED,
-                                       reason=f"kind_mismatch_{record.kind}")
+            await signing.links.settle(
+                link_id, record, state=LinkState.REFUSED, reason=f"kind_mismatch_{record.kind}"
+            )
             await _continue(signing, record)
             return _error(422, "kind_mismatch", render(mismatch, record.lang))
-        await signing.links.settle(link_id, record, state=LinkState.SIGNED,
-                                   identity=identity_fields(identity))
+        await signing.links.settle(
+            link_id, record, state=LinkState.SIGNED, identity=identity_fields(identity)
+        )
     await _continue(signing, record)
     return web.json_response({"status": "accepted"})
 

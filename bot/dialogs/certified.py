@@ -139,4 +139,3 @@ def certified_steps(prefix: str, method: str) -> tuple[Step, ...]:
             end=True,
         ),
     )
-

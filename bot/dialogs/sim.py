@@ -69,8 +69,9 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
 
 async def _wait_in_background(ports: Signing, channel: str, user_id: str, session: str) -> None:
     """Continue by itself once the phone answers (channels that can push)."""
-    await await_result(ports.mssp, session, total_timeout=ports.mssp_timeout,
-                       interval=ports.mssp_poll_interval)
+    await await_result(
+        ports.mssp, session, total_timeout=ports.mssp_timeout, interval=ports.mssp_poll_interval
+    )
     await ports.events.deliver(channel, user_id, CHECK_CHOICE, S.WAIT)
 
 
@@ -102,8 +103,9 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
     if outcome.signature is None or outcome.certificate is None:
         return Outcome("failed", msg("pki.mssp.unavailable"))
     try:  # the signature must be over exactly the statement we issued
-        verify_raw(outcome.signature, outcome.certificate,
-                   digest=base64.b64decode(ctx.data["sim_hash"]))
+        verify_raw(
+            outcome.signature, outcome.certificate, digest=base64.b64decode(ctx.data["sim_hash"])
+        )
         identity = await ports.public.check(outcome.certificate, outcome.chain)
     except (CertificateRefused, RevocationUnavailable) as refused:
         return Outcome("failed", refused.message)
@@ -162,8 +164,13 @@ STEPS = (
             OTHER_WAYS_CHOICE,
             HOME_CHOICE,
         ),
-        next={"ok": S.EMAIL, "failed": S.FAILED, "resent": S.WAIT, "other_phone": S.PHONE,
-              **WAYS_OUT},
+        next={
+            "ok": S.EMAIL,
+            "failed": S.FAILED,
+            "resent": S.WAIT,
+            "other_phone": S.PHONE,
+            **WAYS_OUT,
+        },
     ),
     Step(
         S.FAILED,

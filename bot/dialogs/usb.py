@@ -58,8 +58,9 @@ async def _sms_link(ctx: StepContext, _: Any) -> Outcome:
     """Over USSD the link cannot be clicked: send it by SMS to the caller's phone."""
     phone = parse_phone(str(ctx.caller))
     text = ctx.services.translator.render(
-        msg("signing.usb_link_sms", url=ctx.data.get(LINK_URL, ""),
-            minutes=LINK_LIFETIME // 60), ctx.lang)
+        msg("signing.usb_link_sms", url=ctx.data.get(LINK_URL, ""), minutes=LINK_LIFETIME // 60),
+        ctx.lang,
+    )
     await ctx.services.sms.send(phone, text)
     return Outcome(STAY, msg("signing.usb_link_sent", phone=mask_phone(phone)))
 
@@ -124,7 +125,8 @@ DIALOG = Dialog(
     steps=(*usb_steps("usb"), *usb_steps("official")),
     methods=(
         Method("usb", msg("method.usb"), kinds=("citizen", "business"), entry="usb.intro"),
-        Method("official_usb", msg("method.official_usb"), kinds=("official",),
-               entry="official.intro"),
+        Method(
+            "official_usb", msg("method.official_usb"), kinds=("official",), entry="official.intro"
+        ),
     ),
 )

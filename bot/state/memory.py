@@ -44,7 +44,6 @@ class MemoryStore:
             if not lock.locked() and not lock._waiters:
                 self._locks.pop(key, None)
 
-
     @asynccontextmanager
     async def hold(self, keys: Sequence[str]) -> AsyncIterator[Held]:
         async with self.lock(keys[0]):

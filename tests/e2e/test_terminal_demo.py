@@ -121,8 +121,17 @@ async def test_a_business_registers_with_a_usb_token_signed_from_another_termina
         await term.type("1")
         link = (await term.read_until(r"(http://127\.0\.0\.1:\d+/sign/[\w-]+)")).group(1)
         signer = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "sign", link, "--p12", f"{users}/business.p12",
-            "--pin", "1234", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sign",
+            link,
+            "--p12",
+            f"{users}/business.p12",
+            "--pin",
+            "1234",
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
         output, _ = await asyncio.wait_for(signer.communicate(), 30)

@@ -28,9 +28,15 @@ class Dial:
         for key in keys:
             if key:  # "" is the dial itself
                 self.inputs.append(key)
-            response = await self.world.bot.client.post("/ussd", data={
-                "sessionId": self.session, "serviceCode": "*123#", "phoneNumber": CALLER,
-                "text": "*".join(self.inputs)})
+            response = await self.world.bot.client.post(
+                "/ussd",
+                data={
+                    "sessionId": self.session,
+                    "serviceCode": "*123#",
+                    "phoneNumber": CALLER,
+                    "text": "*".join(self.inputs),
+                },
+            )
             assert response.status == 200
             screen = await response.text()
         return screen
@@ -65,18 +71,22 @@ async def test_a_feature_phone_user_registers_with_their_own_signing_sim(
     signing_world: SigningWorld,
 ):
     world = signing_world
-    body = {"phone": CALLER, "id_number": CITIZEN_CCCD, "full_name": "Nguyễn Văn An",
-            "pin": "2468"}
+    body = {"phone": CALLER, "id_number": CITIZEN_CCCD, "full_name": "Nguyễn Văn An", "pin": "2468"}
     assert await world.bot.sim_post("/sim/mssp/sims", body) == 201
     dial = Dial(world, "ussd-sim")
     await dial.press("")
     waiting = await dial.press("1", "3", "1")  # citizen, signing SIM, "use my number"
-    async with world.http.get(world.bot.client.make_url("/sim/mssp/pending"),
-                              params={"phone": CALLER}) as resp:
+    async with world.http.get(
+        world.bot.client.make_url("/sim/mssp/pending"), params={"phone": CALLER}
+    ) as resp:
         [request] = await resp.json()
     assert request["verification_code"] in waiting
-    assert await world.bot.sim_post(f"/sim/mssp/pending/{request['session_id']}",
-                                    {"action": "approve", "pin": "2468"}) == 200
+    assert (
+        await world.bot.sim_post(
+            f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "2468"}
+        )
+        == 200
+    )
     assert "Chu ky so hop le" in await dial.press("1")  # "I have confirmed"
     await dial.press("1")
     assert "muc xac minh 3" in await dial.press("1")

@@ -105,9 +105,13 @@ async def test_a_malformed_body_is_a_bad_request_and_the_link_stays_usable(
 ):
     world = signing_world
     url = await world.get_link("p")
-    for body in ({"signature": "not base64!"}, {"sig": "x"}, ["signature"],
-                 {"signature": base64.b64encode(b"not a CMS").decode()},
-                 {"signature": "AAAA", "certificate": "AAAA", "hash_algorithm": "MD5"}):
+    for body in (
+        {"signature": "not base64!"},
+        {"sig": "x"},
+        ["signature"],
+        {"signature": base64.b64encode(b"not a CMS").decode()},
+        {"signature": "AAAA", "certificate": "AAAA", "hash_algorithm": "MD5"},
+    ):
         status, reply = await world.post(url, body)
         assert status == 400 and reply["error"] == "bad_format", body
     signer = issued_signer(world.pki.users["citizen"])

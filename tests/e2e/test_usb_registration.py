@@ -70,8 +70,13 @@ async def test_business_registers_with_a_usb_token_and_the_chat_goes_on_by_itsel
         await pushed.put(reply)
 
     world.bot.app[PUSHES].register("test", push)
-    token_for(softhsm_token, world, f"MST:{BUSINESS_MST}", "Công ty TNHH Hoa Sen",
-              organization="Công ty TNHH Hoa Sen")
+    token_for(
+        softhsm_token,
+        world,
+        f"MST:{BUSINESS_MST}",
+        "Công ty TNHH Hoa Sen",
+        organization="Công ty TNHH Hoa Sen",
+    )
     url = await world.get_link("hoasen", kind="business")
     assert await sign_with_token(world, softhsm_token, url) == (200, {"status": "accepted"})
 
@@ -96,7 +101,9 @@ async def test_a_raw_signature_as_the_government_ca_service_returns_it_is_accept
     url = await world.get_link("an")
     signer = issued_signer(world.pki.users["citizen"])
     assert await sign_url(url, signer, raw=True, session=world.http) == (
-        200, {"status": "accepted"})
+        200,
+        {"status": "accepted"},
+    )
     await world.choose("an", "check")
     await world.bot.say("an", "1")  # no email
     await world.choose("an", "register")

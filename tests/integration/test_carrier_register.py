@@ -117,16 +117,17 @@ async def test_a_subscriber_without_a_known_owner_round_trips_as_none(
         ({**CONTRACT_REPLY, "msisdn": "0987654321"}, "msisdn"),
         ({k: v for k, v in CONTRACT_REPLY.items() if k != "owner_registered"}, "owner_registered"),
         ({**CONTRACT_REPLY, "owner_registered": "yes"}, "owner_registered"),
-        ({**CONTRACT_REPLY, "owner": {**OWNER, "date_of_birth": "02/11/1985"}},
-         "date_of_birth"),
-        ({**CONTRACT_REPLY, "owner": {**OWNER, "id_number": "12345"}},
-         "id_number"),
+        ({**CONTRACT_REPLY, "owner": {**OWNER, "date_of_birth": "02/11/1985"}}, "date_of_birth"),
+        ({**CONTRACT_REPLY, "owner": {**OWNER, "id_number": "12345"}}, "id_number"),
         ({**CONTRACT_REPLY, "carrier": ""}, "carrier"),
     ],
 )
 async def test_the_control_endpoint_refuses_a_malformed_subscriber_and_says_which_field(
-    carrier: CarrierHttpClient, session: aiohttp.ClientSession, server: TestServer,
-    body: Any, field: str,
+    carrier: CarrierHttpClient,
+    session: aiohttp.ClientSession,
+    server: TestServer,
+    body: Any,
+    field: str,
 ) -> None:
     status, reply = await post(session, server, body)
 

@@ -62,15 +62,18 @@ async def test_a_carrier_that_fails_twice_with_503_is_asked_three_times_and_answ
     session: aiohttp.ClientSession, server: TestServer, observed: Observed
 ) -> None:
     await control(session, server, "carrier", {"status": 503, "count": 2})
-    carrier = CarrierHttpClient(session, str(server.make_url("/sim/carrier")), policy=FAST,
-                                observe=observe_into(observed))
+    carrier = CarrierHttpClient(
+        session, str(server.make_url("/sim/carrier")), policy=FAST, observe=observe_into(observed)
+    )
 
     subscriber = await carrier.lookup("+84912345678")
 
     assert subscriber is not None and subscriber.msisdn == "+84912345678"
     assert await requests_served(session, server, "carrier") == 3
     assert [(system, outcome) for system, _, outcome in observed] == [
-        ("carrier", "server_error"), ("carrier", "server_error"), ("carrier", "ok")
+        ("carrier", "server_error"),
+        ("carrier", "server_error"),
+        ("carrier", "ok"),
     ]
 
 
@@ -108,8 +111,9 @@ async def test_a_register_that_hangs_times_out_as_unavailable(
 ) -> None:
     await control(session, server, "bhxh", {"delay": 1, "count": 2})
     policy = RetryPolicy(timeout=0.2, attempts=2, backoff=0.01)
-    bhxh = InsuredHttpClient(session, str(server.make_url("/sim/bhxh")), policy=policy,
-                             observe=observe_into(observed))
+    bhxh = InsuredHttpClient(
+        session, str(server.make_url("/sim/bhxh")), policy=policy, observe=observe_into(observed)
+    )
 
     started = time.perf_counter()
     with pytest.raises(IntegrationUnavailable):
@@ -139,8 +143,12 @@ async def test_a_register_that_refuses_connections_is_unavailable(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    carrier = CarrierHttpClient(session, f"http://127.0.0.1:{closed_port}/sim/carrier",
-                                policy=FAST, observe=observe_into(observed))
+    carrier = CarrierHttpClient(
+        session,
+        f"http://127.0.0.1:{closed_port}/sim/carrier",
+        policy=FAST,
+        observe=observe_into(observed),
+    )
 
     with pytest.raises(IntegrationUnavailable):
         await carrier.lookup("+84912345678")
@@ -165,8 +173,9 @@ async def test_a_broken_metrics_hook_does_not_break_a_lookup(
     def broken(system: str, seconds: float, outcome: str) -> None:
         raise RuntimeError("metrics down")
 
-    carrier = CarrierHttpClient(session, str(server.make_url("/sim/carrier")), policy=FAST,
-                                observe=broken)
+    carrier = CarrierHttpClient(
+        session, str(server.make_url("/sim/carrier")), policy=FAST, observe=broken
+    )
 
     assert await carrier.lookup("+84912345678") is not None
 
@@ -180,8 +189,15 @@ def test_the_default_policy_waits_longer_before_each_retry() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"status": 200}, {"status": "503"}, {"delay": -1}, {"delay": 61}, {"count": -1},
-     {"count": 2}, [503]],
+    [
+        {"status": 200},
+        {"status": "503"},
+        {"delay": -1},
+        {"delay": 61},
+        {"count": -1},
+        {"count": 2},
+        [503],
+    ],
 )
 async def test_the_fault_switch_refuses_nonsense(
     session: aiohttp.ClientSession, server: TestServer, body: Any

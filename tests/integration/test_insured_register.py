@@ -78,7 +78,9 @@ async def test_an_insured_person_added_through_the_control_endpoint_is_found_by_
 
 @pytest.mark.parametrize("without_phone", [{"phone": None}, {}])
 async def test_an_insured_person_may_have_no_phone_on_record(
-    bhxh: InsuredHttpClient, session: aiohttp.ClientSession, server: TestServer,
+    bhxh: InsuredHttpClient,
+    session: aiohttp.ClientSession,
+    server: TestServer,
     without_phone: dict[str, Any],
 ) -> None:
     body = {k: v for k, v in CONTRACT_REPLY.items() if k != "phone"} | without_phone
@@ -119,8 +121,11 @@ async def test_the_demo_has_an_insured_person_with_a_phone_and_one_without(
     ],
 )
 async def test_the_control_endpoint_refuses_a_malformed_insured_person_and_says_which_field(
-    bhxh: InsuredHttpClient, session: aiohttp.ClientSession, server: TestServer,
-    body: Any, field: str,
+    bhxh: InsuredHttpClient,
+    session: aiohttp.ClientSession,
+    server: TestServer,
+    body: Any,
+    field: str,
 ) -> None:
     status, reply = await post(session, server, body)
 

@@ -47,7 +47,10 @@ async def pki_world() -> AsyncIterator[PkiWorld]:
     async with aiohttp.ClientSession() as session:
         crls = HttpCrlSource(session, timeout=2.0)
         yield PkiWorld(
-            pki, base, sim[PKI_STATE], session,
+            pki,
+            base,
+            sim[PKI_STATE],
+            session,
             CertificateChecker(pki.public_anchors, crls),
             CertificateChecker(pki.gov_anchors, crls, official=True),
         )

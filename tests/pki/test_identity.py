@@ -59,15 +59,20 @@ def test_an_official_needs_a_personal_number_and_an_agency(ca):
     with pytest.raises(MalformedIdentity) as malformed:
         identity_from_certificate(no_agency.certificate, official=True)
     assert malformed.value.field == "agency"
-    organisation = ca.issue(subject_name("Bộ Tư pháp", uid="MST:0100109106",
-                                         organization="Bộ Tư pháp"))
+    organisation = ca.issue(
+        subject_name("Bộ Tư pháp", uid="MST:0100109106", organization="Bộ Tư pháp")
+    )
     with pytest.raises(MalformedIdentity):
         identity_from_certificate(organisation.certificate, official=True)
 
 
 def test_an_official_agency_comes_from_o_alone_when_there_is_no_ou(ca):
-    issued = ca.issue(subject_name("Trần Thị Bích", uid="CMND:012345678",
-                                   organization="UBND tỉnh Bắc Ninh"))
+    issued = ca.issue(
+        subject_name("Trần Thị Bích", uid="CMND:012345678", organization="UBND tỉnh Bắc Ninh")
+    )
     identity = identity_from_certificate(issued.certificate, official=True)
     assert (identity.kind, identity.id_type, identity.agency) == (
-        "official", "CMND", "UBND tỉnh Bắc Ninh")
+        "official",
+        "CMND",
+        "UBND tỉnh Bắc Ninh",
+    )

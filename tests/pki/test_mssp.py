@@ -81,8 +81,9 @@ async def mssp_world(request) -> AsyncIterator[MsspWorld]:
 
 async def test_citizen_approves_with_pin_and_regbot_reads_the_certificate(mssp_world):
     w = mssp_world
-    await w.issue_sim(phone="0912 345 678", id_number="001090012345",
-                      full_name="Nguyễn Văn An", pin="1234")
+    await w.issue_sim(
+        phone="0912 345 678", id_number="001090012345", full_name="Nguyễn Văn An", pin="1234"
+    )
     digest = new_statement()
     session_id = await w.client.start(PHONE, digest, "Đăng ký tài khoản DVCQG")
     waiting = asyncio.create_task(w.client.await_result(session_id, interval=0.05))
@@ -93,13 +94,21 @@ async def test_citizen_approves_with_pin_and_regbot_reads_the_certificate(mssp_w
     assert outcome.ok and outcome.message.key == "pki.mssp.ok"
     identity = await verify_outcome(outcome, digest, w.checker)
     assert (identity.kind, identity.id_number, identity.name) == (
-        "citizen", "001090012345", "Nguyễn Văn An")
+        "citizen",
+        "001090012345",
+        "Nguyễn Văn An",
+    )
 
 
 async def test_business_sim_gives_the_tax_code(mssp_world):
     w = mssp_world
-    await w.issue_sim(phone=PHONE, tax_code="0100109106", full_name="Công ty TNHH Hoa Sen",
-                      pin="9999", key_type="rsa")
+    await w.issue_sim(
+        phone=PHONE,
+        tax_code="0100109106",
+        full_name="Công ty TNHH Hoa Sen",
+        pin="9999",
+        key_type="rsa",
+    )
     digest = new_statement()
     session_id = await w.client.start(PHONE, digest, "Đăng ký")
     await w.answer(session_id, action="approve", pin="9999")

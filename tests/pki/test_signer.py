@@ -36,8 +36,9 @@ class Bridge:
 def bridge_app(bridge: Bridge, checker: CertificateChecker) -> web.Application:
     async def challenge(_: web.Request) -> web.Response:
         expires = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)).isoformat()
-        return web.json_response({"challenge": base64.b64encode(bridge.challenge).decode(),
-                                  "expires_at": expires})
+        return web.json_response(
+            {"challenge": base64.b64encode(bridge.challenge).decode(), "expires_at": expires}
+        )
 
     async def receive(request: web.Request) -> web.Response:
         body = await request.json()
@@ -75,8 +76,10 @@ async def bridge(pki_world: PkiWorld) -> AsyncIterator[Bridge]:
 
 def token_with_citizen_certificate(token: SoftToken, world: PkiWorld, **validity) -> None:
     issued = world.pki.issuing.issue(
-        subject_name("Lê Thị Hoa", uid=f"CCCD:{CITIZEN_CCCD}"), public_key=token.public_key,
-        **validity)
+        subject_name("Lê Thị Hoa", uid=f"CCCD:{CITIZEN_CCCD}"),
+        public_key=token.public_key,
+        **validity,
+    )
     token.install_certificates(issued.certificate, issued.chain)
 
 
@@ -93,9 +96,12 @@ async def test_citizen_signs_the_challenge_with_a_usb_token_and_is_accepted(
 
 async def test_a_token_holding_an_expired_certificate_is_refused(softhsm_token, pki_world, bridge):
     now = dt.datetime.now(dt.UTC)
-    token_with_citizen_certificate(softhsm_token, pki_world,
-                                   not_before=now - dt.timedelta(days=400),
-                                   not_after=now - dt.timedelta(days=1))
+    token_with_citizen_certificate(
+        softhsm_token,
+        pki_world,
+        not_before=now - dt.timedelta(days=400),
+        not_after=now - dt.timedelta(days=1),
+    )
     with pkcs11_signer(softhsm_token.lib, softhsm_token.pin, token_label=softhsm_token.label) as s:
         status, reply = await sign_url(bridge.url, s, session=pki_world.session)
     assert (status, reply) == (422, {"error": "expired"})
@@ -118,8 +124,15 @@ async def test_a_business_signs_with_the_pkcs12_file_made_by_test_ca(tmp_path, p
 
 def test_test_ca_command_writes_anchors_crls_and_user_keys(tmp_path):
     assert main_test_ca([str(tmp_path), "--crl-base", "http://127.0.0.1:9/sim/pki/crl"]) == 0
-    for name in ("trust-anchors.pem", "gov-trust-anchors.pem", "issuing.crl", "gov.crl",
-                 "users/citizen.p12", "users/official.key.pem", "users/revoked.cert.pem"):
+    for name in (
+        "trust-anchors.pem",
+        "gov-trust-anchors.pem",
+        "issuing.crl",
+        "gov.crl",
+        "users/citizen.p12",
+        "users/official.key.pem",
+        "users/revoked.cert.pem",
+    ):
         assert (tmp_path / name).stat().st_size > 0
 
 
@@ -128,10 +141,17 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
 ):
     token_with_citizen_certificate(softhsm_token, pki_world)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; from pki_bridge.signer import main_sign; "
-        "sys.exit(main_sign(sys.argv[1:]))",
-        bridge.url, "--pkcs11-lib", softhsm_token.lib, "--pin", softhsm_token.pin,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-c",
+        "import sys; from pki_bridge.signer import main_sign; sys.exit(main_sign(sys.argv[1:]))",
+        bridge.url,
+        "--pkcs11-lib",
+        softhsm_token.lib,
+        "--pin",
+        softhsm_token.pin,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     assert out.decode().startswith("200")
