@@ -92,5 +92,13 @@ class OtpService:
             return OtpCheck.EXHAUSTED
         return OtpCheck.WRONG
 
+    def is_live(self, state: dict[str, Any], now: float) -> bool:
+        """The code can still be typed: not used, not expired, tries left."""
+        return (
+            not state.get("used")
+            and now - state["issued_at"] <= self.policy.valid_seconds
+            and state["attempts"] < self.policy.max_attempts
+        )
+
     def tries_left(self, state: dict[str, Any]) -> int:
         return max(0, self.policy.max_attempts - state["attempts"])

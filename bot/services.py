@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,8 @@ from bot.state.store import Counters
 from integrations.carrier import CarrierRegister
 from integrations.insured import InsuredRegister
 from integrations.sms import SmsGateway
+
+log = logging.getLogger("regbot.services")
 
 
 def utc_now() -> datetime:
@@ -44,3 +48,16 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.time
     extras: dict[str, Any] = field(default_factory=dict)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run `work` after the turn (kept referenced until done; failures logged)."""
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.warning("%s failed: %s", what, type(finished.exception()).__name__)
+
+        task.add_done_callback(done)

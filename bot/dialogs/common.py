@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
@@ -37,39 +38,66 @@ def optional_email(data: dict[str, Any]) -> Msg | str:
 # -- OTP ---------------------------------------------------------------------------
 
 
-async def send_otp(
-    ctx: StepContext, phone: str, *, deliver: bool = True, sms_key: str = "otp.sms"
-) -> Outcome:
-    """Send a code to `phone` (a resend when a code was sent before in this dialog).
+# Codes sent to one phone, whatever the dialog: cancelling and starting again must not
+# reset the resend budget into an SMS cannon aimed at somebody's phone.
+OTP_PER_PHONE: Final = Limit("otp_phone", allowed=10, window_seconds=HOUR)
 
+
+async def send_otp(
+    ctx: StepContext,
+    phone: str,
+    *,
+    deliver: bool = True,
+    sms_key: str = "otp.sms",
+    resend: bool = False,
+    background: bool = False,
+) -> Outcome:
+    """Send a code to `phone`, within the resend rules and the per-phone limit.
+
+    A live code already sent to that phone in this dialog is not sent again unless the
+    person asked for a resend (coming back to the summary and confirming again).
     With `deliver=False` everything happens (state, resend rules, notice) except the SMS:
-    forgot-password runs this when no account matches, so both paths look the same.
+    forgot-password runs this when no account matches, and sends with `background=True`
+    when one does, so both paths take the same time and fail the same way (not at all).
     Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put.
     """
     otp = ctx.services.otp
     now = ctx.services.monotonic()
     previous = ctx.data.get(OTP_STATE)
-    if previous is not None and ctx.data.get(OTP_PHONE) == phone and not previous.get("used"):
+    if previous is None or ctx.data.get(OTP_PHONE) != phone or previous.get("used"):
+        previous = None
+    elif not resend and otp.is_live(previous, now):
+        return Outcome(notice=msg("otp.still_valid", phone=mask_phone(phone)))
+    else:
         verdict, wait = otp.can_resend(previous, now)
         if verdict is ResendCheck.TOO_SOON:
             return Outcome(STAY, msg("otp.resend_too_soon", seconds=wait))
         if verdict is ResendCheck.LIMIT:
             return Outcome(STAY, msg("otp.resend_limit"))
-    else:
-        previous = None
+    per_phone = subject_key(ctx, OTP_PER_PHONE, "phone", phone)
+    if wait := await seconds_blocked(ctx, OTP_PER_PHONE, per_phone):
+        return Outcome(STAY, msg("otp.phone_limit", until=local_time(ctx.now, wait)))
     code, state = otp.issue(now, previous)
     if deliver:
         text = ctx.services.translator.render(
             msg(sms_key, code=code, minutes=otp.policy.valid_seconds // 60), ctx.lang
         )
-        await ctx.services.sms.send(phone, text)
+        if background:
+            ctx.services.later(_send_sms(ctx, phone, text), "a password-reset SMS")
+        else:
+            await ctx.services.sms.send(phone, text)
+    await spend(ctx, OTP_PER_PHONE, per_phone)
     ctx.data[OTP_STATE] = state
     ctx.data[OTP_PHONE] = phone
     return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
 
 
+async def _send_sms(ctx: StepContext, phone: str, text: str) -> None:
+    await ctx.services.sms.send(phone, text)
+
+
 async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    outcome = await send_otp(ctx, str(ctx.data[OTP_PHONE]))
+    outcome = await send_otp(ctx, str(ctx.data[OTP_PHONE]), resend=True)
     return Outcome(STAY, outcome.notice)
 
 

@@ -34,7 +34,6 @@ from bot.dialogs.limits import DAY, HOUR, Limit, local_moment, seconds_blocked, 
 from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
-from integrations.errors import IntegrationUnavailable
 
 log = logging.getLogger("regbot.forgot")
 
@@ -91,17 +90,15 @@ async def _spend(ctx: StepContext) -> None:
     await spend(ctx, PER_PHONE, phone_key)
 
 
-async def _issue(ctx: StepContext) -> Outcome:
+async def _issue(ctx: StepContext, *, resend: bool = False) -> Outcome:
     """A code goes out only to a matching account's phone; otherwise one is made and
-    dropped, so that the dialog (resend timing, tries) behaves the same."""
+    dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
+    after the turn: waiting for the gateway, or failing with it, would tell the two apart
+    (the person can resend in a minute)."""
     phone = str(ctx.data["phone"])
     if ctx.data.get(ACCOUNT_ID) is not None:
-        try:
-            return await send_otp(ctx, phone, sms_key="forgot.sms")
-        except IntegrationUnavailable:
-            # Saying so would reveal the account; the person can resend in a minute.
-            log.warning("sms gateway unavailable during a password reset")
-    return await send_otp(ctx, phone, deliver=False)
+        return await send_otp(ctx, phone, sms_key="forgot.sms", resend=resend, background=True)
+    return await send_otp(ctx, phone, deliver=False, resend=resend)
 
 
 async def _request_code(ctx: StepContext, _: Any) -> Outcome:
@@ -111,7 +108,14 @@ async def _request_code(ctx: StepContext, _: Any) -> Outcome:
     await _spend(ctx)
     d = ctx.data
     account = await ctx.services.accounts.find(AccountKind(d["account_kind"]), d["id_number"])
-    matched = account is not None and account.phone is not None and account.phone == d["phone"]
+    # only accounts with a password: a SIM or USB account signs in with its signature, and a
+    # code to its phone must not give it a password (a level 3 account made weaker)
+    matched = (
+        account is not None
+        and account.password_hash is not None
+        and account.phone is not None
+        and account.phone == d["phone"]
+    )
     d[ACCOUNT_ID] = account.id if matched and account is not None else None
     d.pop(OTP_STATE, None)  # a new request starts a new code
     await _issue(ctx)
@@ -122,7 +126,7 @@ async def _resend(ctx: StepContext, _: Any) -> Outcome:
     stopped = await _over_limit(ctx)
     if stopped is not None:
         return Outcome(STAY, stopped.notice)
-    outcome = await _issue(ctx)
+    outcome = await _issue(ctx, resend=True)
     if outcome.trigger == STAY:  # too soon, or no more resends: nothing was issued
         return outcome
     await _spend(ctx)

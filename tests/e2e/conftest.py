@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -59,7 +60,14 @@ class BotHarness:
             *(f"{n}. {label}" for n, (_, label) in enumerate(shown.options, start=1)),
         ]
 
+    async def settle(self) -> None:
+        """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
+        pending = list(self.app[SERVICES].background)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def sms_to(self, e164: str) -> list[str]:
+        await self.settle()
         response = await self.client.get("/sim/sms/outbox", params={"to": e164})
         assert response.status == 200
         return [item["text"] for item in await response.json()]

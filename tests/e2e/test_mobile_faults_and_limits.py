@@ -63,11 +63,26 @@ async def test_resend_waits_sixty_seconds_and_stops_after_three(bot_app):
     assert "quá 3 lần" in text and len(await bot_app.sms_to(AN_E164)) == 4
 
 
-async def test_going_back_and_confirming_again_does_not_bypass_the_resend_limit(bot_app):
+async def test_going_back_and_confirming_again_returns_to_the_code_already_sent(bot_app):
     await at_otp_step(bot_app, "loop")
+    code = await bot_app.last_code(AN_E164)
     await bot_app.say("loop", action=Action.BACK)  # to the summary
     text = "\n".join(await bot_app.say("loop", "1"))  # confirm again at once
-    assert "đợi" in text and len(await bot_app.sms_to(AN_E164)) == 1
+    assert "vẫn còn hiệu lực" in text and bot_app.last["loop"].step == "mobile.otp"
+    assert len(await bot_app.sms_to(AN_E164)) == 1  # no second SMS
+    await bot_app.say("loop", code)
+    assert bot_app.last["loop"].step == "mobile.password"
+
+
+async def test_starting_over_again_and_again_cannot_flood_a_phone_with_codes(bot_app):
+    clock = Clock()
+    bot_app.app[SERVICES].monotonic = clock
+    for attempt in range(12):
+        await fill_details(bot_app, f"flood{attempt}")
+        text = "\n".join(await bot_app.say(f"flood{attempt}", "1"))
+        await bot_app.say(f"flood{attempt}", action=Action.CANCEL)
+    assert len(await bot_app.sms_to(AN_E164)) == 10  # ten an hour to one phone
+    assert "quá nhiều mã" in text and "Thử lại sau" in text
 
 
 async def test_a_failing_carrier_asks_to_try_again_and_keeps_the_details(bot_app):
