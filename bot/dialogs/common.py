@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Any, Final
@@ -184,7 +185,9 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         name=f"{prefix}.password_confirm",
         prompt=msg("password.confirm_prompt"),
         help=msg("password.help"),
-        parse=lambda text, ctx: text,
+        # the same NFC as the first entry: a keyboard typing decomposed accents
+        # (Unikey's "Unicode tổ hợp") must be able to confirm its own password
+        parse=lambda text, ctx: unicodedata.normalize("NFC", text),
         act=confirm,
         next={"mismatch": first.name, **after},
         sensitive=True,

@@ -29,6 +29,13 @@ def _missing(password: str) -> list[Msg]:
     return problems
 
 
+def _invisible(ch: str) -> bool:
+    """Format marks (zero-width space, soft hyphen, RTL marks), odd spaces and the like:
+    they would count as the "special character" but nobody can type them again."""
+    category = unicodedata.category(ch)
+    return category.startswith("C") or (category.startswith("Z") and ch != " ")
+
+
 def phone_forms(phone: str) -> set[str]:
     """The digit strings a phone number is written as: `84912345678`, `0912345678`, `912345678`."""
     digits = _NOT_DIGIT.sub("", phone)
@@ -58,6 +65,8 @@ def check_password(text: str, id_number: str | None = None, phone: str | None = 
         raise invalid("validation.control_chars")
     if text != text.strip():
         raise invalid("validation.password.spaces")
+    if any(_invisible(ch) for ch in text):
+        raise invalid("validation.password.invisible")
     password = unicodedata.normalize("NFC", text)
     if len(password) > PASSWORD_MAX:
         raise invalid("validation.password.too_long", maximum=PASSWORD_MAX)

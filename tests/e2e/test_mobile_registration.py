@@ -188,3 +188,15 @@ async def test_two_people_registering_the_same_cccd_at_once_get_one_account(bot_
     joined = ["\n".join(r) for r in replies]
     assert sum("Đăng ký thành công" in r for r in joined) == 1
     assert sum("đã được dùng để đăng ký" in r for r in joined) == 1
+
+
+async def test_a_password_typed_with_decomposed_accents_can_be_confirmed(bot_app):
+    """Unikey's "Unicode tổ hợp" sends e + combining marks; the same password either way."""
+    import unicodedata
+
+    await fill_details(bot_app, "nfd")
+    await bot_app.say("nfd", "1")
+    await bot_app.say("nfd", await bot_app.last_code(AN_E164))
+    await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024"))
+    done = "\n".join(await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024")))
+    assert "Đăng ký thành công" in done

@@ -89,6 +89,10 @@ def test_the_weak_password_message_lists_the_missing_parts_in_words() -> None:
         ("Matkhau@2024\x00", "validation.control_chars"),
         ("Matkhau@2024\n", "validation.control_chars"),
         ("Aa1@" * 2560, "validation.too_long"),
+        ("Hoasen2024\u200b", "validation.password.invisible"),  # zero-width space as "special"
+        ("Hoasen2024\u200f", "validation.password.invisible"),  # right-to-left mark
+        ("Hoasen2024\xad", "validation.password.invisible"),  # soft hyphen
+        ("Hoa\xa0sen@2024", "validation.password.invisible"),  # no-break space
     ],
 )
 def test_a_guessable_or_unusable_password_is_refused_with_the_reason(typed: str, key: str) -> None:
