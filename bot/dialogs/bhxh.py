@@ -13,12 +13,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, DuplicateAccount, IdType, NewAccount
+from bot.accounts.model import AccountKind, IdType, NewAccount
 from bot.dialogs.common import (
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
     PASSWORD_HASH,
     CommonStep,
+    create_account,
     optional_email,
     otp_step,
     password_steps,
@@ -144,11 +145,7 @@ async def _create_account(ctx: StepContext, _: Any) -> Outcome:
         verification_level=2,
         method="bhxh",
     )
-    try:
-        await ctx.services.accounts.create(account)
-    except DuplicateAccount:
-        return Outcome("duplicate")
-    return Outcome()
+    return await create_account(ctx, account)
 
 
 def _summary(ctx: StepContext) -> Msg:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, DuplicateAccount, IdType, NewAccount
+from bot.accounts.model import AccountKind, IdType, NewAccount
 from bot.bridge import Signing
-from bot.dialogs.common import HOME_CHOICE, CommonStep, optional_email, show_date
+from bot.dialogs.common import HOME_CHOICE, CommonStep, create_account, optional_email, show_date
 from bot.dialogs.spec import SKIP, Choice, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_id, parse_email
@@ -88,11 +88,7 @@ def _finish(method: str) -> Any:
             email=ctx.data.get("email"),
             agency=who.get("agency") if kind is AccountKind.OFFICIAL else None,
         )
-        try:
-            await ctx.services.accounts.create(account)
-        except DuplicateAccount:
-            return Outcome("duplicate")
-        return Outcome()
+        return await create_account(ctx, account)
 
     return create
 

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.model import Account, DuplicateAccount, NewAccount
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
@@ -193,6 +194,31 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         sensitive=True,
     )
     return first, second
+
+
+# -- the account ----------------------------------------------------------------
+
+
+async def create_account(ctx: StepContext, account: NewAccount) -> Outcome:
+    """Create the account once. A final turn can be retried after the account was made
+    but before the dialog was saved (the store failed, the reply was lost): the retry
+    finds its own account - same password hash, or for a signature registration the same
+    method within a session's lifetime - and is told it is done, not "duplicate"."""
+    accounts = ctx.services.accounts
+    try:
+        await accounts.create(account)
+    except DuplicateAccount:
+        existing = await accounts.find(account.kind, account.id_number)
+        if existing is None or not _same_registration(ctx, existing, account):
+            return Outcome("duplicate")
+    return Outcome()
+
+
+def _same_registration(ctx: StepContext, existing: Account, new: NewAccount) -> bool:
+    if new.password_hash is not None:
+        return existing.password_hash == new.password_hash  # argon2 salts: unique per hash
+    recent = (ctx.now - existing.created_at).total_seconds() < ctx.services.settings.session_ttl
+    return existing.method == new.method and recent
 
 
 # -- ways out ----------------------------------------------------------------------

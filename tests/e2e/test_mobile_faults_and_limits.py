@@ -134,3 +134,33 @@ async def test_a_state_store_that_is_down_asks_to_try_again(bot_app):
     bot_app.engine._store = DownStore()
     text = "\n".join(await bot_app.say("down", "hello"))
     assert "thử lại" in text
+
+
+async def test_the_final_turn_retried_after_the_store_failed_says_done_not_duplicate(bot_app):
+    """The account was created, then saving the dialog failed: the person types the
+    password again and must hear "registered", not "someone has your ID"."""
+    from contextlib import asynccontextmanager
+
+    from bot.accounts.model import AccountKind
+    from bot.state.store import StoreUnavailable
+
+    await at_otp_step(bot_app, "flaky")
+    await bot_app.say("flaky", await bot_app.last_code(AN_E164))
+    await bot_app.say("flaky", "Hoa-Sen#2024")
+    store = bot_app.engine._store
+    real_hold = store.hold
+
+    @asynccontextmanager
+    async def hold_then_fail(keys):
+        async with real_hold(keys) as held:
+            yield held
+            held.writes.clear()  # nothing of this turn is written...
+        raise StoreUnavailable("write failed")  # ...and the store says so
+
+    store.hold = hold_then_fail
+    first = "\n".join(await bot_app.say("flaky", "Hoa-Sen#2024"))
+    assert "thử lại" in first
+    assert await bot_app.accounts.exists(AccountKind.CITIZEN, "001090012345")
+    store.hold = real_hold
+    again = "\n".join(await bot_app.say("flaky", "Hoa-Sen#2024"))
+    assert "Đăng ký thành công" in again and "đã được dùng" not in again
