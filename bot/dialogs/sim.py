@@ -17,6 +17,7 @@ from bot.bridge.ports import identity_fields, kind_refusal
 from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone, parse_phone
@@ -43,8 +44,19 @@ class S(StrEnum):
     EMAIL = "sim.email"
 
 
+# Signature requests ring a phone and need no proof of who asks: limited per phone (any
+# dialog) and per dialog, as codes by SMS are.
+REQUESTS_PER_PHONE: Final = Limit("sim_phone", allowed=5, window_seconds=HOUR)
+REQUESTS_PER_DIALOG: Final = 4  # the first and three resends
+
+
 async def _send_request(ctx: StepContext, phone: str) -> Outcome:
     """Ask the SIM to sign a fresh statement; a pushing channel also waits in background."""
+    if int(ctx.data.get("sim_requests", 0)) >= REQUESTS_PER_DIALOG:
+        return Outcome(STAY, msg("signing.sim_request_limit"))
+    per_phone = subject_key(ctx, REQUESTS_PER_PHONE, "phone", phone)
+    if wait := await seconds_blocked(ctx, REQUESTS_PER_PHONE, per_phone):
+        return Outcome(STAY, msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
     ports = signing(ctx)
     digest = statement_hash(
         registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
@@ -55,6 +67,8 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
         session_id = await ports.mssp.start(phone, digest, display)
     except IntegrationRejected:
         return Outcome(STAY, msg("pki.mssp.unavailable"))
+    await spend(ctx, REQUESTS_PER_PHONE, per_phone)
+    ctx.data["sim_requests"] = int(ctx.data.get("sim_requests", 0)) + 1
     ctx.data.update(
         phone=phone,
         sim_session=session_id,

@@ -174,3 +174,17 @@ async def test_registration_by_signing_sim_in_english(bot_app):
     await bot_app.say("en", "1")
     done = "\n".join(await choose(bot_app, "en", "register"))
     assert "Registration complete" in done and "level 3" in done
+
+
+async def test_nobody_can_ring_a_phone_with_signature_requests_over_and_over(bot_app):
+    """No proof of identity is needed to ask: so at most 4 a dialog, 5 an hour a phone."""
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "pest")
+    for _ in range(3):
+        await choose(bot_app, "pest", "resend")
+    refused = "\n".join(await choose(bot_app, "pest", "resend"))
+    assert "quá nhiều lần" in refused
+    await bot_app.send("pest", action=Action.CANCEL)
+    await ask_signature(bot_app, "pest")  # a fifth request from a new dialog: allowed
+    again = await ask_signature(bot_app, "pest2")
+    assert "quá nhiều yêu cầu ký" in again and "Thử lại sau" in again
