@@ -114,6 +114,10 @@ async def _verify(ctx: StepContext, _: Any) -> Outcome:
     if insured is None:  # the method is not wired in this deployment
         return Outcome("not_verified", msg("bhxh.unavailable"))
     d = ctx.data
+    for taken_from_a_record in ("id_number", "id_type", "record_name", "phone"):
+        # an earlier match (then "Sửa", another code) must not lend its ID and phone to
+        # this person, nor to the mobile dialog offered when this record has no phone
+        d.pop(taken_from_a_record, None)
     person = await insured.lookup(str(d["bhxh_code"]))
     if person is None:
         return Outcome("not_verified", msg("bhxh.unknown_code"))

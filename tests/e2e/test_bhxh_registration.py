@@ -198,3 +198,24 @@ async def test_other_ways_are_offered_on_the_first_screen_and_after_a_failure(
     failed = await confirm(bot_app, "failed", {**HUY, "code": "2222222222"})
     again = text_of(await bot_app.say("failed", option(failed, "Cách khác")))
     assert again == ways
+
+
+async def test_details_of_one_record_never_carry_over_to_the_next_person(
+    bot_app: BotHarness,
+) -> None:
+    """Huy's record matched; then "edit" and Lan's code (no phone): the mobile dialog
+    offered next must not hold Huy's ID or phone, proven by nobody."""
+    await confirm(bot_app, "swap", HUY)
+    assert bot_app.last["swap"].step == "bhxh.otp"
+    from bot.messages import Action
+
+    summary = await bot_app.say("swap", action=Action.BACK)
+    await bot_app.say("swap", option(summary, "Sửa"))
+    for typed in (LAN["code"], LAN["name"], LAN["dob"], "1"):  # "1": keep the empty email
+        screen = await bot_app.say("swap", typed)
+    screen = await bot_app.say("swap", option(screen, "Xác nhận"))
+    await bot_app.say("swap", option(screen, "thuê bao di động"))
+    await bot_app.say("swap", "1")  # keep her name
+    id_step = text_of(await bot_app.say("swap", "1"))  # keep her birth date
+    assert bot_app.last["swap"].step == "mobile.id_number"
+    assert "031" not in id_step and "Giữ nguyên" not in id_step
