@@ -17,7 +17,9 @@ NAME_MAX: Final = 80
 EARLIEST_BIRTH_YEAR: Final = 1900
 
 _APOSTROPHES: Final = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
-_DATE: Final = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
+# `*` and `#` too: a keypad phone on USSD has no `/`; one separator throughout
+_DATE: Final = re.compile(r"(\d{1,2})\s*([/.\-*#\s])\s*(\d{1,2})\s*\2\s*(\d{4})")
+_COMPACT_DATE: Final = re.compile(r"(\d{2})()(\d{2})(\d{4})")  # ddmmyyyy
 _PHONE_CHARS: Final = re.compile(r"\+?[\d\s.\-()]+")
 _MOBILE_TYPES: Final = frozenset(
     {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -87,8 +89,10 @@ def names_match(a: str, b: str) -> bool:
 
 
 def parse_birth_date(text: str, today: date) -> date:
-    """A date of birth as `dd/mm/yyyy` (also `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`)."""
-    match = _DATE.fullmatch("".join(clean(text).split()))
+    """A date of birth as `dd/mm/yyyy` (also `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`, and
+    for keypads `dd*mm*yyyy`, `dd mm yyyy` or `ddmmyyyy`)."""
+    typed = unicodedata.normalize("NFKC", clean(text))
+    match = _DATE.fullmatch(typed) or _COMPACT_DATE.fullmatch(typed)
     if match is None:
         raise invalid("validation.birth_date.format")
     day, _, month, year = match.groups()

@@ -211,3 +211,10 @@ async def test_a_citizen_registering_twice_reads_the_whole_notice_page_by_page(
     assert "da co tai khoan" in page_one
     assert "Quen mat khau" in page_one + page_two and "Man hinh dau" in page_two
     assert len(await bot.sms_to(AN["phone"])) == 1  # no code for an existing account
+
+
+async def test_a_keypad_date_of_birth_with_stars_is_understood(bot: BotHarness) -> None:
+    """A feature phone has no `/`: `17*05*1990` arrives inside the gateway's `*` text."""
+    phone = Handset(bot.client, AN["phone"])
+    summary = await register_up_to_summary(phone, dict(AN, born="17*05*1990"))
+    assert "17/05/1990" in summary

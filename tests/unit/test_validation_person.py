@@ -108,6 +108,11 @@ def test_a_different_name_does_not_match_the_register(typed: str, registered: st
         ("29/02/2000", date(2000, 2, 29)),
         ("01/01/1900", date(1900, 1, 1)),
         ("27/11/2026", TODAY),
+        ("17*05*1990", date(1990, 5, 17)),  # a keypad on USSD
+        ("17#05#1990", date(1990, 5, 17)),
+        ("17051990", date(1990, 5, 17)),
+        ("17 05 1990", date(1990, 5, 17)),
+        ("１７/０５/１９９０", date(1990, 5, 17)),  # full-width digits
     ],
 )
 def test_citizen_types_a_date_of_birth_in_a_usual_form(typed: str, born: date) -> None:
@@ -123,6 +128,8 @@ def test_citizen_types_a_date_of_birth_in_a_usual_form(typed: str, born: date) -
         ("17/05/90", "validation.birth_date.format"),
         ("1990-05-17", "validation.birth_date.format"),
         ("17/05-1990", "validation.birth_date.format"),
+        ("1705199", "validation.birth_date.format"),
+        ("31021990", "validation.birth_date.not_a_date"),
         ("ngay 17 thang 5", "validation.birth_date.format"),
         ("*17#", "validation.birth_date.format"),
         ("28/11/2026", "validation.birth_date.future"),
