@@ -52,5 +52,6 @@ def clean(text: str) -> str:
 
 
 def compact_digits(text: str) -> str:
-    """Drop the spaces, dots and dashes people use to group digits (`0912 345 678`)."""
-    return _SEPARATORS.sub("", text)
+    """Drop the spaces, dots and dashes people use to group digits (`0912 345 678`);
+    full-width digits (`０９１２`, from East Asian keyboards) become 0-9."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))

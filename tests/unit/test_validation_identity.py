@@ -206,3 +206,11 @@ def test_an_insured_person_types_a_ten_digit_bhxh_code(typed: str, code: str) ->
 )
 def test_a_wrong_bhxh_code_is_refused_with_the_reason(typed: str, key: str) -> None:
     assert refusal(parse_bhxh_code, typed).key == key
+
+
+def test_full_width_digits_from_an_east_asian_keyboard_are_read_as_digits() -> None:
+    from bot.validation import parse_bhxh_code, parse_citizen_id, parse_otp
+
+    assert parse_citizen_id("００１０９００１２３４５").number == "001090012345"
+    assert parse_bhxh_code("０１２３４５６７８９") == "0123456789"
+    assert parse_otp("１２３ ４５６") == "123456"

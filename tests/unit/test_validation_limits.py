@@ -75,13 +75,14 @@ def test_surrounding_whitespace_is_dropped_and_blank_input_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "code"), [("123456", "123456"), ("123 456", "123456"), (" 012345 ", "012345")]
+    ("typed", "code"),
+    [("123456", "123456"), ("123 456", "123456"), (" 012345 ", "012345"), ("123-456", "123456")],
 )
 def test_citizen_types_the_otp_from_the_sms(typed: str, code: str) -> None:
     assert parse_otp(typed) == code
 
 
-@pytest.mark.parametrize("typed", ["12345", "1234567", "12a456", "١٢٣٤٥٦", "*123#", "123-456"])
+@pytest.mark.parametrize("typed", ["12345", "1234567", "12a456", "*123#", "١٢٣٤٥٦"])
 def test_a_malformed_otp_is_refused_saying_it_has_six_digits(typed: str) -> None:
     message = refusal(parse_otp, typed)
     assert message.key == "validation.otp.format"
