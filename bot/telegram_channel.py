@@ -115,8 +115,12 @@ class TelegramChannel:
         if webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
+        # private chats only: in a group every member would drive one registration and
+        # see its summary (name, date of birth)
         self.application.add_handler(CallbackQueryHandler(self._on_button))
-        self.application.add_handler(MessageHandler(filters.TEXT, self._on_text))
+        self.application.add_handler(
+            MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, self._on_text)
+        )
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -146,7 +150,7 @@ class TelegramChannel:
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return web.json_response({"error": "not a Telegram update"}, status=400)
         if update is not None:
             await self.application.process_update(update)
@@ -168,15 +172,14 @@ class TelegramChannel:
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or update.effective_chat is None:
+        chat = update.effective_chat
+        if query is None or chat is None or chat.type != "private":
             return
         await query.answer()
         inbound = to_inbound(
-            update.effective_chat.id,
-            data=query.data or "",
-            language_code=query.from_user.language_code,
+            chat.id, data=query.data or "", language_code=query.from_user.language_code
         )
-        await self._send(update.effective_chat.id, await self._engine.handle(inbound))
+        await self._send(chat.id, await self._engine.handle(inbound))
 
     async def push(self, user_id: str, reply: Reply) -> None:
         """Replies produced outside a turn (e.g. a signature completed)."""

@@ -97,3 +97,13 @@ async def test_help_and_cancel_buttons(telegram):
     assert "Công dân" in api.to(CHAT + 2)[-1].text
     await post(button_update(CHAT + 2, "nav:cancel"))
     assert "đã được xóa" in api.to(CHAT + 2)[-1].text
+
+
+async def test_a_group_chat_is_not_answered_and_a_malformed_update_is_a_400(telegram):
+    """In a group every member would drive one registration and see its summary."""
+    api, _, post = telegram
+    group = text_update(CHAT + 3, "/start")
+    group["message"]["chat"]["type"] = "group"
+    assert await post(group) == 200
+    assert api.to(CHAT + 3) == []
+    assert await post([1, 2, 3]) == 400  # type: ignore[arg-type]
