@@ -51,7 +51,7 @@ class Settings:
             return value or None
 
         return cls(
-            env=get("REGBOT_ENV") or "development",
+            env=(get("REGBOT_ENV") or "development").lower(),  # "Production" is production
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
             redis_url=get("REDIS_URL"),
             database_url=get("DATABASE_URL"),

@@ -54,8 +54,9 @@ class JsonReply:
 
 
 def path_segment(value: str) -> str:
-    """Percent-encode one path segment entirely (`+84...` -> `%2B84...`, `/` too)."""
-    return quote(value, safe="")
+    """Percent-encode one path segment (`/` too), keeping the `+` of an E.164 number as
+    the contracts write it: `/subscribers/+84912345678` (a `+` is literal in a path)."""
+    return quote(value, safe="+")
 
 
 class JsonHttp:
@@ -83,7 +84,9 @@ class JsonHttp:
     async def request(
         self, method: str, path: str, *, body: Any = None, not_found: bool = False
     ) -> JsonReply | None:
-        """Send one request, retrying timeouts, connection errors and 5xx replies.
+        """Send one request, retrying connection errors and 5xx replies, and timeouts of
+        reads only: a POST that timed out may have been done (an SMS sent), and a second one
+        would do it twice.
 
         Args:
             path: starts with `/`; variable segments already encoded with `path_segment`.
@@ -105,6 +108,8 @@ class JsonHttp:
             except TimeoutError:
                 self._report(started, TIMEOUT)
                 last_failure = "timed out"
+                if method.upper() != "GET":
+                    break
                 continue
             except aiohttp.ClientError as exc:
                 self._report(started, CONNECTION_ERROR)
@@ -134,7 +139,7 @@ class JsonHttp:
             self._report(started, OK)
             return JsonReply(status, parsed)
         raise IntegrationUnavailable(
-            f"{self.system} {last_failure} after {self.policy.attempts} attempts",
+            f"{self.system} {last_failure} after {attempt} attempts",
             system=self.system,
         )
 

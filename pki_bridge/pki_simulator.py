@@ -44,7 +44,12 @@ async def _crl(request: web.Request) -> web.Response:
 
 
 async def _faults(request: web.Request) -> web.Response:
-    body = await request.json()
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return web.json_response({"error": "body must be a JSON object"}, status=400)
     state = request.app[PKI_STATE]
     state.crl_unreachable = bool(body.get("crl_unreachable", False))
     return web.json_response({"crl_unreachable": state.crl_unreachable})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -88,12 +89,26 @@ def _sign(issued: Issued, digest: bytes) -> tuple[bytes, str]:
     raise ValueError("the SIM has no key")
 
 
+async def _json_object(request: web.Request) -> dict[str, object]:
+    """The body as a JSON object, or a 400 `{"error"}` reply (never a 500)."""
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "body must be a JSON object"}),
+            content_type="application/json",
+        )
+    return body
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
 async def _issue_sim(request: web.Request) -> web.Response:
-    state, body = request.app[MSSP_STATE], await request.json()
+    state, body = request.app[MSSP_STATE], await _json_object(request)
     phone = e164(str(body.get("phone", "")))
     name, pin = str(body.get("full_name", "")).strip(), str(body.get("pin", ""))
     if body.get("tax_code"):
@@ -112,7 +127,7 @@ async def _issue_sim(request: web.Request) -> web.Response:
 
 
 async def _start(request: web.Request) -> web.Response:
-    state, body = request.app[MSSP_STATE], await request.json()
+    state, body = request.app[MSSP_STATE], await _json_object(request)
     try:
         hash_bytes = base64.b64decode(str(body.get("hash", "")), validate=True)
     except (binascii.Error, ValueError):
@@ -155,7 +170,7 @@ async def _pending(request: web.Request) -> web.Response:
 
 
 async def _answer(request: web.Request) -> web.Response:
-    state, body = request.app[MSSP_STATE], await request.json()
+    state, body = request.app[MSSP_STATE], await _json_object(request)
     session = state.sessions.get(request.match_info["session_id"])
     if session is None or state.refresh(session).result is not None:
         return web.json_response({"error": "no such pending request"}, status=404)

@@ -178,10 +178,11 @@ def _plain(body: str, status: int = 200) -> web.Response:
 
 
 def _secret_ok(request: web.Request, secret: str | None) -> bool:
+    """The header or the query parameter (gateways support one or the other) must match."""
     if not secret:
         return True
-    given = request.headers.get("X-USSD-Secret") or request.query.get("secret") or ""
-    return hmac.compare_digest(given.encode(), secret.encode())
+    given = (request.headers.get("X-USSD-Secret", ""), request.query.get("secret", ""))
+    return any(hmac.compare_digest(value.encode(), secret.encode()) for value in given if value)
 
 
 async def ussd_endpoint(request: web.Request) -> web.Response:

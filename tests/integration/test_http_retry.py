@@ -137,6 +137,37 @@ async def test_one_slow_answer_is_retried_and_the_person_is_found(
     assert person is not None and person.full_name == "Đỗ Quang Huy"
 
 
+async def test_an_sms_that_timed_out_is_not_sent_again(
+    session: aiohttp.ClientSession, server: TestServer
+) -> None:
+    """The gateway may have sent it: a second POST would put two codes on the phone."""
+    await control(session, server, "sms", {"delay": 1, "count": 1})
+    policy = RetryPolicy(timeout=0.2, attempts=3, backoff=0.01)
+    sms = SmsHttpClient(session, str(server.make_url("/sim/sms")), policy=policy)
+
+    with pytest.raises(IntegrationUnavailable):
+        await sms.send("+84912345678", "Ma OTP: 123456")
+
+    assert await requests_served(session, server, "sms") == 1
+
+
+async def test_the_carrier_is_asked_for_the_number_as_the_contract_writes_it(
+    session: aiohttp.ClientSession, aiohttp_server: ServerFactory
+) -> None:
+    seen: list[str] = []
+
+    async def subscriber(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/subscribers/{number}", subscriber)
+    carrier = CarrierHttpClient(session, str((await aiohttp_server(app)).make_url("")))
+
+    assert await carrier.lookup("+84912345678") is None
+    assert seen == ["/subscribers/+84912345678"]
+
+
 async def test_a_register_that_refuses_connections_is_unavailable(
     session: aiohttp.ClientSession, observed: Observed
 ) -> None:

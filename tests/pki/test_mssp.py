@@ -199,3 +199,13 @@ def test_the_statement_names_service_phone_nonce_and_time():
     assert "dvcqg" in text and PHONE in text and "abc123" in text
     assert "2025-03-01T08:00:00+00:00" in text
     assert registration_statement("dvcqg", PHONE, "other", when) != text.encode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/sim/mssp/sims", "/sim/mssp/signature", "/sim/mssp/pending/x", "/sim/pki/faults"]
+)
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]"])
+async def test_a_control_call_with_a_bad_body_gets_a_400_not_a_500(mssp_world, path, body):
+    async with mssp_world.http.post(mssp_world.base + path, data=body) as resp:
+        assert resp.status == 400
+        assert "error" in await resp.json()
