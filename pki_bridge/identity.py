@@ -57,8 +57,12 @@ class CertifiedIdentity:
 
 
 def valid_cccd(number: str, *, today: dt.date | None = None) -> bool:
-    """12 digits: province code, century/gender digit, two-digit birth year, 6 digits."""
-    if not re.fullmatch(r"[0-9]{12}", number) or number[:3] not in CCCD_PROVINCES:
+    """12 digits: place code, century/gender digit, two-digit birth year, 6 digits.
+
+    The rules of a typed CCCD (bot.validation): a place code outside the 63 provinces is
+    a birth registered abroad, not an error; a birth year after this year cannot be.
+    """
+    if not re.fullmatch(r"[0-9]{12}", number):
         return False
     century = _CENTURY.get(int(number[3]))
     if century is None:

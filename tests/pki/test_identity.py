@@ -33,7 +33,6 @@ def test_known_identity_types_are_read(uid, expected):
     "uid",
     [
         "CCCD:12AB34",  # not digits
-        "CCCD:003090012345",  # 003 is no province code
         "CCCD:001590012345",  # 5 is no century digit of a living person
         "CCCD:001399012345",  # born in 2099: in the future
         "CMND:1234567",
@@ -76,3 +75,8 @@ def test_an_official_agency_comes_from_o_alone_when_there_is_no_ou(ca):
         "CMND",
         "UBND tỉnh Bắc Ninh",
     )
+
+
+def test_a_certificate_of_a_citizen_born_abroad_is_accepted_like_a_typed_cccd() -> None:
+    """A place code outside the 63 provinces is a birth registered abroad (a country code)."""
+    assert parse_uid("CCCD:703090012345").id_number == "703090012345"
