@@ -79,4 +79,4 @@ def test_an_official_agency_comes_from_o_alone_when_there_is_no_ou(ca):
 
 def test_a_certificate_of_a_citizen_born_abroad_is_accepted_like_a_typed_cccd() -> None:
     """A place code outside the 63 provinces is a birth registered abroad (a country code)."""
-    assert parse_uid("CCCD:703090012345").id_number == "703090012345"
+    assert parse_uid("CCCD:703090012345") == ("CCCD", "703090012345")
