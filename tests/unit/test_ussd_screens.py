@@ -130,3 +130,16 @@ def test_a_long_text_is_wrapped_across_pages_and_nothing_is_cut_off() -> None:
     rejoined = " ".join(p.removesuffix("\n99 More").replace("\n", " ") for p in pages)
     assert rejoined.split() == [*words, "1", "Yes", "2", "No"]
     assert pages[-1].endswith("2 No")
+
+
+def test_every_last_screen_fits_on_one_page_so_it_ends_the_session() -> None:
+    """A gateway (and a person) sees END on the screen after the last input, not "99 More"."""
+    too_long = []
+    for lang in LANGUAGES:
+        for dialog in all_dialogs():
+            for step in dialog.steps:
+                if step.end:
+                    pages = reply_pages(_reply(step, _context(lang)), TRANSLATOR)
+                    if len(pages) > 1:
+                        too_long.append(f"{lang} {step.name}: {pages[0]!r}")
+    assert not too_long, "\n".join(too_long)
