@@ -187,7 +187,7 @@ async def test_an_english_speaker_switches_language_and_registers(bot: BotHarnes
     await phone.press(code)
     await phone.press(PASSWORD)
     done = await phone.press(PASSWORD)
-    assert done.startswith("END Registered!")
+    assert done.startswith("END Registration complete!")
     assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
 
 
