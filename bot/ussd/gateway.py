@@ -20,7 +20,7 @@ from bot.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 log = logging.getLogger("regbot.ussd")
 
 CHANNEL: Final = "ussd"
-MAX_SEEN: Final = 64
+MAX_SEEN: Final = 16  # earlier screens kept per session for late retries
 CONTINUE: Final = "1"
 RESTART: Final = "2"
 
@@ -61,8 +61,11 @@ class UssdGateway:
                 state = self._codec.loads(held.get(key))
                 lang = state.lang if state else lang
                 delta, text = new_input(self._codec, state, request.session_id, request.text)
-                if state is not None and delta in (Delta.REPEAT, Delta.LATE_RETRY):
+                if state is not None and delta is Delta.REPEAT:
                     return state.body()
+                if state is not None and delta is Delta.LATE_RETRY:
+                    digest = self._codec.digest(request.session_id, request.text)
+                    return state.seen.get(digest, state.body())
                 after = await self._next(held, state, delta, text, request)
                 held.put(key, self._codec.dumps(after), self._ttl)
                 return after.body()
@@ -124,7 +127,7 @@ class UssdGateway:
             pages=list(reply_pages(reply, self.translator)),
             end=reply.end,
             lang=reply.lang,
-            seen=before.seen if before else [],
+            seen=before.seen if before else {},
         )
         return self._rebase(state, request)
 
@@ -152,20 +155,22 @@ class UssdGateway:
             pages=list(paginate(lines, line("ussd.more"))),
             lang=lang,
             mode=Mode.RESUME,
-            seen=before.seen if before else [],
+            seen=before.seen if before else {},
         )
         return self._rebase(state, request)
 
     def _rebase(self, state: ChannelState, request: UssdRequest) -> ChannelState:
         """The state as of this request: its text is what the next one must extend."""
-        seen = state.seen if state.session_id == request.session_id else []
-        if state.text_digest and state.session_id == request.session_id:
-            seen = [*seen, state.text_digest][-MAX_SEEN:]
+        seen = dict(state.seen) if state.session_id == request.session_id else {}
+        digest = self._codec.digest(request.session_id, request.text)
+        updated = replace(state, session_id=request.session_id)
+        seen[digest] = updated.body()  # what this request gets, should it come again late
+        seen = dict(list(seen.items())[-MAX_SEEN:])
         return replace(
             state,
             session_id=request.session_id,
             text_length=len(request.text),
-            text_digest=self._codec.digest(request.session_id, request.text),
+            text_digest=digest,
             seen=seen,
         )
 

@@ -35,7 +35,9 @@ class ChannelState:
     end: bool = False
     lang: str = "vi"
     mode: str = Mode.DIALOG
-    seen: list[str] = field(default_factory=list)  # digests of earlier texts of the session
+    # the screen each earlier request of the session got, by the digest of its text: a
+    # late retry of one of them gets that same screen again
+    seen: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> str:
         """The response body for the current page: `CON ...` or `END ...`."""
@@ -64,6 +66,8 @@ class ChannelCodec:
             return None
         try:
             state = ChannelState(**json.loads(self._sealer.open(blob)))
+            if not isinstance(state.seen, dict):  # an older format: forget the history
+                state.seen = {}
         except (ValueError, TypeError):  # Unsealable is a ValueError
             return None
         return state if state.pages else None

@@ -218,3 +218,18 @@ async def test_a_keypad_date_of_birth_with_stars_is_understood(bot: BotHarness) 
     phone = Handset(bot.client, AN["phone"])
     summary = await register_up_to_summary(phone, dict(AN, born="17*05*1990"))
     assert "17/05/1990" in summary
+
+
+async def test_a_late_retry_of_an_earlier_request_gets_that_request_s_screen(
+    bot: BotHarness,
+) -> None:
+    """Gateways retry out of order: the retry of request 2 after request 3 gets screen 2."""
+    phone = Handset(bot.client, AN["phone"])
+    await phone.dial()
+    citizen = await phone.press("1")
+    methods_text = "*".join(phone.inputs)
+    await phone.press("1")  # mobile -> the name step
+    status, body = await phone.post(
+        sessionId=phone.session, serviceCode="*123#", phoneNumber=AN["phone"], text=methods_text
+    )
+    assert status == 200 and body == citizen
