@@ -9,11 +9,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
 from bot.bridge.wiring import open_signing, prepare_signing
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
 from bot.i18n import Translator
@@ -92,7 +93,14 @@ def _runtime(
         keys = SecretKeys.from_secret(secret)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = make_engine(settings.accounts_url)
-        await migrate(db)
+        try:
+            await migrate(db)
+        except (OSError, SQLAlchemyError) as exc:  # the message names no password
+            await db.dispose()
+            raise ConfigError(
+                f"the accounts database does not answer ({type(exc).__name__}): "
+                "check DATABASE_URL and that the database is running"
+            ) from exc
         redis = make_redis(settings.redis_url) if settings.redis_url else None
         store: StateStore
         counters: Counters

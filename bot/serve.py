@@ -11,6 +11,7 @@ import sys
 from typing import Final, TextIO
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.schema import migrate
 from bot.app import Wiring, create_app
@@ -82,7 +83,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers
 def supervise(settings: Settings, host: str, port: int, workers: int) -> int:
     """Migrate once, fork the workers, pass signals on, and wait for them all."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(migrate(settings.accounts_url))
+    try:
+        asyncio.run(migrate(settings.accounts_url))
+    except (OSError, SQLAlchemyError) as exc:
+        raise ConfigError(
+            f"the accounts database does not answer ({type(exc).__name__}): "
+            "check DATABASE_URL and that the database is running"
+        ) from exc
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()
@@ -113,6 +120,15 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
     log = logging.getLogger("regbot.serve")
     if settings.simulators_on:
         log.warning("simulators mounted under /sim for: %s", ", ".join(settings.simulated))
+    try:
+        _run_app(app, host, port, reuse_port)
+    except ConfigError as exc:  # found while starting: the database, the trust anchors
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run_app(app: web.Application, host: str, port: int, reuse_port: bool) -> None:
     web.run_app(
         app,
         host=host,
@@ -122,4 +138,3 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
         access_log=None,  # query strings may carry the USSD secret; turns are logged instead
         print=lambda line: print(line, file=sys.stderr, flush=True),
     )
-    return 0

@@ -99,17 +99,30 @@ class CertificateAuthority:
         return self.issued.key
 
     @classmethod
-    def root(cls, common_name: str, *, organization: str | None = None,
-             crl_url: str | None = None, key: PrivateKey | None = None,
-             now: dt.datetime | None = None) -> CertificateAuthority:
+    def root(
+        cls,
+        common_name: str,
+        *,
+        organization: str | None = None,
+        crl_url: str | None = None,
+        key: PrivateKey | None = None,
+        now: dt.datetime | None = None,
+    ) -> CertificateAuthority:
         """A self-signed root CA valid for ten years around `now`."""
         now = now or dt.datetime.now(dt.UTC)
         key = key or new_key()
         name = subject_name(common_name, organization=organization)
         cert = _build(
-            subject=name, issuer=name, public_key=key.public_key(), signing_key=key,
-            issuer_key=key.public_key(), not_before=now - dt.timedelta(days=1),
-            not_after=now + dt.timedelta(days=3650), ca=True, usage=frozenset(), crl_url=None,
+            subject=name,
+            issuer=name,
+            public_key=key.public_key(),
+            signing_key=key,
+            issuer_key=key.public_key(),
+            not_before=now - dt.timedelta(days=1),
+            not_after=now + dt.timedelta(days=3650),
+            ca=True,
+            usage=frozenset(),
+            crl_url=None,
         )
         return cls(Issued(cert, key), crl_url=crl_url)
 
@@ -131,30 +144,45 @@ class CertificateAuthority:
             key = key or new_key()
             public_key = key.public_key()
         cert = _build(
-            subject=subject, issuer=self.certificate.subject, public_key=public_key,
-            signing_key=self._key, issuer_key=self._key.public_key(),
+            subject=subject,
+            issuer=self.certificate.subject,
+            public_key=public_key,
+            signing_key=self._key,
+            issuer_key=self._key.public_key(),
             not_before=not_before or now - dt.timedelta(days=1),
             not_after=not_after or now + dt.timedelta(days=730),
-            ca=ca, usage=usage, crl_url=self.crl_url,
+            ca=ca,
+            usage=usage,
+            crl_url=self.crl_url,
         )
         # the root is the trust anchor, never part of the chain that is sent along
         chain = tuple(c for c in (self.certificate, *self.issued.chain) if c.issuer != c.subject)
         return Issued(cert, key, chain)
 
-    def subordinate(self, common_name: str, *, organization: str | None = None,
-                    crl_url: str | None = None, now: dt.datetime | None = None,
-                    ) -> CertificateAuthority:
+    def subordinate(
+        self,
+        common_name: str,
+        *,
+        organization: str | None = None,
+        crl_url: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> CertificateAuthority:
         """An issuing CA under this one."""
-        issued = self.issue(subject_name(common_name, organization=organization), ca=True,
-                            usage=frozenset(), now=now,
-                            not_after=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=1825))
+        issued = self.issue(
+            subject_name(common_name, organization=organization),
+            ca=True,
+            usage=frozenset(),
+            now=now,
+            not_after=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=1825),
+        )
         return CertificateAuthority(issued, crl_url=crl_url)
 
     def revoke(self, certificate: x509.Certificate, when: dt.datetime | None = None) -> None:
         self.revoked[certificate.serial_number] = when or dt.datetime.now(dt.UTC)
 
-    def crl(self, *, now: dt.datetime | None = None,
-            validity: dt.timedelta = dt.timedelta(days=1)) -> x509.CertificateRevocationList:
+    def crl(
+        self, *, now: dt.datetime | None = None, validity: dt.timedelta = dt.timedelta(days=1)
+    ) -> x509.CertificateRevocationList:
         """The current CRL, valid from `now` until `now + validity` (its nextUpdate)."""
         now = now or dt.datetime.now(dt.UTC)
         builder = (
@@ -206,7 +234,9 @@ def _build(
     if crl_url:
         point = x509.DistributionPoint(
             full_name=[x509.UniformResourceIdentifier(crl_url)],
-            relative_name=None, reasons=None, crl_issuer=None,
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
         )
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     return builder.sign(signing_key, hashes.SHA256())

@@ -140,8 +140,12 @@ class MsspHttpClient:
         self._http = JsonHttp(session, base_url, system="mssp", policy=policy, observe=observe)
 
     async def start(self, phone: str, hash_bytes: bytes, display_text: str) -> str:
-        body = {"phone": phone, "hash": base64.b64encode(hash_bytes).decode(),
-                "hash_algorithm": "SHA256", "display_text": display_text}
+        body = {
+            "phone": phone,
+            "hash": base64.b64encode(hash_bytes).decode(),
+            "hash_algorithm": "SHA256",
+            "display_text": display_text,
+        }
         reply = await self._http.request("POST", "/signature", body=body)
         answer = reply.body if reply is not None else None
         if not isinstance(answer, dict) or not isinstance(answer.get("session_id"), str):
@@ -152,10 +156,14 @@ class MsspHttpClient:
         reply = await self._http.request("GET", "/signature/" + path_segment(session_id))
         return outcome_from_json(reply.body if reply is not None else None)
 
-    async def await_result(self, session_id: str, *, total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
-                           interval: float = DEFAULT_INTERVAL) -> SignatureOutcome:
-        return await await_result(self, session_id, total_timeout=total_timeout,
-                                  interval=interval)
+    async def await_result(
+        self,
+        session_id: str,
+        *,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        interval: float = DEFAULT_INTERVAL,
+    ) -> SignatureOutcome:
+        return await await_result(self, session_id, total_timeout=total_timeout, interval=interval)
 
 
 async def await_result(

@@ -26,8 +26,9 @@ PKI_STATE = web.AppKey("pki_state", PkiSimulatorState)
 
 async def _ca_pem(request: web.Request) -> web.Response:
     state = request.app[PKI_STATE]
-    return web.Response(body=pem_bundle([state.anchor.certificate]),
-                        content_type="application/x-pem-file")
+    return web.Response(
+        body=pem_bundle([state.anchor.certificate]), content_type="application/x-pem-file"
+    )
 
 
 async def _crl(request: web.Request) -> web.Response:

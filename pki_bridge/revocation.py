@@ -54,7 +54,10 @@ class HttpCrlSource:
     """
 
     def __init__(
-        self, session: aiohttp.ClientSession, *, timeout: float = DEFAULT_TIMEOUT,
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
         attempts: int = 2,
     ) -> None:
         self._session = session

@@ -40,13 +40,14 @@ def issued_signer(issued: Issued) -> Signer:
     if issued.key is None:
         raise ValueError("the key of this certificate is not here")
     key_der = issued.key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(issued.der),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore.from_certs(
-            [asn1_x509.Certificate.load(der) for der in issued.chain_ders]),
+            [asn1_x509.Certificate.load(der) for der in issued.chain_ders]
+        ),
     )
 
 
@@ -81,10 +82,13 @@ def _certificates(signer: Signer) -> tuple[str, list[str]]:
     cert = signer.signing_cert
     if cert is None:
         raise ValueError("the signer has no certificate")
-    chain = [c.dump() for c in signer.cert_registry if c.dump() != cert.dump()
-             and c.self_signed == "no"]
-    return (base64.b64encode(cert.dump()).decode(),
-            [base64.b64encode(der).decode() for der in chain])
+    chain = [
+        c.dump() for c in signer.cert_registry if c.dump() != cert.dump() and c.self_signed == "no"
+    ]
+    return (
+        base64.b64encode(cert.dump()).decode(),
+        [base64.b64encode(der).decode() for der in chain],
+    )
 
 
 async def sign_challenge(signer: Signer, challenge: bytes, *, raw: bool = False) -> dict[str, Any]:
@@ -93,14 +97,19 @@ async def sign_challenge(signer: Signer, challenge: bytes, *, raw: bool = False)
     if raw:
         signature = await signer.async_sign_raw(challenge, "sha256")
         cert, chain = _certificates(signer)
-        return {"signature": base64.b64encode(signature).decode(), "certificate": cert,
-                "chain": chain, "hash_algorithm": "SHA256"}
+        return {
+            "signature": base64.b64encode(signature).decode(),
+            "certificate": cert,
+            "chain": chain,
+            "hash_algorithm": "SHA256",
+        }
     content_info = await signer.async_sign_general_data(challenge, "sha256", detached=True)
     return {"signature": base64.b64encode(content_info.dump()).decode()}
 
 
-async def sign_url(url: str, signer: Signer, *, raw: bool = False,
-                   session: aiohttp.ClientSession | None = None) -> tuple[int, dict[str, Any]]:
+async def sign_url(
+    url: str, signer: Signer, *, raw: bool = False, session: aiohttp.ClientSession | None = None
+) -> tuple[int, dict[str, Any]]:
     """Fetch `URL/challenge`, sign it and post the result to `URL`; return (status, body)."""
     url = url.rstrip("/")
     own = session is None

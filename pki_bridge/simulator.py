@@ -66,8 +66,9 @@ MSSP_STATE = web.AppKey("mssp_state", MsspSimulatorState)
 
 def simulator_ca(crl_base_url: str) -> CertificateAuthority:
     """The simulator's CA; its CRL is `{crl_base_url}/mssp.crl` (serve it with the PKI sim)."""
-    return CertificateAuthority.root("Test Mobile Signature CA", organization="Test MSSP",
-                                     crl_url=f"{crl_base_url}/mssp.crl")
+    return CertificateAuthority.root(
+        "Test Mobile Signature CA", organization="Test MSSP", crl_url=f"{crl_base_url}/mssp.crl"
+    )
 
 
 def e164(phone: str) -> str:
@@ -75,8 +76,9 @@ def e164(phone: str) -> str:
     try:
         number = phonenumbers.parse(phone, "VN")
     except phonenumbers.NumberParseException as exc:
-        raise web.HTTPBadRequest(text='{"error": "bad phone"}',
-                                 content_type="application/json") from exc
+        raise web.HTTPBadRequest(
+            text='{"error": "bad phone"}', content_type="application/json"
+        ) from exc
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -135,8 +137,13 @@ async def _start(request: web.Request) -> web.Response:
     if len(hash_bytes) != 32 or body.get("hash_algorithm") != "SHA256":
         return web.json_response({"error": "hash must be a base64 SHA-256"}, status=400)
     phone = e164(str(body.get("phone", "")))
-    session = SignatureSession(secrets.token_urlsafe(12), phone, hash_bytes,
-                               str(body.get("display_text", "")), state.clock())
+    session = SignatureSession(
+        secrets.token_urlsafe(12),
+        phone,
+        hash_bytes,
+        str(body.get("display_text", "")),
+        state.clock(),
+    )
     sim = state.sims.get(phone)
     if sim is None:
         session.result = "NOT_A_SIGNING_SIM"
@@ -161,8 +168,11 @@ async def _pending(request: web.Request) -> web.Response:
     state = request.app[MSSP_STATE]
     phone = e164(request.query.get("phone", ""))
     pending = [
-        {"session_id": s.session_id, "display_text": s.display_text,
-         "verification_code": verification_code(s.hash_bytes)}
+        {
+            "session_id": s.session_id,
+            "display_text": s.display_text,
+            "verification_code": verification_code(s.hash_bytes),
+        }
         for s in state.sessions.values()
         if s.phone == phone and state.refresh(s).result is None
     ]
@@ -186,13 +196,17 @@ async def _answer(request: web.Request) -> web.Response:
             session.result = "WRONG_PIN_LOCKED"
             return web.json_response({"result": session.result}, status=403)
         return web.json_response(
-            {"error": "wrong_pin", "attempts_left": MAX_PIN_FAILURES - sim.failures}, status=403)
+            {"error": "wrong_pin", "attempts_left": MAX_PIN_FAILURES - sim.failures}, status=403
+        )
     sim.failures = 0
     signature, algorithm = _sign(sim.issued, session.hash_bytes)
     session.result = "OK"
-    session.reply = {"signature": _b64(signature), "signature_algorithm": algorithm,
-                     "certificate": _b64(sim.issued.der),
-                     "chain": [_b64(der) for der in sim.issued.chain_ders]}
+    session.reply = {
+        "signature": _b64(signature),
+        "signature_algorithm": algorithm,
+        "certificate": _b64(sim.issued.der),
+        "chain": [_b64(der) for der in sim.issued.chain_ders],
+    }
     return web.json_response({"result": session.result})
 
 

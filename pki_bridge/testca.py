@@ -57,8 +57,11 @@ class TestPki:
         return [self.gov_root.certificate]
 
 
-def build_test_pki(crl_base_url: str = DEFAULT_CRL_BASE, *, now: dt.datetime | None = None,
-                   ) -> TestPki:
+def build_test_pki(
+    crl_base_url: str = DEFAULT_CRL_BASE,
+    *,
+    now: dt.datetime | None = None,
+) -> TestPki:
     """Make the test PKI; CRLs are published at `{crl_base_url}/{name}.crl`.
 
     Users: citizen (RSA), business, official (Government CA), and one certificate per
@@ -67,39 +70,69 @@ def build_test_pki(crl_base_url: str = DEFAULT_CRL_BASE, *, now: dt.datetime | N
     """
     now = now or dt.datetime.now(dt.UTC)
     root = CertificateAuthority.root("Test National Root CA", organization="Test NEAC", now=now)
-    issuing = root.subordinate("Test Public CA", organization="Test CA Company",
-                               crl_url=f"{crl_base_url}/issuing.crl", now=now)
-    gov_root = CertificateAuthority.root("Test Government Root CA",
-                                         organization="Ban Cơ yếu Chính phủ", now=now)
-    gov_issuing = gov_root.subordinate("Test Government CA", organization="Ban Cơ yếu Chính phủ",
-                                       crl_url=f"{crl_base_url}/gov.crl", now=now)
+    issuing = root.subordinate(
+        "Test Public CA",
+        organization="Test CA Company",
+        crl_url=f"{crl_base_url}/issuing.crl",
+        now=now,
+    )
+    gov_root = CertificateAuthority.root(
+        "Test Government Root CA", organization="Ban Cơ yếu Chính phủ", now=now
+    )
+    gov_issuing = gov_root.subordinate(
+        "Test Government CA",
+        organization="Ban Cơ yếu Chính phủ",
+        crl_url=f"{crl_base_url}/gov.crl",
+        now=now,
+    )
     untrusted = CertificateAuthority.root(
-        "Unknown Root CA", crl_url=f"{crl_base_url}/untrusted.crl", now=now)
+        "Unknown Root CA", crl_url=f"{crl_base_url}/untrusted.crl", now=now
+    )
 
     citizen_subject = subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}")
     users: dict[str, Issued] = {
         "citizen": issuing.issue(citizen_subject, key=new_key("rsa"), now=now),
         "business": issuing.issue(
-            subject_name("Công ty TNHH Hoa Sen", uid=f"MST:{BUSINESS_MST}",
-                         organization="Công ty TNHH Hoa Sen"), now=now),
+            subject_name(
+                "Công ty TNHH Hoa Sen",
+                uid=f"MST:{BUSINESS_MST}",
+                organization="Công ty TNHH Hoa Sen",
+            ),
+            now=now,
+        ),
         "official": gov_issuing.issue(
-            subject_name("Trần Thị Bích", uid=f"CCCD:{OFFICIAL_CCCD}",
-                         organization="Bộ Tư pháp", unit="Văn phòng Bộ"), now=now),
-        "expired": issuing.issue(citizen_subject, now=now,
-                                 not_before=now - dt.timedelta(days=400),
-                                 not_after=now - dt.timedelta(days=10)),
-        "not_yet_valid": issuing.issue(citizen_subject, now=now,
-                                       not_before=now + dt.timedelta(days=10)),
+            subject_name(
+                "Trần Thị Bích",
+                uid=f"CCCD:{OFFICIAL_CCCD}",
+                organization="Bộ Tư pháp",
+                unit="Văn phòng Bộ",
+            ),
+            now=now,
+        ),
+        "expired": issuing.issue(
+            citizen_subject,
+            now=now,
+            not_before=now - dt.timedelta(days=400),
+            not_after=now - dt.timedelta(days=10),
+        ),
+        "not_yet_valid": issuing.issue(
+            citizen_subject, now=now, not_before=now + dt.timedelta(days=10)
+        ),
         "untrusted": untrusted.issue(citizen_subject, now=now),
         "revoked": issuing.issue(citizen_subject, now=now),
         "ca_signer": issuing.issue(citizen_subject, ca=True, now=now),
-        "wrong_key_usage": issuing.issue(citizen_subject, usage=frozenset({"key_encipherment"}),
-                                         now=now),
-        "malformed_uid": issuing.issue(
-            subject_name("Nguyễn Văn An", uid="CCCD:12AB34"), now=now),
+        "wrong_key_usage": issuing.issue(
+            citizen_subject, usage=frozenset({"key_encipherment"}), now=now
+        ),
+        "malformed_uid": issuing.issue(subject_name("Nguyễn Văn An", uid="CCCD:12AB34"), now=now),
         "bad_mst": issuing.issue(
-            subject_name("Công ty TNHH Hoa Sen", uid=f"MST:{BAD_CHECK_DIGIT_MST}",
-                         organization="Công ty TNHH Hoa Sen"), now=now),
+            subject_name(
+                "Công ty TNHH Hoa Sen",
+                uid=f"MST:{BAD_CHECK_DIGIT_MST}",
+                organization="Công ty TNHH Hoa Sen",
+            ),
+            now=now,
+        ),
     }
     users["self_signed"] = _self_signed(citizen_subject, now)
     issuing.revoke(users["revoked"].certificate, now - dt.timedelta(hours=1))
@@ -110,12 +143,18 @@ def _self_signed(subject: x509.Name, now: dt.datetime) -> Issued:
     """A signing certificate that vouches for itself (issuer = subject, its own key)."""
     key = new_key()
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                       critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
     return Issued(cert, key)
@@ -136,22 +175,38 @@ def write_test_pki(pki: TestPki, directory: Path, *, passphrase: str = DEFAULT_P
     for name, issued in pki.users.items():
         assert issued.key is not None  # the test PKI makes every key itself
         (users / f"{name}.cert.pem").write_bytes(pem_bundle([issued.certificate, *issued.chain]))
-        (users / f"{name}.key.pem").write_bytes(issued.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(secret)))
-        (users / f"{name}.p12").write_bytes(pkcs12.serialize_key_and_certificates(
-            name.encode(), issued.key, issued.certificate, list(issued.chain) or None,
-            serialization.BestAvailableEncryption(secret)))
+        (users / f"{name}.key.pem").write_bytes(
+            issued.key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(secret),
+            )
+        )
+        (users / f"{name}.p12").write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                name.encode(),
+                issued.key,
+                issued.certificate,
+                list(issued.chain) or None,
+                serialization.BestAvailableEncryption(secret),
+            )
+        )
 
 
 def main_test_ca(argv: Sequence[str] | None = None) -> int:
     """`regbot pki test-ca DIR [--crl-base URL] [--passphrase P]`: write the test PKI."""
     parser = argparse.ArgumentParser(prog="regbot pki test-ca")
     parser.add_argument("directory", type=Path)
-    parser.add_argument("--crl-base", default=DEFAULT_CRL_BASE,
-                        help="URL under which {issuing,gov,untrusted}.crl are served")
-    parser.add_argument("--passphrase", default=DEFAULT_PASSPHRASE,
-                        help="protects the private keys and PKCS#12 files")
+    parser.add_argument(
+        "--crl-base",
+        default=DEFAULT_CRL_BASE,
+        help="URL under which {issuing,gov,untrusted}.crl are served",
+    )
+    parser.add_argument(
+        "--passphrase",
+        default=DEFAULT_PASSPHRASE,
+        help="protects the private keys and PKCS#12 files",
+    )
     args = parser.parse_args(argv)
     pki = build_test_pki(args.crl_base)
     write_test_pki(pki, args.directory, passphrase=args.passphrase)

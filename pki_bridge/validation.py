@@ -55,8 +55,19 @@ class CertificateRefused(Exception):
 
 
 def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
-    """Certificates of a PEM bundle file."""
-    return x509.load_pem_x509_certificates(Path(path).read_bytes())
+    """Certificates of a PEM bundle: a file, or the PEM text itself (a setting may hold
+    either). Raises ValueError, saying which, when it cannot be read."""
+    if isinstance(path, str) and path.lstrip().startswith("-----BEGIN"):
+        pem = path.encode()
+    else:
+        try:
+            pem = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{path}: {exc.strerror or type(exc).__name__}") from exc
+    certificates = x509.load_pem_x509_certificates(pem)  # ValueError when not PEM
+    if not certificates:
+        raise ValueError(f"{path}: no certificate in the bundle")
+    return certificates
 
 
 def anchors_from_env(
@@ -66,8 +77,7 @@ def anchors_from_env(
     an unset variable gives an empty list (nothing is trusted)."""
     env = os.environ if env is None else env
     public, gov = env.get("PKI_TRUST_ANCHORS"), env.get("PKI_GOV_TRUST_ANCHORS")
-    return (load_trust_anchors(public) if public else [],
-            load_trust_anchors(gov) if gov else [])
+    return (load_trust_anchors(public) if public else [], load_trust_anchors(gov) if gov else [])
 
 
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

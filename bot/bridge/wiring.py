@@ -12,7 +12,7 @@ from bot.bridge.events import ChannelPushes, SigningEvents
 from bot.bridge.links import SigningLinks
 from bot.bridge.ports import Signing
 from bot.bridge.web import SIGNING, add_signing_routes
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
 from bot.state.store import StateStore
@@ -71,6 +71,15 @@ def prepare_signing(
     return {"mssp": build_mssp_simulator(ca), "pki": build_pki_simulator(ca, authorities)}
 
 
+def _anchors(name: str, value: str | None) -> list[x509.Certificate]:
+    if not value:
+        return []
+    try:
+        return load_trust_anchors(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} cannot be read ({exc})") from exc
+
+
 def open_signing(
     app: web.Application,
     settings: Settings,
@@ -84,11 +93,11 @@ def open_signing(
 ) -> Signing:
     """The signing ports over the app's HTTP session (closed with the app)."""
     setup = app[SIGNING_SETUP]
-    public = [*setup.demo_anchors]
-    if settings.pki_trust_anchors:
-        public += load_trust_anchors(settings.pki_trust_anchors)
-    gov_file = settings.pki_gov_trust_anchors
-    gov = [*setup.demo_gov_anchors, *(load_trust_anchors(gov_file) if gov_file else [])]
+    public = [*setup.demo_anchors, *_anchors("PKI_TRUST_ANCHORS", settings.pki_trust_anchors)]
+    gov = [
+        *setup.demo_gov_anchors,
+        *_anchors("PKI_GOV_TRUST_ANCHORS", settings.pki_gov_trust_anchors),
+    ]
     crls = HttpCrlSource(http)
     mssp_url = settings.mssp_url or f"{self_url.rstrip('/')}/sim/mssp"
     signing = Signing(

@@ -151,3 +151,27 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
     assert "REGBOT_ENV=production refuses to start" in result.stderr
     assert "simulators would be mounted" in result.stderr
     assert "REGBOT_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none", "accounts database"),
+        ("PKI_TRUST_ANCHORS", "/nowhere/anchors.pem", "PKI_TRUST_ANCHORS cannot be read"),
+        ("PKI_GOV_TRUST_ANCHORS", "not a PEM bundle", "PKI_GOV_TRUST_ANCHORS cannot be read"),
+    ],
+)
+def test_a_service_that_cannot_start_says_why_without_a_traceback(
+    tmp_path: Path, setting: str, value: str, says: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        env=serve_env(tmp_path, **{setting: value}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert "nobody" not in result.stderr  # no part of a database URL
