@@ -57,6 +57,18 @@ def _id_number(text: str, ctx: StepContext) -> str:
     return parsed.number
 
 
+async def _birth_date_changed(ctx: StepContext, _: Any) -> Outcome:
+    """A CCCD kept from before must still fit the birth date (coming back with "back")."""
+    number = ctx.data.get("id_number")
+    if number:
+        try:
+            parse_citizen_id(number, date.fromisoformat(ctx.data["birth_date"]))
+        except Invalid as refused:
+            ctx.data.pop("id_number")  # asked again at the next step, with the reason
+            return Outcome(notice=refused.message)
+    return Outcome()
+
+
 async def _id_note(ctx: StepContext, _: Any) -> Outcome:
     """An accepted number may carry a note (e.g. a province code outside the list)."""
     note = ctx.data.pop("id_note", None)
@@ -150,6 +162,7 @@ STEPS = (
         msg("mobile.birth_date_prompt"),
         msg("mobile.birth_date_help"),
         parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
+        act=_birth_date_changed,
         field="birth_date",
         show_value=show_date,
         next={"ok": S.ID_NUMBER},

@@ -200,3 +200,13 @@ async def test_a_password_typed_with_decomposed_accents_can_be_confirmed(bot_app
     await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024"))
     done = "\n".join(await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024")))
     assert "Đăng ký thành công" in done
+
+
+async def test_a_changed_birth_date_that_no_longer_fits_the_cccd_asks_for_it_again(bot_app):
+    await fill_details(bot_app, "dob")
+    for _ in range(4):  # summary -> email -> phone -> id -> birth date
+        await bot_app.say("dob", action=Action.BACK)
+    assert bot_app.last["dob"].step == "mobile.birth_date"
+    screen = "\n".join(await bot_app.say("dob", "17/05/1991"))
+    assert bot_app.last["dob"].step == "mobile.id_number"
+    assert "1990" in screen and "Giữ nguyên" not in screen  # the CCCD says 1990
