@@ -122,6 +122,7 @@ def _runtime(
                 keys=keys,
                 translator=translator,
                 policy=policy,
+                observe=app[METRICS].integration,
             )
             services = Services(
                 settings=settings,

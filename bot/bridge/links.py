@@ -102,6 +102,10 @@ class SigningLinks:
         await self._save(link_id, record)
         return token, link_id
 
+    async def withdraw(self, link_id: str) -> None:
+        """A link replaced by a new one stops working at once (its challenge too)."""
+        await self._store.delete(link_id)
+
     async def by_token(self, token: str) -> LinkRecord | None:
         return await self.by_id(self.link_id(token))
 

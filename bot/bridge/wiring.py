@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
 from bot.state.store import StateStore
-from integrations.http import RetryPolicy
+from integrations.http import Observe, RetryPolicy
 from pki_bridge import (
     CertificateChecker,
     HttpCrlSource,
@@ -90,6 +90,7 @@ def open_signing(
     keys: SecretKeys,
     translator: Translator,
     policy: RetryPolicy,
+    observe: Observe | None = None,
 ) -> Signing:
     """The signing ports over the app's HTTP session (closed with the app)."""
     setup = app[SIGNING_SETUP]
@@ -101,7 +102,7 @@ def open_signing(
     crls = HttpCrlSource(http)
     mssp_url = settings.mssp_url or f"{self_url.rstrip('/')}/sim/mssp"
     signing = Signing(
-        mssp=MsspHttpClient(http, mssp_url, policy=policy),
+        mssp=MsspHttpClient(http, mssp_url, policy=policy, observe=observe),
         public=CertificateChecker(public, crls),
         gov=CertificateChecker(gov, crls, official=True),
         links=SigningLinks(store, keys.state, keys.tokens),

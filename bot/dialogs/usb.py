@@ -27,6 +27,8 @@ WAYS_OUT: Final = {"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"}
 def _issue_link(prefix: str, trigger: str) -> Any:
     async def issue(ctx: StepContext, _: Any) -> Outcome:
         ports = signing(ctx)
+        if ctx.data.get(LINK_ID):  # "a new link": the old one must not stay usable
+            await ports.links.withdraw(str(ctx.data[LINK_ID]))
         kind = "official" if prefix == "official" else str(ctx.data.get("kind", "citizen"))
         token, link_id = await ports.links.issue(
             ctx.channel, ctx.user_id, ctx.lang, kind, wait_step=f"{prefix}.wait"

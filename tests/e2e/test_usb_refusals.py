@@ -132,3 +132,11 @@ async def test_unreachable_revocation_data_means_try_again_later_not_acceptance(
 
     world.ca.crl_unreachable = False  # the CA is back: the same link still works
     assert (await sign_url(url, signer, session=world.http))[0] == 200
+
+
+async def test_a_replaced_link_stops_working_at_once(signing_world: SigningWorld):
+    world = signing_world
+    old = await world.get_link("p")
+    await world.choose("p", "new_link")
+    async with world.http.get(f"{old}/challenge") as resp:
+        assert resp.status == 404
