@@ -3,20 +3,25 @@ bootstrap). Everything opens in a cleanup context and closes with the app."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
 from bot.bridge.wiring import open_signing, prepare_signing
 from bot.config import ConfigError, Settings
+from bot.dashboard import EVENTS, TRANSLATOR, add_dashboard
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
+from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.i18n import Translator
 from bot.keys import SecretKeys, load_or_create_secret
 from bot.metrics import METRICS, Metrics, log_turn, metrics_endpoint
@@ -74,6 +79,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
         )
     app.cleanup_ctx.append(_runtime(settings, wiring))
     app.router.add_get("/healthz", healthz)
+    add_dashboard(app, settings)
     if settings.telegram_bot_token:
         mount_telegram(app, settings)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -153,13 +159,19 @@ def _runtime(
                 ),
             )
             app[SERVICES] = services
+            sink, flushing = _event_sink(redis)
+            app[EVENTS], app[TRANSLATOR] = sink, translator
             app[ENGINE] = DialogEngine(
                 all_dialogs(),
                 services,
                 store,
                 SessionCodec(keys.sealer("dialog")),
                 ttl_seconds=settings.session_ttl,
-                observers=(app[METRICS].turn, log_turn),
+                observers=(
+                    app[METRICS].turn,
+                    log_turn,
+                    lambda record: sink.emit(ConversationEvent.of(record)),
+                ),
             )
             app[USSD] = UssdGateway(
                 app[ENGINE],
@@ -172,7 +184,8 @@ def _runtime(
             signing.events.attach(app[ENGINE].handle, app[ENGINE].unfinished_step)
             app[HEALTH].checks.extend([accounts.ping, _store_ping(store)])
             try:
-                yield
+                async with flushing:
+                    yield
             finally:
                 await signing.events.close()
                 if redis is not None:
@@ -180,6 +193,14 @@ def _runtime(
                 await db.dispose()
 
     return runtime
+
+
+def _event_sink(redis: Redis | None) -> tuple[EventSink, AbstractAsyncContextManager[None]]:
+    """Conversation events: a Redis stream all workers share, or this process's memory."""
+    if redis is None:
+        return MemorySink(), contextlib.nullcontext()
+    sink = RedisStreamSink(redis)
+    return sink, sink.running()
 
 
 def _store_ping(store: StateStore) -> Callable[[], Any]:

@@ -56,6 +56,8 @@ class TurnRecord:
     step_after: str
     outcome: str
     seconds: float
+    person: str = ""  # the session key: a keyed hash, never the user id itself
+    ended: bool = False
 
 
 class DialogEngine:
@@ -139,7 +141,13 @@ class DialogEngine:
             reply = self._unanswered(inbound, "engine.internal_error")
             before = ""
         record = TurnRecord(
-            inbound.channel, before, reply.step, inbound.action.value, time.perf_counter() - started
+            inbound.channel,
+            before,
+            reply.step,
+            inbound.action.value,
+            time.perf_counter() - started,
+            person=key,
+            ended=reply.end,
         )
         for observer in self._observers:
             observer(record)
