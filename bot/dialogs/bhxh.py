@@ -26,6 +26,7 @@ from bot.dialogs.common import (
     send_otp,
     show_date,
 )
+from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
 from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
@@ -34,9 +35,6 @@ from bot.validation import (
     mask_phone,
     names_match,
     parse_bhxh_code,
-    parse_birth_date,
-    parse_email,
-    parse_full_name,
 )
 from integrations.insured import InsuredPerson
 
@@ -181,32 +179,13 @@ STEPS = (
         field="bhxh_code",
         next={"ok": S.FULL_NAME, "not_verified": S.NOT_VERIFIED},
     ),
-    Step(
-        S.FULL_NAME,
-        msg("bhxh.full_name_prompt"),
-        msg("bhxh.full_name_help"),
-        parse=lambda text, ctx: parse_full_name(text),
-        field="full_name",
-        next={"ok": S.BIRTH_DATE},
+    full_name_step(
+        S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
     ),
-    Step(
-        S.BIRTH_DATE,
-        msg("bhxh.birth_date_prompt"),
-        msg("bhxh.birth_date_help"),
-        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
-        field="birth_date",
-        show_value=show_date,
-        next={"ok": S.EMAIL},
+    birth_date_step(
+        S.BIRTH_DATE, msg("bhxh.birth_date_prompt"), msg("bhxh.birth_date_help"), S.EMAIL
     ),
-    Step(
-        S.EMAIL,
-        msg("bhxh.email_prompt"),
-        msg("bhxh.email_help"),
-        parse=lambda text, ctx: parse_email(text),
-        field="email",
-        optional=True,
-        next={"ok": S.SUMMARY},
-    ),
+    optional_email_step(S.EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY),
     Step(
         S.SUMMARY,
         _summary,

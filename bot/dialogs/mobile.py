@@ -24,16 +24,14 @@ from bot.dialogs.common import (
     send_otp,
     show_date,
 )
+from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
 from bot.dialogs.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
     mask_id,
     mask_phone,
     names_match,
-    parse_birth_date,
     parse_citizen_id,
-    parse_email,
-    parse_full_name,
     parse_phone,
 )
 
@@ -149,23 +147,15 @@ async def _create_account(ctx: StepContext, _: Any) -> Outcome:
 
 
 STEPS = (
-    Step(
-        S.FULL_NAME,
-        msg("mobile.full_name_prompt"),
-        msg("mobile.full_name_help"),
-        parse=lambda text, ctx: parse_full_name(text),
-        field="full_name",
-        next={"ok": S.BIRTH_DATE},
+    full_name_step(
+        S.FULL_NAME, msg("mobile.full_name_prompt"), msg("mobile.full_name_help"), S.BIRTH_DATE
     ),
-    Step(
+    birth_date_step(
         S.BIRTH_DATE,
         msg("mobile.birth_date_prompt"),
         msg("mobile.birth_date_help"),
-        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
+        S.ID_NUMBER,
         act=_birth_date_changed,
-        field="birth_date",
-        show_value=show_date,
-        next={"ok": S.ID_NUMBER},
     ),
     Step(
         S.ID_NUMBER,
@@ -187,15 +177,7 @@ STEPS = (
         show_value=mask_phone,
         next={"ok": S.EMAIL},
     ),
-    Step(
-        S.EMAIL,
-        msg("mobile.email_prompt"),
-        msg("mobile.email_help"),
-        parse=lambda text, ctx: parse_email(text),
-        field="email",
-        optional=True,
-        next={"ok": S.SUMMARY},
-    ),
+    optional_email_step(S.EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY),
     Step(
         S.SUMMARY,
         _summary,
