@@ -247,9 +247,11 @@ async def main(args: argparse.Namespace) -> None:
         await wait_healthy(floor_url, floor)
         people = []
         async with aiohttp.ClientSession() as http:
-            for _ in range(args.callers):
-                caller = f"+8491{random.randrange(10**7):07d}"
-                id_number = f"001090{random.randrange(10**6):06d}"
+            # distinct numbers: two callers with one CCCD would meet the duplicate check
+            numbers = random.sample(range(10**6), args.callers)
+            for n in numbers:
+                caller = f"+84912{n:06d}"
+                id_number = f"001090{n:06d}"
                 body = {
                     "msisdn": caller,
                     "carrier": "VinaPhone",
