@@ -208,6 +208,7 @@ def mount_telegram(app: web.Application, settings: Settings) -> None:
     Runs after the app factory's runtime context, which has built the engine.
     """
     from bot.app import ENGINE, SERVICES  # the composition root imports this module
+    from bot.bridge.wiring import PUSHES
 
     async def webhook(request: web.Request) -> web.Response:
         return await request.app[TELEGRAM].webhook(request)
@@ -223,6 +224,7 @@ def mount_telegram(app: web.Application, settings: Settings) -> None:
             webhook_secret=services.keys.token_for("telegram-webhook"),
         )
         app[TELEGRAM] = channel
+        app[PUSHES].register(CHANNEL, channel.push)  # a signature completed: say so
         await channel.start()
         try:
             yield

@@ -107,3 +107,34 @@ async def test_a_group_chat_is_not_answered_and_a_malformed_update_is_a_400(tele
     assert await post(group) == 200
     assert api.to(CHAT + 3) == []
     assert await post([1, 2, 3]) == 400  # type: ignore[arg-type]
+
+
+async def test_a_signature_confirmed_on_the_phone_continues_the_telegram_chat_by_itself(telegram):
+    import asyncio
+
+    api, bot, post = telegram
+    chat = CHAT + 4
+    body = {
+        "phone": "+84903123456",
+        "full_name": "Đỗ Quang Huy",
+        "pin": "1111",
+        "id_number": "031092005566",
+    }
+    assert await bot.sim_post("/sim/mssp/sims", body) == 201
+    await post(text_update(chat, "/start"))
+    await post(button_update(chat, "citizen"))
+    await post(button_update(chat, "sim"))
+    await post(text_update(chat, "0903123456"))
+    pending = await (
+        await bot.client.get("/sim/mssp/pending", params={"phone": "+84903123456"})
+    ).json()
+    code = pending[0]["verification_code"]
+    assert code in api.to(chat)[-1].text  # the same 4 digits on both sides
+    await bot.sim_post(
+        f"/sim/mssp/pending/{pending[0]['session_id']}", {"action": "approve", "pin": "1111"}
+    )
+    for _ in range(100):  # nobody presses anything: the bot writes by itself
+        if "Chữ ký số hợp lệ" in api.to(chat)[-1].text:
+            break
+        await asyncio.sleep(0.05)
+    assert "Chữ ký số hợp lệ" in api.to(chat)[-1].text
