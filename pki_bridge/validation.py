@@ -39,6 +39,7 @@ REASONS: Final = (
     "malformed_identity",
     "bad_signature",
     "malformed_signature",
+    "no_revocation_info",
 )
 
 
@@ -151,6 +152,9 @@ class CertificateChecker:
             for url in distribution_points(x509.load_der_x509_certificate(element.dump())):
                 crls.append(await self._crls.crl(url, now=now))
         await self._validate(leaf, others, now, crls=crls)
+        if not distribution_points(cert):
+            # hard fail: a signer certificate nobody could revoke is not accepted
+            raise CertificateRefused("no_revocation_info")
         try:
             return identity_from_certificate(cert, official=self.official)
         except MalformedIdentity as exc:

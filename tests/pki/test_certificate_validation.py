@@ -104,3 +104,17 @@ async def test_garbage_instead_of_a_certificate_is_refused(pki_world):
     with pytest.raises(CertificateRefused) as refused:
         await pki_world.public.check(b"not a certificate")
     assert refused.value.reason == "malformed_certificate"
+
+
+async def test_a_certificate_that_names_no_revocation_source_is_refused(pki_world):
+    """Hard fail: a signer certificate nobody could revoke is not accepted."""
+    from pki_bridge.authority import CertificateAuthority, subject_name
+    from pki_bridge.revocation import HttpCrlSource
+    from pki_bridge.validation import CertificateChecker
+
+    root = CertificateAuthority.root("Root without CRLs")  # issues without a CRL DP
+    issued = root.issue(subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}"))
+    checker = CertificateChecker([root.certificate], HttpCrlSource(pki_world.session))
+    with pytest.raises(CertificateRefused) as refused:
+        await checker.check(issued.der, issued.chain_ders)
+    assert refused.value.reason == "no_revocation_info"
