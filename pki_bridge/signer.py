@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,11 +142,26 @@ def main_sign(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--token-label", help="which token, when several are plugged in")
     parser.add_argument("--raw", action="store_true", help="post a raw signature, not CMS")
     args = parser.parse_args(argv)
-    if args.p12:
-        signer = p12_signer(args.p12, args.pin)
-        status, reply = asyncio.run(sign_url(args.url, signer, raw=args.raw))
-    else:
-        with pkcs11_signer(args.pkcs11_lib, args.pin, token_label=args.token_label) as signer:
+    try:
+        if args.p12:
+            signer = p12_signer(args.p12, args.pin)
             status, reply = asyncio.run(sign_url(args.url, signer, raw=args.raw))
+        else:
+            with pkcs11_signer(args.pkcs11_lib, args.pin, token_label=args.token_label) as signer:
+                status, reply = asyncio.run(sign_url(args.url, signer, raw=args.raw))
+    except (pkcs11.exceptions.PKCS11Error, ValueError, OSError, aiohttp.ClientError) as exc:
+        # a wrong PIN, no token, an unreadable file, the link unreachable: say which
+        print(f"regbot sign: {_reason(exc)}", file=sys.stderr)
+        return 2
     print(f"{status} {reply}")
     return 0 if status == 200 else 1
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, pkcs11.exceptions.PinIncorrect):
+        return "wrong PIN for the token"
+    if isinstance(exc, pkcs11.exceptions.PinLocked):
+        return "the token's PIN is locked"
+    if isinstance(exc, ValueError):
+        return f"cannot open the key ({exc}); check the file and the passphrase"
+    return f"{type(exc).__name__}: {exc}"

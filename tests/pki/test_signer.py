@@ -156,3 +156,17 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
     assert process.returncode == 0, err.decode()
     assert out.decode().startswith("200")
     assert bridge.accepted == [CITIZEN_CCCD]
+
+
+def test_the_sign_command_with_a_wrong_passphrase_says_so_without_a_traceback(
+    tmp_path, capsys
+):
+    from pki_bridge.signer import main_sign
+    from pki_bridge.testca import build_test_pki
+
+    write_test_pki(build_test_pki(), tmp_path, passphrase="secret")
+    code = main_sign(
+        ["http://127.0.0.1:9/sign/x", "--p12", str(tmp_path / "users/citizen.p12"), "--pin", "no"]
+    )
+    assert code == 2
+    assert "check the file and the passphrase" in capsys.readouterr().err
