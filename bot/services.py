@@ -47,7 +47,6 @@ class Services:
     signing: Signing | None = None  # SIM signing, certificate checks, USB-token links
     clock: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.time
-    extras: dict[str, Any] = field(default_factory=dict)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:

@@ -20,12 +20,6 @@ PERSONAL_ID_TYPES: Final = frozenset({"CCCD", "CMND", "HC"})
 ORGANISATION_ID_TYPES: Final = frozenset({"MST", "MNS"})
 
 # Province/city codes of the CCCD (Circular 07/2016/TT-BCA, appendix).
-CCCD_PROVINCES: Final = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 "
-    "033 034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 "
-    "064 066 067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 "
-    "094 095 096".split()
-)
 _CENTURY: Final = {0: 1900, 1: 1900, 2: 2000, 3: 2000}  # gender/century digit -> century
 _PASSPORT: Final = re.compile(r"[A-Z][0-9]{7,8}")
 _MNS: Final = re.compile(r"[0-9]{7}")
