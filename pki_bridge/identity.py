@@ -19,7 +19,6 @@ Kind = Literal["citizen", "business", "official"]
 PERSONAL_ID_TYPES: Final = frozenset({"CCCD", "CMND", "HC"})
 ORGANISATION_ID_TYPES: Final = frozenset({"MST", "MNS"})
 
-# Province/city codes of the CCCD (Circular 07/2016/TT-BCA, appendix).
 _CENTURY: Final = {0: 1900, 1: 1900, 2: 2000, 3: 2000}  # gender/century digit -> century
 _PASSPORT: Final = re.compile(r"[A-Z][0-9]{7,8}")
 _MNS: Final = re.compile(r"[0-9]{7}")
