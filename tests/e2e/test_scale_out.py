@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import signal
 import subprocess
 import sys
 import uuid
@@ -178,3 +179,57 @@ def test_two_workers_without_shared_state_refuse_to_start(tmp_path: Path) -> Non
     )
     assert result.returncode == 2
     assert "REDIS_URL" in result.stderr
+
+
+async def test_a_turn_in_flight_finishes_when_the_service_is_stopped(
+    tmp_path: Path, redis_url: str, fresh_database: str, simulators: str
+) -> None:
+    """SIGTERM while the carrier is slow to answer: the person still gets the OTP screen."""
+    caller = f"+84912{random.randrange(10**6):06d}"
+    id_number = f"001090{caller[-6:]}"
+    env = serve_env(
+        tmp_path,
+        REDIS_URL=redis_url,
+        DATABASE_URL=fresh_database,
+        SMS_URL=f"{simulators}/sms",
+        CARRIER_URL=f"{simulators}/carrier",
+        BHXH_URL=f"{simulators}/bhxh",
+    )
+    served = await start_serve(env, tmp_path / "stop.log")
+    async with aiohttp.ClientSession() as http:
+        subscriber = {
+            "msisdn": caller,
+            "carrier": "Viettel",
+            "owner_registered": True,
+            "owner": {
+                "id_number": id_number,
+                "full_name": "Lê Văn Hải",
+                "date_of_birth": "1990-05-17",
+            },
+        }
+        await http.post(f"{simulators}/carrier/subscribers", json=subscriber)
+        inputs: list[str] = []
+
+        async def press(text: str | None) -> str:
+            if text is not None:
+                inputs.append(text)
+            form = {
+                "sessionId": "stop-1",
+                "serviceCode": "*123#",
+                "phoneNumber": caller,
+                "text": "*".join(inputs),
+            }
+            async with http.post(served.url + "/ussd", data=form) as response:
+                assert response.status == 200
+                return await response.text()
+
+        await press(None)
+        for answer in ("1", "1", "Le Van Hai", "17/05/1990", id_number, "1", "1"):
+            await press(answer)
+        await http.post(f"{simulators}/carrier/faults", json={"delay": 2, "count": 1})
+        confirm = asyncio.create_task(press("1"))
+        await asyncio.sleep(0.5)  # the turn is waiting for the carrier
+        served.process.send_signal(signal.SIGTERM)
+        screen = await confirm
+    assert "OTP" in screen  # the turn finished and answered
+    assert await asyncio.to_thread(served.process.wait, 30) == 0
