@@ -164,3 +164,19 @@ async def test_the_final_turn_retried_after_the_store_failed_says_done_not_dupli
     store.hold = real_hold
     again = "\n".join(await bot_app.say("flaky", "Hoa-Sen#2024"))
     assert "Đăng ký thành công" in again and "đã được dùng" not in again
+
+
+async def test_a_database_that_is_down_asks_to_try_again_and_keeps_the_details(bot_app):
+    from bot.accounts.repository import SqlAccounts, make_engine
+
+    services = bot_app.app[SERVICES]
+    working = services.accounts
+    await fill_details(bot_app, "nodb")
+    services.accounts = SqlAccounts(
+        make_engine("sqlite+aiosqlite:////nonexistent/dir/db"), services.keys
+    )
+    text = "\n".join(await bot_app.say("nodb", "1"))
+    assert "thử lại" in text and bot_app.last["nodb"].step == "mobile.summary"
+    services.accounts = working
+    text = "\n".join(await bot_app.say("nodb", "1"))
+    assert "Mã OTP đã được gửi" in text
