@@ -138,3 +138,27 @@ async def test_a_signature_confirmed_on_the_phone_continues_the_telegram_chat_by
             break
         await asyncio.sleep(0.05)
     assert "Chữ ký số hợp lệ" in api.to(chat)[-1].text
+
+
+async def test_without_a_webhook_url_the_bot_polls_for_updates(tmp_path):
+    import asyncio
+
+    api = TelegramApi()
+    server = TestServer(api.app(), host="127.0.0.1")
+    await server.start_server()
+    settings = dataclasses.replace(
+        harness_settings(tmp_path),
+        telegram_bot_token="123456:TEST-token",
+        telegram_api_url=str(server.make_url("/bot")),
+    )
+    try:
+        async with make_harness(settings) as bot:
+            assert (await bot.client.post("/telegram", json={})).status == 404  # no webhook
+            api.updates.append(text_update(CHAT + 5, "/start"))
+            for _ in range(100):
+                if api.to(CHAT + 5):
+                    break
+                await asyncio.sleep(0.05)
+            assert "Bạn đăng ký tài khoản với tư cách nào?" in api.to(CHAT + 5)[-1].text
+    finally:
+        await server.close()

@@ -158,9 +158,7 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
     assert bridge.accepted == [CITIZEN_CCCD]
 
 
-def test_the_sign_command_with_a_wrong_passphrase_says_so_without_a_traceback(
-    tmp_path, capsys
-):
+def test_the_sign_command_with_a_wrong_passphrase_says_so_without_a_traceback(tmp_path, capsys):
     from pki_bridge.signer import main_sign
     from pki_bridge.testca import build_test_pki
 

@@ -3,6 +3,7 @@ bot sent, so Telegram stories can be told without Telegram."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -27,6 +28,7 @@ class TelegramApi:
     sent: list[SentMessage] = field(default_factory=list)
     deleted: list[tuple[int, int]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # served to getUpdates
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
@@ -43,6 +45,12 @@ class TelegramApi:
         if method in ("setWebhook", "deleteWebhook"):
             self.webhook = params
             return _ok(True)
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            ready = [u for u in self.updates if u["update_id"] >= offset]
+            if not ready:
+                await asyncio.sleep(0.05)  # a short long-poll
+            return _ok(ready)
         if method == "answerCallbackQuery":
             return _ok(True)
         if method == "deleteMessage":
