@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ from babel.messages.pofile import read_po
 
 LANGUAGES: Final = ("vi", "en")
 DEFAULT_LANGUAGE: Final = "vi"
-LOCALES_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR: Final = Path(
+    os.environ.get("REGBOT_LOCALES_DIR") or Path(__file__).resolve().parent.parent / "locales"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,11 @@ class Translator:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Translator:
+        if not (directory / DEFAULT_LANGUAGE / "LC_MESSAGES").is_dir():
+            raise FileNotFoundError(
+                f"no message catalogs in {directory}: run regbot from its source tree "
+                "(as the Dockerfile does) or set REGBOT_LOCALES_DIR"
+            )
         catalogs: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
             entries: dict[str, str] = {}
