@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -18,12 +17,13 @@ from typing import Any, Final
 from transitions import Machine, MachineError
 
 from bot.accounts.model import AccountsUnavailable
-from bot.dialogs.spec import KEEP, OK, SKIP, STAY, Choice, Dialog, Invalid, Step, StepContext
+from bot.dialogs.spec import KEEP, OK, SKIP, STAY, Dialog, Invalid, Step, StepContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
-from bot.messages import Action, Inbound, Option, Reply
+from bot.messages import Action, Inbound, Reply
 from bot.services import Services
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
 from bot.state.store import Held, StateStore, StoreUnavailable
+from bot.step_view import choice_act, choices_of, match_choice, screen
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 
 log = logging.getLogger("regbot.engine")
@@ -255,8 +255,8 @@ class DialogEngine:
         if len(inbound.text) > MAX_INPUT_CHARS:
             return self._show(session, ctx, msg("engine.too_long", limit=MAX_INPUT_CHARS))
         text = inbound.text if step.sensitive else inbound.text.strip()
-        choices = self._choices(step, ctx)
-        chosen = self._match_choice(choices, inbound, text, has_parser=step.parse is not None)
+        choices = choices_of(step, ctx)
+        chosen = match_choice(choices, inbound, text, has_parser=step.parse is not None)
         value: Any = None
         if chosen is not None:
             if chosen.key == KEEP and step.field:
@@ -278,7 +278,7 @@ class DialogEngine:
 
         trigger = chosen.key if chosen is not None and chosen.key not in (KEEP, SKIP) else OK
         notice: Msg | None = None
-        act = _choice_act(step, chosen) if chosen is not None else step.act
+        act = choice_act(step, chosen) if chosen is not None else step.act
         if act is not None:
             try:
                 outcome = await act(ctx, value)
@@ -318,49 +318,5 @@ class DialogEngine:
         session.history.clear()
         session.step = START_STEP
 
-    def _choices(self, step: Step, ctx: StepContext) -> list[Choice]:
-        declared = step.choices(ctx) if callable(step.choices) else step.choices
-        choices = list(declared)
-        if step.field and not step.sensitive and ctx.data.get(step.field) is not None:
-            shown = ctx.data[step.field]
-            shown = step.show_value(shown) if step.show_value else str(shown)
-            choices.insert(0, Choice(KEEP, msg("engine.keep_value", value=shown)))
-        if step.optional:
-            choices.append(Choice(SKIP, msg("engine.skip")))
-        return choices
-
-    @staticmethod
-    def _match_choice(
-        choices: list[Choice], inbound: Inbound, text: str, *, has_parser: bool
-    ) -> Choice | None:
-        if inbound.action is Action.CHOOSE:
-            return next((c for c in choices if c.key == inbound.choice), None)
-        digits = unicodedata.normalize("NFKC", text)  # full-width ０-９ are digits too
-        if digits.isascii() and digits.isdecimal() and (not has_parser or len(digits) <= 2):
-            number = int(digits)  # not isdigit(): "²" is a digit that int() refuses
-            if 1 <= number <= len(choices):
-                return choices[number - 1]
-        return None
-
     def _show(self, session: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
-        step = self.steps[session.step]
-        prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
-        prompts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
-        texts = ((notice,) if notice is not None else ()) + prompts
-        options = tuple(Option(c.key, c.label) for c in self._choices(step, ctx))
-        return Reply(
-            texts=texts,
-            options=options,
-            lang=session.lang,
-            step=step.name,
-            end=step.end,
-            sensitive=step.sensitive,
-            can_go_back=bool(session.history) and not step.end,
-        )
-
-
-def _choice_act(step: Step, chosen: Choice) -> Any:
-    """A choice runs its own action if it has one; KEEP/SKIP run the step's action."""
-    if chosen.key in (KEEP, SKIP):
-        return step.act
-    return chosen.act
+        return screen(self.steps[session.step], session, ctx, notice)
