@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import sys
 from collections.abc import Callable
@@ -107,7 +108,9 @@ class Console:
                 return
             if self._extra is not None and await self._extra.command(line, self._lang):
                 continue
-            if not await self.turn(to_inbound(line, self._user)):
+            # the language chosen so far also starts the next conversation
+            inbound = dataclasses.replace(to_inbound(line, self._user), lang=self._lang)
+            if not await self.turn(inbound):
                 self.print(self._translator.render(msg("console.again"), self._lang))
 
     def _read(self) -> str:

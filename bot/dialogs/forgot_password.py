@@ -54,6 +54,9 @@ class S(StrEnum):
 
 def _choose(kind: AccountKind) -> Any:
     async def act(ctx: StepContext, _: Any) -> Outcome:
+        if ctx.data.get("account_kind", AccountKind.CITIZEN.value) != kind.value:
+            # a CCCD typed for a registration is not a tax code: never offer it as one
+            ctx.data.pop("id_number", None)
         ctx.data["account_kind"] = kind.value
         return Outcome(kind.value)
 

@@ -88,7 +88,7 @@ class UssdGateway:
             lang = state.lang if state else DEFAULT_LANGUAGE
             if await self.engine.unfinished_step(CHANNEL, request.caller, held):
                 return self._resume(request, lang, notice=False)
-            return await self._turn(held, request, Action.SHOW)
+            return await self._turn(held, request, Action.SHOW, lang=lang)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
@@ -103,7 +103,7 @@ class UssdGateway:
         if text == MORE and len(state.pages) > 1:
             return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
-            return await self._turn(held, request, Action.SHOW)
+            return await self._turn(held, request, Action.SHOW, lang=state.lang)
         if text == BACK:
             return await turn(Action.BACK)
         if text == HOME:
@@ -117,8 +117,16 @@ class UssdGateway:
         action: Action,
         text: str = "",
         before: ChannelState | None = None,
+        lang: str | None = None,
     ) -> ChannelState:
-        inbound = Inbound(CHANNEL, request.caller, text=text, action=action, caller=request.caller)
+        inbound = Inbound(
+            CHANNEL,
+            request.caller,
+            text=text,
+            action=action,
+            caller=request.caller,
+            lang=lang or (before.lang if before else None),  # a new dialog keeps the language
+        )
         reply = await self.engine.handle(inbound, held)
         state = ChannelState(
             session_id=request.session_id,

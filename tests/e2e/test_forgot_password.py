@@ -160,3 +160,19 @@ async def test_forgot_password_is_offered_on_the_other_ways_screen(bot_app: BotH
     ways = await bot_app.say("u", option(await bot_app.say("u"), "Cách khác"))
     forgot = await bot_app.say("u", option(ways, "Quên mật khẩu"))
     assert "Lấy lại mật khẩu" in text_of(forgot)
+
+
+async def test_a_cccd_from_a_registration_is_never_offered_as_a_tax_code(
+    bot_app: BotHarness,
+) -> None:
+    """Duplicate screen -> "Quên mật khẩu" -> business: the CCCD typed for the
+    registration must not come back as "keep" at the tax code."""
+    from tests.e2e.test_mobile_registration import fill_details, register
+
+    await register(bot_app, "owner")
+    await fill_details(bot_app, "mix")
+    duplicate = await bot_app.say("mix", "1")
+    await bot_app.say("mix", option(duplicate, "Quên mật khẩu"))
+    tax = text_of(await bot_app.say("mix", "2"))  # business
+    assert bot_app.last["mix"].step == "forgot.tax_code"
+    assert "001*******45" not in tax and "Giữ nguyên" not in tax

@@ -82,6 +82,8 @@ async def test_a_citizen_registers_in_the_terminal_in_english(tmp_path):
     try:
         await term.read_until(r"1\. Citizen")
         await register_an(term, r"Registration complete")
+        await term.type("again")  # a new conversation, still in English
+        await term.read_until(r"Welcome")
         term.proc.stdin.close()  # type: ignore[union-attr]
         assert await asyncio.wait_for(term.proc.wait(), 15) == 0  # end of input ends the demo
     finally:
