@@ -69,6 +69,8 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
         return Outcome(STAY, msg("pki.mssp.unavailable"))
     await spend(ctx, REQUESTS_PER_PHONE, per_phone)
     ctx.data["sim_requests"] = int(ctx.data.get("sim_requests", 0)) + 1
+    if await _not_a_signing_sim(ports, session_id):  # say so now, not after "I confirmed"
+        return Outcome(STAY, msg("pki.mssp.not_a_signing_sim"))
     ctx.data.update(
         phone=phone,
         sim_session=session_id,
@@ -79,6 +81,15 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
     if ports.events.can_push(ctx.channel):
         ports.events.spawn(_wait_in_background(ports, ctx.channel, ctx.user_id, session_id))
     return Outcome()
+
+
+async def _not_a_signing_sim(ports: Signing, session_id: str) -> bool:
+    """The service knows at once when the number has no signing SIM: one look."""
+    try:
+        outcome = await ports.mssp.poll(session_id)
+    except (IntegrationUnavailable, IntegrationRejected):
+        return False  # the request stands; "check" will tell
+    return outcome is not None and outcome.result is MsspResult.NOT_A_SIGNING_SIM
 
 
 async def _wait_in_background(ports: Signing, channel: str, user_id: str, session: str) -> None:

@@ -125,10 +125,11 @@ async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
     assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
 
 
-async def test_a_number_without_a_signing_sim_is_told_to_ask_the_carrier(bot_app):
-    await ask_signature(bot_app, "an")
-    text = "\n".join(await choose(bot_app, "an", "check"))
+async def test_a_number_without_a_signing_sim_is_told_at_once_to_ask_the_carrier(bot_app):
+    """Not "a request was sent to your phone" first, and "no signing SIM" after."""
+    text = await ask_signature(bot_app, "an")
     assert "chưa đăng ký dịch vụ SIM ký số" in text and "nhà mạng" in text
+    assert "đã được gửi" not in text and bot_app.last["an"].step == "sim.phone"
 
 
 async def test_three_wrong_pins_lock_the_sim_and_say_so(bot_app):
