@@ -12,7 +12,7 @@ from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, 
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
-from bot.validation import check_password, mask_email, mask_phone, parse_otp
+from bot.validation import check_password, mask_phone, parse_otp
 
 OTP_STATE: Final = "otp"
 OTP_PHONE: Final = "otp_phone"
@@ -34,7 +34,9 @@ def show_date(value: Any) -> str:
 
 def optional_email(data: dict[str, Any]) -> Msg | str:
     email = data.get("email")
-    return mask_email(email) if email else msg("common.no_email")
+    # in full: the person just typed it and must be able to spot a typo (a business's
+    # notices go there); logs and the dashboard never see it
+    return str(email) if email else msg("common.no_email")
 
 
 # -- OTP ---------------------------------------------------------------------------
