@@ -24,8 +24,12 @@ def signing(ctx: StepContext) -> Signing:
     return ports
 
 
-def accept_identity(ctx: StepContext, fields: dict[str, Any]) -> Outcome:
+async def accept_identity(ctx: StepContext, fields: dict[str, Any]) -> Outcome:
+    """The signature is verified: the duplicate check comes now, before the person types
+    an email and presses "Đăng ký" for nothing."""
     ctx.data[CERTIFIED] = fields
+    if await ctx.services.accounts.exists(AccountKind(fields["kind"]), fields["id_number"]):
+        return Outcome("duplicate")
     return Outcome(notice=msg("signing.signature_accepted"))
 
 
@@ -59,10 +63,12 @@ def _summary(ctx: StepContext) -> Msg:
     who = _certified(ctx)
     agency = who.get("agency") if who.get("kind") == "official" else None
     not_after = who.get("not_after")
+    business = who.get("kind") == "business"
     return msg(
         "signing.summary",
+        name_label=msg("signing.name_business" if business else "signing.name_person"),
         name=who.get("name", ""),
-        id_type=who.get("id_type", ""),
+        id_type=msg(f"id_type.{who.get('id_type', 'CCCD')}"),
         id_number=mask_id(who.get("id_number", "")),
         agency=msg("signing.summary_agency", agency=agency) if agency else "",
         issuer=who.get("issuer", ""),
@@ -75,8 +81,6 @@ def _finish(method: str) -> Any:
     async def create(ctx: StepContext, _: Any) -> Outcome:
         who = ctx.data[CERTIFIED]
         kind = AccountKind(who["kind"])
-        if await ctx.services.accounts.exists(kind, who["id_number"]):
-            return Outcome("duplicate")
         account = NewAccount(
             kind=kind,
             id_type=IdType(who["id_type"]),

@@ -137,7 +137,7 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
     mismatch = kind_refusal(ctx.data.get("kind", "citizen"), identity)
     if mismatch is not None:
         return Outcome("failed", mismatch)
-    return accept_identity(ctx, identity_fields(identity))
+    return await accept_identity(ctx, identity_fields(identity))
 
 
 def _caller_choices(ctx: StepContext) -> tuple[Choice, ...]:
@@ -192,6 +192,7 @@ STEPS = (
         next={
             "ok": S.EMAIL,
             "failed": S.FAILED,
+            "duplicate": CommonStep.DUPLICATE,
             "resent": S.WAIT,
             "other_phone": S.PHONE,
             **WAYS_OUT,

@@ -53,7 +53,7 @@ async def _check_link(ctx: StepContext, _: Any) -> Outcome:
     ctx.data.pop(LINK_URL, None)
     if record.state is LinkState.REFUSED:
         return Outcome("failed", refusal_message(record.reason or "bad_signature"))
-    return accept_identity(ctx, dict(record.identity))
+    return await accept_identity(ctx, dict(record.identity))
 
 
 async def _sms_link(ctx: StepContext, _: Any) -> Outcome:
@@ -112,7 +112,13 @@ def usb_steps(prefix: str) -> tuple[Step, ...]:
             _wait_prompt,
             msg("signing.usb_wait_help"),
             choices=_wait_choices(prefix),
-            next={"ok": f"{prefix}.email", "failed": failed, "new": wait, **WAYS_OUT},
+            next={
+                "ok": f"{prefix}.email",
+                "failed": failed,
+                "new": wait,
+                "duplicate": CommonStep.DUPLICATE,
+                **WAYS_OUT,
+            },
         ),
         Step(
             failed,

@@ -98,7 +98,7 @@ async def test_a_citizen_registers_with_a_signing_sim_in_the_terminal(tmp_path):
         await term.read_until(r"Sim ký số \+84903123456: Đỗ Quang Huy")
         for line in ("1", "3", "0903123456"):
             await term.type(line)
-        shown = await term.read_until(r"phải là (\d{4})")
+        shown = await term.read_until(r"mã xác thực (\d{4})")
         ring = await term.read_until(r"\[SIM \+84903123456\] .*mã kiểm tra (\d{4})")
         assert ring.group(1) == shown.group(1)  # the same code on both sides
         await term.type("/ky 1111")

@@ -116,10 +116,12 @@ async def test_a_second_registration_with_the_same_tax_code_gets_the_duplicate_m
 ):
     world = signing_world
     signer = issued_signer(world.pki.users["business"])
-    for user in ("first", "second"):
-        url = await world.get_link(user, kind="business")
-        assert (await sign_url(url, signer, session=world.http))[0] == 200
-        await world.choose(user, "check")
-        await world.bot.say(user, f"{user}@hoasen.vn")
-        last = "\n".join(await world.choose(user, "register"))
+    url = await world.get_link("first", kind="business")
+    assert (await sign_url(url, signer, session=world.http))[0] == 200
+    await world.choose("first", "check")
+    await world.bot.say("first", "first@hoasen.vn")
+    await world.choose("first", "register")
+    url = await world.get_link("second", kind="business")
+    assert (await sign_url(url, signer, session=world.http))[0] == 200
+    last = "\n".join(await world.choose("second", "check"))  # before any email is asked
     assert "đã được dùng để đăng ký" in last and "Quên mật khẩu" in last
