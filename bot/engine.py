@@ -257,6 +257,8 @@ class DialogEngine:
         text = inbound.text if step.sensitive else inbound.text.strip()
         choices = choices_of(step, ctx)
         chosen = match_choice(choices, inbound, text, has_parser=step.parse is not None)
+        if chosen is None and step.optional and not text and inbound.action is Action.TEXT:
+            chosen = next(c for c in choices if c.key == SKIP)  # nothing typed: skipped
         value: Any = None
         if chosen is not None:
             if chosen.key == KEEP and step.field:

@@ -210,3 +210,11 @@ async def test_a_changed_birth_date_that_no_longer_fits_the_cccd_asks_for_it_aga
     screen = "\n".join(await bot_app.say("dob", "17/05/1991"))
     assert bot_app.last["dob"].step == "mobile.id_number"
     assert "1990" in screen and "Giữ nguyên" not in screen  # the CCCD says 1990
+
+
+async def test_sending_nothing_at_the_optional_email_skips_it(bot_app):
+    await bot_app.say("skip")
+    for typed in ("1", "1", "Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678"):
+        await bot_app.say("skip", typed)
+    summary = "\n".join(await bot_app.say("skip", ""))
+    assert bot_app.last["skip"].step == "mobile.summary" and "Email: (không có)" in summary
