@@ -123,14 +123,19 @@ class TelegramChannel:
         )
 
     async def start(self) -> None:
+        """Connect to the Bot API. A webhook that cannot be registered is logged, not fatal:
+        USSD and the rest of the service must not go down with Telegram."""
         await self.application.initialize()
         await self.application.start()
         if self._webhook_url:
-            await self.application.bot.set_webhook(
-                self._webhook_url,
-                secret_token=self.webhook_secret,
-                allowed_updates=["message", "callback_query"],
-            )
+            try:
+                await self.application.bot.set_webhook(
+                    self._webhook_url,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=["message", "callback_query"],
+                )
+            except TelegramError as exc:
+                log.error("the Telegram webhook could not be set: %s", type(exc).__name__)
         elif self.application.updater is not None:
             await self.application.updater.start_polling(
                 allowed_updates=["message", "callback_query"]
@@ -211,7 +216,10 @@ def mount_telegram(app: web.Application, settings: Settings) -> None:
     from bot.bridge.wiring import PUSHES
 
     async def webhook(request: web.Request) -> web.Response:
-        return await request.app[TELEGRAM].webhook(request)
+        channel = request.app.get(TELEGRAM)
+        if channel is None:  # the Bot API did not answer at start-up
+            return web.json_response({"error": "telegram is unavailable"}, status=503)
+        return await channel.webhook(request)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES]
@@ -223,9 +231,14 @@ def mount_telegram(app: web.Application, settings: Settings) -> None:
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=services.keys.token_for("telegram-webhook"),
         )
+        try:
+            await channel.start()
+        except (TelegramError, OSError) as exc:  # the Bot API is unreachable: channel off
+            log.error("Telegram is off, its API did not answer: %s", type(exc).__name__)
+            yield
+            return
         app[TELEGRAM] = channel
         app[PUSHES].register(CHANNEL, channel.push)  # a signature completed: say so
-        await channel.start()
         try:
             yield
         finally:

@@ -162,3 +162,25 @@ async def test_without_a_webhook_url_the_bot_polls_for_updates(tmp_path):
             assert "Bạn đăng ký tài khoản với tư cách nào?" in api.to(CHAT + 5)[-1].text
     finally:
         await server.close()
+
+
+async def test_a_bot_api_that_does_not_answer_leaves_the_rest_of_the_service_up(tmp_path):
+    settings = dataclasses.replace(
+        harness_settings(tmp_path),
+        telegram_bot_token="123456:TEST-token",
+        telegram_api_url="http://127.0.0.1:9/bot",  # nothing listens there
+        telegram_webhook_url="https://regbot.example/telegram",
+    )
+    async with make_harness(settings) as bot:
+        assert (await bot.client.get("/healthz")).status == 200
+        assert (await bot.client.post("/telegram", json={})).status == 503
+        first = await bot.client.post(
+            "/ussd",
+            data={
+                "sessionId": "s",
+                "serviceCode": "*123#",
+                "phoneNumber": "+84912345678",
+                "text": "",
+            },
+        )
+        assert (await first.text()).startswith("CON ")
