@@ -87,7 +87,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     return app
 
 
-def _sim_url(settings: Settings, wiring: Wiring, name: str, url: str | None) -> str:
+def _sim_url(wiring: Wiring, name: str, url: str | None) -> str:
     return url or f"{wiring.self_url.rstrip('/')}/sim/{name}"
 
 
@@ -128,7 +128,7 @@ def _runtime(
                 keys=keys,
                 translator=translator,
                 policy=policy,
-                observe=app[METRICS].integration,
+                observe=observe,
             )
             services = Services(
                 settings=settings,
@@ -141,19 +141,19 @@ def _runtime(
                 otp=OtpService(keys.otp),
                 sms=sms_gateway(
                     http,
-                    _sim_url(settings, wiring, "sms", settings.sms_url),
+                    _sim_url(wiring, "sms", settings.sms_url),
                     policy=policy,
                     observe=observe,
                 ),
                 carrier=carrier_register(
                     http,
-                    _sim_url(settings, wiring, "carrier", settings.carrier_url),
+                    _sim_url(wiring, "carrier", settings.carrier_url),
                     policy=policy,
                     observe=observe,
                 ),
                 insured=insured_register(
                     http,
-                    _sim_url(settings, wiring, "bhxh", settings.bhxh_url),
+                    _sim_url(wiring, "bhxh", settings.bhxh_url),
                     policy=policy,
                     observe=observe,
                 ),

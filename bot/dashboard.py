@@ -19,7 +19,6 @@ from bot.i18n import LANGUAGES, Translator, msg
 EVENTS: Final = web.AppKey("events", EventSink)
 TRANSLATOR: Final = web.AppKey("dashboard_translator", Translator)
 SHOWN: Final = 200
-LIVE_SECONDS: Final = 15 * 60  # a dialog untouched this long has expired
 
 
 def _allowed(request: web.Request, settings: Settings) -> bool:
@@ -32,12 +31,13 @@ def _allowed(request: web.Request, settings: Settings) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def live_by_step(events: list[ConversationEvent], now: float) -> Counter[str]:
-    """The step each unfinished conversation is at (newest event per person)."""
+def live_by_step(events: list[ConversationEvent], now: float, ttl: float) -> Counter[str]:
+    """The step each unfinished conversation is at (newest event per person); a dialog
+    untouched for the session TTL has expired."""
     latest: dict[str, ConversationEvent] = {}
     for event in events:  # newest first
         latest.setdefault(event.person, event)
-    return Counter(e.step for e in latest.values() if not e.ended and now - e.at < LIVE_SECONDS)
+    return Counter(e.step for e in latest.values() if not e.ended and now - e.at < ttl)
 
 
 def add_dashboard(app: web.Application, settings: Settings) -> None:
@@ -61,7 +61,7 @@ def add_dashboard(app: web.Application, settings: Settings) -> None:
             return html.escape(translator.render(msg(key), lang))
 
         events = await request.app[EVENTS].recent(SHOWN)
-        live = live_by_step(events, time.time())
+        live = live_by_step(events, time.time(), settings.session_ttl)
         live_rows = "".join(
             f"<tr><td>{html.escape(step)}</td><td>{count}</td></tr>"
             for step, count in live.most_common()

@@ -150,7 +150,10 @@ class DialogEngine:
             ended=reply.end,
         )
         for observer in self._observers:
-            observer(record)
+            try:
+                observer(record)
+            except Exception:  # metrics or a log line must not cost the person a reply
+                log.exception("turn observer failed")
         return reply
 
     @staticmethod
@@ -284,7 +287,10 @@ class DialogEngine:
         if act is not None:
             try:
                 outcome = await act(ctx, value)
-            except TRY_AGAIN_ERRORS:
+            except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
+                log.warning(
+                    "%s at %s (%s)", type(exc).__name__, step.name, getattr(exc, "system", "-")
+                )
                 return self._show(session, ctx, msg("engine.try_again_later"))
             except Exception:  # a bug must not lose what the person typed
                 log.exception("action failed at %s", step.name)

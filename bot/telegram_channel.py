@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.i18n import Translator, msg
-from bot.messages import Action, Inbound, Reply
+from bot.messages import Action, Inbound, Rendered, Reply
 from bot.render import render
 
 log = logging.getLogger("regbot.telegram")
@@ -64,11 +64,10 @@ def to_inbound(
     return Inbound(CHANNEL, user, text=text, lang=lang)
 
 
-def keyboard(reply: Reply, translator: Translator) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply, shown: Rendered, translator: Translator) -> InlineKeyboardMarkup | None:
     """One button per option, then the ways back and out (none once the dialog ended)."""
     if reply.end:
         return None
-    shown = render(reply, translator)
     rows = [[InlineKeyboardButton(label, callback_data=key)] for key, label in shown.options]
     nav = []
     if reply.can_go_back:
@@ -193,7 +192,7 @@ class TelegramChannel:
     async def _send(self, chat_id: int, reply: Reply) -> None:
         shown = render(reply, self._translator)
         await self.application.bot.send_message(
-            chat_id, "\n\n".join(shown.texts), reply_markup=keyboard(reply, self._translator)
+            chat_id, "\n\n".join(shown.texts), reply_markup=keyboard(reply, shown, self._translator)
         )
 
     async def _forget(self, chat_id: int, message_id: int) -> None:

@@ -23,7 +23,6 @@ from pki_bridge.validation import (
     REASONS,
     CertificateChecker,
     CertificateRefused,
-    anchors_from_env,
     load_trust_anchors,
 )
 
@@ -47,7 +46,6 @@ __all__ = [
     "SignatureOutcome",
     "SignedBy",
     "TestPki",
-    "anchors_from_env",
     "await_result",
     "build_mssp_simulator",
     "build_pki_simulator",

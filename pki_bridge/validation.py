@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -71,14 +70,6 @@ def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
     return certificates
 
 
-def anchors_from_env(
-    env: Mapping[str, str] | None = None,
-) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
-    """(public anchors from `PKI_TRUST_ANCHORS`, Government anchors from `PKI_GOV_TRUST_ANCHORS`);
-    an unset variable gives an empty list (nothing is trusted)."""
-    env = os.environ if env is None else env
-    public, gov = env.get("PKI_TRUST_ANCHORS"), env.get("PKI_GOV_TRUST_ANCHORS")
-    return (load_trust_anchors(public) if public else [], load_trust_anchors(gov) if gov else [])
 
 
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
@@ -11,6 +14,7 @@ from bot.bridge.links import LinkRecord, LinkState
 from bot.bridge.page import signing_page
 from bot.bridge.ports import Signing, identity_fields, kind_refusal
 from bot.i18n import msg
+from bot.state.store import StoreUnavailable
 from pki_bridge import (
     CertificateRefused,
     RevocationUnavailable,
@@ -19,15 +23,34 @@ from pki_bridge import (
     verify_raw,
 )
 
+log = logging.getLogger("regbot.bridge")
+
 SIGNING = web.AppKey("signing", Signing)
 CHECK_CHOICE: Final = "check"  # the choice of the waiting step that reads the outcome
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
 
 
 def add_signing_routes(app: web.Application) -> None:
-    app.router.add_get("/sign/{token}", sign_page)
-    app.router.add_get("/sign/{token}/challenge", challenge)
-    app.router.add_post("/sign/{token}", post_signature)
+    app.router.add_get("/sign/{token}", _store_may_fail(sign_page))
+    app.router.add_get("/sign/{token}/challenge", _store_may_fail(challenge))
+    app.router.add_post("/sign/{token}", _store_may_fail(post_signature))
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _store_may_fail(handler: Handler) -> Handler:
+    """The links live in the state store: when it is down, a clear 503, never a 500 page."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except StoreUnavailable:
+            text = request.app[SIGNING].translator.render(msg("engine.try_again_later"), "vi")
+            return _error(503, "try_again_later", text)
+
+    return guarded
 
 
 def _error(status: int, code: str, text: str) -> web.Response:
@@ -125,9 +148,8 @@ async def post_signature(request: web.Request) -> web.Response:
             checker = signing.gov if record.official else signing.public
             identity = await checker.check(certificate, chain)
         except BadFormat as bad:
-            return _error(
-                400, "bad_format", f"{render(msg('signing.bad_format'), record.lang)} ({bad})"
-            )
+            log.info("signature body refused: %s", bad)  # for whoever writes a plugin adapter
+            return _error(400, "bad_format", render(msg("signing.bad_format"), record.lang))
         except RevocationUnavailable as later:  # the link stays usable: try again later
             return _error(422, "revocation_unavailable", render(later.message, record.lang))
         except CertificateRefused as no:

@@ -6,7 +6,6 @@ the number is registered to this person -> no account yet -> OTP -> password twi
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -86,10 +85,8 @@ def _summary(ctx: StepContext) -> Msg:
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _caller_mobile(caller: str) -> str | None:
-    """The caller's number if it is a Vietnamese mobile (parsed once per caller, not on
-    every screen: phonenumbers is slow)."""
+    """The caller's number if it is a Vietnamese mobile."""
     try:
         return parse_phone(caller)
     except Invalid:

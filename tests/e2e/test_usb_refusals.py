@@ -140,3 +140,20 @@ async def test_a_replaced_link_stops_working_at_once(signing_world: SigningWorld
     await world.choose("p", "new_link")
     async with world.http.get(f"{old}/challenge") as resp:
         assert resp.status == 404
+
+
+async def test_a_state_store_that_is_down_gives_the_signing_page_a_503_not_a_500(
+    signing_world: SigningWorld,
+):
+    from bot.state.store import StoreUnavailable
+
+    class DownStore:
+        async def load(self, key):
+            raise StoreUnavailable("down")
+
+    world = signing_world
+    url = await world.get_link("p")
+    world.bot.app[SIGNING].links._store = DownStore()
+    async with world.http.get(f"{url}/challenge") as resp:
+        assert resp.status == 503
+        assert "thử lại" in (await resp.json())["message"]
