@@ -12,7 +12,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
@@ -100,13 +99,10 @@ def _runtime(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = make_engine(settings.accounts_url)
         try:
-            await migrate(db)
-        except (OSError, SQLAlchemyError) as exc:  # the message names no password
+            await migrate(db)  # ConfigError when the database does not answer
+        except ConfigError:
             await db.dispose()
-            raise ConfigError(
-                f"the accounts database does not answer ({type(exc).__name__}): "
-                "check DATABASE_URL and that the database is running"
-            ) from exc
+            raise
         redis = make_redis(settings.redis_url) if settings.redis_url else None
         store: StateStore
         counters: Counters

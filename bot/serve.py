@@ -11,7 +11,6 @@ import sys
 from typing import Final, TextIO
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.schema import migrate
 from bot.app import Wiring, create_app
@@ -83,13 +82,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers
 def supervise(settings: Settings, host: str, port: int, workers: int) -> int:
     """Migrate once, fork the workers, pass signals on, and wait for them all."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        asyncio.run(migrate(settings.accounts_url))
-    except (OSError, SQLAlchemyError) as exc:
-        raise ConfigError(
-            f"the accounts database does not answer ({type(exc).__name__}): "
-            "check DATABASE_URL and that the database is running"
-        ) from exc
+    asyncio.run(migrate(settings.accounts_url))  # ConfigError when it does not answer
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()

@@ -8,9 +8,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import make_engine
+from bot.config import ConfigError
 
 SCRIPT_LOCATION = "bot.accounts:migrations"  # found in the installed package, no alembic.ini
 _PG_MIGRATION_LOCK = 0x7265_6762  # "regb": one migrating worker at a time
@@ -44,11 +46,20 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def migrate(target: AsyncEngine | str) -> None:
-    """Upgrade the database to the head revision. Safe to call at every start-up."""
+    """Upgrade the database to the head revision. Safe to call at every start-up.
+
+    Raises ConfigError, naming the error type only (a URL may carry a password), when the
+    database does not answer: the service cannot start without it.
+    """
     engine = make_engine(target) if isinstance(target, str) else target
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
+    except (OSError, SQLAlchemyError) as exc:
+        raise ConfigError(
+            f"the accounts database does not answer ({type(exc).__name__}): "
+            "check DATABASE_URL and that the database is running"
+        ) from exc
     finally:
         if isinstance(target, str):
             await engine.dispose()
