@@ -9,17 +9,16 @@ so the flow cannot be used to guess someone else's details.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.accounts.model import AccountKind, IdType
 from bot.dialogs.common import (
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
-    PASSWORD_HASH,
     CommonStep,
     create_account,
+    level_2_account,
     optional_email,
     otp_step,
     password_steps,
@@ -134,20 +133,8 @@ async def _verify(ctx: StepContext, _: Any) -> Outcome:
 
 
 async def _create_account(ctx: StepContext, _: Any) -> Outcome:
-    d = ctx.data
-    account = NewAccount(
-        kind=AccountKind.CITIZEN,
-        id_type=IdType(d["id_type"]),
-        id_number=d["id_number"],
-        full_name=d.get("record_name") or d["full_name"],
-        date_of_birth=date.fromisoformat(d["birth_date"]),
-        phone=d["phone"],
-        email=d.get("email"),
-        password_hash=d[PASSWORD_HASH],
-        verification_level=2,
-        method="bhxh",
-    )
-    return await create_account(ctx, account)
+    name = ctx.data.get("record_name") or ctx.data["full_name"]  # the register's spelling
+    return await create_account(ctx, level_2_account(ctx, "bhxh", name))
 
 
 def _summary(ctx: StepContext) -> Msg:

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import Account, DuplicateAccount, NewAccount
+from bot.accounts.model import Account, AccountKind, DuplicateAccount, IdType, NewAccount
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
@@ -199,6 +199,24 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
 
 
 # -- the account ----------------------------------------------------------------
+
+
+def level_2_account(ctx: StepContext, method: str, full_name: str) -> NewAccount:
+    """A citizen's account from the dialog data, after an OTP to the verified phone
+    (mobile subscriber, BHXH): guide level 2, the password as hashed on arrival."""
+    d = ctx.data
+    return NewAccount(
+        kind=AccountKind.CITIZEN,
+        id_type=IdType(d.get("id_type", "CCCD")),
+        id_number=d["id_number"],
+        full_name=full_name,
+        date_of_birth=date.fromisoformat(d["birth_date"]),
+        phone=d["phone"],
+        email=d.get("email"),
+        password_hash=d[PASSWORD_HASH],
+        verification_level=2,
+        method=method,
+    )
 
 
 async def create_account(ctx: StepContext, account: NewAccount) -> Outcome:

@@ -10,13 +10,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.accounts.model import AccountKind
 from bot.dialogs.common import (
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
-    PASSWORD_HASH,
     CommonStep,
     create_account,
+    level_2_account,
     optional_email,
     otp_step,
     password_steps,
@@ -127,20 +127,7 @@ async def _verify_subscriber(ctx: StepContext, _: Any) -> Outcome:
 
 
 async def _create_account(ctx: StepContext, _: Any) -> Outcome:
-    d = ctx.data
-    account = NewAccount(
-        kind=AccountKind.CITIZEN,
-        id_type=IdType(d.get("id_type", "CCCD")),
-        id_number=d["id_number"],
-        full_name=d["full_name"],
-        date_of_birth=date.fromisoformat(d["birth_date"]),
-        phone=d["phone"],
-        email=d.get("email"),
-        password_hash=d[PASSWORD_HASH],
-        verification_level=2,
-        method="mobile",
-    )
-    return await create_account(ctx, account)
+    return await create_account(ctx, level_2_account(ctx, "mobile", ctx.data["full_name"]))
 
 
 STEPS = (
