@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
-from bot.bridge.wiring import open_signing, prepare_signing
+from bot.bridge.wiring import PUSHES, open_signing, prepare_signing
 from bot.config import ConfigError, Settings
 from bot.dashboard import EVENTS, TRANSLATOR, add_dashboard
 from bot.dialogs import all_dialogs
@@ -30,7 +30,13 @@ from bot.services import Services
 from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
 from bot.state import redis_client as make_redis
 from bot.state.store import Counters, StateStore
-from bot.telegram_channel import mount_telegram
+from bot.telegram_channel import CHANNEL as TELEGRAM_CHANNEL
+from bot.telegram_channel import (
+    TELEGRAM,
+    TelegramChannel,
+    start_or_switch_off,
+    telegram_webhook,
+)
 from bot.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
 from integrations.clients import carrier_register, insured_register, sms_gateway
 from integrations.http import RetryPolicy
@@ -80,7 +86,9 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.router.add_get("/healthz", healthz)
     add_dashboard(app, settings)
     if settings.telegram_bot_token:
-        mount_telegram(app, settings)
+        if settings.telegram_webhook_url:
+            app.router.add_post("/telegram", telegram_webhook)
+        app.cleanup_ctx.append(_telegram(settings))  # after the runtime: needs the engine
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_post("/ussd", ussd_endpoint)
     return app
@@ -189,6 +197,30 @@ def _runtime(
                 await db.dispose()
 
     return runtime
+
+
+def _telegram(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        services = app[SERVICES]
+        channel = TelegramChannel(
+            app[ENGINE],
+            services.translator,
+            settings.telegram_bot_token or "",
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=services.keys.token_for("telegram-webhook"),
+        )
+        if not await start_or_switch_off(channel):
+            yield
+            return
+        app[TELEGRAM] = channel
+        app[PUSHES].register(TELEGRAM_CHANNEL, channel.push)  # a signature completed
+        try:
+            yield
+        finally:
+            await channel.stop()
+
+    return lifecycle
 
 
 def _event_sink(redis: Redis | None) -> tuple[EventSink, AbstractAsyncContextManager[None]]:

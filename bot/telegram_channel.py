@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import AsyncIterator
 from typing import Final
 
 from aiohttp import web
@@ -13,7 +12,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.i18n import Translator, msg
 from bot.messages import Action, Inbound, Rendered, Reply
@@ -206,43 +204,20 @@ class TelegramChannel:
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 
 
-def mount_telegram(app: web.Application, settings: Settings) -> None:
-    """Add the channel to regbot's app: `POST /telegram` in webhook mode, polling otherwise.
+async def telegram_webhook(request: web.Request) -> web.Response:
+    """`POST /telegram` (webhook mode): 503 while the channel is off."""
+    channel = request.app.get(TELEGRAM)
+    if channel is None:  # the Bot API did not answer at start-up
+        return web.json_response({"error": "telegram is unavailable"}, status=503)
+    return await channel.webhook(request)
 
-    Runs after the app factory's runtime context, which has built the engine.
-    """
-    from bot.app import ENGINE, SERVICES  # the composition root imports this module
-    from bot.bridge.wiring import PUSHES
 
-    async def webhook(request: web.Request) -> web.Response:
-        channel = request.app.get(TELEGRAM)
-        if channel is None:  # the Bot API did not answer at start-up
-            return web.json_response({"error": "telegram is unavailable"}, status=503)
-        return await channel.webhook(request)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        services = app[SERVICES]
-        channel = TelegramChannel(
-            app[ENGINE],
-            services.translator,
-            settings.telegram_bot_token or "",
-            api_url=settings.telegram_api_url,
-            webhook_url=settings.telegram_webhook_url,
-            webhook_secret=services.keys.token_for("telegram-webhook"),
-        )
-        try:
-            await channel.start()
-        except (TelegramError, OSError) as exc:  # the Bot API is unreachable: channel off
-            log.error("Telegram is off, its API did not answer: %s", type(exc).__name__)
-            yield
-            return
-        app[TELEGRAM] = channel
-        app[PUSHES].register(CHANNEL, channel.push)  # a signature completed: say so
-        try:
-            yield
-        finally:
-            await channel.stop()
-
-    if settings.telegram_webhook_url:
-        app.router.add_post("/telegram", webhook)
-    app.cleanup_ctx.append(lifecycle)
+async def start_or_switch_off(channel: TelegramChannel) -> bool:
+    """Start the channel; False (logged) when the Bot API does not answer - the rest of
+    the service stays up."""
+    try:
+        await channel.start()
+    except (TelegramError, OSError) as exc:
+        log.error("Telegram is off, its API did not answer: %s", type(exc).__name__)
+        return False
+    return True
