@@ -8,6 +8,7 @@ import binascii
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Protocol
@@ -19,7 +20,6 @@ from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from integrations.http import JsonHttp, Observe, RetryPolicy, bad_reply, path_segment
 from pki_bridge.identity import CertifiedIdentity
 from pki_bridge.signatures import verify_raw
-from pki_bridge.validation import CertificateChecker
 
 DEFAULT_TOTAL_TIMEOUT: Final = 120.0
 DEFAULT_INTERVAL: Final = 2.0
@@ -192,8 +192,16 @@ async def await_result(
         await asyncio.sleep(min(interval, left))
 
 
+class CertificateCheck(Protocol):
+    """What verify_outcome needs of a checker (CertificateChecker, or a port over it)."""
+
+    async def check(
+        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
+    ) -> CertifiedIdentity: ...
+
+
 async def verify_outcome(
-    outcome: SignatureOutcome, hash_bytes: bytes, checker: CertificateChecker
+    outcome: SignatureOutcome, hash_bytes: bytes, checker: CertificateCheck
 ) -> CertifiedIdentity:
     """The identity behind an OK outcome: the signature must be over exactly `hash_bytes`
     (the statement regbot issued) and the certificate must pass `checker`.

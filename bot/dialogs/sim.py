@@ -31,7 +31,7 @@ from pki_bridge import (
     registration_statement,
     statement_hash,
     verification_code,
-    verify_raw,
+    verify_outcome,
 )
 
 SERVICE: Final = "dichvucong.gov.vn account registration"
@@ -128,10 +128,8 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
     if outcome.signature is None or outcome.certificate is None:
         return Outcome("failed", msg("pki.mssp.unavailable"))
     try:  # the signature must be over exactly the statement we issued
-        verify_raw(
-            outcome.signature, outcome.certificate, digest=base64.b64decode(ctx.data["sim_hash"])
-        )
-        identity = await ports.public.check(outcome.certificate, outcome.chain)
+        statement = base64.b64decode(ctx.data["sim_hash"])
+        identity = await verify_outcome(outcome, statement, ports.public)
     except (CertificateRefused, RevocationUnavailable) as refused:
         return Outcome("failed", refused.message)
     mismatch = kind_refusal(ctx.data.get("kind", "citizen"), identity)
