@@ -46,7 +46,8 @@ class Services:
     insured: InsuredRegister | None = None
     signing: Signing | None = None  # SIM signing, certificate checks, USB-token links
     clock: Callable[[], datetime] = utc_now
-    monotonic: Callable[[], float] = time.time
+    # wall-clock seconds (not time.monotonic): stored in state that any worker may read
+    epoch_seconds: Callable[[], float] = time.time
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:

@@ -66,7 +66,7 @@ async def send_otp(
     Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put.
     """
     otp = ctx.services.otp
-    now = ctx.services.monotonic()
+    now = ctx.services.epoch_seconds()
     previous = ctx.data.get(OTP_STATE)
     if previous is None or ctx.data.get(OTP_PHONE) != phone or previous.get("used"):
         previous = None
@@ -111,7 +111,7 @@ async def check_code(ctx: StepContext, code: Any, *, genuine: bool = True) -> Ou
     state = ctx.data.get(OTP_STATE)
     if state is None:
         return Outcome(STAY, msg("otp.none"))
-    verdict = ctx.services.otp.verify(state, str(code), ctx.services.monotonic())
+    verdict = ctx.services.otp.verify(state, str(code), ctx.services.epoch_seconds())
     if verdict is OtpCheck.OK and not genuine:
         verdict = OtpCheck.WRONG if ctx.services.otp.tries_left(state) else OtpCheck.EXHAUSTED
     if verdict is OtpCheck.OK:

@@ -76,7 +76,7 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
         sim_session=session_id,
         sim_hash=base64.b64encode(digest).decode(),
         sim_code=code,
-        sim_started=ctx.services.monotonic(),
+        sim_started=ctx.services.epoch_seconds(),
     )
     if ports.events.can_push(ctx.channel):
         ports.events.spawn(_wait_in_background(ports, ctx.channel, ctx.user_id, session_id))
@@ -119,7 +119,7 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
     except (IntegrationUnavailable, IntegrationRejected):
         return Outcome(STAY, msg("pki.mssp.unavailable"))
     if outcome is None:
-        if ctx.services.monotonic() - float(ctx.data["sim_started"]) < ports.mssp_timeout:
+        if ctx.services.epoch_seconds() - float(ctx.data["sim_started"]) < ports.mssp_timeout:
             return Outcome(STAY, msg("signing.sim_not_yet", code=ctx.data["sim_code"]))
         outcome = SignatureOutcome(MsspResult.TIMEOUT)
     ctx.data.pop("sim_session", None)
