@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import aiohttp
 
 from integrations.carrier import CarrierRegister, Subscriber
-from integrations.http import JsonHttp, Observe, RetryPolicy, bad_reply, path_segment
+from integrations.http import (
+    JsonClient,
+    JsonHttp,
+    Observe,
+    RetryPolicy,
+    bad_reply,
+    path_segment,
+)
 from integrations.insured import InsuredPerson, InsuredRegister
 from integrations.sms import SmsGateway
 from integrations.wire import WireError, insured_from_json, subscriber_from_json
 
+T = TypeVar("T")
 
-class SmsHttpClient:
+
+class SmsHttpClient(JsonClient):
     """`POST {SMS_URL}/messages {"to", "text"}` -> `202 {"id"}`."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        *,
-        policy: RetryPolicy | None = None,
-        observe: Observe | None = None,
-    ) -> None:
-        self._http = JsonHttp(session, base_url, system="sms", policy=policy, observe=observe)
+    SYSTEM = "sms"
 
     async def send(self, to: str, text: str) -> str:
         reply = await self._http.request("POST", "/messages", body={"to": to, "text": text})
@@ -32,52 +36,35 @@ class SmsHttpClient:
         return str(body["id"])
 
 
-class CarrierHttpClient:
+class CarrierHttpClient(JsonClient):
     """`GET {CARRIER_URL}/subscribers/{e164}` -> the subscriber, or None on 404."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        *,
-        policy: RetryPolicy | None = None,
-        observe: Observe | None = None,
-    ) -> None:
-        self._http = JsonHttp(session, base_url, system="carrier", policy=policy, observe=observe)
+    SYSTEM = "carrier"
 
     async def lookup(self, msisdn: str) -> Subscriber | None:
-        path = "/subscribers/" + path_segment(msisdn)
-        reply = await self._http.request("GET", path, not_found=True)
-        if reply is None:
-            return None
-        try:
-            return subscriber_from_json(reply.body)
-        except WireError as exc:
-            raise bad_reply("carrier", str(exc)) from exc
+        return await _record(
+            self._http, "/subscribers/" + path_segment(msisdn), subscriber_from_json
+        )
 
 
-class InsuredHttpClient:
+class InsuredHttpClient(JsonClient):
     """`GET {BHXH_URL}/insured/{bhxh_code}` -> the insured person, or None on 404."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        *,
-        policy: RetryPolicy | None = None,
-        observe: Observe | None = None,
-    ) -> None:
-        self._http = JsonHttp(session, base_url, system="bhxh", policy=policy, observe=observe)
+    SYSTEM = "bhxh"
 
     async def lookup(self, bhxh_code: str) -> InsuredPerson | None:
-        path = "/insured/" + path_segment(bhxh_code)
-        reply = await self._http.request("GET", path, not_found=True)
-        if reply is None:
-            return None
-        try:
-            return insured_from_json(reply.body)
-        except WireError as exc:
-            raise bad_reply("bhxh", str(exc)) from exc
+        return await _record(self._http, "/insured/" + path_segment(bhxh_code), insured_from_json)
+
+
+async def _record(http: JsonHttp, path: str, parse: Callable[[Any], T]) -> T | None:
+    """A register's record at `path` (None on 404), read by `parse` from the contract's JSON."""
+    reply = await http.request("GET", path, not_found=True)
+    if reply is None:
+        return None
+    try:
+        return parse(reply.body)
+    except WireError as exc:
+        raise bad_reply(http.system, str(exc)) from exc
 
 
 # Typed factories: the place where mypy proves each adapter satisfies its port.

@@ -158,6 +158,22 @@ class JsonHttp:
             log.exception("observe hook failed for %s", self.system)
 
 
+class JsonClient:
+    """Base of each system's HTTP adapter: one `JsonHttp` named after `SYSTEM`."""
+
+    SYSTEM: str = ""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        observe: Observe | None = None,
+    ) -> None:
+        self._http = JsonHttp(session, base_url, system=self.SYSTEM, policy=policy, observe=observe)
+
+
 def _error_text(raw: bytes) -> str:
     """The `error` of a 4xx body, for logs; the contract's bodies carry no personal data."""
     try:

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-import aiohttp
-
 from bot.i18n import Msg, msg
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
-from integrations.http import JsonHttp, Observe, RetryPolicy, bad_reply, path_segment
+from integrations.http import JsonClient, bad_reply, path_segment
 from pki_bridge.identity import CertifiedIdentity
 from pki_bridge.signatures import verify_raw
 
@@ -126,18 +124,10 @@ def outcome_from_json(body: Any) -> SignatureOutcome | None:
     )
 
 
-class MsspHttpClient:
+class MsspHttpClient(JsonClient):
     """`POST {MSSP_URL}/signature`, `GET {MSSP_URL}/signature/{session_id}`."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        *,
-        policy: RetryPolicy | None = None,
-        observe: Observe | None = None,
-    ) -> None:
-        self._http = JsonHttp(session, base_url, system="mssp", policy=policy, observe=observe)
+    SYSTEM = "mssp"
 
     async def start(self, phone: str, hash_bytes: bytes, display_text: str) -> str:
         body = {
