@@ -3,10 +3,13 @@ each dialog gives its own words (prompt, help) and where to go next."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from bot.dialogs.common import show_date
-from bot.dialogs.spec import Step, StepAction
-from bot.i18n import Msg
-from bot.validation import parse_birth_date, parse_email, parse_full_name
+from bot.dialogs.spec import Choice, ChoicesFn, Invalid, Outcome, Step, StepAction, StepContext
+from bot.i18n import Msg, msg
+from bot.validation import mask_phone, parse_birth_date, parse_email, parse_full_name, parse_phone
 
 
 def full_name_step(name: str, prompt: Msg, help: Msg, next_step: str) -> Step:
@@ -47,3 +50,29 @@ def optional_email_step(name: str, prompt: Msg, help: Msg, next_step: str) -> St
         optional=True,
         next={"ok": next_step},
     )
+
+
+def caller_mobile(ctx: StepContext) -> str | None:
+    """The number the person calls from (USSD), when it is a Vietnamese mobile."""
+    if not ctx.caller:
+        return None
+    try:
+        return parse_phone(ctx.caller)
+    except Invalid:
+        return None
+
+
+def use_caller_choice(then: Callable[[StepContext, str], Awaitable[Outcome]]) -> ChoicesFn:
+    """A phone step's "use 09*****678?" option, doing `then` with the caller's number."""
+
+    def choices(ctx: StepContext) -> tuple[Choice, ...]:
+        phone = caller_mobile(ctx)
+        if phone is None:
+            return ()
+
+        async def use_caller(ctx: StepContext, _: Any) -> Outcome:
+            return await then(ctx, phone)
+
+        return (Choice("use_caller", msg("phone.use_caller", phone=mask_phone(phone)), use_caller),)
+
+    return choices

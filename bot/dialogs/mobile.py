@@ -23,7 +23,12 @@ from bot.dialogs.common import (
     send_otp,
     show_date,
 )
-from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
+from bot.dialogs.fields import (
+    birth_date_step,
+    full_name_step,
+    optional_email_step,
+    use_caller_choice,
+)
 from bot.dialogs.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
@@ -85,25 +90,9 @@ def _summary(ctx: StepContext) -> Msg:
     )
 
 
-def _caller_mobile(caller: str) -> str | None:
-    """The caller's number if it is a Vietnamese mobile."""
-    try:
-        return parse_phone(caller)
-    except Invalid:
-        return None
-
-
-def _caller_choices(ctx: StepContext) -> tuple[Choice, ...]:
-    """Offer the number the person calls from (USSD), when it is a Vietnamese mobile."""
-    phone = _caller_mobile(ctx.caller) if ctx.caller else None
-    if phone is None:
-        return ()
-
-    async def use_caller(ctx: StepContext, _: Any) -> Outcome:
-        ctx.data["phone"] = phone
-        return Outcome()
-
-    return (Choice("use_caller", msg("phone.use_caller", phone=mask_phone(phone)), use_caller),)
+async def _keep_phone(ctx: StepContext, phone: str) -> Outcome:
+    ctx.data["phone"] = phone
+    return Outcome()
 
 
 async def _verify_subscriber(ctx: StepContext, _: Any) -> Outcome:
@@ -155,7 +144,7 @@ STEPS = (
         S.PHONE,
         msg("mobile.phone_prompt"),
         msg("mobile.phone_help"),
-        choices=_caller_choices,
+        choices=use_caller_choice(_keep_phone),
         parse=lambda text, ctx: parse_phone(text),
         field="phone",
         show_value=mask_phone,

@@ -17,8 +17,9 @@ from bot.bridge.ports import identity_fields, kind_refusal
 from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.dialogs.fields import use_caller_choice
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
+from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone, parse_phone
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
@@ -138,21 +139,6 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
     return await accept_identity(ctx, identity_fields(identity))
 
 
-def _caller_choices(ctx: StepContext) -> tuple[Choice, ...]:
-    """Offer the number the person calls from (USSD), when it is a Vietnamese mobile."""
-    if not ctx.caller:
-        return ()
-    try:
-        phone = parse_phone(ctx.caller)
-    except Invalid:
-        return ()
-
-    async def use_caller(ctx: StepContext, _: Any) -> Outcome:
-        return await _send_request(ctx, phone)
-
-    return (Choice("use_caller", msg("phone.use_caller", phone=mask_phone(phone)), use_caller),)
-
-
 def _wait_prompt(ctx: StepContext) -> tuple[Msg, ...]:
     return (
         msg("pki.mssp.confirm_on_phone", code=ctx.data.get("sim_code", "")),
@@ -169,7 +155,7 @@ STEPS = (
         S.PHONE,
         msg("signing.sim_phone_prompt"),
         msg("signing.sim_phone_help"),
-        choices=_caller_choices,
+        choices=use_caller_choice(_send_request),
         parse=lambda text, ctx: parse_phone(text),
         field="phone",
         act=_start,

@@ -15,9 +15,10 @@ from bot.bridge.links import LINK_LIFETIME
 from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, refusal_message, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
-from bot.dialogs.spec import STAY, Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
+from bot.dialogs.fields import caller_mobile
+from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
-from bot.validation import mask_phone, parse_phone
+from bot.validation import mask_phone
 
 LINK_ID: Final = "link_id"
 LINK_URL: Final = "link_url"
@@ -58,9 +59,8 @@ async def _check_link(ctx: StepContext, _: Any) -> Outcome:
 
 async def _sms_link(ctx: StepContext, _: Any) -> Outcome:
     """Over USSD the link cannot be clicked: send it by SMS to the caller's phone."""
-    try:
-        phone = parse_phone(str(ctx.caller))
-    except Invalid:  # a caller from abroad: no SMS from here, the link is on the screen
+    phone = caller_mobile(ctx)
+    if phone is None:  # a caller from abroad: no SMS from here, the link is on the screen
         return Outcome(STAY, msg("signing.usb_link_no_sms"))
     text = ctx.services.translator.render(
         msg("signing.usb_link_sms", url=ctx.data.get(LINK_URL, ""), minutes=LINK_LIFETIME // 60),
