@@ -260,8 +260,10 @@ class DialogEngine:
         text = inbound.text if step.sensitive else inbound.text.strip()
         choices = choices_of(step, ctx)
         chosen = match_choice(choices, inbound, text, has_parser=step.parse is not None)
-        if chosen is None and step.optional and not text and inbound.action is Action.TEXT:
-            chosen = next(c for c in choices if c.key == SKIP)  # nothing typed: skipped
+        if chosen is None and not text and inbound.action is Action.TEXT:
+            # nothing typed where "skip" is offered (an optional step, or one that makes
+            # itself optional, as the email of a citizen's signature registration): skipped
+            chosen = next((c for c in choices if c.key == SKIP), None)
         value: Any = None
         if chosen is not None:
             if chosen.key == KEEP and step.field:

@@ -193,3 +193,12 @@ async def test_nobody_can_ring_a_phone_with_signature_requests_over_and_over(bot
     await ask_signature(bot_app, "pest")  # a fifth request from a new dialog: allowed
     again = await ask_signature(bot_app, "pest2")
     assert "quá nhiều yêu cầu ký" in again and "Thử lại sau" in again
+
+
+async def test_sending_nothing_at_a_citizen_s_optional_email_skips_it(bot_app):
+    await issue_sim(bot_app, id_number=CCCD)
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    await choose(bot_app, "an", "check")
+    summary = "\n".join(await bot_app.say("an", ""))
+    assert bot_app.last["an"].step == "sim.summary" and "Email: (không có)" in summary
