@@ -132,7 +132,7 @@ def certified_steps(prefix: str, method: str) -> tuple[Step, ...]:
             lambda ctx: msg(
                 "signing.done",
                 id_number=mask_id(_certified(ctx).get("id_number", "")),
-                method=msg(f"method.{method}"),
+                method=msg(f"signing.done_method_{method}"),
                 level=LEVEL,
             ),
             msg("signing.done_help"),
