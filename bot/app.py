@@ -25,7 +25,7 @@ from bot.i18n import Translator
 from bot.keys import SecretKeys, load_or_create_secret
 from bot.metrics import METRICS, Metrics, log_turn, metrics_endpoint
 from bot.otp import OtpService
-from bot.passwords import PasswordHasher
+from bot.passwords import PasswordHasher, PasswordPool, default_threads
 from bot.services import Services
 from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
 from bot.state import redis_client as make_redis
@@ -46,6 +46,7 @@ from pki_bridge.testca import TestPki
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", DialogEngine)
 SERVICES = web.AppKey("services", Services)
+PASSWORDS = web.AppKey("passwords", PasswordPool)
 
 
 @dataclass(slots=True)
@@ -82,6 +83,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
         app.add_subapp(
             "/sim", build_simulators_app(wiring.on_sms, samples=samples, extra=signing_sims)
         )
+    app.cleanup_ctx.append(_password_pool(settings))
     app.cleanup_ctx.append(_runtime(settings, wiring))
     app.router.add_get("/healthz", healthz)
     add_dashboard(app, settings)
@@ -141,7 +143,7 @@ def _runtime(
                 keys=keys,
                 accounts=accounts,
                 counters=counters,
-                passwords=PasswordHasher(settings.password_hashing),
+                passwords=app[PASSWORDS],
                 otp=OtpService(keys.otp),
                 sms=sms_gateway(
                     http,
@@ -197,6 +199,25 @@ def _runtime(
                 await db.dispose()
 
     return runtime
+
+
+def _password_pool(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """One argon2id pool per process, closed after the turns that use it."""
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        pool = PasswordPool(
+            PasswordHasher(settings.password_cost),
+            threads=settings.password_threads or default_threads(),
+            queue_limit=settings.password_queue,
+        )
+        app[METRICS].watch(pool)
+        app[PASSWORDS] = pool
+        try:
+            yield
+        finally:
+            pool.close()
+
+    return lifecycle
 
 
 def _telegram(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.passwords import DEFAULT_COST, FAST_COST, Argon2Cost
+
 
 class ConfigError(Exception):
     """The settings cannot run the service (e.g. production on simulators)."""
@@ -42,6 +44,9 @@ class Settings:
     session_ttl: int = 15 * 60
     http_timeout: float = 5.0
     password_hashing: str = "standard"  # "fast" only for tests and benchmarks
+    argon2: Argon2Cost = DEFAULT_COST  # REGBOT_ARGON2_{TIME_COST,MEMORY_KIB,PARALLELISM}
+    password_threads: int = 0  # REGBOT_PASSWORD_THREADS; 0: the cores but one (per worker)
+    password_queue: int = 32  # REGBOT_PASSWORD_QUEUE: hashes waiting before "try again"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,7 +76,19 @@ class Settings:
             dashboard_token=get("REGBOT_DASHBOARD_TOKEN"),
             session_ttl=_int(env, "REGBOT_SESSION_TTL", 15 * 60),
             password_hashing=get("REGBOT_PASSWORD_HASHING") or "standard",
+            argon2=Argon2Cost(
+                time_cost=_int(env, "REGBOT_ARGON2_TIME_COST", DEFAULT_COST.time_cost),
+                memory_kib=_int(env, "REGBOT_ARGON2_MEMORY_KIB", DEFAULT_COST.memory_kib),
+                parallelism=_int(env, "REGBOT_ARGON2_PARALLELISM", DEFAULT_COST.parallelism),
+            ),
+            password_threads=_int(env, "REGBOT_PASSWORD_THREADS", 0),
+            password_queue=_int(env, "REGBOT_PASSWORD_QUEUE", 32),
         )
+
+    @property
+    def password_cost(self) -> Argon2Cost:
+        """What argon2id runs at: the settings, or a trivial cost in "fast" mode (tests)."""
+        return FAST_COST if self.password_hashing == "fast" else self.argon2
 
     @property
     def accounts_url(self) -> str:
@@ -115,5 +132,7 @@ class Settings:
                 problems.append(f"{name} is not set")
         if self.password_hashing != "standard":
             problems.append("REGBOT_PASSWORD_HASHING must be standard")
+        if not self.argon2.meets_owasp():
+            problems.append(f"{self.argon2} is below OWASP's minimum (m=19456 KiB, t=2, p=1)")
         if problems:
             raise ConfigError("REGBOT_ENV=production refuses to start: " + "; ".join(problems))

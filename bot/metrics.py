@@ -11,10 +11,11 @@ import logging
 from typing import Final
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
 from bot.engine import TurnRecord
+from bot.passwords import PasswordPool
 from integrations.http import NOT_FOUND, OK
 
 turn_log = logging.getLogger("regbot.turn")
@@ -52,6 +53,29 @@ class Metrics:
             ["system", "outcome"],
             registry=self.registry,
         )
+
+        self.hash_queue = Gauge(
+            "regbot_password_hash_queue",
+            "Password hashes waiting for a thread",
+            registry=self.registry,
+        )
+        self.hash_wait_seconds = Histogram(
+            "regbot_password_hash_wait_seconds",
+            "Time a password hash waited for a thread",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.hash_refused = Counter(
+            "regbot_password_hash_refused",
+            "Password hashes refused because the queue was full ('try again in a moment')",
+            registry=self.registry,
+        )
+
+    def watch(self, pool: PasswordPool) -> None:
+        """Report the hashing pool: its queue length (read at scrape), waits, refusals."""
+        self.hash_queue.set_function(lambda: pool.waiting)
+        pool.on_wait = self.hash_wait_seconds.observe
+        pool.on_refused = self.hash_refused.inc
 
     def turn(self, record: TurnRecord) -> None:
         """Engine observer: count the turn and write its log line."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ from aiohttp import web
 from bot.accounts.schema import migrate
 from bot.app import Wiring, create_app
 from bot.config import ConfigError, Settings
+from bot.passwords import default_threads
 
 SHUTDOWN_SECONDS: Final = 30.0  # turns in flight get this long to finish on SIGTERM
 _ANY_ADDRESS: Final = ("", "0.0.0.0", "::")  # noqa: S104 - recognised, not bound
@@ -70,6 +72,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers
     try:
         settings.check()
         check_workers(settings, workers)
+        if not settings.password_threads:  # the cores but one, shared by the workers
+            settings = dataclasses.replace(settings, password_threads=default_threads(workers))
         if workers > 1:
             return supervise(settings, host, port, workers)
         app = build(settings, host, port)

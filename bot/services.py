@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
 from bot.otp import OtpService
-from bot.passwords import PasswordHasher
+from bot.passwords import PasswordPool
 from bot.state.store import Counters
 from integrations.carrier import CarrierRegister
 from integrations.insured import InsuredRegister
@@ -39,7 +39,7 @@ class Services:
     keys: SecretKeys
     accounts: Accounts
     counters: Counters
-    passwords: PasswordHasher
+    passwords: PasswordPool  # argon2id, bounded: never more than a few hashes at once
     otp: OtpService
     sms: SmsGateway
     carrier: CarrierRegister

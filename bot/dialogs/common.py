@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import unicodedata
 from datetime import date
 from enum import StrEnum
@@ -12,6 +13,7 @@ from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, 
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
+from bot.passwords import HashingBusy, confirms, entry_digest, new_salt
 from bot.validation import check_password, mask_phone, parse_otp
 
 OTP_STATE: Final = "otp"
@@ -146,9 +148,18 @@ def otp_step(
 
 # -- password twice ----------------------------------------------------------------
 
+# Confirmations checked per dialog. A mismatch costs no argon2id (only a keyed digest is
+# compared), so the limit is not about CPU but about a dialog that cannot end: five
+# is more than honest typos take - feature-phone keypads included, where one slip in
+# ten characters is common - and each try says how many are left. Past it the person
+# starts again (a new OTP), which the OTP limits bound, or leaves.
+PASSWORD_ATTEMPTS: Final = 5
+_ENTRY: Final = "password_entry"  # salt and keyed digest of the first entry (never the password)
+_ATTEMPTS: Final = "password_attempts"
+
 
 def _check_password(text: str, ctx: StepContext) -> str:
-    """The guide's rules; the password itself is never stored (field None), only hashed."""
+    """The guide's rules; the password itself is never stored (field None), only a digest."""
     return check_password(
         text,
         id_number=ctx.data.get("id_number"),
@@ -156,22 +167,55 @@ def _check_password(text: str, ctx: StepContext) -> str:
     )
 
 
-async def _hash_password(ctx: StepContext, password: Any) -> Outcome:
-    ctx.data[PASSWORD_HASH] = await ctx.services.passwords.hash_async(str(password))
+def _confirmation_key(ctx: StepContext) -> bytes:
+    return ctx.services.keys.token_for("password confirmation").encode()
+
+
+async def _keep_first_entry(ctx: StepContext, password: Any) -> Outcome:
+    salt = new_salt()
+    digest = entry_digest(_confirmation_key(ctx), salt, str(password))
+    ctx.data[_ENTRY] = {"salt": _b64(salt), "digest": _b64(digest)}
+    ctx.data.pop(PASSWORD_HASH, None)  # a new password: a new hash when it is confirmed
     return Outcome()
 
 
-def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tuple[Step, Step]:
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def password_steps(
+    prefix: str, finish: StepAction, after: dict[str, str]
+) -> tuple[Step, Step, Step]:
     """Guide step 5: password and its confirmation; `finish` creates the account.
 
-    The password is hashed as it arrives; the confirmation is checked against the hash.
+    The first entry keeps a keyed digest; the confirmation is compared with it, and
+    argon2id runs once, when they match - in the bounded pool, whose full queue keeps
+    the person at the confirmation with "try again in a moment". The hash is salted by
+    the entry, so a final turn replayed after a lost save hashes to the same value.
     """
+    stopped = f"{prefix}.password_stopped"
 
     async def confirm(ctx: StepContext, typed: Any) -> Outcome:
-        stored = str(ctx.data.get(PASSWORD_HASH, ""))
-        if not await ctx.services.passwords.verify_async(stored, str(typed)):
-            ctx.data.pop(PASSWORD_HASH, None)
-            return Outcome("mismatch", msg("password.mismatch"))
+        entry = ctx.data.get(_ENTRY)
+        attempts = int(ctx.data.get(_ATTEMPTS, 0))
+        if attempts >= PASSWORD_ATTEMPTS:
+            return Outcome("too_many")
+        if not isinstance(entry, dict):  # state from before this format: set it again
+            return Outcome("mismatch", msg("password.mismatch", tries=PASSWORD_ATTEMPTS - attempts))
+        salt = base64.b64decode(entry["salt"])
+        if not confirms(_confirmation_key(ctx), salt, base64.b64decode(entry["digest"]), typed):
+            ctx.data[_ATTEMPTS] = attempts + 1
+            ctx.data.pop(_ENTRY, None)
+            if attempts + 1 >= PASSWORD_ATTEMPTS:
+                return Outcome("too_many")
+            left = PASSWORD_ATTEMPTS - attempts - 1
+            return Outcome("mismatch", msg("password.mismatch", tries=left))
+        if PASSWORD_HASH not in ctx.data:
+            try:
+                ctx.data[PASSWORD_HASH] = await ctx.services.passwords.hash(str(typed), salt)
+            except HashingBusy:
+                return Outcome(STAY, msg("password.busy"))
+            ctx.data[_ATTEMPTS] = attempts + 1
         return await finish(ctx, None)
 
     first = Step(
@@ -179,7 +223,7 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         prompt=msg("password.prompt"),
         help=msg("password.help"),
         parse=_check_password,
-        act=_hash_password,
+        act=_keep_first_entry,
         next={"ok": f"{prefix}.password_confirm"},
         sensitive=True,
         checkpoint=True,
@@ -192,10 +236,18 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         # (Unikey's "Unicode tổ hợp") must be able to confirm its own password
         parse=lambda text, ctx: unicodedata.normalize("NFC", text),
         act=confirm,
-        next={"mismatch": first.name, **after},
+        next={"mismatch": first.name, "too_many": stopped, **after},
         sensitive=True,
     )
-    return first, second
+    third = Step(
+        name=stopped,
+        prompt=msg("password.too_many", tries=PASSWORD_ATTEMPTS),
+        help=msg("password.too_many_help"),
+        choices=(RESTART_CHOICE, OTHER_WAYS_CHOICE),
+        next={"home": "start.who", "other_ways": CommonStep.OTHER_WAYS},
+        checkpoint=True,
+    )
+    return first, second, third
 
 
 # -- the account ----------------------------------------------------------------
@@ -246,6 +298,7 @@ def _same_registration(ctx: StepContext, existing: Account, new: NewAccount) -> 
 FORGOT_PASSWORD_ENTRY: Final = "forgot.kind"  # first step of bot.dialogs.forgot_password
 
 HOME_CHOICE: Final = Choice("home", msg("common.choice_home"))
+RESTART_CHOICE: Final = Choice("home", msg("common.choice_start_again"))
 OTHER_WAYS_CHOICE: Final = Choice("other_ways", msg("common.choice_other_ways"))
 FORGOT_CHOICE: Final = Choice("forgot", msg("common.choice_forgot_password"))
 WAYS_OUT: Final = {

@@ -30,7 +30,7 @@ async def open_account(bot: BotHarness, **fields: object) -> int:
         "verification_level": 2,
         "method": "mobile",
         "phone": AN_PHONE,
-        "password_hash": bot.app[SERVICES].passwords.hash(OLD),
+        "password_hash": bot.app[SERVICES].passwords.hasher.hash(OLD),
     }
     account = await bot.accounts.create(NewAccount(**{**defaults, **fields}))  # type: ignore[arg-type]
     return account.id
@@ -69,7 +69,7 @@ async def test_citizen_who_forgot_the_password_sets_a_new_one_with_a_code_to_the
     assert "Đặt lại mật khẩu thành công" in done
 
     stored = await password_of(bot_app, AccountKind.CITIZEN, AN_ID)
-    hasher = bot_app.app[SERVICES].passwords
+    hasher = bot_app.app[SERVICES].passwords.hasher
     assert hasher.verify(stored, NEW) and not hasher.verify(stored, OLD)
 
 
@@ -87,7 +87,7 @@ async def test_a_business_resets_its_password_with_its_tax_code(bot_app: BotHarn
     await bot_app.say("biz", NEW)
     assert "thành công" in text_of(await bot_app.say("biz", NEW))
     stored = await password_of(bot_app, AccountKind.BUSINESS, TAX_CODE)
-    assert bot_app.app[SERVICES].passwords.verify(stored, NEW)
+    assert bot_app.app[SERVICES].passwords.hasher.verify(stored, NEW)
 
 
 async def test_the_replies_are_the_same_whether_or_not_an_account_matches(
