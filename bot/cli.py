@@ -1,4 +1,4 @@
-"""The `regbot` command: demo (terminal chat), serve (HTTP), pki and sign tools."""
+"""The `regbot` command: demo (terminal chat), serve (HTTP), simulators, pki and sign tools."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, default=None)
     serve.add_argument(
         "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
+    )
+    sims = commands.add_parser(
+        "simulators", help="serve the /sim/... simulators on their own (never in production)"
+    )
+    sims.add_argument("--host", default="127.0.0.1")
+    sims.add_argument("--port", type=int, default=8090)
+    sims.add_argument(
+        "--empty", action="store_true", help="start with empty registers (no sample people)"
     )
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
@@ -77,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.serve import serve
 
         return serve(settings, args.host, args.port, args.workers)
+    if args.command == "simulators":
+        from bot.simulators import run_simulators
+
+        return run_simulators(settings, args.host, args.port, samples=not args.empty)
     return 2
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -122,3 +125,19 @@ class _harness:
 
 def make_harness(settings: Settings) -> _harness:
     return _harness(settings)
+
+
+@pytest.fixture
+async def fresh_database(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own on the real PostgreSQL, dropped afterwards."""
+    name = f"regbot_scale_{uuid.uuid4().hex[:12]}"
+    parsed = urlparse(postgres_url.replace("+asyncpg", ""))
+    admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            parsed._replace(path=f"/{name}").geturl().replace("postgresql:", "postgresql+asyncpg:")
+        )
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -11,7 +11,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import aiohttp
 import asyncpg
@@ -23,22 +22,6 @@ from integrations.simulators import build_simulators_app, sample_people
 from tests.e2e.test_serve import ROOT, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
-
-
-@pytest.fixture
-async def fresh_database(postgres_url: str) -> AsyncIterator[str]:
-    """A database of its own on the real PostgreSQL, dropped afterwards."""
-    name = f"regbot_scale_{uuid.uuid4().hex[:12]}"
-    parsed = urlparse(postgres_url.replace("+asyncpg", ""))
-    admin = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            parsed._replace(path=f"/{name}").geturl().replace("postgresql:", "postgresql+asyncpg:")
-        )
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""`regbot simulators` serves the outside world on its own; `regbot serve` uses it through
+the `*_URL` settings, as a benchmark or a partner testing an integration runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from tests.e2e.test_serve import ROOT, free_port, serve_env, start_serve, stop
+
+CALLER, ID_NUMBER = "+84912777001", "001090777001"
+PASSWORD = "Hai*Tien#2024"
+
+
+def spawn_simulators(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    with (tmp_path / "sims.log").open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "simulators", "--port", str(port), "--empty"],
+            env=serve_env(tmp_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+
+
+@pytest.fixture
+async def simulators(tmp_path: Path) -> AsyncIterator[str]:
+    """`regbot simulators --empty` as a process of its own; yields its base URL."""
+    port = free_port()
+    process = spawn_simulators(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                assert process.poll() is None, (tmp_path / "sims.log").read_text()
+                try:
+                    async with http.get(base + "/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+
+
+async def test_regbot_registers_a_caller_through_the_simulators_served_on_their_own(
+    tmp_path: Path, simulators: str, fresh_database: str
+) -> None:
+    sim = f"{simulators}/sim"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sim}/carrier/subscribers/{CALLER}") as response:
+            assert response.status == 404  # --empty: nobody until the test adds them
+        subscriber = {
+            "msisdn": CALLER,
+            "carrier": "Viettel",
+            "owner_registered": True,
+            "owner": {
+                "id_number": ID_NUMBER,
+                "full_name": "Le Van Hai",
+                "date_of_birth": "1990-05-17",
+            },
+        }
+        async with http.post(f"{sim}/carrier/subscribers", json=subscriber) as response:
+            assert response.status == 201
+        async with http.get(f"{sim}/pki/ca.pem") as response:
+            anchor = await response.text()
+        env = serve_env(
+            tmp_path,
+            DATABASE_URL=fresh_database,
+            SMS_URL=f"{sim}/sms",
+            CARRIER_URL=f"{sim}/carrier",
+            BHXH_URL=f"{sim}/bhxh",
+            MSSP_URL=f"{sim}/mssp",
+            PKI_TRUST_ANCHORS=anchor,
+        )
+        served = await start_serve(env, tmp_path / "serve.log")
+        try:
+            async with http.get(f"{served.url}/sim/sms/outbox") as response:
+                assert response.status == 404  # regbot mounts no simulator of its own
+            session, inputs = f"ATUid_{uuid.uuid4().hex}", []
+
+            async def press(text: str | None) -> str:
+                if text is not None:
+                    inputs.append(text)
+                form = {
+                    "sessionId": session,
+                    "serviceCode": "*123#",
+                    "phoneNumber": CALLER,
+                    "text": "*".join(inputs),
+                }
+                async with http.post(f"{served.url}/ussd", data=form) as response:
+                    assert response.status == 200
+                    return await response.text()
+
+            await press(None)
+            for answer in ("1", "1", "Le Van Hai", "17/05/1990", ID_NUMBER, "1", "1", "1"):
+                screen = await press(answer)
+            assert "OTP" in screen
+            async with http.get(f"{sim}/sms/outbox", params={"to": CALLER}) as response:
+                [sms] = [item["text"] for item in await response.json()]
+            await press(re.findall(r"\b\d{6}\b", sms)[0])
+            await press(PASSWORD)
+            assert (await press(PASSWORD)).startswith("END Dang ky thanh cong")
+        finally:
+            assert stop(served) == 0
+    db = await asyncpg.connect(fresh_database.replace("+asyncpg", ""))
+    try:
+        row = await db.fetchrow("SELECT verification_level, method FROM accounts")
+        assert (row["verification_level"], row["method"]) == (2, "mobile")
+    finally:
+        await db.close()
+
+
+def test_the_simulators_refuse_to_run_in_production(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "simulators", "--port", str(free_port())],
+        env=serve_env(tmp_path, REGBOT_ENV="production"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "refuses to run the simulators" in result.stderr
