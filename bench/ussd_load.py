@@ -1,43 +1,60 @@
-"""USSD load: N callers register by mobile over HTTP against `regbot serve`, vs a floor.
+"""USSD load against `regbot serve` as a deployment runs it: callers register by mobile.
 
-The floor is a bare aiohttp handler doing one Redis GET and SET per request, in its own
-process like regbot; the simulators of the outside world run in a third process. Loopback
-PostgreSQL database (created and dropped here). Loopback only; bounded in time.
+regbot runs as in production (`REGBOT_ENV=production`, argon2id at its default cost,
+real Redis and PostgreSQL, `USSD_SECRET` sent in the header); the simulators of the
+outside world run as `regbot simulators` and the load generator is this process, each a
+process of its own. Redis is a private `redis-server` started here (so its command
+counts and memory are regbot's alone) unless `--redis` names one; PostgreSQL gets a
+database created and dropped here. Loopback only; every phase is bounded in time.
 
-    .venv/bin/python bench/ussd_load.py                  # saturation, 50 callers
-    .venv/bin/python bench/ussd_load.py --callers 1000 --pace 2   # realistic pace
+    .venv/bin/python bench/ussd_load.py                       # saturation, pace, Redis
+    .venv/bin/python bench/ussd_load.py --scale 1,2,4         # + the scale-out table
+    .venv/bin/python bench/ussd_load.py --find-max            # + largest pace under 50 ms
+    .venv/bin/python bench/ussd_load.py --profile /tmp/prof   # + py-spy on regbot serve
 
-Password hashing runs in "fast" mode during the load (so the figures measure regbot,
-not argon2); the standard argon2 cost is measured and printed separately.
+`--fast-hashing` runs argon2id at a trivial cost (not production: regbot then runs
+with REGBOT_ENV=development); every figure it affects says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
+import secrets
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 from aiohttp import web
+from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.passwords import PasswordHasher  # noqa: E402
-from integrations.simulators import build_simulators_app  # noqa: E402
+from bot.i18n import Translator  # noqa: E402
+from bot.passwords import DEFAULT_COST, default_threads  # noqa: E402
+from bot.ussd.screen import ussd_text  # noqa: E402
 
 PASSWORD = "Sao*Mai#2024"
+USSD_SECRET = secrets.token_urlsafe(24)
+BUSY = ussd_text(Translator.load(), "password.busy", "vi")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -46,7 +63,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# -- the floor: one Redis GET + SET per request -------------------------------------
+# -- the floor: a bare aiohttp handler doing one Redis GET + SET per request ------------
 
 
 def run_floor(port: int, redis_url: str) -> None:
@@ -75,93 +92,246 @@ def run_floor(port: int, redis_url: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
-def run_sims(port: int) -> None:
-    """The outside world (SMS gateway, carrier, BHXH) in a process of its own, as in life:
-    inside the load generator it would answer late whenever the callers keep it busy."""
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
-    app = build_simulators_app()
-    app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+# -- processes and the machine ----------------------------------------------------------
 
 
-# -- processes ------------------------------------------------------------------------
-
-
-async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise SystemExit(f"server at {url} exited")
-            try:
-                async with http.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise SystemExit(f"server at {url} never became healthy")
-
-
-def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def spawn(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
 
 
-# -- callers --------------------------------------------------------------------------
+async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise SystemExit(f"server at {url} exited ({process.returncode})")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.05)
+    raise SystemExit(f"server at {url} never became healthy")
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(idle, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+def process_tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (all their threads)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+@dataclass
+class Usage:
+    """CPU over a phase: the machine's idle share and regbot's own seconds."""
+
+    pids: list[int]
+    started: float = field(default_factory=time.perf_counter)
+    machine: tuple[int, int] = field(default_factory=machine_cpu)
+    regbot: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.regbot = cpu_seconds(self.pids)
+
+    def done(self) -> tuple[float, float, float]:
+        """(wall seconds, machine idle %, regbot CPU seconds)."""
+        idle, total = machine_cpu()
+        idle_pct = 100 * (idle - self.machine[0]) / max(1, total - self.machine[1])
+        return time.perf_counter() - self.started, idle_pct, cpu_seconds(self.pids) - self.regbot
+
+
+# -- the deployment ---------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Redis, PostgreSQL, the simulators: shared by the phases of one run."""
+
+    redis_url: str
+    database_url: str
+    sims: str
+    anchor: str
+    fast: bool
+    serve_root: Path
+    next_number: int = 0
+
+    def env(self, workers: int) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
+        env.pop("REGBOT_PASSWORD_HASHING", None)
+        env.update(
+            REGBOT_ENV="development" if self.fast else "production",
+            REGBOT_SECRET_KEY=secrets.token_urlsafe(48),
+            USSD_SECRET=USSD_SECRET,
+            REGBOT_PUBLIC_URL="https://dichvucong.example",
+            REGBOT_DASHBOARD_TOKEN=secrets.token_urlsafe(24),
+            REDIS_URL=self.redis_url,
+            DATABASE_URL=self.database_url,
+            SMS_URL=f"{self.sims}/sim/sms",
+            CARRIER_URL=f"{self.sims}/sim/carrier",
+            BHXH_URL=f"{self.sims}/sim/bhxh",
+            MSSP_URL=f"{self.sims}/sim/mssp",
+            PKI_TRUST_ANCHORS=self.anchor,
+            PKI_GOV_TRUST_ANCHORS=self.anchor,
+            REGBOT_DATA_DIR=tempfile.mkdtemp(prefix="regbot-bench-"),
+        )
+        if self.fast:
+            env["REGBOT_PASSWORD_HASHING"] = "fast"
+        return env
+
+    def numbers(self, count: int) -> list[int]:
+        start, self.next_number = self.next_number, self.next_number + count
+        return list(range(start, start + count))
+
+    @contextlib.asynccontextmanager
+    async def regbot(self, workers: int) -> AsyncIterator[tuple[str, list[int]]]:
+        port = free_port()
+        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+        process = spawn([*command, "--workers", str(workers)], self.env(workers), self.serve_root)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await wait_healthy(url, process)
+            await asyncio.sleep(0.3)  # every worker up, not only the first to answer
+            yield url, process_tree(process.pid)
+        finally:
+            stop(process)
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of the bench's own: command counts and memory are regbot's alone."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("no redis-server on PATH: pass --redis URL")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)  # type: ignore[arg-type]
+
+
+# -- callers ----------------------------------------------------------------------------
 
 
 class Stats:
+    """Latencies by kind: `turn` (no hashing) and `hash` (the confirmation that hashes)."""
+
     def __init__(self) -> None:
-        self.latencies: list[float] = []
+        self.latencies: dict[str, list[float]] = {"turn": [], "hash": []}
         self.errors = 0
+        self.busy = 0
+        self.completed = 0
 
-    def report(self, name: str, seconds: float) -> float:
-        lat = sorted(self.latencies)
-        rps = len(lat) / seconds if seconds else 0.0
-        p50 = statistics.median(lat) * 1000 if lat else 0.0
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0
-        print(
-            f"{name:<8} {len(lat):>6} requests in {seconds:6.2f} s  {rps:8.1f} req/s  "
-            f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {self.errors}"
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    def p(self, kind: str | None, q: float) -> float:
+        values = sorted(
+            self.latencies[kind] if kind else [x for v in self.latencies.values() for x in v]
         )
-        return rps
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, int(len(values) * q))] * 1000
 
 
-async def post(http: aiohttp.ClientSession, url: str, form: dict[str, str], stats: Stats) -> str:
+async def post(
+    http: aiohttp.ClientSession, url: str, form: dict[str, str], stats: Stats, kind: str
+) -> str:
     started = time.perf_counter()
-    async with http.post(url, data=form) as response:
-        body = await response.text()
-        ok = response.status == 200
-    stats.latencies.append(time.perf_counter() - started)
+    try:
+        async with http.post(url, data=form, headers={"X-USSD-Secret": USSD_SECRET}) as response:
+            body = await response.text()
+            ok = response.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        body, ok = "", False
+    stats.latencies[kind].append(time.perf_counter() - started)
     if not ok:
         stats.errors += 1
     return body
+
+
+@dataclass(frozen=True)
+class Person:
+    phone: str
+    id_number: str
+
+
+def people(numbers: list[int]) -> list[Person]:
+    return [Person(f"+84912{n:06d}", f"001090{n:06d}") for n in numbers]
+
+
+async def add_subscribers(sims: str, crowd: list[Person]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for person in crowd:
+            body = {
+                "msisdn": person.phone,
+                "carrier": "VinaPhone",
+                "owner_registered": True,
+                "owner": {
+                    "id_number": person.id_number,
+                    "full_name": "Le Van Hai",
+                    "date_of_birth": "1990-05-17",
+                },
+            }
+            async with http.post(f"{sims}/sim/carrier/subscribers", json=body) as response:
+                assert response.status == 201, await response.text()
+
+
+DETAILS = ("1", "1", "Le Van Hai", "17/05/1990")  # citizen, mobile, name, birth date
 
 
 async def register(
     http: aiohttp.ClientSession,
     url: str,
     sims: str,
-    caller: str,
-    id_number: str,
+    person: Person,
     stats: Stats,
     pace: float,
-) -> bool:
+    *,
+    stop_before_confirm: asyncio.Event | None = None,
+) -> None:
+    """One registration over USSD; with `stop_before_confirm`, waits there until it is set."""
     session, inputs = f"bench-{uuid.uuid4().hex}", []
 
-    async def press(text: str | None) -> str:
+    async def press(text: str | None, kind: str = "turn") -> str:
         if text is not None:
             inputs.append(text)
         if pace:
@@ -169,153 +339,426 @@ async def register(
         form = {
             "sessionId": session,
             "serviceCode": "*123#",
-            "phoneNumber": caller,
+            "phoneNumber": person.phone,
             "text": "*".join(inputs),
         }
-        return await post(http, url + "/ussd", form, stats)
+        return await post(http, url + "/ussd", form, stats, kind)
 
     await press(None)
-    for answer in ("1", "1", "Le Van Hai", "17/05/1990", id_number, "1", "1", "1"):
+    for answer in (*DETAILS, person.id_number, "1", "1", "1"):  # own number, no email, confirm
         await press(answer)
-    async with http.get(f"{sims}/sms/outbox", params={"to": caller}) as response:
+    async with http.get(f"{sims}/sim/sms/outbox", params={"to": person.phone}) as response:
         texts = [m["text"] for m in await response.json()]
     if not texts:
-        return False
+        return
     await press(re.findall(r"\b\d{6}\b", texts[-1])[0])
     await press(PASSWORD)
-    return (await press(PASSWORD)).startswith("END")
+    if stop_before_confirm is not None:
+        await stop_before_confirm.wait()
+    screen = await press(PASSWORD, "hash")
+    while BUSY in screen:  # "try again in a moment": the person types it again
+        stats.busy += 1
+        await asyncio.sleep(random.uniform(0.5, 1.5))
+        screen = await press(PASSWORD, "hash")
+    if screen.startswith("END Dang ky thanh cong"):
+        stats.completed += 1
 
 
-async def floor_load(url: str, callers: int, requests: int, stats: Stats) -> float:
-    async def caller(n: int) -> None:
-        for i in range(requests):
-            await post(http, url + "/ussd", {"phoneNumber": f"+8490{n:07d}", "text": str(i)}, stats)
+async def crowd_registers(
+    url: str, sims: str, crowd: list[Person], per_caller: int, pace: float, timeout: float
+) -> tuple[Stats, float]:
+    """len(crowd) / per_caller callers at once, each registering `per_caller` people."""
+    stats = Stats()
+    callers = [crowd[i::per_caller] for i in range(per_caller)]
+    lanes = list(zip(*callers, strict=False))
+
+    async def caller(lane: tuple[Person, ...]) -> None:
+        for person in lane:
+            await register(http, url, sims, person, stats, pace)
 
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as http:
+    timeout_each = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout_each) as http:
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(caller(lane) for lane in lanes)), timeout)
+        return stats, time.perf_counter() - started
+
+
+async def floor_load(url: str, callers: int, requests: int) -> tuple[Stats, float]:
+    stats = Stats()
+
+    async def caller(n: int) -> None:
+        for i in range(requests):
+            form = {"phoneNumber": f"+8490{n:07d}", "text": str(i)}
+            await post(http, url + "/ussd", form, stats, "turn")
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         started = time.perf_counter()
         await asyncio.gather(*(caller(n) for n in range(callers)))
-        return time.perf_counter() - started
+        return stats, time.perf_counter() - started
 
 
-# -- main -----------------------------------------------------------------------------
+# -- Redis ------------------------------------------------------------------------------
+
+
+async def redis_counts(redis: Redis) -> Counter[str]:
+    info = await redis.info("all")
+    # reads: one per request a client sends (a pipeline is one); commands: every command
+    # run, those inside a Lua script too
+    counts: Counter[str] = Counter(
+        reads=int(info["total_reads_processed"]), total=int(info["total_commands_processed"])
+    )
+    for name, value in info.items():
+        if name.startswith("cmdstat_") and isinstance(value, dict):
+            counts[name[8:]] = int(value["calls"])
+    return counts
+
+
+async def state_keys(redis: Redis) -> set[bytes]:
+    return {key async for key in redis.scan_iter(match="regbot:*", count=1000)}
+
+
+# -- phases -----------------------------------------------------------------------------
+
+
+def hashing_label(world: World) -> str:
+    if world.fast:
+        return "FAST HASHING (--fast-hashing: argon2id m=1024 KiB t=1, not production)"
+    return f"production hashing ({DEFAULT_COST}, the default)"
+
+
+def tag(world: World) -> str:
+    return "  [FAST HASHING]" if world.fast else ""
+
+
+def report(name: str, stats: Stats, seconds: float, world: World, hashing: bool = True) -> None:
+    rps = stats.requests / seconds if seconds else 0.0
+    print(
+        f"  {name}: {stats.requests} requests in {seconds:.1f} s, {rps:.0f} req/s, "
+        f"p50 {stats.p(None, 0.5):.1f} ms, p99 {stats.p(None, 0.99):.1f} ms, "
+        f"errors {stats.errors}" + (tag(world) if hashing else "")
+    )
+
+
+async def saturation(args: argparse.Namespace, world: World, workers: int) -> dict[str, float]:
+    crowd = people(world.numbers(args.callers * args.rounds))
+    await add_subscribers(world.sims, crowd)
+    async with world.regbot(workers) as (url, pids):
+        redis = Redis.from_url(world.redis_url)
+        before = await redis_counts(redis)
+        profiler = start_profile(args.profile, pids[0]) if args.profile and workers == 1 else None
+        usage = Usage(pids)
+        stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
+        wall, idle, cpu = usage.done()
+        after = await redis_counts(redis)
+        await redis.aclose()
+        if profiler is not None:
+            finish_profile(profiler, args.profile)
+    delta = after - before
+    turns = stats.requests
+    return {
+        "rps": turns / seconds,
+        "p99": stats.p(None, 0.99),
+        "p99_turn": stats.p("turn", 0.99),
+        "p99_hash": stats.p("hash", 0.99),
+        "p50_turn": stats.p("turn", 0.5),
+        "completed": stats.completed,
+        "total": len(crowd),
+        "errors": stats.errors,
+        "busy": stats.busy,
+        "idle": idle,
+        "cpu": cpu,
+        "seconds": seconds,
+        "regs_per_core": stats.completed / cpu if cpu else 0.0,
+        "commands_per_turn": delta["total"] / turns,
+        "round_trips_per_turn": (delta["reads"] - 1) / turns,
+        "xadd_per_turn": delta["xadd"] / turns,
+        "evalsha_per_turn": delta["evalsha"] / turns,
+        "turns": turns,
+    }
+
+
+def print_saturation(result: dict[str, float], world: World, workers: int, callers: int) -> None:
+    t = tag(world)
+    print(
+        f"\nSaturation: {callers} callers registering at full speed, regbot serve --workers "
+        f"{workers}, {hashing_label(world)}"
+    )
+    print(
+        f"  {result['turns']:.0f} requests in {result['seconds']:.1f} s: {result['rps']:.0f} "
+        f"req/s, registrations completed {result['completed']:.0f}/{result['total']:.0f}, "
+        f"errors {result['errors']:.0f}, 'try again in a moment' {result['busy']:.0f}{t}"
+    )
+    print(
+        f"  p99 of turns that do not hash: {result['p99_turn']:.1f} ms (p50 "
+        f"{result['p50_turn']:.1f} ms; aim < 100 ms){t}"
+    )
+    print(f"  p99 of the confirmations that hash: {result['p99_hash']:.1f} ms{t}")
+    print(
+        f"  machine idle CPU during the run: {result['idle']:.0f} % of 2 cores shared by "
+        f"regbot, the load generator, the simulators, Redis and PostgreSQL"
+    )
+    print(
+        f"  registrations per second per core: {result['regs_per_core']:.1f} "
+        f"({result['completed']:.0f} registrations / {result['cpu']:.1f} CPU s of regbot; "
+        f"aim >= 20){t}"
+    )
+    print(
+        f"  Redis round trips per USSD turn: {result['round_trips_per_turn']:.2f} (aim 1; "
+        f"INFO total_reads_processed; EVALSHA {result['evalsha_per_turn']:.2f} a turn, the "
+        f"conversation events' XADD batched every 0.5 s); commands run per turn, Lua's "
+        f"included: {result['commands_per_turn']:.1f}"
+    )
+
+
+async def pace_run(
+    world: World, callers: int, pace: float, workers: int
+) -> tuple[Stats, float, float]:
+    crowd = people(world.numbers(callers))
+    await add_subscribers(world.sims, crowd)
+    async with world.regbot(workers) as (url, pids):
+        usage = Usage(pids)
+        stats, seconds = await crowd_registers(url, world.sims, crowd, 1, pace, 40 * pace + 120)
+        _, idle, _ = usage.done()
+    return stats, seconds, idle
+
+
+async def redis_footprint(world: World, count: int) -> None:
+    """Callers stopped at the confirmation (the largest state): bytes per live session."""
+    crowd = people(world.numbers(count))
+    await add_subscribers(world.sims, crowd)
+    redis = Redis.from_url(world.redis_url)
+    gate = asyncio.Event()
+    async with world.regbot(1) as (url, _):
+        before = await state_keys(redis)
+        stats = Stats()
+        async with aiohttp.ClientSession() as http:
+            tasks = [
+                asyncio.ensure_future(
+                    register(http, url, world.sims, p, stats, 0, stop_before_confirm=gate)
+                )
+                for p in crowd
+            ]
+            await asyncio.sleep(0)
+            while sum(len(v) for v in stats.latencies.values()) < count * 11:
+                await asyncio.sleep(0.1)
+            keys = await state_keys(redis) - before
+            sizes: dict[str, list[int]] = {"dialog": [], "channel": [], "counter": []}
+            for key in keys:
+                kind = (
+                    "channel"
+                    if b":state:ussd-gw:" in key
+                    else "dialog"
+                    if b":state:ussd:" in key
+                    else "counter"
+                    if b":count:" in key
+                    else None
+                )
+                if kind:
+                    sizes[kind].append(int(await redis.memory_usage(key, samples=0) or 0))
+            gate.set()
+            await asyncio.gather(*tasks)
+    await redis.aclose()
+    sessions = len(sizes["channel"]) or 1
+    dialog = statistics.mean(sizes["dialog"] or [0])
+    channel = statistics.mean(sizes["channel"] or [0])
+    counters = sum(sizes["counter"]) / sessions
+    print(
+        f"\nRedis per live USSD session ({sessions} callers held at the password "
+        f"confirmation, the largest state; MEMORY USAGE):"
+    )
+    print(
+        f"  dialog {dialog:.0f} B + channel {channel:.0f} B = {dialog + channel:.0f} B per "
+        f"session (aim <= 2 KB); rate-limit counters {counters:.0f} B more per person"
+    )
+
+
+# -- profiling --------------------------------------------------------------------------
+
+
+def start_profile(directory: str, pid: int) -> subprocess.Popen[bytes]:
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    out = Path(directory) / "regbot.folded"
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+         "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def finish_profile(profiler: subprocess.Popen[bytes], directory: str) -> None:
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(timeout=60)
+    folded = Path(directory) / "regbot.folded"
+    if not folded.exists():
+        print("  py-spy wrote nothing (needs ptrace: run as root or with CAP_SYS_PTRACE)")
+        return
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1]
+                  for f in stack.split(";") if f]
+        samples = int(count)
+        total += samples
+        for frame in set(frames):
+            inclusive[frame] += samples
+        if frames:
+            own[frames[-1]] += samples
+    print(f"\npy-spy on regbot serve during the saturation run: {total} samples, {folded}")
+    print("  top self time:")
+    for frame, samples in own.most_common(15):
+        print(f"    {100 * samples / total:5.1f} %  {frame}")
+    print("  top inclusive time (below the event loop):")
+    shown = 0
+    for frame, samples in inclusive.most_common(60):
+        if 100 * samples / total > 97 or "run_forever" in frame or "_run_once" in frame:
+            continue
+        print(f"    {100 * samples / total:5.1f} %  {frame}")
+        shown += 1
+        if shown == 20:
+            break
+
+
+# -- main -------------------------------------------------------------------------------
 
 
 async def main(args: argparse.Namespace) -> None:
     db_name = f"regbot_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(args.postgres.replace("+asyncpg", ""))
     await admin.execute(f'CREATE DATABASE "{db_name}"')
-    regbot_port, floor_port, sims_port = free_port(), free_port(), free_port()
-    sims_server = spawn(
-        [sys.executable, __file__, "--sims-server", str(sims_port)], dict(os.environ)
+    sims_port, floor_port = free_port(), free_port()
+    sims_env = {k: v for k, v in os.environ.items() if k != "REGBOT_ENV"}
+    sims_process = spawn(
+        [sys.executable, "-m", "bot.cli", "simulators", "--port", str(sims_port), "--empty"],
+        sims_env,
     )
     sims = f"http://127.0.0.1:{sims_port}"
-    await wait_healthy(sims, sims_server)
-    database_url = args.postgres.rsplit("/", 1)[0] + f"/{db_name}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.endswith("_URL")},
-        "REDIS_URL": args.redis,
-        "DATABASE_URL": database_url,
-        "SMS_URL": f"{sims}/sms",
-        "CARRIER_URL": f"{sims}/carrier",
-        "BHXH_URL": f"{sims}/bhxh",
-        "MSSP_URL": f"{sims}/mssp",  # not called by mobile registrations; no simulator mounted
-        "REGBOT_SECRET_KEY": "bench-secret-key-0123456789",
-        "REGBOT_PASSWORD_HASHING": "fast",
-        "REGBOT_DATA_DIR": f"/tmp/{db_name}",
-    }
-    regbot = spawn(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--port",
-            str(regbot_port),
-            "--workers",
-            str(args.workers),
-        ],
-        env,
-    )
-    floor = spawn(
-        [sys.executable, __file__, "--floor-server", str(floor_port), "--redis", args.redis],
-        dict(os.environ),
-    )
-    try:
-        regbot_url, floor_url = f"http://127.0.0.1:{regbot_port}", f"http://127.0.0.1:{floor_port}"
-        await wait_healthy(regbot_url, regbot)
-        await wait_healthy(floor_url, floor)
-        people = []
-        async with aiohttp.ClientSession() as http:
-            # distinct numbers: two callers with one CCCD would meet the duplicate check
-            numbers = random.sample(range(10**6), args.callers)
-            for n in numbers:
-                caller = f"+84912{n:06d}"
-                id_number = f"001090{n:06d}"
-                body = {
-                    "msisdn": caller,
-                    "carrier": "VinaPhone",
-                    "owner_registered": True,
-                    "owner": {
-                        "id_number": id_number,
-                        "full_name": "Le Van Hai",
-                        "date_of_birth": "1990-05-17",
-                    },
-                }
-                async with http.post(f"{sims}/carrier/subscribers", json=body):
-                    pass
-                people.append((caller, id_number))
-        stats = Stats()
-        connector = aiohttp.TCPConnector(limit=0)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            started = time.perf_counter()
-            done = await asyncio.wait_for(
-                asyncio.gather(
-                    *(register(http, regbot_url, sims, c, i, stats, args.pace) for c, i in people)
-                ),
-                timeout=args.timeout,
+    with contextlib.ExitStack() as stack:
+        redis_url = args.redis or stack.enter_context(private_redis())
+        floor = spawn(
+            [sys.executable, __file__, "--floor-server", str(floor_port), "--redis", redis_url],
+            dict(os.environ),
+        )
+        try:
+            await wait_healthy(sims, sims_process)
+            async with aiohttp.ClientSession() as http, http.get(f"{sims}/sim/pki/ca.pem") as r:
+                anchor = await r.text()
+            world = World(
+                redis_url=redis_url,
+                database_url=args.postgres.rsplit("/", 1)[0] + f"/{db_name}",
+                sims=sims,
+                anchor=anchor,
+                fast=args.fast_hashing,
+                serve_root=Path(args.serve_from).resolve() if args.serve_from else ROOT,
             )
-            regbot_seconds = time.perf_counter() - started
-        mode = f"pace {args.pace} s" if args.pace else "saturation"
+            await run_phases(args, world, f"http://127.0.0.1:{floor_port}", floor)
+        finally:
+            stop(floor)
+            stop(sims_process)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            await admin.close()
+
+
+async def run_phases(
+    args: argparse.Namespace, world: World, floor_url: str, floor: subprocess.Popen[bytes]
+) -> None:
+    print(
+        f"USSD load: regbot serve as deployed ({'REGBOT_ENV=development' if world.fast else 'REGBOT_ENV=production'}, "
+        f"real Redis{' (private redis-server)' if not args.redis else ''} and PostgreSQL, "
+        f"simulators in `regbot simulators`), loopback, 2 cores shared by everything"
+    )
+    print(f"password hashing: {hashing_label(world)}; hashing threads per process: "
+          f"{default_threads(1)} with 1 worker")
+    if args.serve_from:
+        print(f"regbot serve from {args.serve_from}")
+    await add_subscribers(world.sims, people(world.numbers(20)))  # warm the simulators
+
+    if "saturation" in args.phases:
+        result = await saturation(args, world, args.workers)
+        print_saturation(result, world, args.workers, args.callers)
+        await wait_healthy(floor_url, floor)
+        per_caller = max(1, int(result["turns"]) // args.callers)
+        floor_stats, floor_seconds = await floor_load(floor_url, args.callers, per_caller)
+        floor_rps = floor_stats.requests / floor_seconds
         print(
-            f"USSD load, {args.callers} callers, {mode}, regbot serve --workers {args.workers}, "
-            "loopback, real Redis + PostgreSQL"
+            f"  floor (bare aiohttp + one Redis GET and SET): {floor_rps:.0f} req/s, p99 "
+            f"{floor_stats.p(None, 0.99):.1f} ms; ratio regbot/floor {result['rps'] / floor_rps:.2f}"
+            f" with hashing in the turns{tag(world)}"
         )
-        print(f"registrations completed: {sum(done)}/{args.callers}")
-        rps = stats.report("regbot", regbot_seconds)
-        if not args.pace:
-            floor_stats = Stats()
-            per_caller = max(1, len(stats.latencies) // args.callers)
-            floor_seconds = await floor_load(floor_url, args.callers, per_caller, floor_stats)
-            floor_rps = floor_stats.report("floor", floor_seconds)
-            print(f"ratio regbot/floor: {rps / floor_rps:.2f} (aim >= 0.5)")
-        else:
-            p99 = sorted(stats.latencies)[int(len(stats.latencies) * 0.99)] * 1000
-            print(f"p99 at realistic pace: {p99:.1f} ms (aim < 50 ms)")
-        hasher, runs = PasswordHasher("standard"), 5
-        started = time.perf_counter()
-        for _ in range(runs):
-            hasher.hash(PASSWORD)
-        each = (time.perf_counter() - started) / runs * 1000
+
+    if "redis" in args.phases:
+        await redis_footprint(world, args.redis_sessions)
+
+    if "pace" in args.phases:
+        stats, seconds, idle = await pace_run(world, args.pace_callers, args.pace, 2)
         print(
-            f"password hashing (argon2, standard), counted separately: {each:.1f} ms per hash, "
-            f"2 per registration (hash + confirm)"
+            f"\nRealistic pace: {args.pace_callers} callers, {args.pace} s between inputs, "
+            f"2 workers, {hashing_label(world)}"
         )
-    finally:
-        stop(regbot)
-        stop(floor)
-        stop(sims_server)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await admin.close()
+        print(
+            f"  p99 {stats.p(None, 0.99):.1f} ms (turns {stats.p('turn', 0.99):.1f} ms, "
+            f"hashing confirmations {stats.p('hash', 0.99):.1f} ms; aim < 50 ms), errors "
+            f"{stats.errors}, completed {stats.completed}/{args.pace_callers}, "
+            f"'try again' {stats.busy}, machine idle {idle:.0f} %{tag(world)}"
+        )
+
+    if args.find_max:
+        print(f"\nLargest pace load that holds p99 < 50 ms (2 workers, {args.pace} s between inputs):")
+        held = 0
+        for callers in args.find_max_steps:
+            stats, _, idle = await pace_run(world, callers, args.pace, 2)
+            p99 = stats.p(None, 0.99)
+            ok = p99 < 50 and not stats.errors and stats.completed == callers
+            print(
+                f"  {callers:>6} callers: p99 {p99:7.1f} ms, errors {stats.errors}, completed "
+                f"{stats.completed}, idle {idle:.0f} %  {'holds' if ok else 'does not hold'}"
+                f"{tag(world)}"
+            )
+            if not ok:
+                break
+            held = callers
+        print(f"  largest that holds: {held or 'none of those tried'}{tag(world)}")
+
+    if args.scale:
+        print(
+            f"\nScale-out: {args.callers} callers at saturation, {hashing_label(world)} "
+            "(2 cores: workers past 2 share them)"
+        )
+        print("  workers  req/s  p99 turns  p99 hashing  registrations/s  idle %")
+        for workers in args.scale:
+            r = await saturation(args, world, workers)
+            print(
+                f"  {workers:>7} {r['rps']:>6.0f} {r['p99_turn']:>8.1f} ms {r['p99_hash']:>9.1f} ms"
+                f" {r['completed'] / r['seconds']:>16.1f} {r['idle']:>7.0f}{tag(world)}"
+            )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--callers", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=1, help="regbot serve --workers")
-    parser.add_argument("--pace", type=float, default=0.0, help="mean seconds between inputs")
-    parser.add_argument("--timeout", type=float, default=100.0)
-    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--callers", type=int, default=100, help="saturation callers")
+    parser.add_argument("--rounds", type=int, default=3, help="registrations per caller")
+    parser.add_argument("--workers", type=int, default=1, help="workers at saturation")
+    parser.add_argument("--phases", default="saturation,redis,pace")
+    parser.add_argument("--pace-callers", type=int, default=1000)
+    parser.add_argument("--pace", type=float, default=2.0, help="mean seconds between inputs")
+    parser.add_argument("--redis-sessions", type=int, default=200)
+    parser.add_argument("--find-max", action="store_true", help="search the largest pace load")
+    parser.add_argument(
+        "--find-max-steps", type=lambda s: [int(x) for x in s.split(",")],
+        default=[1000, 1500, 2000, 3000, 4000, 6000],
+    )
+    parser.add_argument(
+        "--scale", type=lambda s: [int(x) for x in s.split(",")], default=[],
+        help="worker counts for the scale-out table, e.g. 1,2,4",
+    )
+    parser.add_argument("--fast-hashing", action="store_true", help="NOT production")
+    parser.add_argument("--profile", default="", help="directory for py-spy's folded stacks")
+    parser.add_argument("--serve-from", default="", help="another checkout's regbot serve")
+    parser.add_argument("--redis", default="", help="a Redis URL instead of a private server")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -323,11 +766,8 @@ if __name__ == "__main__":
         ),
     )
     parser.add_argument("--floor-server", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--sims-server", type=int, default=0, help=argparse.SUPPRESS)
     parsed = parser.parse_args()
     if parsed.floor_server:
         run_floor(parsed.floor_server, parsed.redis)
-    elif parsed.sims_server:
-        run_sims(parsed.sims_server)
     else:
         asyncio.run(main(parsed))
