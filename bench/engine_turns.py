@@ -21,9 +21,9 @@ from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccoun
 from bot.config import Settings
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
+from bot.engine.messages import Inbound
 from bot.i18n import Translator
 from bot.keys import SecretKeys
-from bot.messages import Inbound
 from bot.otp import OtpService
 from bot.passwords import PasswordHasher
 from bot.services import Services

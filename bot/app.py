@@ -15,9 +15,15 @@ from redis.asyncio import Redis
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
-from bot.bridge.wiring import PUSHES, open_signing, prepare_signing
+from bot.channels.telegram.channel import CHANNEL as TELEGRAM_CHANNEL
+from bot.channels.telegram.channel import (
+    TELEGRAM,
+    TelegramChannel,
+    start_or_switch_off,
+    telegram_webhook,
+)
+from bot.channels.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
 from bot.config import ConfigError, Settings
-from bot.dashboard import EVENTS, TRANSLATOR, add_dashboard
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
@@ -27,17 +33,11 @@ from bot.metrics import METRICS, Metrics, log_turn, metrics_endpoint
 from bot.otp import OtpService
 from bot.passwords import PasswordHasher
 from bot.services import Services
+from bot.signing.wiring import PUSHES, open_signing, prepare_signing
 from bot.state import MemoryCounters, MemoryStore, RedisCounters, RedisStore, SessionCodec
 from bot.state import redis_client as make_redis
 from bot.state.store import Counters, StateStore
-from bot.telegram_channel import CHANNEL as TELEGRAM_CHANNEL
-from bot.telegram_channel import (
-    TELEGRAM,
-    TelegramChannel,
-    start_or_switch_off,
-    telegram_webhook,
-)
-from bot.ussd import USSD, ChannelCodec, UssdGateway, ussd_endpoint
+from bot.web.dashboard import EVENTS, TRANSLATOR, add_dashboard
 from integrations.clients import carrier_register, insured_register, sms_gateway
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage, build_simulators_app, sample_people

@@ -12,15 +12,15 @@ import secrets
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.bridge import Signing
-from bot.bridge.ports import identity_fields, kind_refusal
-from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import use_caller_choice
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
+from bot.signing import Signing
+from bot.signing.events import CHECK_CHOICE
+from bot.signing.ports import identity_fields, kind_refusal
 from bot.validation import mask_phone, parse_phone
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from pki_bridge import (

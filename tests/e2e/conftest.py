@@ -17,8 +17,8 @@ from bot.accounts.port import Accounts
 from bot.app import ENGINE, SERVICES, Wiring, create_app
 from bot.config import Settings
 from bot.engine import DialogEngine
-from bot.messages import Action, Inbound, Reply
-from bot.render import render
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.render import render
 
 
 @dataclass

@@ -207,7 +207,7 @@ async def test_details_of_one_record_never_carry_over_to_the_next_person(
     offered next must not hold Huy's ID or phone, proven by nobody."""
     await confirm(bot_app, "swap", HUY)
     assert bot_app.last["swap"].step == "bhxh.otp"
-    from bot.messages import Action
+    from bot.engine.messages import Action
 
     summary = await bot_app.say("swap", action=Action.BACK)
     await bot_app.say("swap", option(summary, "Sửa"))

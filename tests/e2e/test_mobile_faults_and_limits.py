@@ -4,7 +4,7 @@ state, a state store that is down. Nothing typed is lost; the person is told wha
 from __future__ import annotations
 
 from bot.app import SERVICES
-from bot.messages import Action
+from bot.engine.messages import Action
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.accounts.model import AccountKind
 from bot.app import SERVICES
-from bot.bridge.wiring import PUSHES
-from bot.messages import Action, Reply
+from bot.engine.messages import Action, Reply
+from bot.signing.wiring import PUSHES
 
 PHONE, E164, PIN = "0912 345 678", "+84912345678", "2468"
 CCCD, MST = "001090012345", "0100109106"

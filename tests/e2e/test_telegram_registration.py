@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.accounts.model import AccountKind
 from bot.app import SERVICES
-from bot.telegram_channel import SECRET_HEADER
+from bot.channels.telegram.channel import SECRET_HEADER
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.support.telegram_api import TelegramApi, button_update, text_update
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.accounts.model import AccountKind
-from bot.bridge.wiring import PUSHES
-from bot.messages import Reply
+from bot.engine.messages import Reply
+from bot.signing.wiring import PUSHES
 from pki_bridge import issued_signer, pkcs11_signer, sign_url, subject_name
 from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.conftest import SoftToken

@@ -9,7 +9,7 @@ import random
 import uuid
 
 from bot.app import SERVICES
-from bot.messages import Inbound
+from bot.engine.messages import Inbound
 from bot.state import RedisStore, SessionCodec, redis_client
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.e2e.test_mobile_registration import fill_details

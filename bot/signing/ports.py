@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from bot.bridge.events import SigningEvents
-from bot.bridge.links import SigningLinks
 from bot.i18n import Msg, Translator, msg
+from bot.signing.events import SigningEvents
+from bot.signing.links import SigningLinks
 from pki_bridge import CertificateChecker, CertifiedIdentity, MobileSignatureService
 
 MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phone

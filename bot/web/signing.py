@@ -10,11 +10,12 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot.bridge.links import LinkRecord, LinkState
-from bot.bridge.page import signing_page
-from bot.bridge.ports import Signing, identity_fields, kind_refusal
 from bot.i18n import msg
+from bot.signing.events import CHECK_CHOICE
+from bot.signing.links import LinkRecord, LinkState
+from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
+from bot.web.signing_page import signing_page
 from pki_bridge import (
     CertificateRefused,
     RevocationUnavailable,
@@ -26,7 +27,6 @@ from pki_bridge import (
 log = logging.getLogger("regbot.bridge")
 
 SIGNING = web.AppKey("signing", Signing)
-CHECK_CHOICE: Final = "check"  # the choice of the waiting step that reads the outcome
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from bot.dialogs.spec import KEEP, SKIP, Choice, Step, StepAction, StepContext
+from bot.engine.messages import Action, Inbound, Option, Reply
+from bot.engine.spec import KEEP, SKIP, Choice, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
-from bot.messages import Action, Inbound, Option, Reply
 from bot.state.session import DialogSession
 
 

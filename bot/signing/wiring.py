@@ -8,14 +8,14 @@ import aiohttp
 from aiohttp import web
 from cryptography import x509
 
-from bot.bridge.events import ChannelPushes, SigningEvents
-from bot.bridge.links import SigningLinks
-from bot.bridge.ports import Signing
-from bot.bridge.web import SIGNING, add_signing_routes
 from bot.config import ConfigError, Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
+from bot.signing.events import ChannelPushes, SigningEvents
+from bot.signing.links import SigningLinks
+from bot.signing.ports import Signing
 from bot.state.store import StateStore
+from bot.web.signing import SIGNING, add_signing_routes
 from integrations.http import Observe, RetryPolicy
 from pki_bridge import (
     CertificateChecker,

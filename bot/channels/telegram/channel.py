@@ -13,9 +13,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.engine import DialogEngine
+from bot.engine.messages import Action, Inbound, Rendered, Reply
+from bot.engine.render import render
 from bot.i18n import Translator, msg
-from bot.messages import Action, Inbound, Rendered, Reply
-from bot.render import render
 
 log = logging.getLogger("regbot.telegram")
 

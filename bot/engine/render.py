@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.engine.messages import Rendered, Reply
 from bot.i18n import Translator, to_ascii
-from bot.messages import Rendered, Reply
 
 
 def render(reply: Reply, translator: Translator, variant: str | None = None) -> Rendered:

@@ -6,9 +6,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import Final
 
+from bot.engine.messages import Reply
+from bot.engine.render import render
 from bot.i18n import Translator, msg, to_ascii
-from bot.messages import Reply
-from bot.render import render
 
 SCREEN_LIMIT: Final = 182  # what a handset shows, "CON "/"END " included
 PAGE_LIMIT: Final = SCREEN_LIMIT - len("CON ")

@@ -1,6 +1,6 @@
 """The dialog engine: one turn = load the session, apply the input to its step, save.
 
-Dialog modules declare steps (`bot.dialogs.spec`); the engine builds one `transitions`
+Dialog modules declare steps (`bot.engine.spec`); the engine builds one `transitions`
 machine over all of them at start-up and moves a light per-turn cursor through it.
 The engine knows no channel, and no dialog knows the store.
 """
@@ -17,13 +17,13 @@ from typing import Any, Final
 from transitions import Machine, MachineError
 
 from bot.accounts.model import AccountsUnavailable
-from bot.dialogs.spec import KEEP, OK, SKIP, STAY, Dialog, Invalid, Step, StepContext
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.spec import KEEP, OK, SKIP, STAY, Dialog, Invalid, Step, StepContext
+from bot.engine.view import choice_act, choices_of, match_choice, screen
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
-from bot.messages import Action, Inbound, Reply
 from bot.services import Services
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
 from bot.state.store import Held, StateStore, StoreUnavailable
-from bot.step_view import choice_act, choices_of, match_choice, screen
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 
 log = logging.getLogger("regbot.engine")

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Final, Protocol, TextIO
 
 from bot.engine import DialogEngine
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.render import render
 from bot.i18n import Translator, msg
-from bot.messages import Action, Inbound, Reply
-from bot.render import render
 
 CHANNEL: Final = "console"
 COMMANDS: Final = {

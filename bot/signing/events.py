@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, Final
 
-from bot.messages import Action, Inbound, Reply
+from bot.engine.messages import Action, Inbound, Reply
 
 log = logging.getLogger("regbot.signing.events")
+
+CHECK_CHOICE: Final = "check"  # the choice of the waiting step that reads the outcome
 
 Push = Callable[[str, Reply], Awaitable[None]]  # (user_id, reply)
 Handle = Callable[[Inbound], Awaitable[Reply]]

@@ -11,7 +11,7 @@ from typing import Final
 
 from bot.i18n import Translator, msg
 
-_TEMPLATE: Final = Path(__file__).with_name("page.html")
+_TEMPLATE: Final = Path(__file__).with_name("signing_page.html")
 _JS_TEXTS: Final = ("accepted", "failed", "no_plugin", "signing")
 
 

@@ -9,13 +9,13 @@ from typing import Final
 
 from aiohttp import web
 
+from bot.channels.ussd.request import BadUssdRequest, UssdRequest, parse_form
+from bot.channels.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
+from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 from bot.engine import DialogEngine
+from bot.engine.messages import Action, Inbound
 from bot.i18n import DEFAULT_LANGUAGE, Translator
-from bot.messages import Action, Inbound
 from bot.state.store import Held, StateStore, StoreUnavailable
-from bot.ussd.request import BadUssdRequest, UssdRequest, parse_form
-from bot.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
-from bot.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 
 log = logging.getLogger("regbot.ussd")
 

@@ -11,11 +11,11 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import ENGINE, SERVICES, Wiring, create_app
-from bot.bridge.wiring import PUSHES
+from bot.channels.console.chat import CHANNEL, Console
+from bot.channels.console.phone import DemoPhone
 from bot.config import Settings
-from bot.console import CHANNEL, Console
-from bot.demo_phone import DemoPhone
 from bot.i18n import Translator, msg
+from bot.signing.wiring import PUSHES
 from integrations.simulators import sample_people
 from pki_bridge.testca import build_test_pki, write_test_pki
 
