@@ -98,7 +98,7 @@ async def _wait_in_background(ports: Signing, channel: str, user_id: str, sessio
     await await_result(
         ports.mssp, session, total_timeout=ports.mssp_timeout, interval=ports.mssp_poll_interval
     )
-    await ports.events.deliver(channel, user_id, CHECK_CHOICE, S.WAIT)
+    ports.events.arrived(channel, user_id, S.WAIT)
 
 
 async def _start(ctx: StepContext, phone: Any) -> Outcome:
@@ -173,6 +173,7 @@ STEPS = (
             OTHER_WAYS_CHOICE,
             HOME_CHOICE,
         ),
+        on_resume=_check,
         next={
             "ok": S.EMAIL,
             "failed": S.FAILED,

@@ -112,6 +112,7 @@ def usb_steps(prefix: str) -> tuple[Step, ...]:
             _wait_prompt,
             msg("signing.usb_wait_help"),
             choices=_wait_choices(prefix),
+            on_resume=_check_link,
             next={
                 "ok": f"{prefix}.email",
                 "failed": failed,

@@ -19,6 +19,7 @@ class Action(StrEnum):
     HOME = "home"  # back to the first screen (data of the dialog deleted)
     SHOW = "show"  # show the current screen again (resume after a dropped session)
     LANGUAGE = "language"  # switch language: `text` holds "vi" or "en"
+    RESUME = "resume"  # an event outside the person's turn reached their waiting step
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,21 @@ class Inbound:
     choice: str | None = None
     lang: str | None = None  # language for a new session (e.g. from the client's locale)
     caller: str | None = None  # the number the person calls from (USSD), E.164
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Something that happened outside a person's turn and continues their dialog if
+    they still wait at `at_step` (goflow's "resume"). Channels push the reply it gives."""
+
+    channel: str
+    user_id: str
+    at_step: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureArrived(Resume):
+    """A SIM answered the signature request, or a USB token's signature was posted."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,8 @@ class Step:
         end: the conversation is over once this step is shown.
         checkpoint: "back" cannot return past this step (e.g. after an OTP was verified).
         show_value: how to display the kept value when coming back (masked for IDs).
+        on_resume: what a waiting step does when the event it waits for arrives (a
+            signature): the same as the person asking, without their turn.
     """
 
     name: str
@@ -101,6 +103,7 @@ class Step:
     end: bool = False
     checkpoint: bool = False
     show_value: DisplayFn | None = None
+    on_resume: StepAction | None = None
 
 
 @dataclass(frozen=True, slots=True)

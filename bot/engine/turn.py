@@ -1,35 +1,39 @@
-"""The dialog engine: one turn = load the session, apply the input to its step, save.
+"""The dialog engine: one turn = open the person's conversation, read the answer, run the
+step's action under one error policy, advance, save.
 
-Dialog modules declare steps (`bot.engine.spec`); the engine builds one `transitions`
-machine over all of them at start-up and moves a light per-turn cursor through it.
-The engine knows no channel, and no dialog knows the store.
+Dialog modules declare steps (`bot.engine.spec`); `DialogGraph` knows where each outcome
+leads. A channel either asks for a whole turn (`handle`) or opens the conversation itself
+(`conversation`) when it keeps a slot of its own in the same record (USSD). The engine
+knows no channel, and no dialog knows the store.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, Final
-
-from transitions import Machine, MachineError
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.accounts.model import AccountsUnavailable
-from bot.engine.messages import Action, Inbound, Reply
-from bot.engine.spec import KEEP, OK, SKIP, STAY, Dialog, Invalid, Step, StepContext
-from bot.engine.view import choice_act, choices_of, match_choice, screen
+from bot.engine.answer import Answer, Refusal, read_answer
+from bot.engine.graph import START_STEP, DialogGraph
+from bot.engine.messages import Action, Inbound, Reply, Resume
+from bot.engine.spec import OK, STAY, Dialog, Outcome, Step, StepAction, StepContext
+from bot.engine.view import screen
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
-from bot.services import Services
-from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
-from bot.state.store import Held, StateStore, StoreUnavailable
+from bot.state.keys import KeyBuilder, StateKey
+from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
+from bot.state.store import StateStore, StoreUnavailable
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger("regbot.engine")
 
-MAX_INPUT_CHARS: Final = 1000
-START_STEP: Final = "start.who"
 SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
 # a 4xx from an external system is not the person's fault either: "try again later"
 TRY_AGAIN_ERRORS: Final = (
@@ -38,13 +42,7 @@ TRY_AGAIN_ERRORS: Final = (
     AccountsUnavailable,
     StoreUnavailable,
 )
-
-
-class _Cursor:
-    """The model the shared machine moves. One per engine: `_advance` never awaits, so
-    turns cannot interleave inside it; the session, not the cursor, holds the step."""
-
-    state: str
+Observer = Callable[["TurnRecord"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +54,7 @@ class TurnRecord:
     step_after: str
     outcome: str
     seconds: float
-    person: str = ""  # the session key: a keyed hash, never the user id itself
+    person: str = ""  # the conversation key: a keyed hash, never the user id itself
     ended: bool = False
 
 
@@ -66,267 +64,301 @@ class DialogEngine:
         dialogs: Sequence[Dialog],
         services: Services,
         store: StateStore,
-        codec: SessionCodec,
+        codec: RecordCodec,
+        keys: KeyBuilder,
         *,
         ttl_seconds: int = 15 * 60,
-        observers: Sequence[Any] = (),
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.services = services
+        self.graph = DialogGraph(dialogs)
+        self.steps = self.graph.steps
+        self.spec_version = self.graph.version
         self._store = store
         self._codec = codec
+        self._keys = keys
         self._ttl = ttl_seconds
         self._observers = list(observers)
-        self.steps: dict[str, Step] = {}
-        for dialog in dialogs:
-            for step in dialog.steps:
-                if step.name in self.steps:
-                    raise ValueError(f"step {step.name} declared twice")
-                self.steps[step.name] = step
-        if START_STEP not in self.steps:
-            raise ValueError(f"no {START_STEP} step")
-        transitions = [
-            {"trigger": trigger, "source": str(step.name), "dest": str(dest)}
-            for step in self.steps.values()
-            for trigger, dest in step.next.items()
-        ]
-        self._machine = Machine(
-            model=None,
-            # plain strings: `transitions` names Enum states by member name, and two
-            # dialogs' StrEnums both have e.g. FULL_NAME
-            states=[str(name) for name in self.steps],
-            transitions=transitions,
-            initial=START_STEP,
-            auto_transitions=False,
-        )
-        graph = sorted(
-            (s.name, s.field or "", tuple(sorted(s.next.items())), s.sensitive)
-            for s in self.steps.values()
-        )
-        self._cursor = _Cursor()
-        self._machine.add_model(self._cursor, initial=START_STEP)
-        self.spec_version = hashlib.sha256(repr(graph).encode()).hexdigest()[:16]
 
-    def add_observer(self, observer: Any) -> None:
-        """`observer(record: TurnRecord)` is called after every turn (metrics, logs)."""
+    def add_observer(self, observer: Observer) -> None:
+        """`observer(record)` is called after every turn (metrics, logs, events)."""
         self._observers.append(observer)
+
+    def session_key(self, channel: str, user_id: str) -> str:
+        """The store key of a person's conversation (`bot.state.keys`)."""
+        return self._keys.conversation(StateKey(channel, user_id))
 
     # -- public surface -------------------------------------------------------------
 
-    def session_key(self, channel: str, user_id: str) -> str:
-        """Where a person's dialog is stored (and what their lock is named after): the user
-        id - a phone number on USSD - only as a keyed hash, never in clear in a key."""
-        person = str(SessionKey(channel, user_id))
-        return f"{channel}:{self.services.keys.token_for('session ' + person)[:32]}"
-
-    async def handle(self, inbound: Inbound, held: Held | None = None) -> Reply:
-        """Run one turn for one person; turns of the same person never interleave.
-
-        A channel that already holds the person's keys (USSD reads its own state in the
-        same round trip) passes its `held`; otherwise the engine holds the session key.
-        """
-        started = time.perf_counter()
-        key = self.session_key(inbound.channel, inbound.user_id)
-        try:
-            if held is not None:
-                reply, before = await self._turn(held, key, inbound)
+    @asynccontextmanager
+    async def conversation(self, channel: str, user_id: str) -> AsyncIterator[Conversation]:
+        """The person's conversation under their lock: read once, written once on a clean
+        exit (an exception discards what changed). Raises StoreUnavailable."""
+        key = self.session_key(channel, user_id)
+        async with self._store.hold([key]) as held:
+            blob = held.get(key)
+            convo = Conversation(self, channel, user_id, key, blob)
+            yield convo
+            record = convo.record
+            if record.empty:
+                if blob is not None:
+                    held.drop(key)
             else:
-                async with self._store.hold([key]) as own:
-                    reply, before = await self._turn(own, key, inbound)
+                held.put(key, self._codec.dumps(record), self._ttl)
+
+    async def handle(self, inbound: Inbound) -> Reply:
+        """Run one turn for one person; turns of the same person never interleave."""
+        try:
+            async with self.conversation(inbound.channel, inbound.user_id) as convo:
+                return await convo.turn(inbound)
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": inbound.channel})
-            reply = self._unanswered(inbound, "engine.try_again_later")
-            before = ""
-        except Exception:  # never a crash or a 500: nothing of this turn was saved
-            log.exception("turn failed on %s", inbound.channel)
-            reply = self._unanswered(inbound, "engine.internal_error")
-            before = ""
-        record = TurnRecord(
-            inbound.channel,
-            before,
-            reply.step,
-            inbound.action.value,
-            time.perf_counter() - started,
-            person=key,
-            ended=reply.end,
-        )
+            return unanswered(inbound.lang, "engine.try_again_later")
+
+    async def resume(self, event: Resume) -> Reply | None:
+        """Something that happened outside the person's turn (a signature arrived): run
+        the waiting step's `on_resume` if the person is still at `event.at_step`.
+
+        None when there is nothing to continue (they moved on, or left)."""
+        async with self.conversation(event.channel, event.user_id) as convo:
+            return await convo.resume(event)
+
+    # -- shared by conversations -----------------------------------------------------
+
+    def notify(self, record: TurnRecord) -> None:
         for observer in self._observers:
             try:
                 observer(record)
             except Exception:  # metrics or a log line must not cost the person a reply
                 log.exception("turn observer failed")
+
+    def decode(self, blob: bytes | None) -> tuple[ConversationRecord, Msg | None]:
+        """The stored record, or a fresh one and why the old one could not be used."""
+        if blob is None:
+            return ConversationRecord(), None
+        try:
+            record = self._codec.loads(blob)
+        except UnreadableSession:
+            return ConversationRecord(), msg("engine.state_unreadable")
+        dialog = record.dialog
+        if dialog is not None and (
+            dialog.spec_version != self.spec_version or dialog.step not in self.steps
+        ):
+            record.dialog = None
+            return record, msg("engine.dialog_changed")
+        return record, None
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+
+def unanswered(lang: str | None, key: str) -> Reply:
+    """A turn that could not run. The step is unknown, so what was typed is treated as
+    a possible secret: channels that can delete it do."""
+    return Reply(
+        texts=(msg(key),),
+        lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
+        hints=frozenset({SECRET_CONSUMED}),
+    )
+
+
+class Conversation:
+    """One person's record while their lock is held: the unit of work of a turn."""
+
+    def __init__(
+        self, engine: DialogEngine, channel: str, user_id: str, key: str, blob: bytes | None
+    ) -> None:
+        self._engine = engine
+        self.channel, self.user_id, self.key = channel, user_id, key
+        self._blob = blob
+        self.record, self._notice = engine.decode(blob)
+
+    # -- channel slots and where the person is -----------------------------------------
+
+    def slot(self, name: str) -> bytes | None:
+        return self.record.slots.get(name)
+
+    def set_slot(self, name: str, value: bytes | None) -> None:
+        if value is None:
+            self.record.slots.pop(name, None)
+        else:
+            self.record.slots[name] = value
+
+    def unfinished_step(self) -> str | None:
+        """The step of an unfinished dialog (past the first screen), if any."""
+        dialog = self.record.dialog
+        if dialog is None or dialog.step == START_STEP:
+            return None
+        return dialog.step
+
+    # -- turns ---------------------------------------------------------------------------
+
+    async def turn(self, inbound: Inbound) -> Reply:
+        """One input. Never raises but StoreUnavailable: a bug becomes "internal error"
+        and nothing of this turn is kept."""
+        started = time.perf_counter()
+        before = self.record.dialog.step if self.record.dialog else ""
+        saved = self.record.dialog
+        try:
+            reply = await self._turn(inbound)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("turn failed on %s", self.channel)
+            self.record.dialog = self._rollback(saved)
+            reply, before = unanswered(inbound.lang, "engine.internal_error"), ""
+        self._engine.notify(
+            TurnRecord(
+                self.channel,
+                before,
+                reply.step,
+                inbound.action.value,
+                time.perf_counter() - started,
+                person=self.key,
+                ended=reply.end,
+            )
+        )
         return reply
 
-    @staticmethod
-    def _unanswered(inbound: Inbound, key: str) -> Reply:
-        """A turn that could not run. The step is unknown, so what was typed is treated as
-        a possible secret: channels that can delete it do."""
-        return Reply(
-            texts=(msg(key),),
-            lang=inbound.lang or DEFAULT_LANGUAGE,
-            hints=frozenset({SECRET_CONSUMED}),
-        )
-
-    async def unfinished_step(
-        self, channel: str, user_id: str, held: Held | None = None
-    ) -> str | None:
-        """The step of a person's unfinished dialog, if any (USSD asks to resume)."""
-        key = self.session_key(channel, user_id)
-        blob = held.get(key) if held is not None else await self._store.load(key)
-        if blob is None:
+    async def resume(self, event: Resume) -> Reply | None:
+        dialog = self.record.dialog
+        if dialog is None or dialog.step != event.at_step:
             return None
-        try:
-            session = self._codec.loads(blob)
-        except UnreadableSession:
+        if self._engine.steps[dialog.step].on_resume is None:
             return None
-        if session.step == START_STEP or session.spec_version != self.spec_version:
-            return None
-        return session.step
+        return await self.turn(Inbound(self.channel, self.user_id, action=Action.RESUME))
 
-    # -- one turn ---------------------------------------------------------------------
+    # -- inside a turn ----------------------------------------------------------------
 
-    async def _turn(self, held: Held, key: str, inbound: Inbound) -> tuple[Reply, str]:
-        notice: Msg | None = None
-        session: DialogSession | None = None
-        blob = held.get(key)
-        if blob is not None:
-            try:
-                session = self._codec.loads(blob)
-            except UnreadableSession:
-                notice = msg("engine.state_unreadable")
-            else:
-                if session.spec_version != self.spec_version or session.step not in self.steps:
-                    session, notice = None, msg("engine.dialog_changed")
-        fresh = session is None
-        if session is None:
+    async def _turn(self, inbound: Inbound) -> Reply:
+        dialog = self.record.dialog
+        fresh = dialog is None
+        if dialog is None:
             lang = inbound.lang if inbound.lang in LANGUAGES else DEFAULT_LANGUAGE
-            session = DialogSession(
-                step=START_STEP, lang=lang or DEFAULT_LANGUAGE, spec_version=self.spec_version
+            dialog = DialogSession(
+                step=START_STEP,
+                lang=lang or DEFAULT_LANGUAGE,
+                spec_version=self._engine.spec_version,
             )
-        before = session.step
-        ctx = StepContext(
-            data=session.data,
-            services=self.services,
-            lang=session.lang,
-            channel=inbound.channel,
-            user_id=inbound.user_id,
-            now=self.services.clock(),
-            caller=inbound.caller,
-        )
+            self.record.dialog = dialog
+        ctx = self._context(dialog, inbound.caller)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
-            reply = self._show(session, ctx, notice)
+            reply = self._show(dialog, ctx, self._notice)
         else:
-            reply = await self._apply(session, ctx, inbound)
-        session.turn += 1
+            reply = await self._apply(dialog, ctx, inbound)
+        self._notice = None
+        dialog.turn += 1
         if reply.end:
-            held.drop(key)
-        else:
-            held.put(key, self._codec.dumps(session), self._ttl)
-        return reply, before
+            self.record.dialog = None
+        return reply
 
-    async def _apply(self, session: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
+    async def _apply(self, dialog: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
         action = inbound.action
-        step = self.steps[session.step]
+        step = self._engine.steps[dialog.step]
         if action is Action.CANCEL:
-            session.data.clear()
+            dialog.data.clear()
             return Reply(
-                texts=(msg("engine.cancelled"),), lang=session.lang, step=step.name, end=True
+                texts=(msg("engine.cancelled"),), lang=dialog.lang, step=step.name, end=True
             )
         if action is Action.HOME:
-            self._restart(session)
-            return self._show(session, ctx, None)
+            _restart(dialog)
+            return self._show(dialog, ctx, None)
         if action is Action.HELP:
-            return self._show(session, ctx, step.help)
+            return self._show(dialog, ctx, step.help)
         if action is Action.BACK:
-            if not session.history:
-                return self._show(session, ctx, msg("engine.cannot_go_back"))
-            session.step = session.history.pop()
-            return self._show(session, ctx, None)
+            if not dialog.history:
+                return self._show(dialog, ctx, msg("engine.cannot_go_back"))
+            dialog.step = dialog.history.pop()
+            return self._show(dialog, ctx, None)
         if action is Action.LANGUAGE:
             if inbound.text in LANGUAGES:
-                session.lang = ctx.lang = inbound.text
-            return self._show(session, ctx, None)
+                dialog.lang = ctx.lang = inbound.text
+            return self._show(dialog, ctx, None)
         if action is Action.SHOW:
-            return self._show(session, ctx, None)
-        reply = await self._answer(session, ctx, step, inbound)
+            return self._show(dialog, ctx, None)
+        if action is Action.RESUME:
+            if step.on_resume is None:
+                return self._show(dialog, ctx, None)
+            return await self._run(dialog, ctx, step, Answer(OK, None, step.on_resume))
+        try:
+            answer = read_answer(step, ctx, inbound)
+        except Exception:  # a parser bug must not crash the turn or lose the dialog
+            log.exception("parser failed at %s", step.name)
+            answer = Refusal(msg("engine.internal_error"))
+        if isinstance(answer, Refusal):
+            reply = self._show(dialog, ctx, answer.message)
+        else:
+            reply = await self._run(dialog, ctx, step, answer)
         if step.sensitive:  # tell channels that can, to delete the typed secret
             reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
         return reply
 
-    async def _answer(
-        self, session: DialogSession, ctx: StepContext, step: Step, inbound: Inbound
+    async def _run(
+        self, dialog: DialogSession, ctx: StepContext, step: Step, answer: Answer
     ) -> Reply:
-        if len(inbound.text) > MAX_INPUT_CHARS:
-            return self._show(session, ctx, msg("engine.too_long", limit=MAX_INPUT_CHARS))
-        text = inbound.text if step.sensitive else inbound.text.strip()
-        choices = choices_of(step, ctx)
-        chosen = match_choice(choices, inbound, text, has_parser=step.parse is not None)
-        if chosen is None and not text and inbound.action is Action.TEXT:
-            # nothing typed where "skip" is offered (an optional step, or one that makes
-            # itself optional, as the email of a citizen's signature registration): skipped
-            chosen = next((c for c in choices if c.key == SKIP), None)
-        value: Any = None
-        if chosen is not None:
-            if chosen.key == KEEP and step.field:
-                value = ctx.data.get(step.field)
-            elif chosen.key == SKIP and step.field:
-                ctx.data[step.field] = None
-        elif step.parse is not None:
-            try:
-                value = step.parse(text, ctx)
-            except Invalid as refused:
-                return self._show(session, ctx, refused.message)
-            except Exception:  # a parser bug must not crash the turn or lose the dialog
-                log.exception("parser failed at %s", step.name)
-                return self._show(session, ctx, msg("engine.internal_error"))
-            if step.field:
-                ctx.data[step.field] = value
-        else:
-            return self._show(session, ctx, msg("engine.choose_a_number", count=len(choices)))
+        """The step's side effect under one error policy, then where its outcome leads."""
+        outcome = Outcome(answer.trigger)
+        if answer.act is not None:
+            ran = await _act(answer.act, ctx, answer.value, step.name)
+            if isinstance(ran, Refusal):
+                return self._show(dialog, ctx, ran.message)
+            outcome = ran
+            dialog.lang = ctx.lang
+        if outcome.trigger == STAY:
+            return self._show(dialog, ctx, outcome.notice)
+        dest = self._engine.graph.destination(step.name, outcome.trigger)
+        if dest is None:
+            log.error("no transition %s from %s", outcome.trigger, step.name)
+            return self._show(dialog, ctx, msg("engine.internal_error"))
+        self._advance(dialog, step.name, dest)
+        return self._show(dialog, ctx, outcome.notice)
 
-        trigger = chosen.key if chosen is not None and chosen.key not in (KEEP, SKIP) else OK
-        notice: Msg | None = None
-        act = choice_act(step, chosen) if chosen is not None else step.act
-        if act is not None:
-            try:
-                outcome = await act(ctx, value)
-            except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
-                log.warning(
-                    "%s at %s (%s)", type(exc).__name__, step.name, getattr(exc, "system", "-")
-                )
-                return self._show(session, ctx, msg("engine.try_again_later"))
-            except Exception:  # a bug must not lose what the person typed
-                log.exception("action failed at %s", step.name)
-                return self._show(session, ctx, msg("engine.internal_error"))
-            trigger, notice = outcome.trigger, outcome.notice
-            session.lang = ctx.lang
-        if trigger == STAY:
-            return self._show(session, ctx, notice)
-        try:
-            dest = self._advance(step.name, trigger)
-        except (MachineError, AttributeError, ValueError):
-            log.error("no transition %s from %s", trigger, step.name)
-            return self._show(session, ctx, msg("engine.internal_error"))
-        if dest != step.name:
-            if self.steps[dest].checkpoint:
-                session.history.clear()
+    def _advance(self, dialog: DialogSession, source: str, dest: str) -> None:
+        if dest != source:
+            if self._engine.steps[dest].checkpoint:
+                dialog.history.clear()
             elif dest == START_STEP:
-                self._restart(session)
+                _restart(dialog)
             else:
-                session.history.append(step.name)
-        session.step = dest
-        return self._show(session, ctx, notice)
+                dialog.history.append(source)
+        dialog.step = dest
 
-    # -- helpers ----------------------------------------------------------------------
+    def _context(self, dialog: DialogSession, caller: str | None) -> StepContext:
+        return StepContext(
+            data=dialog.data,
+            services=self._engine.services,
+            lang=dialog.lang,
+            channel=self.channel,
+            user_id=self.user_id,
+            now=self._engine.now(),
+            caller=caller,
+        )
 
-    def _advance(self, source: str, trigger: str) -> str:
-        self._machine.set_state(str(source), model=self._cursor)
-        self._cursor.trigger(trigger)  # type: ignore[attr-defined]
-        return self._cursor.state
+    def _show(self, dialog: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
+        return screen(self._engine.steps[dialog.step], dialog, ctx, notice)
 
-    def _restart(self, session: DialogSession) -> None:
-        session.data.clear()
-        session.history.clear()
-        session.step = START_STEP
+    def _rollback(self, saved: DialogSession | None) -> DialogSession | None:
+        """The dialog as it was before a failed turn (re-read: the turn may have changed it)."""
+        if saved is None or self._blob is None:
+            return None
+        record, _ = self._engine.decode(self._blob)
+        return record.dialog
 
-    def _show(self, session: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
-        return screen(self.steps[session.step], session, ctx, notice)
+
+async def _act(act: StepAction, ctx: StepContext, value: Any, where: str) -> Outcome | Refusal:
+    """Run a step's action; a failing system is "try again later", a bug "internal error",
+    and either way the person stays at the step with what they typed."""
+    try:
+        return await act(ctx, value)
+    except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
+        log.warning("%s at %s (%s)", type(exc).__name__, where, getattr(exc, "system", "-"))
+        return Refusal(msg("engine.try_again_later"))
+    except Exception:
+        log.exception("action failed at %s", where)
+        return Refusal(msg("engine.internal_error"))
+
+
+def _restart(dialog: DialogSession) -> None:
+    dialog.data.clear()
+    dialog.history.clear()
+    dialog.step = START_STEP

@@ -1,16 +1,15 @@
 """The signing bridge inside regbot: the signing ports dialogs use, one-time signing links,
 and the events that continue a conversation when a signature arrives."""
 
-from bot.signing.events import ChannelPushes, Push, SigningEvents
+from bot.signing.events import CHECK_CHOICE, SigningEvents
 from bot.signing.links import LinkRecord, LinkState, SigningLinks
 from bot.signing.ports import IdentityCheck, Signing
 
 __all__ = [
-    "ChannelPushes",
+    "CHECK_CHOICE",
     "IdentityCheck",
     "LinkRecord",
     "LinkState",
-    "Push",
     "Signing",
     "SigningEvents",
     "SigningLinks",

@@ -1,64 +1,35 @@
-"""Things that happen outside a person's turn (a SIM signature completes, a USB token's
-signature is posted) enter the engine as a pressed choice; the reply goes out through
-the channel's push, when the channel can push (the terminal prints, USSD cannot)."""
+"""Signature events: a SIM's answer or a USB token's posted signature continues the
+person's dialog (a typed `SignatureArrived` resume) where their channel can push; the
+background waits that watch for a SIM's answer are kept here."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, Final
 
-from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.messages import SignatureArrived
+from bot.engine.resumes import Resumes
 
 log = logging.getLogger("regbot.signing.events")
 
 CHECK_CHOICE: Final = "check"  # the choice of the waiting step that reads the outcome
 
-Push = Callable[[str, Reply], Awaitable[None]]  # (user_id, reply)
-Handle = Callable[[Inbound], Awaitable[Reply]]
-WhereIs = Callable[[str, str], Awaitable[str | None]]  # (channel, user_id) -> step
-
-
-class ChannelPushes:
-    """Per-channel push callbacks; a channel registers one when it can reach a person
-    outside their turn."""
-
-    def __init__(self) -> None:
-        self._pushes: dict[str, Push] = {}
-
-    def register(self, channel: str, push: Push) -> None:
-        self._pushes[channel] = push
-
-    def get(self, channel: str) -> Push | None:
-        return self._pushes.get(channel)
-
 
 class SigningEvents:
-    """Feeds events into the engine and keeps the background waits it started."""
+    """Posts signature events and keeps the background waits it started."""
 
-    def __init__(self, pushes: ChannelPushes) -> None:
-        self.pushes = pushes
-        self._handle: Handle | None = None
-        self._where: WhereIs | None = None
+    def __init__(self, resumes: Resumes) -> None:
+        self._resumes = resumes
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def attach(self, handle: Handle, where: WhereIs) -> None:
-        """Bind the engine (built after the services that hold these events)."""
-        self._handle, self._where = handle, where
-
     def can_push(self, channel: str) -> bool:
-        return self.pushes.get(channel) is not None
+        return self._resumes.pushes.can_push(channel)
 
-    async def deliver(self, channel: str, user_id: str, choice: str, at_step: str) -> None:
-        """Press `choice` for the person if they are still at `at_step`, and push the reply."""
-        push = self.pushes.get(channel)
-        if self._handle is None or self._where is None or push is None:
-            return  # without a push the person asks ("I have signed") on their next turn
-        if await self._where(channel, user_id) != at_step:
-            return  # the person moved on (or left): nothing to continue
-        reply = await self._handle(Inbound(channel, user_id, action=Action.CHOOSE, choice=choice))
-        await push(user_id, reply)
+    def arrived(self, channel: str, user_id: str, at_step: str) -> None:
+        """The signature the person's step waits for has arrived (or failed): continue."""
+        self._resumes.post(SignatureArrived(channel, user_id, at_step))
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background; failures are logged, never lost silently."""

@@ -40,13 +40,14 @@ def live_by_step(events: list[ConversationEvent], now: float, ttl: float) -> Cou
     return Counter(e.step for e in latest.values() if not e.ended and now - e.at < ttl)
 
 
-def add_dashboard(app: web.Application, settings: Settings) -> None:
-    """Routes only; the app factory's runtime sets `EVENTS` and `TRANSLATOR`."""
+def dashboard_app(settings: Settings) -> web.Application:
+    """The sub-app mounted at `/dashboard`; the app factory's runtime sets `EVENTS` and
+    `TRANSLATOR` on the main app."""
 
     async def events_json(request: web.Request) -> web.Response:
         if not _allowed(request, settings):
             raise web.HTTPNotFound()
-        events = await request.app[EVENTS].recent(SHOWN)
+        events = await request.config_dict[EVENTS].recent(SHOWN)
         return web.json_response({"events": [asdict(e) for e in events]})
 
     async def page(request: web.Request) -> web.Response:
@@ -55,12 +56,12 @@ def add_dashboard(app: web.Application, settings: Settings) -> None:
         lang = request.query.get("lang", "vi")
         lang = lang if lang in LANGUAGES else "vi"
 
-        translator = request.app[TRANSLATOR]
+        translator = request.config_dict[TRANSLATOR]
 
         def t(key: str) -> str:
             return html.escape(translator.render(msg(key), lang))
 
-        events = await request.app[EVENTS].recent(SHOWN)
+        events = await request.config_dict[EVENTS].recent(SHOWN)
         live = live_by_step(events, time.time(), settings.session_ttl)
         live_rows = "".join(
             f"<tr><td>{html.escape(step)}</td><td>{count}</td></tr>"
@@ -87,5 +88,7 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}</style></head><bo
 <th>{t("dashboard.action")}</th><th>ms</th></tr>{turn_rows}</table></body></html>"""
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
-    app.router.add_get("/dashboard", page)
-    app.router.add_get("/dashboard/events", events_json)
+    app = web.Application()
+    app.router.add_get("", page)
+    app.router.add_get("/events", events_json)
+    return app

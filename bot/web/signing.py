@@ -11,7 +11,6 @@ from typing import Any, Final
 from aiohttp import web
 
 from bot.i18n import msg
-from bot.signing.events import CHECK_CHOICE
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
@@ -30,10 +29,13 @@ SIGNING = web.AppKey("signing", Signing)
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
 
 
-def add_signing_routes(app: web.Application) -> None:
-    app.router.add_get("/sign/{token}", _store_may_fail(sign_page))
-    app.router.add_get("/sign/{token}/challenge", _store_may_fail(challenge))
-    app.router.add_post("/sign/{token}", _store_may_fail(post_signature))
+def signing_app() -> web.Application:
+    """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING."""
+    app = web.Application()
+    app.router.add_get("/{token}", _store_may_fail(sign_page))
+    app.router.add_get("/{token}/challenge", _store_may_fail(challenge))
+    app.router.add_post("/{token}", _store_may_fail(post_signature))
+    return app
 
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -47,7 +49,9 @@ def _store_may_fail(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except StoreUnavailable:
-            text = request.app[SIGNING].translator.render(msg("engine.try_again_later"), "vi")
+            text = request.config_dict[SIGNING].translator.render(
+                msg("engine.try_again_later"), "vi"
+            )
             return _error(503, "try_again_later", text)
 
     return guarded
@@ -59,7 +63,7 @@ def _error(status: int, code: str, text: str) -> web.Response:
 
 async def _open(request: web.Request) -> tuple[Signing, LinkRecord | None, web.Response | None]:
     """The link, or the reply for an unknown (404), expired (410) or used (409) one."""
-    signing = request.app[SIGNING]
+    signing = request.config_dict[SIGNING]
     record = await signing.links.by_token(request.match_info["token"])
     lang = record.lang if record else "vi"
 
@@ -131,7 +135,7 @@ def _signed_by(body: Any, content: bytes) -> tuple[bytes, tuple[bytes, ...]]:
 
 async def post_signature(request: web.Request) -> web.Response:
     """Accept the plugin's signature once: 200, 400, 409, 410 or 422 (CONTRACTS)."""
-    signing = request.app[SIGNING]
+    signing = request.config_dict[SIGNING]
     token = request.match_info["token"]
     try:
         body = await request.json()
@@ -172,6 +176,4 @@ async def post_signature(request: web.Request) -> web.Response:
 
 async def _continue(signing: Signing, record: LinkRecord) -> None:
     """The conversation goes on by itself where the channel can push."""
-    signing.events.spawn(
-        signing.events.deliver(record.channel, record.user_id, CHECK_CHOICE, record.wait_step)
-    )
+    signing.events.arrived(record.channel, record.user_id, record.wait_step)

@@ -9,37 +9,21 @@ import sys
 from collections.abc import Callable
 from typing import Final, Protocol, TextIO
 
+from bot.channels.commands import read_command
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
 from bot.i18n import Translator, msg
 
 CHANNEL: Final = "console"
-COMMANDS: Final = {
-    "0": Action.BACK,
-    "/back": Action.BACK,
-    "/quaylai": Action.BACK,
-    "00": Action.HOME,
-    "/home": Action.HOME,
-    "/start": Action.HOME,
-    "?": Action.HELP,
-    "/help": Action.HELP,
-    "/trogiup": Action.HELP,
-    "/cancel": Action.CANCEL,
-    "/huy": Action.CANCEL,
-}
 QUIT: Final = ("/quit", "/thoat")
 
 
 def to_inbound(line: str, user_id: str) -> Inbound:
     """What a typed line means: a navigation command, a language switch, or an answer."""
-    command = line.strip().lower()
-    if command in COMMANDS:
-        return Inbound(CHANNEL, user_id, action=COMMANDS[command])
-    if command.startswith("/lang"):
-        return Inbound(
-            CHANNEL, user_id, text=command.removeprefix("/lang").strip(), action=Action.LANGUAGE
-        )
+    command = read_command(line, keypad=True)
+    if command is not None:
+        return Inbound(CHANNEL, user_id, text=command.argument, action=command.action)
     return Inbound(CHANNEL, user_id, text=line.rstrip("\r\n"))
 
 
@@ -52,6 +36,10 @@ class ConsoleExtra(Protocol):
 
 
 class Console:
+    """The terminal chat: one person, numbered options, replies printed as they come."""
+
+    name = CHANNEL
+
     def __init__(
         self,
         engine: DialogEngine,

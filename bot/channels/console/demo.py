@@ -10,12 +10,11 @@ from typing import Final, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.app import ENGINE, SERVICES, Wiring, create_app
 from bot.channels.console.chat import CHANNEL, Console
 from bot.channels.console.phone import DemoPhone
 from bot.config import Settings
 from bot.i18n import Translator, msg
-from bot.signing.wiring import PUSHES
+from bot.web.app import RUNTIME, Wiring, create_app
 from integrations.simulators import sample_people
 from pki_bridge.testca import build_test_pki, write_test_pki
 
@@ -86,7 +85,8 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
-        translator = app[SERVICES].translator
+        runtime = app[RUNTIME]
+        translator = runtime.translator
         for line in sample_lines(translator, lang):
             out.write(line + "\n")
         async with aiohttp.ClientSession() as http:
@@ -100,8 +100,8 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
                     lang,
                 )
             )
-            console = Console(app[ENGINE], translator, lang=lang, out=out, extra=phone)
-            app[PUSHES].register(CHANNEL, console.push)  # signatures continue the chat
+            console = Console(runtime.engine, translator, lang=lang, out=out, extra=phone)
+            runtime.pushes.register(CHANNEL, console.push)  # signatures continue the chat
             await console.run()
     finally:
         await runner.cleanup()

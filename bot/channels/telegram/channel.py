@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.channels.commands import read_command
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Rendered, Reply
 from bot.engine.render import render
@@ -27,14 +28,6 @@ NAV: Final = {
     "nav:cancel": Action.CANCEL,
     "nav:home": Action.HOME,
 }
-COMMANDS: Final = {
-    "/start": Action.HOME,
-    "/help": Action.HELP,
-    "/trogiup": Action.HELP,
-    "/cancel": Action.CANCEL,
-    "/huy": Action.CANCEL,
-    "/back": Action.BACK,
-}
 
 
 def to_inbound(
@@ -48,17 +41,9 @@ def to_inbound(
             return Inbound(CHANNEL, user, action=NAV[data], lang=lang)
         return Inbound(CHANNEL, user, action=Action.CHOOSE, choice=data, lang=lang)
     text = text or ""
-    command = text.strip().split("@")[0].lower()
-    if command in COMMANDS:
-        return Inbound(CHANNEL, user, action=COMMANDS[command], lang=lang)
-    if command.startswith("/lang"):
-        return Inbound(
-            CHANNEL,
-            user,
-            text=command.removeprefix("/lang").strip(),
-            action=Action.LANGUAGE,
-            lang=lang,
-        )
+    command = read_command(text)
+    if command is not None:
+        return Inbound(CHANNEL, user, text=command.argument, action=command.action, lang=lang)
     return Inbound(CHANNEL, user, text=text, lang=lang)
 
 
@@ -91,6 +76,8 @@ def keyboard(reply: Reply, shown: Rendered, translator: Translator) -> InlineKey
 class TelegramChannel:
     """python-telegram-bot's Application used as a transport only: the conversation state
     lives in the engine's store, never in PTB's in-memory ConversationHandler."""
+
+    name = CHANNEL
 
     def __init__(
         self,
@@ -206,7 +193,7 @@ TELEGRAM = web.AppKey("telegram", TelegramChannel)
 
 async def telegram_webhook(request: web.Request) -> web.Response:
     """`POST /telegram` (webhook mode): 503 while the channel is off."""
-    channel = request.app.get(TELEGRAM)
+    channel = request.config_dict.get(TELEGRAM)
     if channel is None:  # the Bot API did not answer at start-up
         return web.json_response({"error": "telegram is unavailable"}, status=503)
     return await channel.webhook(request)

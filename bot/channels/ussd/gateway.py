@@ -14,8 +14,9 @@ from bot.channels.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, rep
 from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound
+from bot.engine.turn import Conversation
 from bot.i18n import DEFAULT_LANGUAGE, Translator
-from bot.state.store import Held, StateStore, StoreUnavailable
+from bot.state.store import StoreUnavailable
 
 log = logging.getLogger("regbot.ussd")
 
@@ -32,33 +33,28 @@ class UssdGateway:
     that reaches another worker waits and then finds the first one's screen.
     """
 
+    name = CHANNEL
+
     def __init__(
         self,
         engine: DialogEngine,
-        store: StateStore,
         translator: Translator,
         codec: ChannelCodec,
         *,
         secret: str | None = None,
-        ttl_seconds: int = 15 * 60,
     ) -> None:
         self.engine = engine
         self.translator = translator
         self.secret = secret
-        self._store = store
         self._codec = codec
-        self._ttl = ttl_seconds
 
     async def answer(self, request: UssdRequest) -> str:
         """The response body for one request: `CON <screen>` or `END <screen>`."""
-        key = self.engine.session_key("ussd-gw", request.caller)  # no number in clear
         lang = DEFAULT_LANGUAGE
         try:
-            # the dialog and this channel's state, read and written in one go each
-            async with self._store.hold(
-                [self.engine.session_key(CHANNEL, request.caller), key]
-            ) as held:
-                state = self._codec.loads(held.get(key))
+            # the dialog and this channel's screens are one record: one read, one write
+            async with self.engine.conversation(CHANNEL, request.caller) as convo:
+                state = self._codec.loads(convo.slot(CHANNEL))
                 lang = state.lang if state else lang
                 delta, text = new_input(self._codec, state, request.session_id, request.text)
                 if state is not None and delta is Delta.REPEAT:
@@ -66,8 +62,8 @@ class UssdGateway:
                 if state is not None and delta is Delta.LATE_RETRY:
                     digest = self._codec.digest(request.session_id, request.text)
                     return state.seen.get(digest, state.body())
-                after = await self._next(held, state, delta, text, request)
-                held.put(key, self._codec.dumps(after), self._ttl)
+                after = await self._next(convo, state, delta, text, request)
+                convo.set_slot(CHANNEL, self._codec.dumps(after))
                 return after.body()
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": CHANNEL})
@@ -75,27 +71,27 @@ class UssdGateway:
 
     async def _next(
         self,
-        held: Held,
+        convo: Conversation,
         state: ChannelState | None,
         delta: Delta,
         text: str,
         request: UssdRequest,
     ) -> ChannelState:
         async def turn(action: Action, text: str = "") -> ChannelState:
-            return await self._turn(held, request, action, text, before=state)
+            return await self._turn(convo, request, action, text, before=state)
 
         if state is None or delta is Delta.NEW_SESSION:
             lang = state.lang if state else DEFAULT_LANGUAGE
-            if await self.engine.unfinished_step(CHANNEL, request.caller, held):
+            if convo.unfinished_step():
                 return self._resume(request, lang, notice=False)
-            return await self._turn(held, request, Action.SHOW, lang=lang)
+            return await self._turn(convo, request, Action.SHOW, lang=lang)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
-                return await self._turn(held, request, Action.SHOW)
+                return await self._turn(convo, request, Action.SHOW)
             if text in (RESTART, HOME):
-                return await self._turn(held, request, Action.HOME)
+                return await self._turn(convo, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
         last_page = state.page >= len(state.pages) - 1
         if not last_page and (text == MORE or state.end):
@@ -103,7 +99,7 @@ class UssdGateway:
         if text == MORE and len(state.pages) > 1:
             return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
-            return await self._turn(held, request, Action.SHOW, lang=state.lang)
+            return await self._turn(convo, request, Action.SHOW, lang=state.lang)
         if text == BACK:
             return await turn(Action.BACK)
         if text == HOME:
@@ -112,7 +108,7 @@ class UssdGateway:
 
     async def _turn(
         self,
-        held: Held,
+        convo: Conversation,
         request: UssdRequest,
         action: Action,
         text: str = "",
@@ -127,7 +123,7 @@ class UssdGateway:
             caller=request.caller,
             lang=lang or (before.lang if before else None),  # a new dialog keeps the language
         )
-        reply = await self.engine.handle(inbound, held)
+        reply = await convo.turn(inbound)
         state = ChannelState(
             session_id=request.session_id,
             text_length=0,
@@ -200,7 +196,7 @@ def _secret_ok(request: web.Request, secret: str | None) -> bool:
 
 async def ussd_endpoint(request: web.Request) -> web.Response:
     """The gateway's callback. Bad secret -> 403, malformed -> 400; never a 500."""
-    gateway = request.app[USSD]
+    gateway = request.config_dict[USSD]
     if not _secret_ok(request, gateway.secret):
         return _plain("Forbidden", status=403)
     try:

@@ -1,21 +1,21 @@
 """Per-caller USSD channel state: the last request of the network session and its screen.
 
-Kept in the shared StateStore (encrypted), so any worker can answer the next request,
-and a gateway's retry gets the same screen without the turn running twice. The
-cumulative `text` is never stored, only its length and a keyed digest: it holds the
-passwords and codes the person typed.
+Kept as the `ussd` slot of the person's conversation record (sealed with the dialog, one
+key in the shared store), so any worker can answer the next request, and a gateway's
+retry gets the same screen without the turn running twice. The cumulative `text` is
+never stored, only its length and a keyed digest: it holds the passwords and codes the
+person typed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from bot.keys import Sealer
+import msgspec
 
 SEPARATOR: Final = "*"
 
@@ -46,29 +46,28 @@ class ChannelState:
 
 
 class ChannelCodec:
-    """JSON sealed with AES-GCM, plus the keyed digest that recognises a request's text."""
+    """msgpack for the slot (the record around it is sealed), and the keyed digest that
+    recognises a request's text."""
 
-    def __init__(self, sealer: Sealer, digest_key: bytes) -> None:
-        self._sealer = sealer
+    def __init__(self, digest_key: bytes) -> None:
         self._key = digest_key
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(ChannelState)
 
     def digest(self, session_id: str, text: str) -> str:
         data = f"{session_id}\x00{text}".encode()
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()
 
     def dumps(self, state: ChannelState) -> bytes:
-        fields = {name: getattr(state, name) for name in ChannelState.__slots__}  # no deepcopy
-        return self._sealer.seal(json.dumps(fields, separators=(",", ":")).encode())
+        return self._encoder.encode(state)
 
     def loads(self, blob: bytes | None) -> ChannelState | None:
         """The stored state, or None when there is none or it cannot be read."""
         if blob is None:
             return None
         try:
-            state = ChannelState(**json.loads(self._sealer.open(blob)))
-            if not isinstance(state.seen, dict):  # an older format: forget the history
-                state.seen = {}
-        except (ValueError, TypeError):  # Unsealable is a ValueError
+            state = self._decoder.decode(blob)
+        except msgspec.DecodeError:
             return None
         return state if state.pages else None
 
