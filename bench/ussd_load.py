@@ -47,9 +47,9 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.channels.ussd.screen import ussd_text  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
 from bot.passwords import DEFAULT_COST, default_threads  # noqa: E402
-from bot.ussd.screen import ussd_text  # noqa: E402
 
 PASSWORD = "Sao*Mai#2024"
 USSD_SECRET = secrets.token_urlsafe(24)
@@ -67,7 +67,7 @@ def free_port() -> int:
 
 
 def run_floor(port: int, redis_url: str) -> None:
-    from bot.state import redis_client
+    from bot.state.redis import redis_client
 
     async def handler(request: web.Request) -> web.Response:
         form = await request.post()
@@ -280,12 +280,26 @@ async def post(
         async with http.post(url, data=form, headers={"X-USSD-Secret": USSD_SECRET}) as response:
             body = await response.text()
             ok = response.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         body, ok = "", False
     stats.latencies[kind].append(time.perf_counter() - started)
     if not ok:
         stats.errors += 1
     return body
+
+
+class Gate:
+    """Holds callers at a step until all `count` are there and the bench opens it."""
+
+    def __init__(self, count: int) -> None:
+        self.count, self.arrived = count, 0
+        self.all_there, self.opened = asyncio.Event(), asyncio.Event()
+
+    async def arrive(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.count:
+            self.all_there.set()
+        await self.opened.wait()
 
 
 @dataclass(frozen=True)
@@ -326,7 +340,7 @@ async def register(
     stats: Stats,
     pace: float,
     *,
-    stop_before_confirm: asyncio.Event | None = None,
+    stop_before_confirm: Gate | None = None,
 ) -> None:
     """One registration over USSD; with `stop_before_confirm`, waits there until it is set."""
     session, inputs = f"bench-{uuid.uuid4().hex}", []
@@ -354,7 +368,7 @@ async def register(
     await press(re.findall(r"\b\d{6}\b", texts[-1])[0])
     await press(PASSWORD)
     if stop_before_confirm is not None:
-        await stop_before_confirm.wait()
+        await stop_before_confirm.arrive()
     screen = await press(PASSWORD, "hash")
     while BUSY in screen:  # "try again in a moment": the person types it again
         stats.busy += 1
@@ -365,7 +379,7 @@ async def register(
 
 
 async def crowd_registers(
-    url: str, sims: str, crowd: list[Person], per_caller: int, pace: float, timeout: float
+    url: str, sims: str, crowd: list[Person], per_caller: int, pace: float, limit: float
 ) -> tuple[Stats, float]:
     """len(crowd) / per_caller callers at once, each registering `per_caller` people."""
     stats = Stats()
@@ -380,7 +394,7 @@ async def crowd_registers(
     timeout_each = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout_each) as http:
         started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(caller(lane) for lane in lanes)), timeout)
+        await asyncio.wait_for(asyncio.gather(*(caller(lane) for lane in lanes)), limit)
         return stats, time.perf_counter() - started
 
 
@@ -422,6 +436,8 @@ async def state_keys(redis: Redis) -> set[bytes]:
 
 
 def hashing_label(world: World) -> str:
+    if world.serve_root != ROOT:
+        return "that checkout's default hashing (REGBOT_ENV=production)"
     if world.fast:
         return "FAST HASHING (--fast-hashing: argon2id m=1024 KiB t=1, not production)"
     return f"production hashing ({DEFAULT_COST}, the default)"
@@ -449,7 +465,7 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         profiler = start_profile(args.profile, pids[0]) if args.profile and workers == 1 else None
         usage = Usage(pids)
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
-        wall, idle, cpu = usage.done()
+        _, idle, cpu = usage.done()
         after = await redis_counts(redis)
         await redis.aclose()
         if profiler is not None:
@@ -528,7 +544,7 @@ async def redis_footprint(world: World, count: int) -> None:
     crowd = people(world.numbers(count))
     await add_subscribers(world.sims, crowd)
     redis = Redis.from_url(world.redis_url)
-    gate = asyncio.Event()
+    gate = Gate(count)
     async with world.regbot(1) as (url, _):
         before = await state_keys(redis)
         stats = Stats()
@@ -539,9 +555,7 @@ async def redis_footprint(world: World, count: int) -> None:
                 )
                 for p in crowd
             ]
-            await asyncio.sleep(0)
-            while sum(len(v) for v in stats.latencies.values()) < count * 11:
-                await asyncio.sleep(0.1)
+            await gate.all_there.wait()
             keys = await state_keys(redis) - before
             sizes: dict[str, list[int]] = {"dialog": [], "channel": [], "counter": []}
             for key in keys:
@@ -556,7 +570,7 @@ async def redis_footprint(world: World, count: int) -> None:
                 )
                 if kind:
                     sizes[kind].append(int(await redis.memory_usage(key, samples=0) or 0))
-            gate.set()
+            gate.opened.set()
             await asyncio.gather(*tasks)
     await redis.aclose()
     sessions = len(sizes["channel"]) or 1
@@ -581,8 +595,19 @@ def start_profile(directory: str, pid: int) -> subprocess.Popen[bytes]:
     Path(directory).mkdir(parents=True, exist_ok=True)
     out = Path(directory) / "regbot.folded"
     return subprocess.Popen(
-        [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
-         "--output", str(out), "--nonblocking"],
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -600,8 +625,11 @@ def finish_profile(profiler: subprocess.Popen[bytes], directory: str) -> None:
     total = 0
     for line in folded.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1]
-                  for f in stack.split(";") if f]
+        frames = [
+            f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1]
+            for f in stack.split(";")
+            if f
+        ]
         samples = int(count)
         total += samples
         for frame in set(frames):
@@ -653,7 +681,7 @@ async def main(args: argparse.Namespace) -> None:
                 sims=sims,
                 anchor=anchor,
                 fast=args.fast_hashing,
-                serve_root=Path(args.serve_from).resolve() if args.serve_from else ROOT,
+                serve_root=Path(args.serve_from) if args.serve_from else ROOT,
             )
             await run_phases(args, world, f"http://127.0.0.1:{floor_port}", floor)
         finally:
@@ -666,13 +694,16 @@ async def main(args: argparse.Namespace) -> None:
 async def run_phases(
     args: argparse.Namespace, world: World, floor_url: str, floor: subprocess.Popen[bytes]
 ) -> None:
+    env = "REGBOT_ENV=development" if world.fast else "REGBOT_ENV=production"
     print(
-        f"USSD load: regbot serve as deployed ({'REGBOT_ENV=development' if world.fast else 'REGBOT_ENV=production'}, "
+        f"USSD load: regbot serve as deployed ({env}, "
         f"real Redis{' (private redis-server)' if not args.redis else ''} and PostgreSQL, "
         f"simulators in `regbot simulators`), loopback, 2 cores shared by everything"
     )
-    print(f"password hashing: {hashing_label(world)}; hashing threads per process: "
-          f"{default_threads(1)} with 1 worker")
+    print(
+        f"password hashing: {hashing_label(world)}; hashing threads per process: "
+        f"{default_threads(1)} with 1 worker"
+    )
     if args.serve_from:
         print(f"regbot serve from {args.serve_from}")
     await add_subscribers(world.sims, people(world.numbers(20)))  # warm the simulators
@@ -686,15 +717,15 @@ async def run_phases(
         floor_rps = floor_stats.requests / floor_seconds
         print(
             f"  floor (bare aiohttp + one Redis GET and SET): {floor_rps:.0f} req/s, p99 "
-            f"{floor_stats.p(None, 0.99):.1f} ms; ratio regbot/floor {result['rps'] / floor_rps:.2f}"
-            f" with hashing in the turns{tag(world)}"
+            f"{floor_stats.p(None, 0.99):.1f} ms; ratio regbot/floor "
+            f"{result['rps'] / floor_rps:.2f} with hashing in the turns{tag(world)}"
         )
 
     if "redis" in args.phases:
         await redis_footprint(world, args.redis_sessions)
 
     if "pace" in args.phases:
-        stats, seconds, idle = await pace_run(world, args.pace_callers, args.pace, 2)
+        stats, _, idle = await pace_run(world, args.pace_callers, args.pace, 2)
         print(
             f"\nRealistic pace: {args.pace_callers} callers, {args.pace} s between inputs, "
             f"2 workers, {hashing_label(world)}"
@@ -707,7 +738,9 @@ async def run_phases(
         )
 
     if args.find_max:
-        print(f"\nLargest pace load that holds p99 < 50 ms (2 workers, {args.pace} s between inputs):")
+        print(
+            f"\nLargest pace load that holds p99 < 50 ms (2 workers, {args.pace} s between inputs):"
+        )
         held = 0
         for callers in args.find_max_steps:
             stats, _, idle = await pace_run(world, callers, args.pace, 2)
@@ -748,11 +781,14 @@ if __name__ == "__main__":
     parser.add_argument("--redis-sessions", type=int, default=200)
     parser.add_argument("--find-max", action="store_true", help="search the largest pace load")
     parser.add_argument(
-        "--find-max-steps", type=lambda s: [int(x) for x in s.split(",")],
+        "--find-max-steps",
+        type=lambda s: [int(x) for x in s.split(",")],
         default=[1000, 1500, 2000, 3000, 4000, 6000],
     )
     parser.add_argument(
-        "--scale", type=lambda s: [int(x) for x in s.split(",")], default=[],
+        "--scale",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[],
         help="worker counts for the scale-out table, e.g. 1,2,4",
     )
     parser.add_argument("--fast-hashing", action="store_true", help="NOT production")

@@ -70,8 +70,6 @@ def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
     return certificates
 
 
-
-
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.accounts.model import AccountKind
-from bot.app import PASSWORDS
-from bot.messages import Action
+from bot.engine.messages import Action
 from bot.passwords import FAST_COST, PasswordHasher
+from bot.web.app import PASSWORDS
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
 from tests.e2e.test_forgot_password import AN_ID, AN_TYPED_PHONE, ask_for_code, open_account
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
