@@ -11,9 +11,11 @@ memory. It is bounded twice: few threads (a core stays free for turns) and a sho
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +79,17 @@ class HashingBusy(Exception):
     """The pool's queue is full: the person is asked to try again in a moment."""
 
 
+HASHING_NICE: Final = 10  # below the event loop's thread: a turn preempts a hash
+
+
+def _yield_to_turns() -> None:
+    """Lower this hashing thread's scheduling priority (Linux: a thread has its own nice
+    value). Under a burst the loop's thread - and Redis, PostgreSQL - run first, and
+    argon2id takes the CPU they leave; raising nice needs no privilege."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+
+
 def default_threads(workers: int = 1) -> int:
     """Hashing threads per process: the cores but one, shared by the worker processes."""
     try:
@@ -113,7 +126,9 @@ class PasswordPool:
         self.in_flight = 0  # submitted and not finished; counted on the loop's thread
         self.on_wait = on_wait
         self.on_refused = on_refused
-        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            self.threads, thread_name_prefix="argon2", initializer=_yield_to_turns
+        )
 
     @property
     def waiting(self) -> int:
