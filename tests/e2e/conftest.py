@@ -87,6 +87,12 @@ class BotHarness:
         return response.status
 
 
+def subscriber(msisdn: str, id_number: str, full_name: str, born: str) -> dict[str, Any]:
+    """A carrier-register entry owned by its registered owner (`POST /sim/carrier/subscribers`)."""
+    owner = {"id_number": id_number, "full_name": full_name, "date_of_birth": born}
+    return {"msisdn": msisdn, "carrier": "Viettel", "owner_registered": True, "owner": owner}
+
+
 def harness_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(
         data_dir=tmp_path,

@@ -15,7 +15,7 @@ from bot.accounts.model import AccountKind
 from bot.engine.messages import Action
 from bot.passwords import FAST_COST, PasswordHasher
 from bot.web.app import PASSWORDS
-from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness, subscriber
 from tests.e2e.test_forgot_password import AN_ID, AN_TYPED_PHONE, ask_for_code, open_account
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
 from tests.e2e.test_ussd_mobile_registration import (
@@ -104,19 +104,8 @@ async def test_a_full_hashing_queue_asks_to_try_again_in_a_moment_and_keeps_the_
 ) -> None:
     gated = GatedHasher()
     one_slot.app[PASSWORDS].hasher = gated
-    await one_slot.sim_post(
-        "/sim/carrier/subscribers",
-        {
-            "msisdn": "+84912000111",
-            "carrier": "Viettel",
-            "owner_registered": True,
-            "owner": {
-                "id_number": "001191000111",
-                "full_name": "Tran Thi Binh",
-                "date_of_birth": "1991-02-03",
-            },
-        },
-    )
+    owner = subscriber("+84912000111", "001191000111", "Tran Thi Binh", "1991-02-03")
+    await one_slot.sim_post("/sim/carrier/subscribers", owner)
     binh = {"name": "Tran Thi Binh", "dob": "03/02/1991", "id": "001191000111"}
     await at_password_step(one_slot, "an")
     await fill_details(one_slot, "binh", {**binh, "phone": "0912000111"})

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from integrations.simulators import build_simulators_app, sample_people
+from tests.e2e.conftest import subscriber
 from tests.e2e.test_serve import ROOT, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
@@ -41,17 +42,8 @@ async def test_one_ussd_registration_served_alternately_by_two_processes_complet
     caller = f"+8491{random.randrange(10**7):07d}"
     id_number = f"001090{random.randrange(10**6):06d}"
     async with aiohttp.ClientSession() as http:
-        subscriber = {
-            "msisdn": caller,
-            "carrier": "VinaPhone",
-            "owner_registered": True,
-            "owner": {
-                "id_number": id_number,
-                "full_name": "Lê Văn Hải",
-                "date_of_birth": "1990-05-17",
-            },
-        }
-        async with http.post(f"{simulators}/carrier/subscribers", json=subscriber) as response:
+        owner = subscriber(caller, id_number, "Lê Văn Hải", "1990-05-17")
+        async with http.post(f"{simulators}/carrier/subscribers", json=owner) as response:
             assert response.status == 201
         env = serve_env(
             tmp_path,

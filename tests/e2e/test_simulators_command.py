@@ -15,6 +15,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from tests.e2e.conftest import subscriber
 from tests.e2e.test_serve import ROOT, free_port, serve_env, start_serve, stop
 
 CALLER, ID_NUMBER = "+84912777001", "001090777001"
@@ -61,17 +62,8 @@ async def test_regbot_registers_a_caller_through_the_simulators_served_on_their_
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{sim}/carrier/subscribers/{CALLER}") as response:
             assert response.status == 404  # --empty: nobody until the test adds them
-        subscriber = {
-            "msisdn": CALLER,
-            "carrier": "Viettel",
-            "owner_registered": True,
-            "owner": {
-                "id_number": ID_NUMBER,
-                "full_name": "Le Van Hai",
-                "date_of_birth": "1990-05-17",
-            },
-        }
-        async with http.post(f"{sim}/carrier/subscribers", json=subscriber) as response:
+        owner = subscriber(CALLER, ID_NUMBER, "Le Van Hai", "1990-05-17")
+        async with http.post(f"{sim}/carrier/subscribers", json=owner) as response:
             assert response.status == 201
         async with http.get(f"{sim}/pki/ca.pem") as response:
             anchor = await response.text()
