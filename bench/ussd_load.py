@@ -55,6 +55,7 @@ PASSWORD = "Sao*Mai#2024"
 USSD_SECRET = secrets.token_urlsafe(24)
 BUSY = ussd_text(Translator.load(), "password.busy", "vi")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+BENCH_PIDS: list[int] = [os.getpid()]  # the load generator, simulators, floor, private Redis
 
 
 def free_port() -> int:
@@ -153,21 +154,29 @@ def cpu_seconds(pids: list[int]) -> float:
 
 @dataclass
 class Usage:
-    """CPU over a phase: the machine's idle share and regbot's own seconds."""
+    """CPU over a phase: the machine's idle share, regbot's own seconds, and the share
+    taken by processes outside this bench (other work on a shared machine); PostgreSQL's
+    backends serving the bench's database count as the bench's."""
 
     pids: list[int]
+    extra: list[int] = field(default_factory=list)  # the bench's own, like BENCH_PIDS
     started: float = field(default_factory=time.perf_counter)
     machine: tuple[int, int] = field(default_factory=machine_cpu)
     regbot: float = 0.0
+    bench: float = 0.0
 
     def __post_init__(self) -> None:
         self.regbot = cpu_seconds(self.pids)
+        self.bench = cpu_seconds(BENCH_PIDS + self.extra) + self.regbot
 
-    def done(self) -> tuple[float, float, float]:
-        """(wall seconds, machine idle %, regbot CPU seconds)."""
+    def done(self) -> tuple[float, float, float, float]:
+        """(wall seconds, machine idle %, regbot CPU seconds, others' share %)."""
         idle, total = machine_cpu()
-        idle_pct = 100 * (idle - self.machine[0]) / max(1, total - self.machine[1])
-        return time.perf_counter() - self.started, idle_pct, cpu_seconds(self.pids) - self.regbot
+        idle_d, total_d = idle - self.machine[0], max(1, total - self.machine[1])
+        regbot = cpu_seconds(self.pids) - self.regbot
+        bench = cpu_seconds(BENCH_PIDS + self.extra) + cpu_seconds(self.pids) - self.bench
+        others = 100 * max(0.0, (total_d - idle_d) / CLK_TCK - bench) / (total_d / CLK_TCK)
+        return time.perf_counter() - self.started, 100 * idle_d / total_d, regbot, others
 
 
 # -- the deployment ---------------------------------------------------------------------
@@ -208,6 +217,18 @@ class World:
             env["REGBOT_PASSWORD_HASHING"] = "fast"
         return env
 
+    async def database_pids(self) -> list[int]:
+        """PostgreSQL's backends serving regbot's database: the bench's, not others'."""
+        db = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+        try:
+            rows = await db.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await db.close()
+        return [int(row["pid"]) for row in rows]
+
     def numbers(self, count: int) -> list[int]:
         start, self.next_number = self.next_number, self.next_number + count
         return list(range(start, start + count))
@@ -237,6 +258,7 @@ def private_redis() -> Iterator[str]:
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
+    BENCH_PIDS.append(process.pid)
     try:
         for _ in range(100):
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
@@ -463,9 +485,9 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         redis = Redis.from_url(world.redis_url)
         before = await redis_counts(redis)
         profiler = start_profile(args.profile, pids[0]) if args.profile and workers == 1 else None
-        usage = Usage(pids)
+        usage = Usage(pids, extra=await world.database_pids())
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
-        _, idle, cpu = usage.done()
+        _, idle, cpu, others = usage.done()
         after = await redis_counts(redis)
         await redis.aclose()
         if profiler is not None:
@@ -483,6 +505,7 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "errors": stats.errors,
         "busy": stats.busy,
         "idle": idle,
+        "others": others,
         "cpu": cpu,
         "seconds": seconds,
         "regs_per_core": stats.completed / cpu if cpu else 0.0,
@@ -512,7 +535,8 @@ def print_saturation(result: dict[str, float], world: World, workers: int, calle
     print(f"  p99 of the confirmations that hash: {result['p99_hash']:.1f} ms{t}")
     print(
         f"  machine idle CPU during the run: {result['idle']:.0f} % of 2 cores shared by "
-        f"regbot, the load generator, the simulators, Redis and PostgreSQL"
+        f"regbot, the load generator, the simulators, Redis and PostgreSQL; taken by "
+        f"processes outside this bench: {result['others']:.0f} %"
     )
     print(
         f"  registrations per second per core: {result['regs_per_core']:.1f} "
@@ -533,10 +557,10 @@ async def pace_run(
     crowd = people(world.numbers(callers))
     await add_subscribers(world.sims, crowd)
     async with world.regbot(workers) as (url, pids):
-        usage = Usage(pids)
+        usage = Usage(pids, extra=await world.database_pids())
         stats, seconds = await crowd_registers(url, world.sims, crowd, 1, pace, 40 * pace + 120)
-        _, idle, _ = usage.done()
-    return stats, seconds, idle
+        _, idle, _, others = usage.done()
+    return stats, seconds, idle, others
 
 
 async def redis_footprint(world: World, count: int) -> None:
@@ -557,33 +581,26 @@ async def redis_footprint(world: World, count: int) -> None:
             ]
             await gate.all_there.wait()
             keys = await state_keys(redis) - before
-            sizes: dict[str, list[int]] = {"dialog": [], "channel": [], "counter": []}
-            for key in keys:
+            sizes: dict[str, list[int]] = {"session": [], "counter": []}
+            for key in keys:  # one record per person: the dialog and the USSD slot
                 kind = (
-                    "channel"
-                    if b":state:ussd-gw:" in key
-                    else "dialog"
-                    if b":state:ussd:" in key
-                    else "counter"
-                    if b":count:" in key
-                    else None
+                    "session" if b":state:ussd:" in key else "counter" if b":count:" in key else ""
                 )
                 if kind:
                     sizes[kind].append(int(await redis.memory_usage(key, samples=0) or 0))
             gate.opened.set()
             await asyncio.gather(*tasks)
     await redis.aclose()
-    sessions = len(sizes["channel"]) or 1
-    dialog = statistics.mean(sizes["dialog"] or [0])
-    channel = statistics.mean(sizes["channel"] or [0])
+    sessions = len(sizes["session"]) or 1
+    record = statistics.mean(sizes["session"] or [0])
     counters = sum(sizes["counter"]) / sessions
     print(
         f"\nRedis per live USSD session ({sessions} callers held at the password "
         f"confirmation, the largest state; MEMORY USAGE):"
     )
     print(
-        f"  dialog {dialog:.0f} B + channel {channel:.0f} B = {dialog + channel:.0f} B per "
-        f"session (aim <= 2 KB); rate-limit counters {counters:.0f} B more per person"
+        f"  {record:.0f} B per session: one sealed record, dialog and USSD slot (aim <= 2 KB);"
+        f" rate-limit counters {counters:.0f} B more per person ({len(sizes['counter'])} keys)"
     )
 
 
@@ -664,6 +681,7 @@ async def main(args: argparse.Namespace) -> None:
         [sys.executable, "-m", "bot.cli", "simulators", "--port", str(sims_port), "--empty"],
         sims_env,
     )
+    BENCH_PIDS.append(sims_process.pid)
     sims = f"http://127.0.0.1:{sims_port}"
     with contextlib.ExitStack() as stack:
         redis_url = args.redis or stack.enter_context(private_redis())
@@ -671,6 +689,7 @@ async def main(args: argparse.Namespace) -> None:
             [sys.executable, __file__, "--floor-server", str(floor_port), "--redis", redis_url],
             dict(os.environ),
         )
+        BENCH_PIDS.append(floor.pid)
         try:
             await wait_healthy(sims, sims_process)
             async with aiohttp.ClientSession() as http, http.get(f"{sims}/sim/pki/ca.pem") as r:
@@ -725,7 +744,7 @@ async def run_phases(
         await redis_footprint(world, args.redis_sessions)
 
     if "pace" in args.phases:
-        stats, _, idle = await pace_run(world, args.pace_callers, args.pace, 2)
+        stats, _, idle, others = await pace_run(world, args.pace_callers, args.pace, 2)
         print(
             f"\nRealistic pace: {args.pace_callers} callers, {args.pace} s between inputs, "
             f"2 workers, {hashing_label(world)}"
@@ -734,7 +753,8 @@ async def run_phases(
             f"  p99 {stats.p(None, 0.99):.1f} ms (turns {stats.p('turn', 0.99):.1f} ms, "
             f"hashing confirmations {stats.p('hash', 0.99):.1f} ms; aim < 50 ms), errors "
             f"{stats.errors}, completed {stats.completed}/{args.pace_callers}, "
-            f"'try again' {stats.busy}, machine idle {idle:.0f} %{tag(world)}"
+            f"'try again' {stats.busy}, machine idle {idle:.0f} %, outside this bench "
+            f"{others:.0f} %{tag(world)}"
         )
 
     if args.find_max:
@@ -743,12 +763,13 @@ async def run_phases(
         )
         held = 0
         for callers in args.find_max_steps:
-            stats, _, idle = await pace_run(world, callers, args.pace, 2)
+            stats, _, idle, others = await pace_run(world, callers, args.pace, 2)
             p99 = stats.p(None, 0.99)
             ok = p99 < 50 and not stats.errors and stats.completed == callers
             print(
                 f"  {callers:>6} callers: p99 {p99:7.1f} ms, errors {stats.errors}, completed "
-                f"{stats.completed}, idle {idle:.0f} %  {'holds' if ok else 'does not hold'}"
+                f"{stats.completed}, idle {idle:.0f} %, outside {others:.0f} %  "
+                f"{'holds' if ok else 'does not hold'}"
                 f"{tag(world)}"
             )
             if not ok:
@@ -761,12 +782,13 @@ async def run_phases(
             f"\nScale-out: {args.callers} callers at saturation, {hashing_label(world)} "
             "(2 cores: workers past 2 share them)"
         )
-        print("  workers  req/s  p99 turns  p99 hashing  registrations/s  idle %")
+        print("  workers  req/s  p99 turns  p99 hashing  registrations/s  idle %  outside %")
         for workers in args.scale:
             r = await saturation(args, world, workers)
             print(
                 f"  {workers:>7} {r['rps']:>6.0f} {r['p99_turn']:>8.1f} ms {r['p99_hash']:>9.1f} ms"
-                f" {r['completed'] / r['seconds']:>16.1f} {r['idle']:>7.0f}{tag(world)}"
+                f" {r['completed'] / r['seconds']:>16.1f} {r['idle']:>7.0f} {r['others']:>9.0f}"
+                f"{tag(world)}"
             )
 
 
