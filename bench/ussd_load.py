@@ -805,7 +805,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--find-max-steps",
         type=lambda s: [int(x) for x in s.split(",")],
-        default=[1000, 1500, 2000, 3000, 4000, 6000],
+        default=[250, 500, 750, 1000, 1500, 2000],
     )
     parser.add_argument(
         "--scale",
