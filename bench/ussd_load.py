@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -280,6 +281,11 @@ class Stats:
         self.errors = 0
         self.busy = 0
         self.completed = 0
+        self.unfinished: Counter[str] = Counter()  # why: the start of the last screen
+
+    def why_unfinished(self) -> str:
+        reasons = "; ".join(f"{n} x {why!r}" for why, n in self.unfinished.most_common(3))
+        return f" (unfinished: {reasons})" if reasons else ""
 
     @property
     def requests(self) -> int:
@@ -386,6 +392,7 @@ async def register(
     async with http.get(f"{sims}/sim/sms/outbox", params={"to": person.phone}) as response:
         texts = [m["text"] for m in await response.json()]
     if not texts:
+        stats.unfinished["no OTP SMS"] += 1
         return
     await press(re.findall(r"\b\d{6}\b", texts[-1])[0])
     await press(PASSWORD)
@@ -398,6 +405,8 @@ async def register(
         screen = await press(PASSWORD, "hash")
     if screen.startswith("END Dang ky thanh cong"):
         stats.completed += 1
+    else:
+        stats.unfinished[screen[:48]] += 1
 
 
 async def crowd_registers(
@@ -478,7 +487,7 @@ def report(name: str, stats: Stats, seconds: float, world: World, hashing: bool 
     )
 
 
-async def saturation(args: argparse.Namespace, world: World, workers: int) -> dict[str, float]:
+async def saturation(args: argparse.Namespace, world: World, workers: int) -> dict[str, Any]:
     crowd = people(world.numbers(args.callers * args.rounds))
     await add_subscribers(world.sims, crowd)
     async with world.regbot(workers) as (url, pids):
@@ -514,10 +523,11 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "xadd_per_turn": delta["xadd"] / turns,
         "evalsha_per_turn": delta["evalsha"] / turns,
         "turns": turns,
+        "why": stats.why_unfinished(),
     }
 
 
-def print_saturation(result: dict[str, float], world: World, workers: int, callers: int) -> None:
+def print_saturation(result: dict[str, Any], world: World, workers: int, callers: int) -> None:
     t = tag(world)
     print(
         f"\nSaturation: {callers} callers registering at full speed, regbot serve --workers "
@@ -527,6 +537,7 @@ def print_saturation(result: dict[str, float], world: World, workers: int, calle
         f"  {result['turns']:.0f} requests in {result['seconds']:.1f} s: {result['rps']:.0f} "
         f"req/s, registrations completed {result['completed']:.0f}/{result['total']:.0f}, "
         f"errors {result['errors']:.0f}, 'try again in a moment' {result['busy']:.0f}{t}"
+        f"{result['why']}"
     )
     print(
         f"  p99 of turns that do not hash: {result['p99_turn']:.1f} ms (p50 "
@@ -754,7 +765,7 @@ async def run_phases(
             f"hashing confirmations {stats.p('hash', 0.99):.1f} ms; aim < 50 ms), errors "
             f"{stats.errors}, completed {stats.completed}/{args.pace_callers}, "
             f"'try again' {stats.busy}, machine idle {idle:.0f} %, outside this bench "
-            f"{others:.0f} %{tag(world)}"
+            f"{others:.0f} %{tag(world)}{stats.why_unfinished()}"
         )
 
     if args.find_max:
@@ -767,9 +778,10 @@ async def run_phases(
             p99 = stats.p(None, 0.99)
             ok = p99 < 50 and not stats.errors and stats.completed == callers
             print(
-                f"  {callers:>6} callers: p99 {p99:7.1f} ms, errors {stats.errors}, completed "
+                f"  {callers:>6} callers: p99 {p99:7.1f} ms (turns {stats.p('turn', 0.99):.1f}, "
+                f"hashing {stats.p('hash', 0.99):.1f}), errors {stats.errors}, completed "
                 f"{stats.completed}, idle {idle:.0f} %, outside {others:.0f} %  "
-                f"{'holds' if ok else 'does not hold'}"
+                f"{'holds' if ok else 'does not hold'}{stats.why_unfinished()}"
                 f"{tag(world)}"
             )
             if not ok:
