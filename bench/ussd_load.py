@@ -401,7 +401,7 @@ async def register(
     screen = await press(PASSWORD, "hash")
     while BUSY in screen:  # "try again in a moment": the person types it again
         stats.busy += 1
-        await asyncio.sleep(random.uniform(0.5, 1.5))
+        await asyncio.sleep(random.uniform(0.5, 1.5) * max(1.0, pace))  # reads, retypes
         screen = await press(PASSWORD, "hash")
     if screen.startswith("END Dang ky thanh cong"):
         stats.completed += 1

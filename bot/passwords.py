@@ -83,11 +83,13 @@ HASHING_NICE: Final = 10  # below the event loop's thread: a turn preempts a has
 
 
 def _yield_to_turns() -> None:
-    """Lower this hashing thread's scheduling priority (Linux: a thread has its own nice
-    value). Under a burst the loop's thread - and Redis, PostgreSQL - run first, and
-    argon2id takes the CPU they leave; raising nice needs no privilege."""
+    """Lower this hashing thread's scheduling priority by HASHING_NICE, relative to the
+    process's (Linux: a thread has its own nice value). Under a burst the loop's thread -
+    and Redis, PostgreSQL - run first, and argon2id takes the CPU they leave; raising
+    nice needs no privilege."""
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, os.getpriority(os.PRIO_PROCESS, me) + HASHING_NICE)
 
 
 def default_threads(workers: int = 1) -> int:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 
 from bot.config import ConfigError, Settings
-from bot.passwords import DEFAULT_COST, FAST_COST, Argon2Cost, PasswordHasher
+from bot.passwords import (
+    DEFAULT_COST,
+    FAST_COST,
+    HASHING_NICE,
+    Argon2Cost,
+    PasswordHasher,
+    PasswordPool,
+)
 
 PRODUCTION = {
     "REGBOT_ENV": "production",
@@ -51,3 +61,17 @@ def test_production_refuses_a_cost_below_owasps_minimums(memory: str, time: str,
         return
     with pytest.raises(ConfigError, match="below OWASP's minimum"):
         settings.check()
+
+
+async def test_hashing_threads_run_below_the_event_loops_priority() -> None:
+    """Under a burst a turn preempts a hash: the pool's threads are niced."""
+    before = {thread.ident for thread in threading.enumerate()}
+    pool = PasswordPool(PasswordHasher(FAST_COST))
+    try:
+        assert (await pool.hash("Sao*Mai#2024")).startswith("$argon2id$")
+        mine = [t for t in threading.enumerate() if t.ident not in before]
+        assert [os.getpriority(os.PRIO_PROCESS, t.native_id or 0) for t in mine] == [
+            os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICE
+        ]
+    finally:
+        pool.close()
