@@ -59,6 +59,7 @@ class Runtime:
     services: Services
     signing: Signing
     resumes: Resumes
+    store: StateStore  # the shared store, for channels that keep records of their own
 
     @property
     def pushes(self) -> Pushes:
@@ -114,4 +115,4 @@ def bootstrap(
         ttl_seconds=settings.session_ttl,
         observers=observers,
     )
-    return Runtime(settings, keys, translator, engine, services, signing, resumes)
+    return Runtime(settings, keys, translator, engine, services, signing, resumes, adapters.store)

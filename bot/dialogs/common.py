@@ -9,7 +9,16 @@ from typing import Any, Final
 
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, IdType, NewAccount
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.engine.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
+from bot.engine.spec import (
+    ASKS_PASSWORD,
+    STAY,
+    Choice,
+    Method,
+    Outcome,
+    Step,
+    StepAction,
+    StepContext,
+)
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
 from bot.validation import check_password, mask_phone, parse_otp
@@ -183,6 +192,7 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         next={"ok": f"{prefix}.password_confirm"},
         sensitive=True,
         checkpoint=True,
+        hints=frozenset({ASKS_PASSWORD}),
     )
     second = Step(
         name=f"{prefix}.password_confirm",
@@ -194,6 +204,7 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
         act=confirm,
         next={"mismatch": first.name, **after},
         sensitive=True,
+        hints=frozenset({ASKS_PASSWORD}),
     )
     return first, second
 

@@ -29,7 +29,7 @@ from bot.dialogs.fields import (
     optional_email_step,
     use_caller_choice,
 )
-from bot.engine.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
+from bot.engine.spec import ASKS_PHONE, Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
     mask_id,
@@ -149,6 +149,7 @@ STEPS = (
         field="phone",
         show_value=mask_phone,
         next={"ok": S.EMAIL},
+        hints=frozenset({ASKS_PHONE}),
     ),
     optional_email_step(S.EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY),
     Step(

@@ -16,7 +16,7 @@ from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import use_caller_choice
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import ASKS_PHONE, STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.signing import Signing
 from bot.signing.events import CHECK_CHOICE
@@ -161,6 +161,7 @@ STEPS = (
         act=_start,
         show_value=mask_phone,
         next={"ok": S.WAIT},
+        hints=frozenset({ASKS_PHONE}),
     ),
     Step(
         S.WAIT,

@@ -22,6 +22,9 @@ OK: Final = "ok"
 STAY: Final = "stay"  # outcome that keeps the person at the step (with a notice)
 SKIP: Final = "skip"  # choice key offered by optional steps
 KEEP: Final = "keep"  # choice key offered when a value was typed before (after "back")
+# Step hints: what the answer a step asks for is, for channels that handle it their own way
+ASKS_PASSWORD: Final = "asks_password"  # Zalo cannot delete messages: a /secret link instead
+ASKS_PHONE: Final = "asks_phone"  # a messenger can offer "share my phone number"
 
 
 class Invalid(Exception):
@@ -88,6 +91,7 @@ class Step:
         show_value: how to display the kept value when coming back (masked for IDs).
         on_resume: what a waiting step does when the event it waits for arrives (a
             signature): the same as the person asking, without their turn.
+        hints: what the answer is (ASKS_PASSWORD, ASKS_PHONE), passed on in the Reply.
     """
 
     name: str
@@ -104,6 +108,7 @@ class Step:
     checkpoint: bool = False
     show_value: DisplayFn | None = None
     on_resume: StepAction | None = None
+    hints: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,4 +60,5 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
         end=step.end,
         sensitive=step.sensitive,
         can_go_back=bool(session.history) and not step.end,
+        hints=step.hints,
     )
