@@ -5,16 +5,28 @@ English, driven only through the Zalo simulator's control API (signed webhooks t
 
 from __future__ import annotations
 
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
 from bot.accounts.model import AccountKind
+from pki_bridge import build_pki_simulator, issued_signer, sign_url
+from pki_bridge.authority import pem_bundle
+from pki_bridge.testca import CITIZEN_CCCD, OFFICIAL_CCCD
+from tests.e2e.conftest import make_harness
+from tests.e2e.signing_world import ca_port_fixture, test_pki_fixture  # noqa: F401 - fixtures
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
+    SIGN_LINK,
     PasswordPage,
     ZaloWorld,
-    browser,
+    browser_fixture,
     buttons,
     payloads,
     secret_link,
     text_of,
-    zalo,
+    zalo_fixture,
+    zalo_settings,
 )
 
 PASSWORD = "Hoa-Sen#2024"
@@ -133,3 +145,67 @@ async def test_a_business_registers_by_signing_sim_in_english(zalo: ZaloWorld):
     assert "level 3" in text_of(done)
     account = await zalo.bot.accounts.find(AccountKind.BUSINESS, "0100109106")
     assert account is not None and account.email == "ketoan@hoasen.vn"
+
+
+# -- USB tokens: the /sign link as a button -----------------------------------------------
+
+
+@pytest.fixture
+async def zalo_signing(tmp_path, test_pki, ca_port):
+    """Zalo on, trusting the test PKI whose CRLs a separate CA server publishes."""
+    root = web.Application()
+    root.add_subapp("/sim/pki", build_pki_simulator(test_pki.root, test_pki.authorities))
+    ca_server = TestServer(root, host="127.0.0.1", port=ca_port)
+    await ca_server.start_server()
+    anchors, gov = tmp_path / "anchors.pem", tmp_path / "gov.pem"
+    anchors.write_bytes(pem_bundle(test_pki.public_anchors))
+    gov.write_bytes(pem_bundle(test_pki.gov_anchors))
+    settings = zalo_settings(
+        tmp_path, pki_trust_anchors=str(anchors), pki_gov_trust_anchors=str(gov)
+    )
+    try:
+        async with make_harness(settings) as bot, aiohttp.ClientSession() as http:
+            yield ZaloWorld(bot), test_pki, http
+    finally:
+        await ca_server.close()
+
+
+async def usb_link(zalo: ZaloWorld, user: str, kind_number: str, method: str, lang: str) -> str:
+    await start(zalo, user, lang)
+    await zalo.say(user, kind_number)
+    await zalo.tap(user, method)
+    link_step = await zalo.tap(user, "get_link")
+    [url] = [url for _, url in buttons(link_step) if SIGN_LINK.fullmatch(url)]
+    assert url in text_of(link_step)  # in the text too, for a copy to a computer
+    assert ("Mở trang ký số" if lang == "vi" else "Open the signing page") in str(
+        buttons(link_step)
+    )
+    return url
+
+
+async def test_a_citizen_registers_with_a_usb_token_from_the_sign_button(zalo_signing):
+    world, pki, http = zalo_signing
+    url = await usb_link(world, "hoa", "1", "usb", "vi")
+    signed = await sign_url(url, issued_signer(pki.users["citizen"]), session=http)
+    assert signed == (200, {"status": "accepted"})
+    email_step = await world.wait_for("hoa", "Chữ ký số hợp lệ")  # pushed by itself
+    assert "không bắt buộc" in email_step
+    await world.say("hoa", "hoa.le@example.vn")
+    done = await world.tap("hoa", "register")
+    assert "Đăng ký thành công" in text_of(done)
+    account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
+    assert account is not None and (account.method, account.verification_level) == ("usb", 3)
+
+
+async def test_a_civil_servant_registers_with_a_government_token_in_english(zalo_signing):
+    world, pki, http = zalo_signing
+    url = await usb_link(world, "bich", "3", "official_usb", "en")
+    signed = await sign_url(url, issued_signer(pki.users["official"]), session=http)
+    assert signed == (200, {"status": "accepted"})
+    await world.wait_for("bich", "required")
+    summary = await world.say("bich", "bich.tt@moj.gov.vn")
+    assert "Trần Thị Bích" in text_of(summary)
+    done = await world.tap("bich", "register")
+    assert "level 3" in text_of(done)
+    account = await world.bot.accounts.find(AccountKind.OFFICIAL, OFFICIAL_CCCD)
+    assert account is not None and account.agency == "Văn phòng Bộ - Bộ Tư pháp"

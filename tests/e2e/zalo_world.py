@@ -96,7 +96,8 @@ def buttons(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
     for message in messages:
         for button in message["buttons"]:
             payload = button["payload"]
-            found.append((button["title"], payload["url"] if isinstance(payload, dict) else payload))
+            target = payload["url"] if isinstance(payload, dict) else payload
+            found.append((button["title"], target))
     return found
 
 
@@ -104,8 +105,8 @@ def payloads(messages: list[dict[str, Any]]) -> list[str]:
     return [payload for _, payload in buttons(messages)]
 
 
-@pytest.fixture
-async def zalo(tmp_path: Path) -> AsyncIterator[ZaloWorld]:
+@pytest.fixture(name="zalo")
+async def zalo_fixture(tmp_path: Path) -> AsyncIterator[ZaloWorld]:
     async with make_harness(zalo_settings(tmp_path)) as bot:
         yield ZaloWorld(bot)
 
@@ -136,8 +137,8 @@ class PasswordPage:
         return await self.submit(url, password, confirm or password, csrf)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[PasswordPage]:
+@pytest.fixture(name="browser")
+async def browser_fixture() -> AsyncIterator[PasswordPage]:
     # unsafe: the test server is an IP address, whose cookies aiohttp refuses by default
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         yield PasswordPage(http)
