@@ -58,7 +58,9 @@ class Inbox:
         return f"zalo:inbox:{person}"
 
     def drain_lock(self, person: str) -> AbstractAsyncContextManager[None]:
-        """One drain at a time per person, across workers."""
+        """One drain at a time per person, across workers. Order and once-only come from
+        applying the head only, with its sequence number checked under the conversation
+        lock; this lock spares a burst's N drains from all contending for every event."""
         return self._store.lock(f"zalo:drain:{person}")
 
     async def append(self, person: str, event: ZaloEvent) -> bool:
