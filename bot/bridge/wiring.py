@@ -19,8 +19,8 @@ from bot.state.store import StateStore
 from integrations.http import Observe, RetryPolicy
 from pki_bridge import (
     CertificateChecker,
-    HttpCrlSource,
     MsspHttpClient,
+    RevocationSource,
     build_mssp_simulator,
     build_pki_simulator,
     load_trust_anchors,
@@ -48,11 +48,11 @@ def prepare_signing(
     """Add `/sign/{token}` and the push registry (channels register on `app[PUSHES]`).
 
     Returns the simulators to mount under `/sim` when `MSSP_URL` is unset: `mssp` (signing
-    SIMs from its own CA) and `pki` (that CA as `/sim/pki/ca.pem`, and its CRL). That CA
+    SIMs from its own CA) and `pki` (that CA as `/sim/pki/ca.pem`, its CRL and OCSP). That CA
     then joins the public trust anchors; Government anchors come only from
     `PKI_GOV_TRUST_ANCHORS` (pki_bridge has no simulated Government CA: use
-    `regbot pki test-ca`, whose CRLs must then be served at its `--crl-base`) - or, in
-    `regbot demo`, from `demo_pki`: a test PKI whose CRLs the PKI simulator serves, so a
+    `regbot pki test-ca`, whose CRLs and OCSP must then be served at its `--base-url`) - or,
+    in `regbot demo`, from `demo_pki`: a test PKI the PKI simulator publishes, so a
     USB token can be played with `regbot sign LINK --p12 FILE`.
     """
     pushes = ChannelPushes()
@@ -61,7 +61,7 @@ def prepare_signing(
     if settings.mssp_url:
         app[SIGNING_SETUP] = SigningSetup(pushes)
         return {}
-    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki/crl")
+    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki")
     authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
     app[SIGNING_SETUP] = SigningSetup(
         pushes,
@@ -99,12 +99,12 @@ def open_signing(
         *setup.demo_gov_anchors,
         *_anchors("PKI_GOV_TRUST_ANCHORS", settings.pki_gov_trust_anchors),
     ]
-    crls = HttpCrlSource(http)
+    revocation = RevocationSource(http)
     mssp_url = settings.mssp_url or f"{self_url.rstrip('/')}/sim/mssp"
     signing = Signing(
         mssp=MsspHttpClient(http, mssp_url, policy=policy, observe=observe),
-        public=CertificateChecker(public, crls),
-        gov=CertificateChecker(gov, crls, official=True),
+        public=CertificateChecker(public, revocation),
+        gov=CertificateChecker(gov, revocation, official=True),
         links=SigningLinks(store, keys.state, keys.tokens),
         events=SigningEvents(setup.pushes),
         translator=translator,
