@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from asn1crypto import crl as asn1_crl
+from cryptography import x509
 from pyhanko_certvalidator.fetchers.api import Fetchers
 from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import (
@@ -38,7 +38,7 @@ class StatusSource(StrEnum):
 class CrlFacts:
     """What an auditor reads of a CRL without parsing it."""
 
-    issuer: str
+    issuer: str  # RFC 4514
     number: int | None
     this_update: dt.datetime
     next_update: dt.datetime | None
@@ -65,21 +65,16 @@ class ValidationEvidence:
     def crl_facts(self) -> tuple[CrlFacts, ...]:
         facts = []
         for der in self.crls:
-            tbs = asn1_crl.CertificateList.load(der)["tbs_cert_list"]
-            number = next(
-                (
-                    e["extn_value"].native
-                    for e in tbs["crl_extensions"]
-                    if e["extn_id"].native == "crl_number"
-                ),
-                None,
-            )
+            crl = x509.load_der_x509_crl(der)
+            try:
+                number: int | None = crl.extensions.get_extension_for_class(
+                    x509.CRLNumber
+                ).value.crl_number
+            except x509.ExtensionNotFound:
+                number = None
             facts.append(
                 CrlFacts(
-                    tbs["issuer"].human_friendly,
-                    number,
-                    tbs["this_update"].native,
-                    tbs["next_update"].native,
+                    crl.issuer.rfc4514_string(), number, crl.last_update_utc, crl.next_update_utc
                 )
             )
         return tuple(facts)

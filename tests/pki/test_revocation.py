@@ -108,6 +108,10 @@ async def test_a_crl_signed_by_another_key_counts_for_nothing(pki_world):
     """A forged CRL in the CA's name that lists nothing must not clear a revoked certificate."""
     await faults(pki_world, ocsp_unreachable=True, crl_forged=["issuing"])
     assert "CRL signature could not be verified" in await unavailable(pki_world, "revoked")
+    assert "CRL signature could not be verified" in await unavailable(pki_world, "citizen")
+    await faults(pki_world, ocsp_unreachable=True)  # the forged CRL was not kept
+    assert await refusal(pki_world, "revoked") == "revoked"
+    assert (await check(pki_world, "citizen")).evidence.status_source is StatusSource.CRL
 
 
 async def test_an_ocsp_answer_about_another_certificate_counts_for_nothing(pki_world):
