@@ -21,13 +21,15 @@ from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccoun
 from bot.config import Settings
 from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
+from bot.engine.messages import Inbound
 from bot.i18n import Translator
 from bot.keys import SecretKeys
-from bot.messages import Inbound
 from bot.otp import OtpService
 from bot.passwords import PasswordHasher
 from bot.services import Services
-from bot.state import MemoryCounters, MemoryStore, RedisStore, SessionCodec, redis_client
+from bot.state import KeyBuilder, RecordCodec
+from bot.state.memory import MemoryCounters, MemoryStore
+from bot.state.redis import RedisStore, redis_client
 from integrations.carrier import Subscriber, SubscriberOwner
 
 PASSWORD = "Hoa-Sen#2024"
@@ -104,7 +106,13 @@ def build(store: object) -> tuple[DialogEngine, Sms]:
         sms=sms,
         carrier=Carrier(),
     )
-    engine = DialogEngine(all_dialogs(), services, store, SessionCodec(keys.sealer("dialog")))  # type: ignore[arg-type]
+    engine = DialogEngine(
+        all_dialogs(),
+        services,
+        store,  # type: ignore[arg-type]
+        RecordCodec(keys.sealer("dialog")),
+        KeyBuilder(keys.tokens),
+    )
     return engine, sms
 
 

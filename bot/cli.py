@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "data_dir", None):
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.channels.console.demo import run_demo
 
         try:
             asyncio.run(run_demo(settings, args.lang))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.systems import SYSTEMS
 
 
 class ConfigError(Exception):
@@ -26,10 +28,8 @@ class Settings:
     data_dir: Path = Path("data")
     redis_url: str | None = None
     database_url: str | None = None
-    sms_url: str | None = None
-    carrier_url: str | None = None
-    bhxh_url: str | None = None
-    mssp_url: str | None = None
+    # the base URL of each external system by its name in `bot.systems.SYSTEMS`
+    system_urls: Mapping[str, str] = field(default_factory=dict)
     pki_trust_anchors: str | None = None
     pki_gov_trust_anchors: str | None = None
     telegram_bot_token: str | None = None
@@ -56,10 +56,7 @@ class Settings:
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
             redis_url=get("REDIS_URL"),
             database_url=get("DATABASE_URL"),
-            sms_url=get("SMS_URL"),
-            carrier_url=get("CARRIER_URL"),
-            bhxh_url=get("BHXH_URL"),
-            mssp_url=get("MSSP_URL"),
+            system_urls={system.name: url for system in SYSTEMS if (url := get(system.setting))},
             pki_trust_anchors=get("PKI_TRUST_ANCHORS"),
             pki_gov_trust_anchors=get("PKI_GOV_TRUST_ANCHORS"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
@@ -84,16 +81,13 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
+    def url_of(self, system: str) -> str | None:
+        return self.system_urls.get(system)
+
     @property
     def simulated(self) -> tuple[str, ...]:
         """External systems whose simulator would be mounted (their URL is unset)."""
-        urls = {
-            "sms": self.sms_url,
-            "carrier": self.carrier_url,
-            "bhxh": self.bhxh_url,
-            "mssp": self.mssp_url,
-        }
-        return tuple(name for name, url in urls.items() if not url)
+        return tuple(s.name for s in SYSTEMS if not self.system_urls.get(s.name))
 
     @property
     def simulators_on(self) -> bool:

@@ -95,8 +95,14 @@ METRICS: Final = web.AppKey("metrics", Metrics)
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """Prometheus text exposition of this app's registry."""
-    body = request.app[METRICS].exposition()
+    body = request.config_dict[METRICS].exposition()
     response = web.Response(body=body)
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     response.charset = "utf-8"
     return response
+
+
+def metrics_app() -> web.Application:
+    app = web.Application()
+    app.router.add_get("", metrics_endpoint)
+    return app

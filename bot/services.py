@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.accounts.port import Accounts
-from bot.bridge.ports import Signing
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys
 from bot.otp import OtpService
 from bot.passwords import PasswordHasher
+from bot.signing.ports import Signing
 from bot.state.store import Counters
 from integrations.carrier import CarrierRegister
 from integrations.insured import InsuredRegister

@@ -103,7 +103,7 @@ def parse_uid(value: str) -> tuple[str, str] | None:
     Raises:
         MalformedIdentity: a known type whose number the typed-number validator refuses.
     """
-    from bot.dialogs.spec import Invalid  # late: bot.dialogs imports pki_bridge
+    from bot.engine.spec import Invalid  # late, as in bot.validation.limits
 
     found = _PREFIXED.fullmatch(value)
     reader = _READERS.get(found.group(1).upper()) if found else None

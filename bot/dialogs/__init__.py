@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.dialogs import bhxh, forgot_password, mobile, sim, usb
 from bot.dialogs.common import COMMON_STEPS, OTHER_WAYS_METHOD
-from bot.dialogs.spec import Dialog
 from bot.dialogs.start import build_start
+from bot.engine.spec import Dialog
 
 
 def all_dialogs() -> list[Dialog]:

@@ -27,7 +27,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
     mask_id,

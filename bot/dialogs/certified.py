@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
-from bot.bridge import Signing
 from bot.dialogs.common import HOME_CHOICE, CommonStep, create_account, optional_email, show_date
-from bot.dialogs.spec import SKIP, Choice, Outcome, Step, StepContext
+from bot.engine.spec import SKIP, Choice, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
+from bot.signing import Signing
 from bot.validation import mask_id, parse_email
 
 CERTIFIED: Final = "certified"  # dialog data: the identity the certificate vouches for

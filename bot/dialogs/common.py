@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, IdType, NewAccount
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
+from bot.engine.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
 from bot.validation import check_password, mask_phone, parse_otp

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.dialogs.common import show_date
-from bot.dialogs.spec import Choice, ChoicesFn, Invalid, Outcome, Step, StepAction, StepContext
+from bot.engine.spec import Choice, ChoicesFn, Invalid, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone, parse_birth_date, parse_email, parse_full_name, parse_phone
 

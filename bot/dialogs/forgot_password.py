@@ -31,7 +31,7 @@ from bot.dialogs.common import (
     send_otp,
 )
 from bot.dialogs.limits import DAY, HOUR, Limit, local_moment, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.spec import StepContext
+from bot.engine.spec import StepContext
 
 LOCAL_ZONE: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR: Final = 3600

@@ -29,7 +29,7 @@ from bot.dialogs.fields import (
     optional_email_step,
     use_caller_choice,
 )
-from bot.dialogs.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
+from bot.engine.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
     mask_id,

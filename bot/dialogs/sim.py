@@ -12,15 +12,15 @@ import secrets
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.bridge import Signing
-from bot.bridge.ports import identity_fields, kind_refusal
-from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import use_caller_choice
 from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
+from bot.signing import Signing
+from bot.signing.events import CHECK_CHOICE
+from bot.signing.ports import identity_fields, kind_refusal
 from bot.validation import mask_phone, parse_phone
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from pki_bridge import (
@@ -98,7 +98,7 @@ async def _wait_in_background(ports: Signing, channel: str, user_id: str, sessio
     await await_result(
         ports.mssp, session, total_timeout=ports.mssp_timeout, interval=ports.mssp_poll_interval
     )
-    await ports.events.deliver(channel, user_id, CHECK_CHOICE, S.WAIT)
+    ports.events.arrived(channel, user_id, S.WAIT)
 
 
 async def _start(ctx: StepContext, phone: Any) -> Outcome:
@@ -173,6 +173,7 @@ STEPS = (
             OTHER_WAYS_CHOICE,
             HOME_CHOICE,
         ),
+        on_resume=_check,
         next={
             "ok": S.EMAIL,
             "failed": S.FAILED,

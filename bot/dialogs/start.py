@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.dialogs.common import HOME_CHOICE
-from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import msg
 
 KINDS = ("citizen", "business", "official")

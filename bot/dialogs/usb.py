@@ -2,7 +2,7 @@
 a Government CA token ("Cơ quan nhà nước", §1.4 last part). Level 3.
 
 regbot gives a one-time link to open on the computer with the token; the page has the
-signing plugin sign a challenge and posts it back (`bot.bridge.web`). The dialog then
+signing plugin sign a challenge and posts it back (`bot.web.signing`). The dialog then
 continues by itself where the channel can push, or when the person says they signed.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from bot.bridge import LinkState
-from bot.bridge.links import LINK_LIFETIME
-from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, refusal_message, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import caller_mobile
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
+from bot.signing import LinkState
+from bot.signing.events import CHECK_CHOICE
+from bot.signing.links import LINK_LIFETIME
 from bot.validation import mask_phone
 
 LINK_ID: Final = "link_id"
@@ -112,6 +112,7 @@ def usb_steps(prefix: str) -> tuple[Step, ...]:
             _wait_prompt,
             msg("signing.usb_wait_help"),
             choices=_wait_choices(prefix),
+            on_resume=_check_link,
             next={
                 "ok": f"{prefix}.email",
                 "failed": failed,

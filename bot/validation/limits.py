@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 from bot.i18n import msg
 
 if TYPE_CHECKING:
-    from bot.dialogs.spec import Invalid
+    from bot.engine.spec import Invalid
 
 MAX_INPUT_LENGTH: Final = 1000
 _SEPARATORS: Final = re.compile(r"[\s.\-]+")
@@ -19,9 +19,9 @@ def invalid(key: str, **params: object) -> Invalid:
     """The `Invalid` refusal for a validation message, to `raise`.
 
     Imported late on purpose: the dialog modules import these validators, and importing
-    `bot.dialogs.spec` here at load time would run `bot.dialogs` first and close the cycle.
+    `bot.engine.spec` here at load time would run `bot.dialogs` first and close the cycle.
     """
-    from bot.dialogs.spec import Invalid
+    from bot.engine.spec import Invalid
 
     return Invalid(msg(key, **params))
 

@@ -14,11 +14,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.accounts.port import Accounts
-from bot.app import ENGINE, SERVICES, Wiring, create_app
 from bot.config import Settings
 from bot.engine import DialogEngine
-from bot.messages import Action, Inbound, Reply
-from bot.render import render
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.render import render
+from bot.web.app import RUNTIME, Wiring, create_app
 
 
 @dataclass
@@ -54,7 +54,7 @@ class BotHarness:
         return self.screen(reply)
 
     def screen(self, reply: Reply) -> list[str]:
-        shown = render(reply, self.app[SERVICES].translator)
+        shown = render(reply, self.app[RUNTIME].services.translator)
         return [
             *shown.texts,
             *(f"{n}. {label}" for n, (_, label) in enumerate(shown.options, start=1)),
@@ -62,7 +62,7 @@ class BotHarness:
 
     async def settle(self) -> None:
         """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
-        pending = list(self.app[SERVICES].background)
+        pending = list(self.app[RUNTIME].services.background)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
@@ -112,8 +112,9 @@ class _harness:
         app = create_app(self.settings, Wiring(self_url=f"http://127.0.0.1:{port}", samples=True))
         self.client = TestClient(TestServer(app, host="127.0.0.1", port=port))
         await self.client.start_server()
+        runtime = app[RUNTIME]
         return BotHarness(
-            app=app, client=self.client, engine=app[ENGINE], accounts=app[SERVICES].accounts
+            app=app, client=self.client, engine=runtime.engine, accounts=runtime.services.accounts
         )
 
     async def __aexit__(self, *exc: object) -> None:

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.messages import Action
+from bot.engine.messages import Action
 from pki_bridge import PKI_STATE, PkiSimulatorState, TestPki, build_pki_simulator, build_test_pki
 from pki_bridge.authority import pem_bundle
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness

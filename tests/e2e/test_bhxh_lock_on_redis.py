@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from bot.app import SERVICES
 from bot.config import Settings
 from bot.dialogs.bhxh import LOCK, MISMATCHES
-from bot.state import redis_client
+from bot.state.redis import redis_client
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import make_harness
 from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE, confirm, text_of
 
@@ -26,7 +26,7 @@ async def test_a_code_locked_through_one_worker_is_locked_on_another(
     )
     client = redis_client(redis_url)
     async with make_harness(settings) as one, make_harness(settings) as two:
-        digest = one.app[SERVICES].keys.identity_hash("bhxh", HUY["code"])
+        digest = one.app[RUNTIME].services.keys.identity_hash("bhxh", HUY["code"])
         ours = [f"regbot:count:{limit.name}:{digest}" for limit in (MISMATCHES, LOCK)]
         try:
             guess = {**HUY, "name": "Nguyen Van Khac"}

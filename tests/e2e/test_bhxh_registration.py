@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind
-from bot.app import SERVICES
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
 
 HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}  # typed without accents
@@ -128,7 +128,7 @@ async def test_a_mismatched_birth_date_names_the_birth_date(bot_app: BotHarness)
 async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].services.clock = lambda: FIXED_NOW
     # The real owner has filled in the form in another chat, but not yet confirmed.
     await fill_details(bot_app, "owner", HUY)
 
@@ -207,7 +207,7 @@ async def test_details_of_one_record_never_carry_over_to_the_next_person(
     offered next must not hold Huy's ID or phone, proven by nobody."""
     await confirm(bot_app, "swap", HUY)
     assert bot_app.last["swap"].step == "bhxh.otp"
-    from bot.messages import Action
+    from bot.engine.messages import Action
 
     summary = await bot_app.say("swap", action=Action.BACK)
     await bot_app.say("swap", option(summary, "Sửa"))

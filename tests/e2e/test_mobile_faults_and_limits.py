@@ -3,8 +3,8 @@ state, a state store that is down. Nothing typed is lost; the person is told wha
 
 from __future__ import annotations
 
-from bot.app import SERVICES
-from bot.messages import Action
+from bot.engine.messages import Action
+from bot.web.app import RUNTIME
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
 
 
@@ -18,7 +18,7 @@ class Clock:
 
 async def at_otp_step(bot, user: str) -> Clock:
     clock = Clock()
-    bot.app[SERVICES].epoch_seconds = clock
+    bot.app[RUNTIME].services.epoch_seconds = clock
     await fill_details(bot, user)
     await bot.say(user, "1")
     assert bot.last[user].step == "mobile.otp"
@@ -76,7 +76,7 @@ async def test_going_back_and_confirming_again_returns_to_the_code_already_sent(
 
 async def test_starting_over_again_and_again_cannot_flood_a_phone_with_codes(bot_app):
     clock = Clock()
-    bot_app.app[SERVICES].epoch_seconds = clock
+    bot_app.app[RUNTIME].services.epoch_seconds = clock
     for attempt in range(12):
         await fill_details(bot_app, f"flood{attempt}")
         text = "\n".join(await bot_app.say(f"flood{attempt}", "1"))
@@ -169,7 +169,7 @@ async def test_the_final_turn_retried_after_the_store_failed_says_done_not_dupli
 async def test_a_database_that_is_down_asks_to_try_again_and_keeps_the_details(bot_app):
     from bot.accounts.repository import SqlAccounts, make_engine
 
-    services = bot_app.app[SERVICES]
+    services = bot_app.app[RUNTIME].services
     working = services.accounts
     await fill_details(bot_app, "nodb")
     services.accounts = SqlAccounts(

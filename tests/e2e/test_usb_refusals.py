@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.accounts.model import AccountKind
-from bot.bridge import SIGNING
+from bot.web.signing import SIGNING
 from pki_bridge import issued_signer, sign_url
 from pki_bridge.signer import sign_challenge
 from pki_bridge.testca import BAD_CHECK_DIGIT_MST, BUSINESS_MST, CITIZEN_CCCD

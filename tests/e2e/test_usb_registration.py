@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.accounts.model import AccountKind
-from bot.bridge.wiring import PUSHES
-from bot.messages import Reply
+from bot.engine.messages import Reply
+from bot.web.app import RUNTIME
 from pki_bridge import issued_signer, pkcs11_signer, sign_url, subject_name
 from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.conftest import SoftToken
@@ -69,7 +69,7 @@ async def test_business_registers_with_a_usb_token_and_the_chat_goes_on_by_itsel
     async def push(user: str, reply: Reply) -> None:
         await pushed.put(reply)
 
-    world.bot.app[PUSHES].register("test", push)
+    world.bot.app[RUNTIME].pushes.register("test", push)
     token_for(
         softhsm_token,
         world,

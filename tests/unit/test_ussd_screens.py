@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from bot.channels.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_pages
 from bot.dialogs import all_dialogs
-from bot.dialogs.spec import Step, StepContext
+from bot.engine.messages import Option, Reply
+from bot.engine.spec import Step, StepContext
 from bot.i18n import LANGUAGES, Msg, Translator
-from bot.messages import Option, Reply
-from bot.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_pages
 
 TRANSLATOR = Translator.load()
 

@@ -1,0 +1,117 @@
+"""The composition root: the outside world as ports in, a running regbot out.
+
+Pure - no aiohttp, no sockets, nothing opened here - so a test wires regbot with
+in-memory fakes in milliseconds (cosmicpython's `bootstrap`). `bot.web.app` opens the
+real adapters, one resource per cleanup context, and calls `bootstrap` with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.accounts.port import Accounts
+from bot.config import Settings
+from bot.dialogs import all_dialogs
+from bot.engine.resumes import Pushes, Resumes
+from bot.engine.turn import DialogEngine, Observer
+from bot.i18n import Translator
+from bot.keys import SecretKeys
+from bot.otp import OtpService
+from bot.passwords import PasswordHasher
+from bot.services import Services, utc_now
+from bot.signing.events import SigningEvents
+from bot.signing.links import SigningLinks
+from bot.signing.ports import IdentityCheck, Signing
+from bot.state.keys import KeyBuilder
+from bot.state.session import RecordCodec
+from bot.state.store import Counters, StateStore
+from integrations.carrier import CarrierRegister
+from integrations.insured import InsuredRegister
+from integrations.sms import SmsGateway
+from pki_bridge.mssp import MobileSignatureService
+
+
+@dataclass(frozen=True, slots=True)
+class Adapters:
+    """The outside world as ports: opened by `bot.web.app`, or faked by tests."""
+
+    store: StateStore
+    counters: Counters
+    accounts: Accounts
+    sms: SmsGateway
+    carrier: CarrierRegister
+    insured: InsuredRegister
+    mssp: MobileSignatureService
+    public_certificates: IdentityCheck  # PKI_TRUST_ANCHORS: citizens, businesses
+    gov_certificates: IdentityCheck  # PKI_GOV_TRUST_ANCHORS: civil servants
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What channels and web pages use: the engine and the few ports outside a turn."""
+
+    settings: Settings
+    keys: SecretKeys
+    translator: Translator
+    engine: DialogEngine
+    services: Services
+    signing: Signing
+    resumes: Resumes
+
+    @property
+    def pushes(self) -> Pushes:
+        return self.resumes.pushes
+
+    async def close(self) -> None:
+        """Stop the background work this runtime started (signature waits)."""
+        await self.signing.events.close()
+
+
+def bootstrap(
+    settings: Settings,
+    adapters: Adapters,
+    *,
+    keys: SecretKeys,
+    public_url: str,
+    translator: Translator | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    observers: Sequence[Observer] = (),
+) -> Runtime:
+    """Wire regbot. `public_url` is the base of links people open (`/sign/{token}`)."""
+    translator = translator or Translator.load()
+    resumes = Resumes(Pushes())
+    signing = Signing(
+        mssp=adapters.mssp,
+        public=adapters.public_certificates,
+        gov=adapters.gov_certificates,
+        links=SigningLinks(adapters.store, keys.state, keys.tokens),
+        events=SigningEvents(resumes),
+        translator=translator,
+        public_url=public_url,
+    )
+    services = Services(
+        settings=settings,
+        translator=translator,
+        signing=signing,
+        keys=keys,
+        accounts=adapters.accounts,
+        counters=adapters.counters,
+        passwords=PasswordHasher(settings.password_hashing),
+        otp=OtpService(keys.otp),
+        sms=adapters.sms,
+        carrier=adapters.carrier,
+        insured=adapters.insured,
+        clock=clock,
+    )
+    engine = DialogEngine(
+        all_dialogs(),
+        services,
+        adapters.store,
+        RecordCodec(keys.sealer("dialog")),
+        KeyBuilder(keys.tokens),
+        ttl_seconds=settings.session_ttl,
+        observers=observers,
+    )
+    return Runtime(settings, keys, translator, engine, services, signing, resumes)
