@@ -27,6 +27,7 @@ from bot.validation.person import (
     parse_full_name,
     parse_phone,
 )
+from bot.validation.refusal import Invalid
 
 __all__ = [
     "EARLIEST_BIRTH_YEAR",
@@ -39,6 +40,7 @@ __all__ = [
     "PROVINCE_CODES",
     "Gender",
     "IdNumber",
+    "Invalid",
     "cccd_birth_year",
     "check_birth_year",
     "check_length",
