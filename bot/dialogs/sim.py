@@ -152,7 +152,7 @@ class Sim:
             return Outcome(Exit.FAILED, msg("pki.mssp.unavailable"))
         try:  # the signature must be over exactly the statement we issued
             statement = base64.b64decode(signature.statement_hash or "")
-            identity = await verify_outcome(outcome, statement, self._signing.public)
+            identity = (await verify_outcome(outcome, statement, self._signing.public)).identity
         except (CertificateRefused, RevocationUnavailable) as refused:
             return Outcome(Exit.FAILED, refused.message)
         mismatch = kind_refusal(ctx.draft.kind or AccountKind.CITIZEN, identity)
