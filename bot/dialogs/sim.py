@@ -32,8 +32,7 @@ from pki_bridge.mssp import (
     verification_code,
     verify_outcome,
 )
-from pki_bridge.revocation import RevocationUnavailable
-from pki_bridge.validation import CertificateRefused
+from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
 
 SERVICE: Final = "dichvucong.gov.vn account registration"
 

@@ -21,6 +21,7 @@ from bot.i18n import Msg, Translator, msg
 
 LABEL_CHARS: Final = 90
 ALWAYS_DRAWN: Final = ("common.duplicate",)  # shared, but part of every route's story
+SHARED: Final = "common"  # the dialog of the shared steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def draw_routes(dialogs: Sequence[Dialog], translator: Translator, lang: str) ->
     diagrams = []
     for dialog in dialogs:
         for method in dialog.methods:
-            if owner[str(method.entry)] != dialog.name:
+            if dialog.name == SHARED or owner[str(method.entry)] != dialog.name:
                 continue  # an entry into shared steps (other ways): no route of its own
             diagrams.append(_draw(method, dialog.name, steps, owner, translator, lang))
     return diagrams
@@ -77,9 +78,20 @@ def _draw(
         name = names[[_node(n) for n in names].index(state["name"])]
         state["label"] = _quote(_state_label(steps[name], own(name), translator, lang))
     text = machine.get_graph(force_new=True).draw(None)
-    # the active/previous styling belongs to a live machine, not to a reviewed drawing
-    text = "\n".join(line for line in text.splitlines() if not line.strip().startswith("Class "))
-    return Diagram(method.key, title, text.strip() + "\n")
+    return Diagram(method.key, title, _for_review(text))
+
+
+def _for_review(text: str) -> str:
+    """Without what belongs to a live machine (which state is active, its styles) and
+    the title (the page has it as a heading), top to bottom: routes are long."""
+    lines = text.splitlines()
+    start = lines.index("stateDiagram-v2")
+    kept = [
+        line.replace("direction LR", "direction TB")
+        for line in lines[start:]
+        if not line.strip().startswith(("Class ", "classDef "))
+    ]
+    return "\n".join(line for line in kept if line.strip()) + "\n"
 
 
 def _route(entry: str, steps: dict[str, Step], own: object) -> list[str]:
@@ -147,8 +159,8 @@ def _node(name: str) -> str:
 
 
 def _quote(text: str) -> str:
-    """Mermaid labels: no double quotes, colons or semicolons of their own."""
-    return text.replace('"', "#quot;").replace(":", "#colon;").replace(";", "#59;")
+    """Mermaid labels: a double quote would end one, a semicolon a statement."""
+    return text.replace('"', "'").replace(";", ",")
 
 
 def page(diagram: Diagram, intro: str) -> str:

@@ -13,7 +13,7 @@ from bot.dialogs.draft import SignedIdentity
 from bot.i18n import Msg, Translator, msg
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
-from pki_bridge import CertificateChecker, CertifiedIdentity, MobileSignatureService, Verified
+from pki_bridge import CertifiedIdentity, MobileSignatureService, Verified
 
 MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phone
 
@@ -22,9 +22,6 @@ class IdentityCheck(Protocol):
     """Accepts a signer certificate against one anchor set (CertificateChecker)."""
 
     async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified: ...
-
-
-_: type[IdentityCheck] = CertificateChecker  # mypy: the real checker fits the port
 
 
 @dataclass(frozen=True, slots=True)
