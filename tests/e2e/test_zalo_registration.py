@@ -11,9 +11,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.accounts.model import AccountKind
-from pki_bridge import build_pki_simulator, issued_signer, sign_url
-from pki_bridge.authority import pem_bundle
-from pki_bridge.testca import CITIZEN_CCCD, OFFICIAL_CCCD
+from pki_bridge.testing.authority import pem_bundle
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.e2e.conftest import make_harness
 from tests.e2e.signing_world import ca_port_fixture, test_pki_fixture  # noqa: F401 - fixtures
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures

@@ -24,8 +24,9 @@ from bot.channels.zalo.secret_links import SecretLinks
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
-from bot.engine.spec import ASKS_PASSWORD, ASKS_PHONE, Invalid
+from bot.engine.spec import Invalid
 from bot.engine.turn import Conversation
+from bot.engine.view import PASSWORD_ENTRY, PHONE_ENTRY
 from bot.i18n import Msg, Translator, msg
 from bot.state.store import StoreUnavailable
 from bot.validation import parse_phone
@@ -147,7 +148,7 @@ class ZaloChannel:
             except Invalid as refused:
                 return inbound(Action.SHOW), refused.message
             slot.phone = phone
-            if ASKS_PHONE in slot.hints:  # the answer to the phone step, from Zalo itself
+            if PHONE_ENTRY in slot.hints:  # the answer to the phone step, from Zalo itself
                 return inbound(text=phone, caller=phone), None
             return inbound(Action.SHOW), None
         text = queued.text
@@ -203,7 +204,7 @@ class ZaloChannel:
         if slot.secret_link:  # a newer screen: the previous password link stops working
             await self.secrets.withdraw(slot.secret_link)
             slot.secret_link = slot.secret_step = ""
-        if ASKS_PASSWORD in reply.hints and not reply.end:
+        if PASSWORD_ENTRY in reply.hints and not reply.end:
             token, slot.secret_link = await self.secrets.issue(
                 CHANNEL, user_id, reply.lang, reply.step
             )
@@ -223,7 +224,7 @@ class ZaloChannel:
         layout = Layout(texts, shown.options, nav, links, nav_words=text("zalo.nav_words"))
         messages, slot.offered = layout_messages(layout)
         slot.hints = sorted(reply.hints)
-        if ASKS_PHONE in reply.hints and not reply.end:
+        if PHONE_ENTRY in reply.hints and not reply.end:
             messages.append(
                 phone_request(
                     text("zalo.share_phone_title"),

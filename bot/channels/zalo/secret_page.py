@@ -28,7 +28,7 @@ from bot.channels.zalo.secret_links import SecretLink
 from bot.channels.zalo.webhook import ZALO
 from bot.engine.messages import Inbound, Reply
 from bot.engine.render import render
-from bot.engine.spec import ASKS_PASSWORD
+from bot.engine.view import PASSWORD_ENTRY
 from bot.i18n import msg
 from bot.state.store import StoreUnavailable
 
@@ -205,13 +205,13 @@ async def _run_turns(
     confirmation only."""
     async with channel.engine.conversation(link.channel, link.user_id) as convo:
         current = convo.unfinished_step()
-        if current is None or ASKS_PASSWORD not in channel.engine.steps[current].hints:
+        if current is None or not channel.engine.steps[current].password:
             return None
         reply: Reply | None = None
         for typed in [password, confirm] if current == link.step else [confirm]:
             before = convo.unfinished_step()
             reply = await convo.turn(Inbound(link.channel, link.user_id, text=typed))
-            if reply.end or (reply.step and ASKS_PASSWORD not in reply.hints):
+            if reply.end or (reply.step and PASSWORD_ENTRY not in reply.hints):
                 return reply
             if reply.step in ("", before, link.step):  # refused, or the two did not match
                 return _refusal(channel, reply)
