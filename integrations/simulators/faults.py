@@ -40,12 +40,8 @@ class FaultSwitch:
         return None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "delay": self.delay,
-            "remaining": self.remaining,
-            "requests": self.requests,
-        }
+        return {"status": self.status, "delay": self.delay, "remaining": self.remaining,
+                "requests": self.requests}
 
 
 FAULTS = web.AppKey("faults", FaultSwitch)
