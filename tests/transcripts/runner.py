@@ -1,0 +1,98 @@
+"""The replay: a story told on one channel, its output recorded or compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.transcripts.channels import Driver, told_over
+from tests.transcripts.story import (
+    OTP_IN_SMS,
+    Masks,
+    Story,
+    StoryError,
+    describe,
+    difference,
+    substitute,
+)
+from tests.transcripts.world import World
+
+UPDATE_HINT = "`pytest tests/transcripts --update-transcripts` records it; review the diff"
+
+
+async def check(story: Story, channel: str, data_dir: Path, *, update: bool) -> None:
+    """Replay `story` on `channel`: fail on a fixture it never used, then record the
+    output (`update`) or fail with a diff when it is not what the file recorded."""
+    async with told_over(channel, story.caller, data_dir) as (world, driver):
+        await world.load(story.fixtures)
+        output = await replay(story, world, driver)
+        unused = await world.unused(story.fixtures)
+    if unused:
+        pytest.fail(f"{story.path.name} over {channel} loads fixtures it never uses: {unused}")
+    if update:
+        story.rewrite(channel, output)
+        return
+    expected = story.expected(channel)
+    if expected is None:
+        pytest.fail(f"{story.path.name} has no recorded output for {channel}: {UPDATE_HINT}")
+    if expected != output:
+        pytest.fail(
+            f"{story.path.name} over {channel} is not what was recorded (if the change is "
+            f"meant, {UPDATE_HINT}):\n{difference(story, channel, expected, output)}",
+            pytrace=False,
+        )
+
+
+async def replay(story: Story, world: World, driver: Driver) -> dict[str, Any]:
+    """Tell the story; one record per thing the channel received, with the SMS it caused."""
+    masks, records, sms_seen = Masks(), [], 0
+    masks.learn("<certificate expiry>", *world.certificate_expiry)
+    sims = [sim["phone"] for sim in story.fixtures.get("signing_sims", [])]
+
+    async def note(record: dict[str, Any], default_input: str) -> None:
+        nonlocal sms_seen
+        outbox = await world.outbox()
+        sent, sms_seen = outbox[sms_seen:], len(outbox)
+        for sms in sent:
+            masks.learn_sms(sms["text"])
+        record = {"input": record.pop("input", default_input), **record}
+        if sent:
+            record["sms"] = sent
+        # a code shown while its signature request waits is random (it hashes a nonce)
+        records.append(substitute(record, await world.pending_codes(sims), "<code>"))
+
+    for record in await driver.open(story.lang):
+        await note(record, f"start ({story.lang})")
+    for step in story.inputs:
+        text = describe(step)
+        if "type" in step:
+            done = [await driver.type(step["type"])]
+        elif "pick" in step:
+            done = await driver.pick(step["pick"])
+        elif "otp" in step:
+            done = [await driver.type(await last_code(world, step["otp"]))]
+        elif "command" in step:
+            done = [await driver.command(step["command"])]
+        else:  # the signing SIM's owner answers on the phone
+            answer = {"action": step.get("answer", "approve"), "pin": step.get("pin", "")}
+            await world.answer_on_phone(step["sim"], answer)
+            if driver.can_push:
+                done = [await driver.pushed()]
+            else:
+                text += f", then pick: {step['check']}"
+                done = await driver.pick(step["check"])
+        for record in done:
+            await note(record, text)
+    for record in await driver.finish():
+        await note(record, "read the rest")
+    return {"steps": masks.apply(records), "accounts": await world.accounts()}
+
+
+async def last_code(world: World, phone: str) -> str:
+    texts = [sms["text"] for sms in await world.outbox() if sms["to"] == phone]
+    codes = OTP_IN_SMS.findall(texts[-1]) if texts else []
+    if len(codes) != 1:
+        raise StoryError(f"no single code in the last SMS to {phone}: {texts[-1:]}")
+    return str(codes[0])

@@ -1,0 +1,175 @@
+"""The world a story is told in: a real regbot app with its simulators on a local port,
+loaded with the story's fixtures through the simulators' control API, and read back the
+same way (SMS outbox, what each simulator was asked for) and from the accounts table."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from aiohttp.test_utils import TestClient, TestServer
+from cryptography import x509
+from sqlalchemy import select
+
+from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.accounts.repository import make_engine
+from bot.accounts.tables import AccountRow
+from bot.bootstrap import Runtime
+from bot.config import Settings
+from bot.web.app import RUNTIME, Wiring, create_app
+
+PUBLIC_URL: Final = "https://regbot.example"  # links people open, the same on every run
+VIETNAM: Final = timedelta(hours=7)  # dates are shown in Vietnam's time
+
+# fixture name -> (simulator, control endpoint, the field its records are looked up by)
+SIMULATED: Final = {
+    "carrier_subscribers": ("carrier", "/sim/carrier/subscribers", "msisdn"),
+    "bhxh_records": ("bhxh", "/sim/bhxh/insured", "bhxh_code"),
+    "signing_sims": ("mssp", "/sim/mssp/sims", "phone"),
+}
+
+
+@dataclass
+class World:
+    client: TestClient
+    runtime: Runtime
+    settings: Settings
+    given_accounts: int = 0
+    certificate_expiry: set[str] = field(default_factory=set)
+
+    async def load(self, fixtures: dict[str, list[dict[str, Any]]]) -> None:
+        unknown = set(fixtures) - {*SIMULATED, "accounts"}
+        if unknown:
+            raise AssertionError(f"unknown fixtures {sorted(unknown)}: {[*SIMULATED, 'accounts']}")
+        for name, (_, path, _) in SIMULATED.items():
+            for body in fixtures.get(name, []):
+                response = await self.client.post(path, json=body)
+                assert response.status == 201, (name, body, await response.text())
+                if name == "signing_sims":
+                    self._note_expiry((await response.json())["certificate"])
+        for account in fixtures.get("accounts", []):
+            await self.open_account(account)
+        self.given_accounts = len(fixtures.get("accounts", []))
+
+    def _note_expiry(self, certificate: str) -> None:
+        """A SIM's certificate is issued today: its expiry date moves with the calendar."""
+        expires = x509.load_der_x509_certificate(base64.b64decode(certificate))
+        for moment in (expires.not_valid_after_utc, expires.not_valid_after_utc + VIETNAM):
+            self.certificate_expiry |= {f"{moment:%d/%m/%Y}", f"{moment:%Y-%m-%d}"}
+
+    async def open_account(self, given: dict[str, Any]) -> None:
+        services = self.runtime.services
+        password = given.get("password")
+        born = given.get("date_of_birth")
+        await services.accounts.create(
+            NewAccount(
+                kind=AccountKind(given["kind"]),
+                id_type=IdType(given["id_type"]),
+                id_number=given["id_number"],
+                full_name=given["full_name"],
+                verification_level=int(given["level"]),
+                method=given["method"],
+                date_of_birth=date.fromisoformat(born) if born else None,
+                phone=given.get("phone"),
+                email=given.get("email"),
+                password_hash=services.passwords.hash(password) if password else None,
+            )
+        )
+
+    async def settle(self) -> None:
+        """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
+        pending = list(self.runtime.services.background)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def outbox(self) -> list[dict[str, str]]:
+        await self.settle()
+        response = await self.client.get("/sim/sms/outbox")
+        assert response.status == 200
+        return [{"to": sms["to"], "text": sms["text"]} for sms in await response.json()]
+
+    async def pending_codes(self, phones: list[str]) -> list[str]:
+        """The verification codes of the signature requests waiting on these SIMs."""
+        codes = []
+        for phone in phones:
+            response = await self.client.get("/sim/mssp/pending", params={"phone": phone})
+            codes += [str(item["verification_code"]) for item in await response.json()]
+        return codes
+
+    async def answer_on_phone(self, phone: str, body: dict[str, str]) -> None:
+        """The SIM's owner answers the one request waiting on it, as the phone would."""
+        response = await self.client.get("/sim/mssp/pending", params={"phone": phone})
+        waiting = await response.json()
+        assert len(waiting) == 1, f"expected one signature request on {phone}: {waiting}"
+        response = await self.client.post(
+            f"/sim/mssp/pending/{waiting[0]['session_id']}", json=body
+        )
+        assert response.status == 200, await response.text()
+
+    async def unused(self, fixtures: dict[str, list[dict[str, Any]]]) -> list[str]:
+        """The fixtures no simulator was asked for (goflow fails on an unused HTTP mock)."""
+        dead = []
+        for name, (simulator, _, key) in SIMULATED.items():
+            if not fixtures.get(name):
+                continue
+            response = await self.client.get(f"/sim/{simulator}/lookups")
+            asked = await response.json()
+            dead += [f"{name}: {body[key]}" for body in fixtures[name] if not asked.get(body[key])]
+        return dead
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        """The accounts the story created: what they are, never what they hold."""
+        engine = make_engine(self.settings.accounts_url)
+        try:
+            async with engine.connect() as connection:
+                rows = (await connection.execute(select(AccountRow).order_by(AccountRow.id))).all()
+        finally:
+            await engine.dispose()
+        return [
+            {
+                "kind": row.kind,
+                "method": row.method,
+                "level": row.verification_level,
+                "id_type": row.id_type,
+                "password": row.password_hash is not None,
+                "email": row.email_enc is not None,
+            }
+            for row in rows[self.given_accounts :]
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_world(data_dir: Path, **settings: Any) -> AsyncIterator[World]:
+    """regbot with every external system simulated and nothing pre-loaded; fast password
+    hashing, as in the other end-to-end tests."""
+    port = _free_port()
+    config = dataclasses.replace(
+        Settings(
+            data_dir=data_dir,
+            password_hashing="fast",
+            secret_key="transcripts-secret-key-0123456789",
+            public_url=PUBLIC_URL,
+        ),
+        **settings,
+    )
+    app = create_app(config, Wiring(self_url=f"http://127.0.0.1:{port}"))
+    client = TestClient(TestServer(app, host="127.0.0.1", port=port))
+    await client.start_server()
+    try:
+        yield World(client, app[RUNTIME], config)
+    finally:
+        await client.close()
