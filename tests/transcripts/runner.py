@@ -40,7 +40,7 @@ async def check(story: Story, channel: str, data_dir: Path, *, update: bool) -> 
     if expected != output:
         pytest.fail(
             f"{story.path.name} over {channel} is not what was recorded (if the change is "
-            f"meant, {UPDATE_HINT}):\n{difference(story, channel, expected, output)}",
+            f"meant, {UPDATE_HINT}):\n{difference(story, channel, output)}",
             pytrace=False,
         )
 

@@ -80,19 +80,20 @@ class Story:
     def expected(self, channel: str) -> Any:
         return self.data.get("outputs", {}).get(channel)
 
-    def rewrite(self, channel: str, output: Any) -> bool:
-        """Put `output` as this channel's expected output (re-read first: the other
-        channels' tests write the same file). True when the file changed."""
+    def with_output(self, channel: str, output: Any) -> str:
+        """The file's text with `output` as this channel's expected output (re-read first:
+        the other channels' tests write the same file)."""
         data = json.loads(self.path.read_text(encoding="utf-8"))
         outputs = {**data.get("outputs", {}), channel: output}
         data["outputs"] = {name: outputs[name] for name in CHANNELS if name in outputs}
         ordered = {key: data[key] for key in _KEY_ORDER if key in data}
         ordered.update({key: value for key, value in data.items() if key not in ordered})
-        text = dumps(ordered)
-        if text == self.path.read_text(encoding="utf-8"):
-            return False
-        self.path.write_text(text, encoding="utf-8")
-        return True
+        return dumps(ordered)
+
+    def rewrite(self, channel: str, output: Any) -> None:
+        text = self.with_output(channel, output)
+        if text != self.path.read_text(encoding="utf-8"):
+            self.path.write_text(text, encoding="utf-8")
 
 
 def all_stories() -> list[Story]:
@@ -196,13 +197,15 @@ class Masks:
         return value
 
 
-def difference(story: Story, channel: str, expected: Any, actual: Any) -> str:
-    """A unified diff of the recorded and the replayed output, for a failure message."""
+def difference(story: Story, channel: str, output: Any) -> str:
+    """A unified diff of the file as recorded and as this run would record it (line
+    numbers are the file's once it has been written by `--update-transcripts`)."""
+    recorded = json.loads(story.path.read_text(encoding="utf-8"))
     lines = difflib.unified_diff(
-        dumps(expected).splitlines(),
-        dumps(actual).splitlines(),
-        f"{story.path.name} outputs.{channel} (recorded)",
-        f"{story.path.name} outputs.{channel} (replayed)",
+        dumps(recorded).splitlines(),
+        story.with_output(channel, output).splitlines(),
+        f"{story.path.name} (recorded)",
+        f"{story.path.name} (replayed over {channel})",
         lineterm="",
         n=4,
     )
