@@ -1,6 +1,7 @@
 """Level-3 signatures: certificate validation, signature checks, the MSSP client, test PKI."""
 
-from pki_bridge.authority import CertificateAuthority, Issued, subject_name
+from pki_bridge.authority import CaUrls, CertificateAuthority, Issued, subject_name
+from pki_bridge.evidence import CrlFacts, StatusSource, ValidationEvidence
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
 from pki_bridge.mssp import (
     MobileSignatureService,
@@ -13,8 +14,13 @@ from pki_bridge.mssp import (
     verification_code,
     verify_outcome,
 )
-from pki_bridge.pki_simulator import PKI_STATE, PkiSimulatorState, build_pki_simulator
-from pki_bridge.revocation import CrlSource, HttpCrlSource, RevocationUnavailable
+from pki_bridge.pki_simulator import (
+    PKI_STATE,
+    OcspAnswer,
+    PkiSimulatorState,
+    build_pki_simulator,
+)
+from pki_bridge.revocation import RevocationSource, RevocationUnavailable
 from pki_bridge.signatures import SignedBy, decode_base64, verify_detached_cms, verify_raw
 from pki_bridge.signer import issued_signer, main_sign, p12_signer, pkcs11_signer, sign_url
 from pki_bridge.simulator import MSSP_STATE, build_mssp_simulator, simulator_ca
@@ -23,29 +29,36 @@ from pki_bridge.validation import (
     REASONS,
     CertificateChecker,
     CertificateRefused,
+    Verified,
     load_trust_anchors,
+    revalidate,
 )
 
 __all__ = [
     "MSSP_STATE",
     "PKI_STATE",
     "REASONS",
+    "CaUrls",
     "CertificateAuthority",
     "CertificateChecker",
     "CertificateRefused",
     "CertifiedIdentity",
-    "CrlSource",
-    "HttpCrlSource",
+    "CrlFacts",
     "Issued",
     "MalformedIdentity",
     "MobileSignatureService",
     "MsspHttpClient",
     "MsspResult",
+    "OcspAnswer",
     "PkiSimulatorState",
+    "RevocationSource",
     "RevocationUnavailable",
     "SignatureOutcome",
     "SignedBy",
+    "StatusSource",
     "TestPki",
+    "ValidationEvidence",
+    "Verified",
     "await_result",
     "build_mssp_simulator",
     "build_pki_simulator",
@@ -59,6 +72,7 @@ __all__ = [
     "p12_signer",
     "pkcs11_signer",
     "registration_statement",
+    "revalidate",
     "sign_url",
     "simulator_ca",
     "statement_hash",

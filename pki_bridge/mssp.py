@@ -16,8 +16,8 @@ from typing import Any, Final, Protocol
 from bot.i18n import Msg, msg
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from integrations.http import JsonClient, bad_reply, path_segment
-from pki_bridge.identity import CertifiedIdentity
 from pki_bridge.signatures import verify_raw
+from pki_bridge.validation import Verified
 
 DEFAULT_TOTAL_TIMEOUT: Final = 120.0
 DEFAULT_INTERVAL: Final = 2.0
@@ -185,16 +185,15 @@ async def await_result(
 class CertificateCheck(Protocol):
     """What verify_outcome needs of a checker (CertificateChecker, or a port over it)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity: ...
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified: ...
 
 
 async def verify_outcome(
     outcome: SignatureOutcome, hash_bytes: bytes, checker: CertificateCheck
-) -> CertifiedIdentity:
-    """The identity behind an OK outcome: the signature must be over exactly `hash_bytes`
-    (the statement regbot issued) and the certificate must pass `checker`.
+) -> Verified:
+    """The identity behind an OK outcome, with the evidence of its certificate: the
+    signature must be over exactly `hash_bytes` (the statement regbot issued) and the
+    certificate must pass `checker`.
 
     Raises CertificateRefused / RevocationUnavailable.
     """

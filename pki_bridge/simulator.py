@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from integrations.simulators.lookups import add_lookup_counter, count_lookup
-from pki_bridge.authority import CertificateAuthority, Issued, new_key, subject_name
+from pki_bridge.authority import CaUrls, CertificateAuthority, Issued, new_key, subject_name
 from pki_bridge.mssp import verification_code
 
 MAX_PIN_FAILURES: Final = 3
@@ -65,10 +65,13 @@ class MsspSimulatorState:
 MSSP_STATE = web.AppKey("mssp_state", MsspSimulatorState)
 
 
-def simulator_ca(crl_base_url: str) -> CertificateAuthority:
-    """The simulator's CA; its CRL is `{crl_base_url}/mssp.crl` (serve it with the PKI sim)."""
+def simulator_ca(pki_base_url: str) -> CertificateAuthority:
+    """The simulator's CA, publishing its CRL and OCSP responder as `mssp` under
+    `pki_base_url` (`CaUrls.under`; serve them with the PKI simulator)."""
     return CertificateAuthority.root(
-        "Test Mobile Signature CA", organization="Test MSSP", crl_url=f"{crl_base_url}/mssp.crl"
+        "Test Mobile Signature CA",
+        organization="Test MSSP",
+        urls=CaUrls.under(pki_base_url, "mssp"),
     )
 
 

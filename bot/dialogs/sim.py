@@ -130,7 +130,7 @@ async def _check(ctx: StepContext, _: Any) -> Outcome:
         return Outcome("failed", msg("pki.mssp.unavailable"))
     try:  # the signature must be over exactly the statement we issued
         statement = base64.b64decode(ctx.data["sim_hash"])
-        identity = await verify_outcome(outcome, statement, ports.public)
+        identity = (await verify_outcome(outcome, statement, ports.public)).identity
     except (CertificateRefused, RevocationUnavailable) as refused:
         return Outcome("failed", refused.message)
     mismatch = kind_refusal(ctx.data.get("kind", "citizen"), identity)

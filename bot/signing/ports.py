@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -10,7 +9,7 @@ from typing import Any, Final, Protocol
 from bot.i18n import Msg, Translator, msg
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
-from pki_bridge import CertificateChecker, CertifiedIdentity, MobileSignatureService
+from pki_bridge import CertificateChecker, CertifiedIdentity, MobileSignatureService, Verified
 
 MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phone
 
@@ -18,9 +17,7 @@ MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phon
 class IdentityCheck(Protocol):
     """Accepts a signer certificate against one anchor set (CertificateChecker)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity: ...
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified: ...
 
 
 _: type[IdentityCheck] = CertificateChecker  # mypy: the real checker fits the port

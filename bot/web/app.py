@@ -33,7 +33,7 @@ from bot.web.signing import SIGNING, signing_app
 from bot.web.simulation import Simulation, simulation
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage
-from pki_bridge import CertificateChecker, HttpCrlSource
+from pki_bridge import CertificateChecker, RevocationSource
 from pki_bridge.testca import TestPki
 
 SETTINGS: Final = web.AppKey("settings", Settings)
@@ -184,7 +184,7 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
         )
         for system in SYSTEMS
     }
-    crls = HttpCrlSource(http)
+    revocation = RevocationSource(http)  # certvalidator's fetchers over the app's session
     public, gov = sim.trust_anchors(settings)
     return Adapters(
         store=RedisStore(redis) if redis is not None else MemoryStore(),
@@ -194,8 +194,8 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
         carrier=clients["carrier"],
         insured=clients["bhxh"],
         mssp=clients["mssp"],
-        public_certificates=CertificateChecker(public, crls),
-        gov_certificates=CertificateChecker(gov, crls, official=True),
+        public_certificates=CertificateChecker(public, revocation),
+        gov_certificates=CertificateChecker(gov, revocation, official=True),
     )
 
 

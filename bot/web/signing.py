@@ -150,7 +150,7 @@ async def post_signature(request: web.Request) -> web.Response:
         try:
             certificate, chain = _signed_by(body, record.challenge_bytes)
             checker = signing.gov if record.official else signing.public
-            identity = await checker.check(certificate, chain)
+            identity = (await checker.check(certificate, chain)).identity
         except BadFormat as bad:
             log.info("signature body refused: %s", bad)  # for whoever writes a plugin adapter
             return _error(400, "bad_format", render(msg("signing.bad_format"), record.lang))

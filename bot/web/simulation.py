@@ -1,10 +1,10 @@
 """What the embedded default mounts under `/sim`: a simulator for every external system
 whose URL is unset (`bot.systems`), and the signing CA they trust.
 
-The SIM-signing simulator issues SIMs from its own CA, served with its CRL at `/sim/pki`;
-that CA joins the public trust anchors. Government anchors come only from
-`PKI_GOV_TRUST_ANCHORS` - or, in `regbot demo`, from a test PKI whose CRLs the PKI
-simulator serves, so a USB token can be played with `regbot sign LINK --p12 FILE`.
+The SIM-signing simulator issues SIMs from its own CA, whose CRL and OCSP responder are
+served at `/sim/pki`; that CA joins the public trust anchors. Government anchors come only
+from `PKI_GOV_TRUST_ANCHORS` - or, in `regbot demo`, from a test PKI the PKI simulator
+publishes, so a USB token can be played with `regbot sign LINK --p12 FILE`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def simulation(
     simulated = set(settings.simulated)
     if not simulated:
         return Simulation()
-    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki/crl") if "mssp" in simulated else None
+    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki") if "mssp" in simulated else None
     setup = SimulatorSetup(on_sms, sample_people() if samples else None, ca)
     apps = {system.name: system.simulator(setup) for system in SYSTEMS if system.name in simulated}
     if ca is not None:

@@ -1,5 +1,6 @@
 """The world of the USB-token stories: regbot on a test server trusting a test PKI whose
-CRLs a separate CA server publishes over HTTP, and a person's computer that signs."""
+CRLs, OCSP responders and CA certificates a separate CA server publishes over HTTP, and a
+person's computer that signs."""
 
 from __future__ import annotations
 
@@ -33,8 +34,14 @@ def _free_port() -> int:
 class SigningWorld:
     bot: BotHarness
     pki: TestPki
-    ca: PkiSimulatorState  # the CA server's fault switch and request count
+    ca: PkiSimulatorState  # the CA server's fault switches and request counts
     http: aiohttp.ClientSession  # the person's computer
+    ca_url: str  # the CA server's /sim/pki
+
+    async def ca_faults(self, **switches: object) -> None:
+        """Make the CAs fail (POST /sim/pki/faults); no switch: all healthy again."""
+        async with self.http.post(f"{self.ca_url}/faults", json=switches) as resp:
+            assert resp.status == 200, await resp.text()
 
     async def choose(self, user: str, key: str) -> list[str]:
         return self.bot.screen(await self.bot.send(user, action=Action.CHOOSE, choice=key))
@@ -62,7 +69,7 @@ def ca_port_fixture() -> int:
 @pytest.fixture(scope="session", name="test_pki")
 def test_pki_fixture(ca_port: int) -> TestPki:
     """Built once: keys are the slow part; each test still gets its own regbot and CA server."""
-    return build_test_pki(f"http://127.0.0.1:{ca_port}/sim/pki/crl")
+    return build_test_pki(f"http://127.0.0.1:{ca_port}/sim/pki")
 
 
 @pytest.fixture(name="signing_world")
@@ -82,6 +89,7 @@ async def signing_world_fixture(
     )
     try:
         async with make_harness(settings) as bot, aiohttp.ClientSession() as http:
-            yield SigningWorld(bot, test_pki, sim[PKI_STATE], http)
+            ca_url = f"http://127.0.0.1:{ca_port}/sim/pki"
+            yield SigningWorld(bot, test_pki, sim[PKI_STATE], http, ca_url)
     finally:
         await ca_server.close()

@@ -26,7 +26,8 @@ async def test_a_cms_signature_over_the_challenge_carries_a_certificate_regbot_a
     challenge = os.urandom(32)
     body = await sign_challenge(issued_signer(pki_world.pki.users["citizen"]), challenge)
     signed_by = verify_detached_cms(body["signature"], challenge)
-    identity = await pki_world.public.check(signed_by.certificate_der, signed_by.chain_ders)
+    verified = await pki_world.public.check(signed_by.certificate_der, signed_by.chain_ders)
+    identity = verified.identity
     assert identity.id_number == CITIZEN_CCCD
 
 
@@ -83,5 +84,5 @@ async def test_a_raw_form_from_the_signer_carries_certificate_and_chain(pki_worl
     cert = base64.b64decode(body["certificate"])
     verify_raw(base64.b64decode(body["signature"]), cert, data=b"challenge")
     chain = [base64.b64decode(c) for c in body["chain"]]
-    identity = await pki_world.public.check(cert, chain)
+    identity = (await pki_world.public.check(cert, chain)).identity
     assert identity.kind == "citizen"

@@ -50,7 +50,7 @@ def bridge_app(bridge: Bridge, checker: CertificateChecker) -> web.Application:
             else:
                 signed_by = verify_detached_cms(body["signature"], bridge.challenge)
                 cert, chain = signed_by.certificate_der, signed_by.chain_ders
-            identity = await checker.check(cert, chain)
+            identity = (await checker.check(cert, chain)).identity
         except CertificateRefused as refused:
             return web.json_response({"error": refused.reason}, status=422)
         except RevocationUnavailable:
@@ -123,7 +123,7 @@ async def test_a_business_signs_with_the_pkcs12_file_made_by_test_ca(tmp_path, p
 
 
 def test_test_ca_command_writes_anchors_crls_and_user_keys(tmp_path):
-    assert main_test_ca([str(tmp_path), "--crl-base", "http://127.0.0.1:9/sim/pki/crl"]) == 0
+    assert main_test_ca([str(tmp_path), "--base-url", "http://127.0.0.1:9/sim/pki"]) == 0
     for name in (
         "trust-anchors.pem",
         "gov-trust-anchors.pem",

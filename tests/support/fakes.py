@@ -23,8 +23,8 @@ from bot.state.memory import MemoryCounters, MemoryStore
 from integrations.carrier import CarrierRegister, Subscriber, SubscriberOwner
 from integrations.insured import InsuredPerson, InsuredRegister
 from integrations.sms import SmsGateway
-from pki_bridge.identity import CertifiedIdentity
 from pki_bridge.mssp import MobileSignatureService, SignatureOutcome
+from pki_bridge.validation import Verified
 
 
 @dataclass
@@ -81,9 +81,7 @@ class FakeMssp:
 class RefusingCertificates:
     """No certificate is trusted (tests of the engine do not sign)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity:
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified:
         raise AssertionError("no certificate checks in this test")
 
 
