@@ -50,6 +50,8 @@ class Driver(Protocol):
 
     async def finish(self) -> list[Record]: ...
 
+    async def close(self) -> None: ...
+
 
 async def _until(ready: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + PUSH_WAIT
@@ -304,7 +306,9 @@ class Telegram:
 
 
 @asynccontextmanager
-async def told_over(channel: str, caller: str, data_dir: Path) -> AsyncIterator[tuple[World, Any]]:
+async def told_over(
+    channel: str, caller: str, data_dir: Path
+) -> AsyncIterator[tuple[World, Driver]]:
     """A fresh regbot and the person's driver on `channel`."""
     if channel == "telegram":
         api = TelegramApi()

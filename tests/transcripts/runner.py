@@ -28,7 +28,7 @@ async def check(story: Story, channel: str, data_dir: Path, *, update: bool) -> 
     async with told_over(channel, story.caller, data_dir) as (world, driver):
         await world.load(story.fixtures)
         output = await replay(story, world, driver)
-        unused = await world.unused(story.fixtures)
+        unused = await world.unused()
     if unused:
         pytest.fail(f"{story.path.name} over {channel} loads fixtures it never uses: {unused}")
     if update:

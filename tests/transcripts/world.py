@@ -43,18 +43,21 @@ class World:
     runtime: Runtime
     settings: Settings
     given_accounts: int = 0
+    loaded: dict[str, list[str]] = field(default_factory=dict)  # fixture -> keys it loaded
     certificate_expiry: set[str] = field(default_factory=set)
 
     async def load(self, fixtures: dict[str, list[dict[str, Any]]]) -> None:
         unknown = set(fixtures) - {*SIMULATED, "accounts"}
         if unknown:
             raise AssertionError(f"unknown fixtures {sorted(unknown)}: {[*SIMULATED, 'accounts']}")
-        for name, (_, path, _) in SIMULATED.items():
+        for name, (_, path, key) in SIMULATED.items():
             for body in fixtures.get(name, []):
                 response = await self.client.post(path, json=body)
                 assert response.status == 201, (name, body, await response.text())
+                loaded = await response.json()
+                self.loaded.setdefault(name, []).append(str(loaded[key]))  # as stored: E.164
                 if name == "signing_sims":
-                    self._note_expiry((await response.json())["certificate"])
+                    self._note_expiry(loaded["certificate"])
         for account in fixtures.get("accounts", []):
             await self.open_account(account)
         self.given_accounts = len(fixtures.get("accounts", []))
@@ -114,15 +117,13 @@ class World:
         )
         assert response.status == 200, await response.text()
 
-    async def unused(self, fixtures: dict[str, list[dict[str, Any]]]) -> list[str]:
+    async def unused(self) -> list[str]:
         """The fixtures no simulator was asked for (goflow fails on an unused HTTP mock)."""
         dead = []
-        for name, (simulator, _, key) in SIMULATED.items():
-            if not fixtures.get(name):
-                continue
-            response = await self.client.get(f"/sim/{simulator}/lookups")
+        for name, keys in self.loaded.items():
+            response = await self.client.get(f"/sim/{SIMULATED[name][0]}/lookups")
             asked = await response.json()
-            dead += [f"{name}: {body[key]}" for body in fixtures[name] if not asked.get(body[key])]
+            dead += [f"{name}: {key}" for key in keys if not asked.get(key)]
         return dead
 
     async def accounts(self) -> list[dict[str, Any]]:
