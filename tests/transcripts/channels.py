@@ -15,19 +15,15 @@ import queue
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Final, Protocol
-
-from aiohttp.test_utils import TestServer
 
 from bot.channels.console.chat import CHANNEL as CONSOLE
 from bot.channels.console.chat import Console
 from bot.channels.telegram.channel import SECRET_HEADER
 from tests.support.telegram_api import SentMessage, TelegramApi, button_update, text_update
 from tests.transcripts.story import StoryError, find_option
-from tests.transcripts.world import World, running_world
+from tests.transcripts.world import World
 
 Record = dict[str, Any]
 PUSH_WAIT: Final = 10.0  # seconds; the SIM waiter polls the signing service every second
@@ -303,31 +299,3 @@ class Telegram:
 
     async def close(self) -> None:
         pass
-
-
-@asynccontextmanager
-async def told_over(
-    channel: str, caller: str, data_dir: Path
-) -> AsyncIterator[tuple[World, Driver]]:
-    """A fresh regbot and the person's driver on `channel`."""
-    if channel == "telegram":
-        api = TelegramApi()
-        server = TestServer(api.app(), host="127.0.0.1")
-        await server.start_server()
-        try:
-            async with running_world(
-                data_dir,
-                telegram_bot_token="123456:TRANSCRIPT-token",
-                telegram_api_url=str(server.make_url("/bot")),
-                telegram_webhook_url="https://regbot.example/telegram",
-            ) as world:
-                yield world, Telegram(world, api)
-        finally:
-            await server.close()
-        return
-    async with running_world(data_dir) as world:
-        driver: Terminal | Ussd = Terminal(world) if channel == "terminal" else Ussd(world, caller)
-        try:
-            yield world, driver
-        finally:
-            await driver.close()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
 
-from tests.transcripts.channels import Driver, told_over
+from tests.support.telegram_api import TelegramApi
+from tests.transcripts.channels import Driver, Telegram, Terminal, Ussd
 from tests.transcripts.story import (
     OTP_IN_SMS,
     Masks,
@@ -17,7 +21,7 @@ from tests.transcripts.story import (
     difference,
     substitute,
 )
-from tests.transcripts.world import World
+from tests.transcripts.world import World, running_world
 
 UPDATE_HINT = "`pytest tests/transcripts --update-transcripts` records it; review the diff"
 
@@ -96,3 +100,31 @@ async def last_code(world: World, phone: str) -> str:
     if len(codes) != 1:
         raise StoryError(f"no single code in the last SMS to {phone}: {texts[-1:]}")
     return str(codes[0])
+
+
+@asynccontextmanager
+async def told_over(
+    channel: str, caller: str, data_dir: Path
+) -> AsyncIterator[tuple[World, Driver]]:
+    """A fresh regbot and the person's driver on `channel`."""
+    if channel == "telegram":
+        api = TelegramApi()
+        server = TestServer(api.app(), host="127.0.0.1")
+        await server.start_server()
+        try:
+            async with running_world(
+                data_dir,
+                telegram_bot_token="123456:TRANSCRIPT-token",
+                telegram_api_url=str(server.make_url("/bot")),
+                telegram_webhook_url="https://regbot.example/telegram",
+            ) as world:
+                yield world, Telegram(world, api)
+        finally:
+            await server.close()
+        return
+    async with running_world(data_dir) as world:
+        driver: Terminal | Ussd = Terminal(world) if channel == "terminal" else Ussd(world, caller)
+        try:
+            yield world, driver
+        finally:
+            await driver.close()
