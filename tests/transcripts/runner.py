@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from tests.support.telegram_api import TelegramApi
 from tests.transcripts.channels import Driver, Telegram, Terminal, Ussd
 from tests.transcripts.story import (
     OTP_IN_SMS,
+    SIGNING_LINK,
     Masks,
     Story,
     StoryError,
@@ -29,10 +31,11 @@ UPDATE_HINT = "`pytest tests/transcripts --update-transcripts` records it; revie
 async def check(story: Story, channel: str, data_dir: Path, *, update: bool) -> None:
     """Replay `story` on `channel`: fail on a fixture it never used, then record the
     output (`update`) or fail with a diff when it is not what the file recorded."""
-    async with told_over(channel, story.caller, data_dir) as (world, driver):
+    usb = bool(story.fixtures.get("usb_tokens"))
+    async with told_over(channel, story.caller, data_dir, usb=usb) as (world, driver):
         await world.load(story.fixtures)
-        output = await replay(story, world, driver)
-        unused = await world.unused()
+        output = await replay(story, channel, world, driver)
+        unused = await world.unused(story.fixtures)
     if unused:
         pytest.fail(f"{story.path.name} over {channel} loads fixtures it never uses: {unused}")
     if update:
@@ -49,7 +52,7 @@ async def check(story: Story, channel: str, data_dir: Path, *, update: bool) -> 
         )
 
 
-async def replay(story: Story, world: World, driver: Driver) -> dict[str, Any]:
+async def replay(story: Story, channel: str, world: World, driver: Driver) -> dict[str, Any]:
     """Tell the story; one record per thing the channel received, with the SMS it caused."""
     masks, records, sms_seen = Masks(), [], 0
     masks.learn("<certificate expiry>", *world.certificate_expiry)
@@ -70,6 +73,8 @@ async def replay(story: Story, world: World, driver: Driver) -> dict[str, Any]:
     for record in await driver.open(story.lang):
         await note(record, f"start ({story.lang})")
     for step in story.inputs:
+        if channel not in step.get("channels", (channel,)):
+            continue  # e.g. USSD's "send the link by SMS": other channels show the link
         text = describe(step)
         if "type" in step:
             done = [await driver.type(step["type"])]
@@ -79,9 +84,12 @@ async def replay(story: Story, world: World, driver: Driver) -> dict[str, Any]:
             done = [await driver.type(await last_code(world, step["otp"]))]
         elif "command" in step:
             done = [await driver.command(step["command"])]
-        else:  # the signing SIM's owner answers on the phone
-            answer = {"action": step.get("answer", "approve"), "pin": step.get("pin", "")}
-            await world.answer_on_phone(step["sim"], answer)
+        else:  # a SIM answers on the phone, or a USB token signs the link shown or sent
+            if "sim" in step:
+                answer = {"action": step.get("answer", "approve"), "pin": step.get("pin", "")}
+                await world.answer_on_phone(step["sim"], answer)
+            else:
+                await world.sign_link(last_link(records), step["usb"])
             if driver.can_push:
                 done = [await driver.pushed()]
             else:
@@ -94,6 +102,15 @@ async def replay(story: Story, world: World, driver: Driver) -> dict[str, Any]:
     return {"steps": masks.apply(records), "accounts": await world.accounts()}
 
 
+def last_link(records: list[dict[str, Any]]) -> str:
+    """The signing link the person was last shown or sent."""
+    for record in reversed(records):
+        found = SIGNING_LINK.findall(json.dumps(record, ensure_ascii=False))
+        if found:
+            return str(found[-1])
+    raise StoryError("no signing link on a screen or in an SMS so far")
+
+
 async def last_code(world: World, phone: str) -> str:
     texts = [sms["text"] for sms in await world.outbox() if sms["to"] == phone]
     codes = OTP_IN_SMS.findall(texts[-1]) if texts else []
@@ -104,9 +121,10 @@ async def last_code(world: World, phone: str) -> str:
 
 @asynccontextmanager
 async def told_over(
-    channel: str, caller: str, data_dir: Path
+    channel: str, caller: str, data_dir: Path, *, usb: bool = False
 ) -> AsyncIterator[tuple[World, Driver]]:
-    """A fresh regbot and the person's driver on `channel`."""
+    """A fresh regbot and the person's driver on `channel` (trusting the test PKI when
+    the person holds `usb` tokens)."""
     if channel == "telegram":
         api = TelegramApi()
         server = TestServer(api.app(), host="127.0.0.1")
@@ -114,6 +132,7 @@ async def told_over(
         try:
             async with running_world(
                 data_dir,
+                usb_tokens=usb,
                 telegram_bot_token="123456:TRANSCRIPT-token",
                 telegram_api_url=str(server.make_url("/bot")),
                 telegram_webhook_url="https://regbot.example/telegram",
@@ -122,7 +141,7 @@ async def told_over(
         finally:
             await server.close()
         return
-    async with running_world(data_dir) as world:
+    async with running_world(data_dir, usb_tokens=usb) as world:
         driver: Terminal | Ussd = Terminal(world) if channel == "terminal" else Ussd(world, caller)
         try:
             yield world, driver

@@ -4,13 +4,16 @@ One JSON file per story under `stories/` (goflow's `test/testdata/runner/*.json`
 
 - `story`, `lang`, `caller` (the person's phone: USSD's `phoneNumber`), and optionally
   `channels` (default: all three);
-- `fixtures`: what the simulators (and the accounts database) hold before the story;
+- `fixtures`: what the world holds before the story - `carrier_subscribers`,
+  `bhxh_records`, `signing_sims` (bodies of the simulators' control API), `accounts`
+  (rows), `usb_tokens` (test PKI users whose token the person holds);
 - `inputs`: what the person does, channel-agnostic - `{"type": text}`,
   `{"pick": label}` (an option by its label, never by position), `{"otp": phone}` (type
   the code of the last SMS to that phone), `{"command": "back"|"home"|"help"|"cancel"}`,
   `{"sim": phone, "answer": "approve"|"refuse", "pin": ..., "check": label}` (the
-  signing SIM's owner answers on the phone; a channel that cannot push then picks
-  `check`);
+  signing SIM's owner answers on the phone), `{"usb": user, "check": label}` (the link
+  last shown or sent is signed with that user's token); after these two, a channel that
+  cannot push picks `check`. An input with `"channels": [...]` is only for those;
 - `outputs`, per channel: one record per thing sent (`input`, `sent`, `screen`, `sms`)
   and the `accounts` the story created. Written by `--update-transcripts`, compared
   otherwise.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +37,8 @@ COMMANDS: Final = ("back", "home", "help", "cancel")
 _KEY_ORDER: Final = ("story", "lang", "caller", "channels", "fixtures", "inputs", "outputs")
 OTP_IN_SMS: Final = re.compile(r"\b\d{6}\b")
 FLAT_WIDTH: Final = 100
+SIGNING_LINK: Final = re.compile(r"https://regbot\.example/sign/[A-Za-z0-9_-]+")
+LINK_TOKEN: Final = re.compile(r"(/sign/)[A-Za-z0-9_-]+")
 
 
 class StoryError(AssertionError):
@@ -70,7 +75,7 @@ class Story:
         return tuple(self.data.get("channels", CHANNELS))
 
     @property
-    def fixtures(self) -> dict[str, list[dict[str, Any]]]:
+    def fixtures(self) -> dict[str, list[Any]]:
         return dict(self.data.get("fixtures", {}))
 
     @property
@@ -140,6 +145,8 @@ def describe(step: dict[str, Any]) -> str:
         answer = step.get("answer", "approve")
         pin = f" with PIN {step['pin']}" if answer == "approve" else ""
         return f"the signing SIM {step['sim']} answers: {answer}{pin}"
+    if "usb" in step:
+        return f"signs the link on the computer with the USB token of {step['usb']}"
     raise StoryError(f"not an input: {step}")
 
 
@@ -162,18 +169,23 @@ def find_option(options: Iterable[tuple[str, str]], label: str) -> str | None:
     return found[0][0] if found else None
 
 
+def each_text(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` (text, or lists and dicts of it) with `change` applied to every text."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [each_text(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: each_text(item, change) for key, item in value.items()}
+    return value
+
+
 def substitute(value: Any, secrets: Iterable[str], placeholder: str) -> Any:
-    """`value` (text, or lists and dicts of it) with each whole `secrets` word replaced."""
+    """`value` with each whole `secrets` word replaced by `placeholder`."""
     words = "|".join(re.escape(secret) for secret in sorted(set(secrets)))
     if not words:
         return value
-    if isinstance(value, str):
-        return re.sub(rf"\b(?:{words})\b", placeholder, value)
-    if isinstance(value, list):
-        return [substitute(item, secrets, placeholder) for item in value]
-    if isinstance(value, dict):
-        return {key: substitute(item, secrets, placeholder) for key, item in value.items()}
-    return value
+    return each_text(value, lambda text: re.sub(rf"\b(?:{words})\b", placeholder, text))
 
 
 @dataclass(slots=True)
@@ -194,7 +206,8 @@ class Masks:
     def apply(self, value: Any) -> Any:
         for placeholder, values in self.values.items():
             value = substitute(value, values, placeholder)
-        return value
+        # a signing link's one-time token
+        return each_text(value, lambda text: LINK_TOKEN.sub(r"\1<token>", text))
 
 
 def difference(story: Story, channel: str, output: Any) -> str:

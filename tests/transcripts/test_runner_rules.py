@@ -39,7 +39,11 @@ def copy_story(name: str, to: Path) -> Story:
 async def test_a_fixture_the_story_never_uses_fails_it_even_when_recording(tmp_path: Path) -> None:
     story = copy_story("mobile_carrier_mismatch", tmp_path)
     data = json.loads(story.path.read_text())
-    data["fixtures"] |= {"bhxh_records": [BHXH_RECORD], "signing_sims": [SIGNING_SIM]}
+    data["fixtures"] |= {
+        "bhxh_records": [BHXH_RECORD],
+        "signing_sims": [SIGNING_SIM],
+        "usb_tokens": ["business"],
+    }
     story.path.write_text(dumps(data))
 
     with pytest.raises(FAILED) as failed:
@@ -47,6 +51,7 @@ async def test_a_fixture_the_story_never_uses_fails_it_even_when_recording(tmp_p
 
     message = str(failed.value)
     assert "bhxh_records: 0123456789" in message and "signing_sims: +84987654321" in message
+    assert "usb_tokens: business" in message
     assert "carrier_subscribers" not in message  # the one the story looked up
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography import x509
 from sqlalchemy import select
@@ -25,11 +26,14 @@ from bot.accounts.tables import AccountRow
 from bot.bootstrap import Runtime
 from bot.config import Settings
 from bot.web.app import RUNTIME, Wiring, create_app
+from pki_bridge import TestPki, build_pki_simulator, build_test_pki, issued_signer, sign_url
+from pki_bridge.authority import pem_bundle
 
 PUBLIC_URL: Final = "https://regbot.example"  # links people open, the same on every run
 VIETNAM: Final = timedelta(hours=7)  # dates are shown in Vietnam's time
 
 # fixture name -> (simulator, control endpoint, the field its records are looked up by)
+OTHER_FIXTURES: Final = ("accounts", "usb_tokens")  # rows given; test PKI users held
 SIMULATED: Final = {
     "carrier_subscribers": ("carrier", "/sim/carrier/subscribers", "msisdn"),
     "bhxh_records": ("bhxh", "/sim/bhxh/insured", "bhxh_code"),
@@ -42,14 +46,18 @@ class World:
     client: TestClient
     runtime: Runtime
     settings: Settings
+    pki: TestPki | None = None  # the test PKI whose tokens the person may hold
     given_accounts: int = 0
     loaded: dict[str, list[str]] = field(default_factory=dict)  # fixture -> keys it loaded
+    signed_with: set[str] = field(default_factory=set)  # USB tokens that signed a link
     certificate_expiry: set[str] = field(default_factory=set)
 
-    async def load(self, fixtures: dict[str, list[dict[str, Any]]]) -> None:
-        unknown = set(fixtures) - {*SIMULATED, "accounts"}
+    async def load(self, fixtures: dict[str, list[Any]]) -> None:
+        unknown = set(fixtures) - {*SIMULATED, *OTHER_FIXTURES}
         if unknown:
-            raise AssertionError(f"unknown fixtures {sorted(unknown)}: {[*SIMULATED, 'accounts']}")
+            raise AssertionError(
+                f"unknown fixtures {sorted(unknown)}: {[*SIMULATED, *OTHER_FIXTURES]}"
+            )
         for name, (_, path, key) in SIMULATED.items():
             for body in fixtures.get(name, []):
                 response = await self.client.post(path, json=body)
@@ -58,13 +66,17 @@ class World:
                 self.loaded.setdefault(name, []).append(str(loaded[key]))  # as stored: E.164
                 if name == "signing_sims":
                     self._note_expiry(loaded["certificate"])
+        for token in fixtures.get("usb_tokens", []):
+            assert self.pki is not None and token in self.pki.users, f"no test PKI user {token}"
+            self._note_expiry(self.pki.users[token].der)
         for account in fixtures.get("accounts", []):
             await self.open_account(account)
         self.given_accounts = len(fixtures.get("accounts", []))
 
-    def _note_expiry(self, certificate: str) -> None:
-        """A SIM's certificate is issued today: its expiry date moves with the calendar."""
-        expires = x509.load_der_x509_certificate(base64.b64decode(certificate))
+    def _note_expiry(self, certificate: str | bytes) -> None:
+        """A certificate issued today: its expiry date moves with the calendar."""
+        der = base64.b64decode(certificate) if isinstance(certificate, str) else certificate
+        expires = x509.load_der_x509_certificate(der)
         for moment in (expires.not_valid_after_utc, expires.not_valid_after_utc + VIETNAM):
             self.certificate_expiry |= {f"{moment:%d/%m/%Y}", f"{moment:%Y-%m-%d}"}
 
@@ -117,9 +129,22 @@ class World:
         )
         assert response.status == 200, await response.text()
 
-    async def unused(self) -> list[str]:
+    async def sign_link(self, link: str, token: str) -> None:
+        """The person opens the signing link on the computer holding the USB token."""
+        assert self.pki is not None, "a USB signature needs `usb_tokens` in the fixtures"
+        url = link.replace(PUBLIC_URL, str(self.client.make_url("")).rstrip("/"))
+        signer = issued_signer(self.pki.users[token])
+        status, body = await sign_url(url, signer, session=self.client.session)
+        assert status == 200, f"the signing page refused {token}'s signature: {status} {body}"
+        self.signed_with.add(token)
+
+    async def unused(self, fixtures: dict[str, list[Any]]) -> list[str]:
         """The fixtures no simulator was asked for (goflow fails on an unused HTTP mock)."""
-        dead = []
+        dead = [
+            f"usb_tokens: {token}"
+            for token in fixtures.get("usb_tokens", [])
+            if token not in self.signed_with
+        ]
         for name, keys in self.loaded.items():
             response = await self.client.get(f"/sim/{SIMULATED[name][0]}/lookups")
             asked = await response.json()
@@ -153,10 +178,44 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_TEST_PKI: dict[str, tuple[TestPki, int]] = {}
+
+
+def test_pki() -> tuple[TestPki, int]:
+    """The test PKI and the port its CA server publishes CRLs and OCSP on: built once per
+    run (its keys are the slow part), like the USB-token end-to-end tests'."""
+    if "pki" not in _TEST_PKI:
+        port = _free_port()
+        _TEST_PKI["pki"] = (build_test_pki(f"http://127.0.0.1:{port}/sim/pki"), port)
+    return _TEST_PKI["pki"]
+
+
+def _trusting(pki: TestPki, data_dir: Path) -> dict[str, str]:
+    """The settings under which regbot trusts the test PKI: its anchors as PEM files."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "anchors.pem").write_bytes(pem_bundle(pki.public_anchors))
+    (data_dir / "gov-anchors.pem").write_bytes(pem_bundle(pki.gov_anchors))
+    return {
+        "pki_trust_anchors": str(data_dir / "anchors.pem"),
+        "pki_gov_trust_anchors": str(data_dir / "gov-anchors.pem"),
+    }
+
+
 @asynccontextmanager
-async def running_world(data_dir: Path, **settings: Any) -> AsyncIterator[World]:
+async def running_world(
+    data_dir: Path, *, usb_tokens: bool = False, **settings: Any
+) -> AsyncIterator[World]:
     """regbot with every external system simulated and nothing pre-loaded; fast password
-    hashing, as in the other end-to-end tests."""
+    hashing, as in the other end-to-end tests. With `usb_tokens`, regbot trusts the test
+    PKI, whose CA server runs beside it."""
+    pki, ca_server = None, None
+    if usb_tokens:
+        pki, ca_port = test_pki()
+        ca_app = web.Application()
+        ca_app.add_subapp("/sim/pki", build_pki_simulator(pki.root, pki.authorities))
+        ca_server = TestServer(ca_app, host="127.0.0.1", port=ca_port)
+        await ca_server.start_server()
+        settings |= _trusting(pki, data_dir)
     port = _free_port()
     config = dataclasses.replace(
         Settings(
@@ -171,6 +230,8 @@ async def running_world(data_dir: Path, **settings: Any) -> AsyncIterator[World]
     client = TestClient(TestServer(app, host="127.0.0.1", port=port))
     await client.start_server()
     try:
-        yield World(client, app[RUNTIME], config)
+        yield World(client, app[RUNTIME], config, pki)
     finally:
         await client.close()
+        if ca_server is not None:
+            await ca_server.close()
