@@ -17,6 +17,8 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from pki_bridge.identity import CertifiedIdentity
+
 # The signer must show OCSP or CRL data (OCSP is asked first, a CRL only when OCSP gives
 # no "good"); an intermediate is checked whenever it names a source. Never soft-fail.
 POLICY: Final = CertRevTrustPolicy(
@@ -114,3 +116,11 @@ def collect(
         ocsp_responses=tuple(ocsps),
         crls=tuple(crls),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """An accepted certificate: who it names, and why it was accepted."""
+
+    identity: CertifiedIdentity
+    evidence: ValidationEvidence

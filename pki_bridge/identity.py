@@ -35,7 +35,8 @@ from bot.validation import (
     parse_passport,
     parse_tax_code,
 )
-from pki_bridge.authority import UID_OID
+
+UID_OID: Final = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")  # userId: CCCD:..., MST:...
 
 Kind = Literal["citizen", "business", "official"]
 

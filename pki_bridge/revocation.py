@@ -18,22 +18,12 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from pyhanko_certvalidator.fetchers.api import CRLFetcher, Fetchers, FetchLimits
 from pyhanko_certvalidator.path import ValidationPath
 
-from bot.i18n import Msg, msg
-
 DEFAULT_TIMEOUT: Final = 5.0  # seconds per request
 MAX_BODY: Final = 16 * 1024 * 1024  # a CRL, an OCSP response or a CA certificate
 CRL_MAX_AGE: Final = dt.timedelta(hours=1)  # a verified CRL is kept at most this long
 MAX_KEPT_CRLS: Final = 64  # distribution points; the oldest goes first
 # per validation: a signer, two intermediates, OCSP and CRL for each, a few AIA fetches
 LIMITS: Final = FetchLimits(max_requests=12, max_cert_requests=4, max_aia_urls_per_object=2)
-
-
-class RevocationUnavailable(Exception):
-    """Revocation data could not be obtained: the certificate is not accepted, try later."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.message: Msg = msg("pki.revocation_unavailable")
 
 
 class _CappedResponse:

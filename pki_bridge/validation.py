@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -27,37 +25,10 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.fetchers.api import Fetchers
 from pyhanko_certvalidator.path import ValidationPath
 
-from bot.i18n import Msg, msg
-from pki_bridge.evidence import POLICY, ValidationEvidence, collect
+from pki_bridge.evidence import POLICY, ValidationEvidence, Verified, collect
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
-from pki_bridge.revocation import RevocationSource, RevocationUnavailable
-
-REASONS: Final = (
-    "malformed_certificate",
-    "self_signed",
-    "ca_certificate",
-    "key_usage",
-    "not_yet_valid",
-    "expired",
-    "untrusted",
-    "revoked",
-    "malformed_identity",
-    "bad_signature",
-    "malformed_signature",
-    "no_revocation_info",
-)
-
-
-class CertificateRefused(Exception):
-    """The certificate (or the signature made with it) is not accepted, for `reason`.
-
-    `message` tells the person what is wrong and what to do (catalog `pki.po`).
-    """
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.message: Msg = msg(f"pki.refused.{reason}")
+from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
+from pki_bridge.revocation import RevocationSource
 
 
 def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
@@ -114,14 +85,6 @@ def _check_shape(cert: x509.Certificate, now: dt.datetime) -> None:
         raise CertificateRefused("not_yet_valid")
     if now > cert.not_valid_after_utc:
         raise CertificateRefused("expired")
-
-
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """An accepted certificate: who it names, and why it was accepted."""
-
-    identity: CertifiedIdentity
-    evidence: ValidationEvidence
 
 
 async def _validate(

@@ -28,6 +28,7 @@ from bot.validation.person import (
     parse_full_name,
     parse_phone,
 )
+from bot.validation.refusal import Invalid
 
 __all__ = [
     "EARLIEST_BIRTH_YEAR",
@@ -40,6 +41,7 @@ __all__ = [
     "PROVINCE_CODES",
     "Gender",
     "IdNumber",
+    "Invalid",
     "cccd_birth_year",
     "check_birth_year",
     "check_length",

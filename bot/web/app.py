@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
 from bot.metrics import METRICS, Metrics, log_turn, metrics_app
+from bot.signing.ports import IdentityCheck
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
 from bot.systems import SYSTEMS
@@ -33,8 +34,9 @@ from bot.web.signing import SIGNING, signing_app
 from bot.web.simulation import Simulation, simulation
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage
-from pki_bridge import CertificateChecker, RevocationSource
-from pki_bridge.testca import TestPki
+from pki_bridge.revocation import RevocationSource
+from pki_bridge.testing.testca import TestPki
+from pki_bridge.validation import CertificateChecker
 
 SETTINGS: Final = web.AppKey("settings", Settings)
 RUNTIME: Final = web.AppKey("runtime", Runtime)
@@ -221,3 +223,6 @@ def _store_ping(adapters: Adapters) -> Callable[[], Awaitable[bool]]:
         return True
 
     return ping
+
+
+_: type[IdentityCheck] = CertificateChecker  # mypy: the real checker fits the port

@@ -15,13 +15,9 @@ from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
 from bot.web.signing_page import signing_page
-from pki_bridge import (
-    CertificateRefused,
-    RevocationUnavailable,
-    decode_base64,
-    verify_detached_cms,
-    verify_raw,
-)
+from pki_bridge import CertificateRefused, RevocationUnavailable
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import decode_base64, verify_raw
 
 log = logging.getLogger("regbot.bridge")
 

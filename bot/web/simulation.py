@@ -17,8 +17,10 @@ from cryptography import x509
 from bot.config import ConfigError, Settings
 from bot.systems import SYSTEMS, SimulatorSetup
 from integrations.simulators import SIMULATORS, OnMessage, sample_people
-from pki_bridge import build_pki_simulator, load_trust_anchors, simulator_ca
-from pki_bridge.testca import TestPki
+from pki_bridge.testing.mssp_simulator import simulator_ca
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.testing.testca import TestPki
+from pki_bridge.validation import load_trust_anchors
 
 
 @dataclass(frozen=True, slots=True)

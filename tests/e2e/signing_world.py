@@ -17,8 +17,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.engine.messages import Action
-from pki_bridge import PKI_STATE, PkiSimulatorState, TestPki, build_pki_simulator, build_test_pki
-from pki_bridge.authority import pem_bundle
+from pki_bridge.testing.authority import pem_bundle
+from pki_bridge.testing.pki_server import PKI_STATE, PkiSimulatorState, build_pki_simulator
+from pki_bridge.testing.testca import TestPki, build_test_pki
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
 
 LINK = re.compile(r"https?://\S+/sign/[A-Za-z0-9_-]+")

@@ -6,8 +6,8 @@ Thông tư 105/2020/TT-BTC, Art. 5 gives dependent units their own 13-digit code
 from __future__ import annotations
 
 from bot.accounts.model import AccountKind
-from pki_bridge import issued_signer, sign_url
-from pki_bridge.testca import BRANCH_MST, BUSINESS_MST
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import BRANCH_MST, BUSINESS_MST
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,
     ca_port_fixture,

@@ -10,9 +10,8 @@ import pytest
 
 from bot.accounts.model import AccountKind
 from bot.web.signing import SIGNING
-from pki_bridge import issued_signer, sign_url
-from pki_bridge.signer import sign_challenge
-from pki_bridge.testca import BAD_CHECK_DIGIT_MST, BUSINESS_MST, CITIZEN_CCCD
+from pki_bridge.testing.signer import issued_signer, sign_challenge, sign_url
+from pki_bridge.testing.testca import BAD_CHECK_DIGIT_MST, BUSINESS_MST, CITIZEN_CCCD
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,
     ca_port_fixture,

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pki_bridge.pki_simulator import PKI_STATE, PkiSimulatorState, build_pki_simulator
 from pki_bridge.revocation import RevocationSource
-from pki_bridge.testca import TestPki, build_test_pki
+from pki_bridge.testing.pki_server import PKI_STATE, PkiSimulatorState, build_pki_simulator
+from pki_bridge.testing.testca import TestPki, build_test_pki
 from pki_bridge.validation import CertificateChecker
 from tests.conftest import SoftToken  # noqa: F401 - the token fixture is shared from there
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
-from pki_bridge.validation import CertificateRefused
+from pki_bridge import CertificateRefused
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.pki.conftest import PkiWorld
 
 
@@ -76,8 +76,8 @@ async def test_garbage_instead_of_a_certificate_is_refused(pki_world):
 
 async def test_a_certificate_that_names_no_revocation_source_is_refused(pki_world):
     """Hard fail: a signer certificate nobody could revoke is not accepted."""
-    from pki_bridge.authority import CertificateAuthority, subject_name
     from pki_bridge.revocation import RevocationSource
+    from pki_bridge.testing.authority import CertificateAuthority, subject_name
     from pki_bridge.validation import CertificateChecker
 
     root = CertificateAuthority.root("Root without CRLs")  # names neither CRL nor OCSP

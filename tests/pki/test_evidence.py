@@ -12,9 +12,10 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from pki_bridge import CertificateRefused
 from pki_bridge.evidence import StatusSource, ValidationEvidence
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
-from pki_bridge.validation import CertificateRefused, revalidate
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
+from pki_bridge.validation import revalidate
 from tests.pki.conftest import PkiWorld
 from tests.pki.test_revocation import check, faults
 

@@ -7,8 +7,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from pki_bridge.authority import UID_OID, CertificateAuthority, subject_name
 from pki_bridge.identity import MalformedIdentity, identity_from_certificate, parse_uid
+from pki_bridge.testing.authority import UID_OID, CertificateAuthority, subject_name
 
 
 @pytest.fixture(scope="module")

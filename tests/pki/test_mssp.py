@@ -16,18 +16,19 @@ from cryptography import x509
 
 from integrations.errors import IntegrationUnavailable
 from integrations.http import RetryPolicy
+from pki_bridge import CertificateRefused
 from pki_bridge.mssp import (
-    MsspHttpClient,
     MsspResult,
     registration_statement,
     statement_hash,
     verification_code,
     verify_outcome,
 )
-from pki_bridge.pki_simulator import build_pki_simulator
+from pki_bridge.mssp_client import MsspHttpClient
 from pki_bridge.revocation import RevocationSource
-from pki_bridge.simulator import build_mssp_simulator, simulator_ca
-from pki_bridge.validation import CertificateChecker, CertificateRefused
+from pki_bridge.testing.mssp_simulator import build_mssp_simulator, simulator_ca
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.validation import CertificateChecker
 from tests.pki.conftest import free_port
 
 PHONE = "+84912345678"

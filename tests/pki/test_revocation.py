@@ -12,10 +12,11 @@ import datetime as dt
 import pytest
 from cryptography import x509
 
+from pki_bridge import CertificateRefused, RevocationUnavailable, Verified
 from pki_bridge.evidence import StatusSource
-from pki_bridge.revocation import RevocationSource, RevocationUnavailable
-from pki_bridge.testca import CITIZEN_CCCD
-from pki_bridge.validation import CertificateChecker, CertificateRefused, Verified
+from pki_bridge.revocation import RevocationSource
+from pki_bridge.testing.testca import CITIZEN_CCCD
+from pki_bridge.validation import CertificateChecker
 from tests.pki.conftest import PkiWorld
 
 

@@ -10,10 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from pki_bridge.signatures import verify_detached_cms, verify_raw
-from pki_bridge.signer import issued_signer, sign_challenge
-from pki_bridge.testca import CITIZEN_CCCD
-from pki_bridge.validation import CertificateRefused
+from pki_bridge import CertificateRefused
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import verify_raw
+from pki_bridge.testing.signer import issued_signer, sign_challenge
+from pki_bridge.testing.testca import CITIZEN_CCCD
 
 
 def raw_sign(key, data: bytes) -> bytes:

@@ -15,12 +15,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pki_bridge.authority import subject_name
-from pki_bridge.revocation import RevocationUnavailable
-from pki_bridge.signatures import verify_detached_cms, verify_raw
-from pki_bridge.signer import p12_signer, pkcs11_signer, sign_url
-from pki_bridge.testca import CITIZEN_CCCD, main_test_ca, write_test_pki
-from pki_bridge.validation import CertificateChecker, CertificateRefused
+from pki_bridge import CertificateRefused, RevocationUnavailable
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import verify_raw
+from pki_bridge.testing.authority import subject_name
+from pki_bridge.testing.signer import p12_signer, pkcs11_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD, main_test_ca, write_test_pki
+from pki_bridge.validation import CertificateChecker
 from tests.pki.conftest import PkiWorld, SoftToken, free_port
 
 
@@ -143,7 +144,8 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "import sys; from pki_bridge.signer import main_sign; sys.exit(main_sign(sys.argv[1:]))",
+        "import sys; from pki_bridge.testing.signer import main_sign; "
+        "sys.exit(main_sign(sys.argv[1:]))",
         bridge.url,
         "--pkcs11-lib",
         softhsm_token.lib,
@@ -159,8 +161,8 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
 
 
 def test_the_sign_command_with_a_wrong_passphrase_says_so_without_a_traceback(tmp_path, capsys):
-    from pki_bridge.signer import main_sign
-    from pki_bridge.testca import build_test_pki
+    from pki_bridge.testing.signer import main_sign
+    from pki_bridge.testing.testca import build_test_pki
 
     write_test_pki(build_test_pki(), tmp_path, passphrase="secret")
     code = main_sign(

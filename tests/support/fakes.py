@@ -23,8 +23,8 @@ from bot.state.memory import MemoryCounters, MemoryStore
 from integrations.carrier import CarrierRegister, Subscriber, SubscriberOwner
 from integrations.insured import InsuredPerson, InsuredRegister
 from integrations.sms import SmsGateway
+from pki_bridge import Verified
 from pki_bridge.mssp import MobileSignatureService, SignatureOutcome
-from pki_bridge.validation import Verified
 
 
 @dataclass

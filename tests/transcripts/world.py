@@ -4,7 +4,6 @@ same way (SMS outbox, what each simulator was asked for) and from the accounts t
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
 import socket
@@ -25,12 +24,16 @@ from bot.accounts.repository import make_engine
 from bot.accounts.tables import AccountRow
 from bot.bootstrap import Runtime
 from bot.config import Settings
+from bot.passwords import PasswordHasher
 from bot.web.app import RUNTIME, Wiring, create_app
-from pki_bridge import TestPki, build_pki_simulator, build_test_pki, issued_signer, sign_url
-from pki_bridge.authority import pem_bundle
+from pki_bridge.testing.authority import pem_bundle
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import TestPki, build_test_pki
 
 PUBLIC_URL: Final = "https://regbot.example"  # links people open, the same on every run
 VIETNAM: Final = timedelta(hours=7)  # dates are shown in Vietnam's time
+HASHER: Final = PasswordHasher("fast")  # any argon2id cost verifies any other's hashes
 
 # fixture name -> (simulator, control endpoint, the field its records are looked up by)
 OTHER_FIXTURES: Final = ("accounts", "usb_tokens")  # rows given; test PKI users held
@@ -81,10 +84,9 @@ class World:
             self.certificate_expiry |= {f"{moment:%d/%m/%Y}", f"{moment:%Y-%m-%d}"}
 
     async def open_account(self, given: dict[str, Any]) -> None:
-        services = self.runtime.services
         password = given.get("password")
         born = given.get("date_of_birth")
-        await services.accounts.create(
+        await self.runtime.accounts.create(
             NewAccount(
                 kind=AccountKind(given["kind"]),
                 id_type=IdType(given["id_type"]),
@@ -95,18 +97,12 @@ class World:
                 date_of_birth=date.fromisoformat(born) if born else None,
                 phone=given.get("phone"),
                 email=given.get("email"),
-                password_hash=services.passwords.hash(password) if password else None,
+                password_hash=HASHER.hash(password) if password else None,
             )
         )
 
-    async def settle(self) -> None:
-        """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
-        pending = list(self.runtime.services.background)
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-
     async def outbox(self) -> list[dict[str, str]]:
-        await self.settle()
+        await self.runtime.notifier.settle()  # an SMS a turn left for later (password reset)
         response = await self.client.get("/sim/sms/outbox")
         assert response.status == 200
         return [{"to": sms["to"], "text": sms["text"]} for sms in await response.json()]

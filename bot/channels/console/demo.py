@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.i18n import Translator, msg
 from bot.web.app import RUNTIME, Wiring, create_app
 from integrations.simulators import sample_people
-from pki_bridge.testca import build_test_pki, write_test_pki
+from pki_bridge.testing.testca import build_test_pki, write_test_pki
 
 DEMO_TOKEN_PIN: Final = "1234"
 

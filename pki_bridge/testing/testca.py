@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from pki_bridge.authority import (
+from pki_bridge.testing.authority import (
     CaUrls,
     CertificateAuthority,
     Issued,

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from integrations.simulators.lookups import add_lookup_counter, count_lookup
-from pki_bridge.authority import CaUrls, CertificateAuthority, Issued, new_key, subject_name
 from pki_bridge.mssp import verification_code
+from pki_bridge.testing.authority import CaUrls, CertificateAuthority, Issued, new_key, subject_name
 
 MAX_PIN_FAILURES: Final = 3
 DEFAULT_REQUEST_TIMEOUT: Final = 60.0

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from pki_bridge.authority import (
+from pki_bridge.testing.authority import (
     CertificateAuthority,
     Issued,
     new_key,

@@ -12,10 +12,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+from pki_bridge.identity import UID_OID
+
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
-UID_OID: Final = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")
 SIGNING_USAGE: Final = frozenset({"digital_signature", "content_commitment"})
 
 
