@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.accounts.port import Accounts
 from bot.config import Settings
-from bot.dialogs import all_dialogs
+from bot.dialogs.limits import Limits
+from bot.dialogs.ports import PasswordHashing
+from bot.dialogs.registry import all_dialogs
 from bot.engine.resumes import Pushes, Resumes
 from bot.engine.turn import DialogEngine, Observer
 from bot.i18n import Translator
 from bot.keys import SecretKeys
+from bot.notifier import SmsNotifier
 from bot.otp import OtpService
 from bot.passwords import PasswordPool
-from bot.services import Services, utc_now
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
 from bot.signing.ports import IdentityCheck, Signing
@@ -31,6 +33,10 @@ from integrations.carrier import CarrierRegister
 from integrations.insured import InsuredRegister
 from integrations.sms import SmsGateway
 from pki_bridge.mssp import MobileSignatureService
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +63,12 @@ class Runtime:
     keys: SecretKeys
     translator: Translator
     engine: DialogEngine
-    services: Services
+    accounts: Accounts
+    notifier: SmsNotifier
     signing: Signing
     resumes: Resumes
+    store: StateStore  # the shared store and counters, for channels that keep records
+    counters: Counters  # of their own (Zalo: each person's inbox, tokens, send rate)
 
     @property
     def pushes(self) -> Pushes:
@@ -77,10 +86,12 @@ def bootstrap(
     keys: SecretKeys,
     public_url: str,
     translator: Translator | None = None,
+    hashing: PasswordHashing | None = None,
     clock: Callable[[], datetime] = utc_now,
     observers: Sequence[Observer] = (),
 ) -> Runtime:
-    """Wire regbot. `public_url` is the base of links people open (`/sign/{token}`)."""
+    """Wire regbot. `public_url` is the base of links people open (`/sign/{token}`);
+    `hashing` replaces argon2id at the settings' cost (benchmarks of the engine alone)."""
     translator = translator or Translator.load()
     resumes = Resumes(Pushes())
     signing = Signing(
@@ -92,27 +103,36 @@ def bootstrap(
         translator=translator,
         public_url=public_url,
     )
-    services = Services(
-        settings=settings,
-        translator=translator,
-        signing=signing,
-        keys=keys,
+    notifier = SmsNotifier(adapters.sms, translator)
+    dialogs = all_dialogs(
         accounts=adapters.accounts,
-        counters=adapters.counters,
-        passwords=adapters.passwords,
-        otp=OtpService(keys.otp),
-        sms=adapters.sms,
         carrier=adapters.carrier,
         insured=adapters.insured,
-        clock=clock,
+        signing=signing,
+        notifier=notifier,
+        limits=Limits(adapters.counters, keys.identity_hash),
+        otp=OtpService(keys.otp),
+        hashing=hashing or adapters.passwords,
+        retry_window=settings.session_ttl,
     )
     engine = DialogEngine(
-        all_dialogs(),
-        services,
+        dialogs,
         adapters.store,
         RecordCodec(keys.sealer("dialog")),
         KeyBuilder(keys.tokens),
+        clock=clock,
         ttl_seconds=settings.session_ttl,
         observers=observers,
     )
-    return Runtime(settings, keys, translator, engine, services, signing, resumes)
+    return Runtime(
+        settings,
+        keys,
+        translator,
+        engine,
+        adapters.accounts,
+        notifier,
+        signing,
+        resumes,
+        adapters.store,
+        adapters.counters,
+    )

@@ -26,6 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
     )
+    dialogs = commands.add_parser(
+        "dialogs", help="draw every registration route as a Mermaid diagram (docs/dialogs)"
+    )
+    dialogs.add_argument("--lang", choices=("vi", "en"), action="append")
+    dialogs.add_argument("--out", type=Path, default=Path("docs/dialogs"))
+    dialogs.add_argument(
+        "--check", action="store_true", help="exit 1 when the committed drawings are stale"
+    )
     sims = commands.add_parser(
         "simulators", help="serve the /sim/... simulators on their own (never in production)"
     )
@@ -47,11 +55,11 @@ def run_tool(argv: Sequence[str]) -> int | None:
     """`regbot pki test-ca ...` and `regbot sign ...` run pki_bridge's tools (no settings
     needed); None for every other command."""
     if argv[:2] == ["pki", "test-ca"]:
-        from pki_bridge.testca import main_test_ca
+        from pki_bridge.testing.testca import main_test_ca
 
         return main_test_ca(argv[2:])
     if argv[:1] == ["sign"]:
-        from pki_bridge.signer import main_sign
+        from pki_bridge.testing.signer import main_sign
 
         return main_sign(argv[1:])
     return None
@@ -81,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
         return 0
+    if args.command == "dialogs":
+        from bot.dialogs.drawings import write_drawings
+
+        return write_drawings(args.out, tuple(args.lang or ("vi", "en")), check=args.check)
     if args.command == "serve":
         from bot.serve import serve
 

@@ -117,12 +117,14 @@ class PasswordPool:
         self,
         hasher: PasswordHasher,
         *,
+        confirmation_key: bytes,
         threads: int = 1,
         queue_limit: int = 32,
         on_wait: WaitObserver | None = None,
         on_refused: Callable[[], None] | None = None,
     ) -> None:
         self.hasher = hasher
+        self._confirmation_key = confirmation_key
         self.threads = max(1, threads)
         self.queue_limit = max(0, queue_limit)
         self.in_flight = 0  # submitted and not finished; counted on the loop's thread
@@ -139,6 +141,10 @@ class PasswordPool:
 
     async def hash(self, password: str, salt: bytes | None = None) -> str:
         return await self._run(self.hasher.hash, password, salt)
+
+    def digest(self, salt: bytes, password: str) -> bytes:
+        """The first entry's keyed digest (microseconds, on the loop: no pool needed)."""
+        return entry_digest(self._confirmation_key, salt, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         return await self._run(self.hasher.verify, password_hash, password)

@@ -10,8 +10,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.serve import self_url
-from integrations.simulators import build_simulators_app, sample_people
-from pki_bridge import build_mssp_simulator, build_pki_simulator, simulator_ca
+from bot.web.simulation import simulation
 
 SYSTEMS: Final = (("SMS_URL", "sms"), ("CARRIER_URL", "carrier"), ("BHXH_URL", "bhxh"))
 
@@ -22,13 +21,11 @@ def build_simulators(base_url: str, *, samples: bool = True) -> web.Application:
     The signing-SIM simulator's CA is `/sim/pki/ca.pem`: regbot trusts it only when told
     (`PKI_TRUST_ANCHORS`), as it would a real CA.
     """
-    ca = simulator_ca(f"{base_url.rstrip('/')}/sim/pki/crl")
-    sim = build_simulators_app(
-        samples=sample_people() if samples else None,
-        extra={"mssp": build_mssp_simulator(ca), "pki": build_pki_simulator(ca, {"mssp": ca})},
-    )
+    simulated = simulation(Settings(), base_url, samples=samples)  # every system: no *_URL
+    if simulated.web_app is None:
+        raise RuntimeError("no simulator to serve")
     app = web.Application()
-    app.add_subapp("/sim", sim)
+    app.add_subapp("/sim", simulated.web_app)
     app.router.add_get("/healthz", _healthz)
     return app
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from integrations.http import Observe, RetryPolicy
     from integrations.simulators import OnMessage, SamplePeople
-    from pki_bridge.authority import CertificateAuthority
+    from pki_bridge.testing.authority import CertificateAuthority
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def _insured_client(
 
 
 def _mssp_client(http: aiohttp.ClientSession, url: str, policy: RetryPolicy, observe: Any) -> Any:
-    from pki_bridge.mssp import MsspHttpClient
+    from pki_bridge.mssp_client import MsspHttpClient
 
     return MsspHttpClient(http, url, policy=policy, observe=observe)
 
@@ -87,7 +87,7 @@ def _insured_simulator(setup: SimulatorSetup) -> web.Application:
 
 
 def _mssp_simulator(setup: SimulatorSetup) -> web.Application:
-    from pki_bridge.simulator import build_mssp_simulator
+    from pki_bridge.testing.mssp_simulator import build_mssp_simulator
 
     if setup.ca is None:
         raise ValueError("the MSSP simulator needs the CA that issues its SIMs")

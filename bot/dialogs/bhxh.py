@@ -12,34 +12,32 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, IdType
+from bot.accounts.model import AccountKind
+from bot.accounts.port import Accounts
 from bot.dialogs.common import (
+    AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
     CommonStep,
-    create_account,
+    OtpCodes,
+    Registrations,
     level_2_account,
     optional_email,
-    otp_step,
     password_steps,
-    send_otp,
     show_date,
 )
+from bot.dialogs.draft import PersonDraft
+from bot.dialogs.exits import Exit
 from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
-from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
-from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.limits import HOUR, Limit, Limits, local_time
+from bot.dialogs.ports import PasswordHashing
+from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
-from bot.validation import (
-    mask_id,
-    mask_phone,
-    names_match,
-    parse_bhxh_code,
-)
-from integrations.insured import InsuredPerson
+from bot.validation import mask_id, mask_phone, names_match, parse_bhxh_code
+from integrations.insured import InsuredPerson, InsuredRegister
 
 MISMATCHES: Final = Limit("bhxh.mismatch", allowed=3, window_seconds=HOUR)
 LOCK: Final = Limit("bhxh.lock", allowed=1, window_seconds=HOUR)
-MOBILE_ENTRY: Final = "mobile.full_name"
 
 
 class S(StrEnum):
@@ -51,183 +49,204 @@ class S(StrEnum):
     NOT_VERIFIED = "bhxh.not_verified"
     NO_PHONE = "bhxh.no_phone"
     OTP = "bhxh.otp"
+    PASSWORD = "bhxh.password"
+    PASSWORD_CONFIRM = "bhxh.password_confirm"
+    PASSWORD_STOPPED = "bhxh.password_stopped"
     DONE = "bhxh.done"
 
 
-def _keys(ctx: StepContext) -> tuple[str, str]:
-    code = str(ctx.data["bhxh_code"])
-    return (
-        subject_key(ctx, MISMATCHES, "bhxh", code),
-        subject_key(ctx, LOCK, "bhxh", code),
-    )
+class Elsewhere(StrEnum):
+    """Steps of other dialogs this one leads to."""
+
+    CITIZEN_METHODS = "start.methods_citizen"
+    MOBILE = "mobile.full_name"
 
 
-async def _locked(ctx: StepContext) -> Outcome | None:
-    """The code's lock, if it is on: tells until when (Vietnam time)."""
-    _, lock_key = _keys(ctx)
-    wait = await seconds_blocked(ctx, LOCK, lock_key)
-    if not wait:
-        return None
-    return Outcome("not_verified", msg("bhxh.locked", until=local_time(ctx.now, wait)))
-
-
-async def _check_lock(ctx: StepContext, _: Any) -> Outcome:
-    """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
-    return await _locked(ctx) or Outcome()
-
-
-async def _mismatch(ctx: StepContext, fields: list[Msg]) -> Outcome:
-    """Count the miss against the code; the third within an hour locks it."""
-    miss_key, lock_key = _keys(ctx)
-    misses = await spend(ctx, MISMATCHES, miss_key)
-    if misses >= MISMATCHES.allowed:
-        await ctx.services.counters.reset(miss_key)
-        await spend(ctx, LOCK, lock_key)
-        until = local_time(ctx.now, LOCK.window_seconds)
-        return Outcome("not_verified", msg("bhxh.locked", until=until))
-    which = fields[0] if len(fields) == 1 else msg("bhxh.field_both")
-    return Outcome(
-        "not_verified",
-        msg("bhxh.mismatch", fields=which, tries=MISMATCHES.allowed - misses),
-    )
-
-
-def _compare(person: InsuredPerson, data: dict[str, Any]) -> list[Msg]:
+def _compare(person: InsuredPerson, typed: PersonDraft) -> list[Msg]:
     """Which typed fields differ from the record (names without case or diacritics)."""
     wrong = []
-    if not names_match(person.full_name, str(data["full_name"])):
+    if not names_match(person.full_name, typed.full_name or ""):
         wrong.append(msg("bhxh.field_name"))
-    if person.date_of_birth.isoformat() != data["birth_date"]:
+    if person.date_of_birth != typed.birth_date:
         wrong.append(msg("bhxh.field_birth_date"))
     return wrong
 
 
-async def _verify(ctx: StepContext, _: Any) -> Outcome:
-    """Guide step 3: the BHXH register's record must match; then the duplicate check."""
-    locked = await _locked(ctx)
-    if locked is not None:
-        return locked
-    insured = ctx.services.insured
-    if insured is None:  # the method is not wired in this deployment
-        return Outcome("not_verified", msg("bhxh.unavailable"))
-    d = ctx.data
-    for taken_from_a_record in ("id_number", "id_type", "record_name", "phone"):
-        # an earlier match (then "Sửa", another code) must not lend its ID and phone to
-        # this person, nor to the mobile dialog offered when this record has no phone
-        d.pop(taken_from_a_record, None)
-    person = await insured.lookup(str(d["bhxh_code"]))
-    if person is None:
-        return Outcome("not_verified", msg("bhxh.unknown_code"))
-    wrong = _compare(person, d)
-    if wrong:
-        return await _mismatch(ctx, wrong)
-    if await ctx.services.accounts.exists(AccountKind.CITIZEN, person.id_number):
-        return Outcome("duplicate")
-    if person.phone is None:
-        return Outcome("no_phone")
-    d["id_number"] = person.id_number
-    d["id_type"] = (IdType.CCCD if len(person.id_number) == 12 else IdType.CMND).value
-    d["record_name"] = person.full_name  # the register's spelling, with diacritics
-    d["phone"] = person.phone
-    return await send_otp(ctx, person.phone)
-
-
-async def _create_account(ctx: StepContext, _: Any) -> Outcome:
-    name = ctx.data.get("record_name") or ctx.data["full_name"]  # the register's spelling
-    return await create_account(ctx, level_2_account(ctx, "bhxh", name))
-
-
 def _summary(ctx: StepContext) -> Msg:
-    d = ctx.data
+    person = ctx.draft.person
     return msg(
         "bhxh.summary",
-        bhxh_code=d["bhxh_code"],
-        name=d["full_name"],
-        birth_date=show_date(d["birth_date"]),
-        email=optional_email(d),
+        bhxh_code=person.bhxh_code or "",
+        name=person.full_name or "",
+        birth_date=show_date(person.birth_date) if person.birth_date else "",
+        email=optional_email(ctx.draft),
     )
 
 
-OTHER_METHOD_CHOICE: Final = Choice("other_method", msg("bhxh.choice_other_method"))
-FAILURE_NEXT: Final = {
-    "edit": S.CODE,
-    "other_method": "start.methods_citizen",
-    "other_ways": CommonStep.OTHER_WAYS,
-    "home": "start.who",
-}
+def _done(ctx: StepContext) -> Msg:
+    person = ctx.draft.person
+    return msg(
+        "bhxh.done",
+        id_number=mask_id(person.id_number or ""),
+        phone=mask_phone(person.phone or ""),
+    )
 
-STEPS = (
-    Step(
-        S.CODE,
-        msg("bhxh.code_prompt"),
-        msg("bhxh.code_help"),
-        parse=lambda text, ctx: parse_bhxh_code(text),
-        act=_check_lock,
-        field="bhxh_code",
-        next={"ok": S.FULL_NAME, "not_verified": S.NOT_VERIFIED},
-    ),
-    full_name_step(
-        S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
-    ),
-    birth_date_step(
-        S.BIRTH_DATE, msg("bhxh.birth_date_prompt"), msg("bhxh.birth_date_help"), S.EMAIL
-    ),
-    optional_email_step(S.EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY),
-    Step(
-        S.SUMMARY,
-        _summary,
-        msg("bhxh.summary_help"),
-        choices=(
-            Choice("confirm", msg("common.choice_confirm"), act=_verify),
-            Choice("edit", msg("common.choice_edit")),
-        ),
-        next={
-            "ok": S.OTP,
-            "edit": S.CODE,
-            "not_verified": S.NOT_VERIFIED,
-            "no_phone": S.NO_PHONE,
-            "duplicate": CommonStep.DUPLICATE,
-        },
-    ),
-    Step(
-        S.NOT_VERIFIED,
-        msg("bhxh.not_verified_prompt"),
-        msg("bhxh.not_verified_help"),
-        choices=(
-            Choice("edit", msg("common.choice_edit")),
-            OTHER_METHOD_CHOICE,
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next=FAILURE_NEXT,
-    ),
-    Step(
-        S.NO_PHONE,
-        msg("bhxh.no_phone"),
-        msg("bhxh.no_phone_help"),
-        choices=(
-            Choice("mobile", msg("bhxh.choice_mobile")),
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next={"mobile": MOBILE_ENTRY, "other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
-    ),
-    otp_step(S.OTP, next_ok="bhxh.password"),
-    *password_steps("bhxh", _create_account, {"ok": S.DONE, "duplicate": CommonStep.DUPLICATE}),
-    Step(
-        S.DONE,
-        lambda ctx: msg(
-            "bhxh.done",
-            id_number=mask_id(ctx.data["id_number"]),
-            phone=mask_phone(ctx.data["phone"]),
-        ),
-        msg("bhxh.done_help"),
-        end=True,
-    ),
-)
 
-DIALOG = Dialog(
-    name="bhxh",
-    steps=STEPS,
-    methods=(Method("bhxh", msg("method.bhxh"), kinds=("citizen",), entry=S.CODE),),
-)
+class Bhxh:
+    """The dialog, given the ports it uses."""
+
+    def __init__(
+        self,
+        insured: InsuredRegister,
+        accounts: Accounts,
+        limits: Limits,
+        codes: OtpCodes,
+        hashing: PasswordHashing,
+        registrations: Registrations,
+    ) -> None:
+        self._insured = insured
+        self._accounts = accounts
+        self._limits = limits
+        self._codes = codes
+        self._hashing = hashing
+        self._registrations = registrations
+
+    async def _locked(self, ctx: StepContext) -> Outcome | None:
+        """The code's lock, if it is on: tells until when (Vietnam time)."""
+        wait = await self._limits.blocked(LOCK, "bhxh", ctx.draft.person.bhxh_code or "")
+        if not wait:
+            return None
+        return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=local_time(ctx.now, wait)))
+
+    @act(Exit.OK, Exit.NOT_VERIFIED)
+    async def check_lock(self, ctx: StepContext, _: Any) -> Outcome:
+        """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
+        return await self._locked(ctx) or Outcome()
+
+    async def _mismatch(self, ctx: StepContext, fields: list[Msg]) -> Outcome:
+        """Count the miss against the code; the third within an hour locks it."""
+        code = ctx.draft.person.bhxh_code or ""
+        misses = await self._limits.spend(MISMATCHES, "bhxh", code)
+        if misses >= MISMATCHES.allowed:
+            await self._limits.reset(MISMATCHES, "bhxh", code)
+            await self._limits.spend(LOCK, "bhxh", code)
+            until = local_time(ctx.now, LOCK.window_seconds)
+            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=until))
+        which = fields[0] if len(fields) == 1 else msg("bhxh.field_both")
+        return Outcome(
+            Exit.NOT_VERIFIED,
+            msg("bhxh.mismatch", fields=which, tries=MISMATCHES.allowed - misses),
+        )
+
+    @act(Exit.OK, Exit.NOT_VERIFIED, Exit.DUPLICATE, Exit.NO_PHONE)
+    async def verify(self, ctx: StepContext, _: Any) -> Outcome:
+        """Guide step 3: the BHXH register's record must match; then the duplicate check."""
+        locked = await self._locked(ctx)
+        if locked is not None:
+            return locked
+        person = ctx.draft.person
+        # an earlier match (then "Sửa", another code) must not lend its ID and phone to
+        # this person, nor to the mobile dialog offered when this record has no phone
+        person.id_number = person.record_name = person.phone = None
+        record = await self._insured.lookup(person.bhxh_code or "")
+        if record is None:
+            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.unknown_code"))
+        wrong = _compare(record, person)
+        if wrong:
+            return await self._mismatch(ctx, wrong)
+        if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
+            return Outcome(Exit.DUPLICATE)
+        if record.phone is None:
+            return Outcome(Exit.NO_PHONE)
+        person.id_number = record.id_number
+        person.record_name = record.full_name  # the register's spelling, with diacritics
+        person.phone = record.phone
+        return await self._codes.send(ctx, record.phone)
+
+    @act(Exit.OK, Exit.DUPLICATE)
+    async def create_account(self, ctx: StepContext, _: Any) -> Outcome:
+        person = ctx.draft.person
+        name = person.record_name or person.full_name or ""  # the register's spelling
+        return await self._registrations.create(ctx, level_2_account(ctx.draft, "bhxh", name))
+
+    def dialog(self) -> Dialog:
+        return Dialog(
+            name="bhxh",
+            steps=self.steps(),
+            methods=(
+                Method("bhxh", msg("method.bhxh"), kinds=(AccountKind.CITIZEN,), entry=S.CODE),
+            ),
+        )
+
+    def steps(self) -> tuple[Step, ...]:
+        return (
+            Step(
+                S.CODE,
+                msg("bhxh.code_prompt"),
+                msg("bhxh.code_help"),
+                parse=lambda text, ctx: parse_bhxh_code(text),
+                act=self.check_lock,
+                field="bhxh_code",
+                next={Exit.OK: S.FULL_NAME, Exit.NOT_VERIFIED: S.NOT_VERIFIED},
+            ),
+            full_name_step(
+                S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
+            ),
+            birth_date_step(
+                S.BIRTH_DATE, msg("bhxh.birth_date_prompt"), msg("bhxh.birth_date_help"), S.EMAIL
+            ),
+            optional_email_step(
+                S.EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY
+            ),
+            Step(
+                S.SUMMARY,
+                _summary,
+                msg("bhxh.summary_help"),
+                choices=(
+                    Choice(Exit.CONFIRM, msg("common.choice_confirm"), act=self.verify),
+                    Choice(Exit.EDIT, msg("common.choice_edit")),
+                ),
+                next={
+                    Exit.OK: S.OTP,
+                    Exit.EDIT: S.CODE,
+                    Exit.NOT_VERIFIED: S.NOT_VERIFIED,
+                    Exit.NO_PHONE: S.NO_PHONE,
+                    Exit.DUPLICATE: CommonStep.DUPLICATE,
+                },
+            ),
+            Step(
+                S.NOT_VERIFIED,
+                msg("bhxh.not_verified_prompt"),
+                msg("bhxh.not_verified_help"),
+                choices=(
+                    Choice(Exit.EDIT, msg("common.choice_edit")),
+                    Choice(Exit.OTHER_METHOD, msg("bhxh.choice_other_method")),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={
+                    Exit.EDIT: S.CODE,
+                    Exit.OTHER_METHOD: Elsewhere.CITIZEN_METHODS,
+                    **AWAY,
+                },
+            ),
+            Step(
+                S.NO_PHONE,
+                msg("bhxh.no_phone"),
+                msg("bhxh.no_phone_help"),
+                choices=(
+                    Choice(Exit.MOBILE, msg("bhxh.choice_mobile")),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={Exit.MOBILE: Elsewhere.MOBILE, **AWAY},
+            ),
+            self._codes.step(S.OTP, next_ok=S.PASSWORD),
+            *password_steps(
+                (S.PASSWORD, S.PASSWORD_CONFIRM, S.PASSWORD_STOPPED),
+                self._hashing,
+                self.create_account,
+                {Exit.OK: S.DONE, Exit.DUPLICATE: CommonStep.DUPLICATE},
+            ),
+            Step(S.DONE, _done, msg("bhxh.done_help"), end=True),
+        )

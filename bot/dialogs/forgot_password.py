@@ -3,217 +3,237 @@
 The flow must not tell who has an account. So every path after the phone step looks the
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
-(`send_otp(deliver=False)`, `check_code(genuine=False)`). Rate limits count every
-request, matching or not, for the same reason. Accounts registered with a SIM or USB
-signature and no phone cannot match; the advice for them (sign in with the signature,
-or visit a service counter) is part of the one reply everybody gets, rather than a
-reply of its own that would reveal such an account exists.
+(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Rate limits count
+every request, matching or not, for the same reason. Accounts registered with a SIM or
+USB signature and no phone cannot match; the advice for them (sign in with the signature,
+or visit a service counter) is part of the one reply everybody gets, rather than a reply
+of its own that would reveal such an account exists.
 """
 
 from __future__ import annotations
 
-import logging
 from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.model import AccountKind
+from bot.accounts.port import Accounts
 from bot.dialogs.common import (
-    FORGOT_PASSWORD_ENTRY,
+    AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
-    OTP_PHONE,
-    OTP_STATE,
-    PASSWORD_HASH,
-    CommonStep,
-    check_code,
-    otp_step,
+    Entry,
+    OtpCodes,
     password_steps,
-    send_otp,
 )
-from bot.dialogs.limits import DAY, HOUR, Limit, local_moment, seconds_blocked, spend, subject_key
-from bot.engine.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.exits import Exit
+from bot.dialogs.limits import DAY, HOUR, Limit, Limits, local_moment
+from bot.dialogs.ports import PasswordHashing
+from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
 
-log = logging.getLogger("regbot.forgot")
-
 PER_IDENTITY: Final = Limit("forgot.identity", allowed=3, window_seconds=HOUR)
 PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)
-ACCOUNT_ID: Final = "account_id"  # set only when an account matched; never shown
 
 
 class S(StrEnum):
-    KIND = FORGOT_PASSWORD_ENTRY
+    KIND = Entry.FORGOT.value
     ID_NUMBER = "forgot.id_number"
     TAX_CODE = "forgot.tax_code"
     PHONE = "forgot.phone"
     OTP = "forgot.otp"
+    PASSWORD = "forgot.password"
+    PASSWORD_CONFIRM = "forgot.password_confirm"
+    PASSWORD_STOPPED = "forgot.password_stopped"
     STOPPED = "forgot.stopped"
     DONE = "forgot.done"
 
 
-def _choose(kind: AccountKind) -> Any:
-    async def act(ctx: StepContext, _: Any) -> Outcome:
-        if ctx.data.get("account_kind", AccountKind.CITIZEN.value) != kind.value:
+def _choose(kind: AccountKind) -> Act:
+    @act(kind)
+    async def choose(ctx: StepContext, _: Any) -> Outcome:
+        if (ctx.draft.kind or AccountKind.CITIZEN) != kind:
             # a CCCD typed for a registration is not a tax code: never offer it as one
-            ctx.data.pop("id_number", None)
-        ctx.data["account_kind"] = kind.value
-        return Outcome(kind.value)
+            ctx.draft.person.id_number = None
+        ctx.draft.kind = kind
+        return Outcome(kind)
 
-    return act
-
-
-def _citizen_id(text: str, ctx: StepContext) -> str:
-    return parse_citizen_id(text).number
+    return choose
 
 
-def _limit_keys(ctx: StepContext) -> tuple[str, str]:
-    d = ctx.data
-    return (
-        subject_key(ctx, PER_IDENTITY, str(d["account_kind"]), str(d["id_number"])),
-        subject_key(ctx, PER_PHONE, "phone", str(d["phone"])),
-    )
+class ForgotPassword:
+    """The dialog, given the ports it uses."""
 
+    def __init__(
+        self, accounts: Accounts, limits: Limits, codes: OtpCodes, hashing: PasswordHashing
+    ) -> None:
+        self._accounts = accounts
+        self._limits = limits
+        self._codes = codes
+        self._hashing = hashing
 
-async def _over_limit(ctx: StepContext) -> Outcome | None:
-    """Too many codes for this identity (hour) or this phone (day): until when."""
-    identity_key, phone_key = _limit_keys(ctx)
-    wait = max(
-        await seconds_blocked(ctx, PER_IDENTITY, identity_key),
-        await seconds_blocked(ctx, PER_PHONE, phone_key),
-    )
-    if not wait:
-        return None
-    return Outcome("stopped", msg("forgot.too_many", until=local_moment(ctx.now, wait)))
+    def _subjects(self, ctx: StepContext) -> tuple[tuple[str, str], tuple[str, str]]:
+        kind = ctx.draft.kind or AccountKind.CITIZEN
+        person = ctx.draft.person
+        return (kind.value, person.id_number or ""), ("phone", person.phone or "")
 
+    async def _over_limit(self, ctx: StepContext) -> Outcome | None:
+        """Too many codes for this identity (hour) or this phone (day): until when."""
+        identity, phone = self._subjects(ctx)
+        wait = max(
+            await self._limits.blocked(PER_IDENTITY, *identity),
+            await self._limits.blocked(PER_PHONE, *phone),
+        )
+        if not wait:
+            return None
+        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
-async def _spend(ctx: StepContext) -> None:
-    identity_key, phone_key = _limit_keys(ctx)
-    await spend(ctx, PER_IDENTITY, identity_key)
-    await spend(ctx, PER_PHONE, phone_key)
+    async def _spend(self, ctx: StepContext) -> None:
+        identity, phone = self._subjects(ctx)
+        await self._limits.spend(PER_IDENTITY, *identity)
+        await self._limits.spend(PER_PHONE, *phone)
 
+    async def _issue(self, ctx: StepContext, *, resend: bool = False) -> Outcome:
+        """A code goes out only to a matching account's phone; otherwise one is made and
+        dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
+        after the reply: waiting for the gateway, or failing with it, would tell the two
+        apart (the person can resend in a minute)."""
+        phone = ctx.draft.person.phone or ""
+        if ctx.draft.account_id is not None:
+            return await self._codes.send(
+                ctx, phone, sms_key="forgot.sms", resend=resend, after_reply=True
+            )
+        return await self._codes.send(ctx, phone, deliver=False, resend=resend)
 
-async def _issue(ctx: StepContext, *, resend: bool = False) -> Outcome:
-    """A code goes out only to a matching account's phone; otherwise one is made and
-    dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
-    after the turn: waiting for the gateway, or failing with it, would tell the two apart
-    (the person can resend in a minute)."""
-    phone = str(ctx.data["phone"])
-    if ctx.data.get(ACCOUNT_ID) is not None:
-        return await send_otp(ctx, phone, sms_key="forgot.sms", resend=resend, background=True)
-    return await send_otp(ctx, phone, deliver=False, resend=resend)
+    @act(Exit.OK, Exit.STOPPED)
+    async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
+        stopped = await self._over_limit(ctx)
+        if stopped is not None:
+            return stopped
+        await self._spend(ctx)
+        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
+        account = await self._accounts.find(kind, draft.person.id_number or "")
+        # only accounts with a password: a SIM or USB account signs in with its signature,
+        # and a code to its phone must not give it a password (a level 3 account weakened)
+        matched = (
+            account is not None
+            and account.password_hash is not None
+            and account.phone is not None
+            and account.phone == draft.person.phone
+        )
+        draft.account_id = account.id if matched and account is not None else None
+        draft.otp = None  # a new request starts a new code
+        await self._issue(ctx)
+        phone = mask_phone(draft.person.phone or "")
+        return Outcome(notice=msg("forgot.code_maybe_sent", phone=phone))
 
+    @act()
+    async def resend(self, ctx: StepContext, _: Any) -> Outcome:
+        stopped = await self._over_limit(ctx)
+        if stopped is not None:
+            return Outcome.stay(stopped.notice)
+        outcome = await self._issue(ctx, resend=True)
+        if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
+            return outcome
+        await self._spend(ctx)
+        phone = mask_phone(ctx.draft.otp.phone if ctx.draft.otp else "")
+        return Outcome.stay(msg("forgot.code_maybe_sent", phone=phone))
 
-async def _request_code(ctx: StepContext, _: Any) -> Outcome:
-    stopped = await _over_limit(ctx)
-    if stopped is not None:
-        return stopped
-    await _spend(ctx)
-    d = ctx.data
-    account = await ctx.services.accounts.find(AccountKind(d["account_kind"]), d["id_number"])
-    # only accounts with a password: a SIM or USB account signs in with its signature, and a
-    # code to its phone must not give it a password (a level 3 account made weaker)
-    matched = (
-        account is not None
-        and account.password_hash is not None
-        and account.phone is not None
-        and account.phone == d["phone"]
-    )
-    d[ACCOUNT_ID] = account.id if matched and account is not None else None
-    d.pop(OTP_STATE, None)  # a new request starts a new code
-    await _issue(ctx)
-    return Outcome(notice=msg("forgot.code_maybe_sent", phone=mask_phone(str(d["phone"]))))
+    @act(Exit.OK)
+    async def check(self, ctx: StepContext, code: Any) -> Outcome:
+        return await self._codes.check(ctx, code, genuine=ctx.draft.account_id is not None)
 
+    @act(Exit.OK, Exit.STOPPED)
+    async def set_password(self, ctx: StepContext, _: Any) -> Outcome:
+        account_id, password_hash = ctx.draft.account_id, ctx.draft.password_hash
+        if account_id is None or password_hash is None:  # unreachable: no code verified
+            return Outcome(Exit.STOPPED, msg("forgot.code_maybe_sent", phone=""))
+        await self._accounts.set_password(account_id, password_hash)
+        return Outcome()
 
-async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    stopped = await _over_limit(ctx)
-    if stopped is not None:
-        return Outcome(STAY, stopped.notice)
-    outcome = await _issue(ctx, resend=True)
-    if outcome.trigger == STAY:  # too soon, or no more resends: nothing was issued
-        return outcome
-    await _spend(ctx)
-    return Outcome(STAY, msg("forgot.code_maybe_sent", phone=mask_phone(str(ctx.data[OTP_PHONE]))))
+    def dialog(self) -> Dialog:
+        return Dialog(
+            name="forgot",
+            steps=self.steps(),
+            methods=(
+                Method(Exit.FORGOT, msg("common.choice_forgot_password"), kinds=(), entry=S.KIND),
+            ),
+        )
 
-
-async def _check(ctx: StepContext, code: Any) -> Outcome:
-    return await check_code(ctx, code, genuine=ctx.data.get(ACCOUNT_ID) is not None)
-
-
-async def _set_password(ctx: StepContext, _: Any) -> Outcome:
-    account_id = ctx.data.get(ACCOUNT_ID)
-    if account_id is None:  # unreachable: codes never verify without an account
-        return Outcome("stopped", msg("forgot.code_maybe_sent", phone=""))
-    await ctx.services.accounts.set_password(int(account_id), str(ctx.data[PASSWORD_HASH]))
-    return Outcome()
-
-
-STEPS = (
-    Step(
-        S.KIND,
-        msg("forgot.kind_prompt"),
-        msg("forgot.kind_help"),
-        choices=(
-            Choice("citizen", msg("forgot.kind_citizen"), act=_choose(AccountKind.CITIZEN)),
-            Choice("business", msg("forgot.kind_business"), act=_choose(AccountKind.BUSINESS)),
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next={
-            "citizen": S.ID_NUMBER,
-            "business": S.TAX_CODE,
-            "other_ways": CommonStep.OTHER_WAYS,
-            "home": "start.who",
-        },
-    ),
-    Step(
-        S.ID_NUMBER,
-        msg("forgot.id_number_prompt"),
-        msg("forgot.id_number_help"),
-        parse=_citizen_id,
-        field="id_number",
-        show_value=mask_id,
-        next={"ok": S.PHONE},
-    ),
-    Step(
-        S.TAX_CODE,
-        msg("forgot.tax_code_prompt"),
-        msg("forgot.tax_code_help"),
-        parse=lambda text, ctx: parse_tax_code(text),
-        field="id_number",
-        show_value=mask_id,
-        next={"ok": S.PHONE},
-    ),
-    Step(
-        S.PHONE,
-        msg("forgot.phone_prompt"),
-        msg("forgot.phone_help"),
-        parse=lambda text, ctx: parse_phone(text),
-        act=_request_code,
-        field="phone",
-        show_value=mask_phone,
-        next={"ok": S.OTP, "stopped": S.STOPPED},
-    ),
-    otp_step(
-        S.OTP,
-        next_ok="forgot.password",
-        prompt_key="forgot.otp_prompt",
-        resend=_resend,
-        check=_check,
-    ),
-    *password_steps("forgot", _set_password, {"ok": S.DONE, "stopped": S.STOPPED}),
-    Step(
-        S.STOPPED,
-        msg("forgot.stopped_prompt"),
-        msg("forgot.stopped_help"),
-        choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-        next={"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
-    ),
-    Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
-)
-
-DIALOG = Dialog(
-    name="forgot",
-    steps=STEPS,
-    methods=(Method("forgot", msg("common.choice_forgot_password"), kinds=(), entry=S.KIND),),
-)
+    def steps(self) -> tuple[Step, ...]:
+        return (
+            Step(
+                S.KIND,
+                msg("forgot.kind_prompt"),
+                msg("forgot.kind_help"),
+                choices=(
+                    Choice(
+                        AccountKind.CITIZEN,
+                        msg("forgot.kind_citizen"),
+                        act=_choose(AccountKind.CITIZEN),
+                    ),
+                    Choice(
+                        AccountKind.BUSINESS,
+                        msg("forgot.kind_business"),
+                        act=_choose(AccountKind.BUSINESS),
+                    ),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={
+                    AccountKind.CITIZEN: S.ID_NUMBER,
+                    AccountKind.BUSINESS: S.TAX_CODE,
+                    **AWAY,
+                },
+            ),
+            Step(
+                S.ID_NUMBER,
+                msg("forgot.id_number_prompt"),
+                msg("forgot.id_number_help"),
+                parse=lambda text, ctx: parse_citizen_id(text).number,
+                field="id_number",
+                show_value=mask_id,
+                next={Exit.OK: S.PHONE},
+            ),
+            Step(
+                S.TAX_CODE,
+                msg("forgot.tax_code_prompt"),
+                msg("forgot.tax_code_help"),
+                parse=lambda text, ctx: parse_tax_code(text),
+                field="id_number",
+                show_value=mask_id,
+                next={Exit.OK: S.PHONE},
+            ),
+            Step(
+                S.PHONE,
+                msg("forgot.phone_prompt"),
+                msg("forgot.phone_help"),
+                parse=lambda text, ctx: parse_phone(text),
+                act=self.request_code,
+                field="phone",
+                show_value=mask_phone,
+                next={Exit.OK: S.OTP, Exit.STOPPED: S.STOPPED},
+                phone=True,
+            ),
+            self._codes.step(
+                S.OTP,
+                next_ok=S.PASSWORD,
+                prompt_key="forgot.otp_prompt",
+                resend=self.resend,
+                check=self.check,
+            ),
+            *password_steps(
+                (S.PASSWORD, S.PASSWORD_CONFIRM, S.PASSWORD_STOPPED),
+                self._hashing,
+                self.set_password,
+                {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
+            ),
+            Step(
+                S.STOPPED,
+                msg("forgot.stopped_prompt"),
+                msg("forgot.stopped_help"),
+                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
+                next=AWAY,
+            ),
+            Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.engine.spec import StepContext
+from bot.state.store import Counters
 
 LOCAL_ZONE: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR: Final = 3600
@@ -23,22 +24,30 @@ class Limit:
     window_seconds: int
 
 
-def subject_key(ctx: StepContext, limit: Limit, kind: str, value: str) -> str:
-    """The counter key of a subject: a keyed hash, so Redis never holds an ID in clear."""
-    return f"{limit.name}:{ctx.services.keys.identity_hash(kind, value)}"
+class Limits:
+    """Limits on subjects such as ("phone", "+849...") or ("bhxh", code): the counter
+    of a subject is named by a keyed hash, so the store never holds an ID in clear."""
 
+    def __init__(self, counters: Counters, subject_hash: Callable[[str, str], str]) -> None:
+        self._counters = counters
+        self._hash = subject_hash
 
-async def seconds_blocked(ctx: StepContext, limit: Limit, key: str) -> int:
-    """0 when the subject may go on, else the seconds until its window ends."""
-    counters = ctx.services.counters
-    if await counters.count(key) < limit.allowed:
-        return 0
-    return max(1, await counters.ttl(key))
+    def key(self, limit: Limit, kind: str, value: str) -> str:
+        return f"{limit.name}:{self._hash(kind, value)}"
 
+    async def blocked(self, limit: Limit, kind: str, value: str) -> int:
+        """0 when the subject may go on, else the seconds until its window ends."""
+        key = self.key(limit, kind, value)
+        if await self._counters.count(key) < limit.allowed:
+            return 0
+        return max(1, await self._counters.ttl(key))
 
-async def spend(ctx: StepContext, limit: Limit, key: str) -> int:
-    """Count one event; returns the count in the window."""
-    return await ctx.services.counters.hit(key, limit.window_seconds)
+    async def spend(self, limit: Limit, kind: str, value: str) -> int:
+        """Count one event; returns the count in the window."""
+        return await self._counters.hit(self.key(limit, kind, value), limit.window_seconds)
+
+    async def reset(self, limit: Limit, kind: str, value: str) -> None:
+        await self._counters.reset(self.key(limit, kind, value))
 
 
 def local_time(now: datetime, seconds: int) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.engine.messages import Action, Inbound
-from bot.engine.spec import KEEP, OK, SKIP, Choice, Invalid, Step, StepAction, StepContext
-from bot.engine.view import choice_act, choices_of, match_choice
+from bot.engine.spec import KEEP, OK, SKIP, Act, Choice, Invalid, Step, StepContext
+from bot.engine.view import choice_act, choices_of, field_value, match_choice
 from bot.i18n import Msg, msg
 
 MAX_INPUT_CHARS: Final = 1000
@@ -17,11 +17,11 @@ MAX_INPUT_CHARS: Final = 1000
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the person gave: the outcome it names, the value, and the action to run."""
+    """What the person gave: the exit it names, the value, and the action to run."""
 
-    trigger: str
+    exit: str
     value: Any = None
-    act: StepAction | None = None
+    act: Act | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +50,15 @@ def read_answer(step: Step, ctx: StepContext, inbound: Inbound) -> Answer | Refu
     except Invalid as refused:
         return Refusal(refused.message)
     if step.field:
-        ctx.data[step.field] = value
+        setattr(ctx.draft.person, step.field, value)
     return Answer(OK, value, step.act)
 
 
 def _picked(step: Step, ctx: StepContext, chosen: Choice) -> Answer:
     value: Any = None
-    if chosen.key == KEEP and step.field:
-        value = ctx.data.get(step.field)
+    if chosen.key == KEEP:
+        value = field_value(step, ctx)
     elif chosen.key == SKIP and step.field:
-        ctx.data[step.field] = None
-    trigger = OK if chosen.key in (KEEP, SKIP) else chosen.key
-    return Answer(trigger, value, choice_act(step, chosen))
+        setattr(ctx.draft.person, step.field, None)
+    exit = OK if chosen.key in (KEEP, SKIP) else chosen.key
+    return Answer(exit, value, choice_act(step, chosen))

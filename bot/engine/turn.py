@@ -15,22 +15,20 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from bot.accounts.model import AccountsUnavailable
+from bot.dialogs.draft import Draft
 from bot.engine.answer import Answer, Refusal, read_answer
 from bot.engine.graph import START_STEP, DialogGraph
 from bot.engine.messages import Action, Inbound, Reply, Resume
-from bot.engine.spec import OK, STAY, Dialog, Outcome, Step, StepAction, StepContext
+from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
 from bot.engine.view import screen
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
 from bot.state.keys import KeyBuilder, StateKey
 from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
 from bot.state.store import StateStore, StoreUnavailable
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("regbot.engine")
 
@@ -62,16 +60,16 @@ class DialogEngine:
     def __init__(
         self,
         dialogs: Sequence[Dialog],
-        services: Services,
         store: StateStore,
         codec: RecordCodec,
         keys: KeyBuilder,
         *,
+        clock: Callable[[], datetime],
         ttl_seconds: int = 15 * 60,
         observers: Sequence[Observer] = (),
     ) -> None:
-        self.services = services
-        self.graph = DialogGraph(dialogs)
+        self.graph = DialogGraph(dialogs)  # GraphError: a broken graph does not start
+        self.clock = clock
         self.steps = self.graph.steps
         self.spec_version = self.graph.version
         self._store = store
@@ -149,7 +147,7 @@ class DialogEngine:
         return record, None
 
     def now(self) -> datetime:
-        return self.services.clock()
+        return self.clock()
 
 
 def unanswered(lang: str | None, key: str) -> Reply:
@@ -256,7 +254,7 @@ class Conversation:
         action = inbound.action
         step = self._engine.steps[dialog.step]
         if action is Action.CANCEL:
-            dialog.data.clear()
+            dialog.draft = Draft()
             return Reply(
                 texts=(msg("engine.cancelled"),), lang=dialog.lang, step=step.name, end=True
             )
@@ -297,18 +295,18 @@ class Conversation:
         self, dialog: DialogSession, ctx: StepContext, step: Step, answer: Answer
     ) -> Reply:
         """The step's side effect under one error policy, then where its outcome leads."""
-        outcome = Outcome(answer.trigger)
+        outcome = Outcome(answer.exit)
         if answer.act is not None:
             ran = await _act(answer.act, ctx, answer.value, step.name)
             if isinstance(ran, Refusal):
                 return self._show(dialog, ctx, ran.message)
             outcome = ran
             dialog.lang = ctx.lang
-        if outcome.trigger == STAY:
+        if outcome.exit == STAY:
             return self._show(dialog, ctx, outcome.notice)
-        dest = self._engine.graph.destination(step.name, outcome.trigger)
+        dest = self._engine.graph.destination(step.name, outcome.exit)
         if dest is None:
-            log.error("no transition %s from %s", outcome.trigger, step.name)
+            log.error("no transition %s from %s", outcome.exit, step.name)
             return self._show(dialog, ctx, msg("engine.internal_error"))
         self._advance(dialog, step.name, dest)
         return self._show(dialog, ctx, outcome.notice)
@@ -325,8 +323,7 @@ class Conversation:
 
     def _context(self, dialog: DialogSession, caller: str | None) -> StepContext:
         return StepContext(
-            data=dialog.data,
-            services=self._engine.services,
+            draft=dialog.draft,
             lang=dialog.lang,
             channel=self.channel,
             user_id=self.user_id,
@@ -345,20 +342,24 @@ class Conversation:
         return record.dialog
 
 
-async def _act(act: StepAction, ctx: StepContext, value: Any, where: str) -> Outcome | Refusal:
+async def _act(act: Act, ctx: StepContext, value: Any, where: str) -> Outcome | Refusal:
     """Run a step's action; a failing system is "try again later", a bug "internal error",
     and either way the person stays at the step with what they typed."""
     try:
-        return await act(ctx, value)
+        outcome = await act(ctx, value)
     except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
         log.warning("%s at %s (%s)", type(exc).__name__, where, getattr(exc, "system", "-"))
         return Refusal(msg("engine.try_again_later"))
     except Exception:
         log.exception("action failed at %s", where)
         return Refusal(msg("engine.internal_error"))
+    if outcome.exit != STAY and outcome.exit not in act.exits:  # a bug: not declared
+        log.error("%s returned the undeclared exit %s at %s", act.name, outcome.exit, where)
+        return Refusal(msg("engine.internal_error"))
+    return outcome
 
 
 def _restart(dialog: DialogSession) -> None:
-    dialog.data.clear()
+    dialog.draft = Draft()
     dialog.history.clear()
     dialog.step = START_STEP

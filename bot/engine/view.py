@@ -7,21 +7,29 @@ import unicodedata
 from typing import Any
 
 from bot.engine.messages import Action, Inbound, Option, Reply
-from bot.engine.spec import KEEP, SKIP, Choice, Step, StepAction, StepContext
+from bot.engine.spec import KEEP, SKIP, Act, Choice, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.state.session import DialogSession
 
 
+def field_value(step: Step, ctx: StepContext) -> Any:
+    """The value the step's field holds (None without a field)."""
+    return getattr(ctx.draft.person, step.field) if step.field else None
+
+
+def is_optional(step: Step, ctx: StepContext) -> bool:
+    return step.optional(ctx) if callable(step.optional) else step.optional
+
+
 def choices_of(step: Step, ctx: StepContext) -> list[Choice]:
-    """The step's options, with "keep" first when a value was typed before (after "back")
-    and "skip" last on optional steps; secrets are never offered back."""
-    declared = step.choices(ctx) if callable(step.choices) else step.choices
-    choices = list(declared)
-    if step.field and not step.sensitive and ctx.data.get(step.field) is not None:
-        shown: Any = ctx.data[step.field]
-        shown = step.show_value(shown) if step.show_value else str(shown)
+    """The step's options that apply, with "keep" first when a value was typed before
+    (after "back") and "skip" last on optional steps; secrets are never offered back."""
+    choices = [c for c in step.choices if c.when is None or c.when(ctx)]
+    kept = field_value(step, ctx)
+    if kept is not None and not step.sensitive:
+        shown = step.show_value(kept) if step.show_value else str(kept)
         choices.insert(0, Choice(KEEP, msg("engine.keep_value", value=shown)))
-    if step.optional:
+    if is_optional(step, ctx):
         choices.append(Choice(SKIP, msg("engine.skip")))
     return choices
 
@@ -40,11 +48,15 @@ def match_choice(
     return None
 
 
-def choice_act(step: Step, chosen: Choice) -> StepAction | None:
+def choice_act(step: Step, chosen: Choice) -> Act | None:
     """A choice runs its own action if it has one; KEEP/SKIP run the step's action."""
     if chosen.key in (KEEP, SKIP):
         return step.act
     return chosen.act
+
+
+def label_of(choice: Choice, ctx: StepContext) -> Msg:
+    return choice.label(ctx) if callable(choice.label) else choice.label
 
 
 def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
@@ -54,10 +66,17 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
     texts = ((notice,) if notice is not None else ()) + prompts
     return Reply(
         texts=texts,
-        options=tuple(Option(c.key, c.label) for c in choices_of(step, ctx)),
+        options=tuple(Option(c.key, label_of(c, ctx)) for c in choices_of(step, ctx)),
         lang=session.lang,
         step=step.name,
         end=step.end,
         sensitive=step.sensitive,
         can_go_back=bool(session.history) and not step.end,
+        hints=frozenset(
+            hint for hint, on in ((PASSWORD_ENTRY, step.password), (PHONE_ENTRY, step.phone)) if on
+        ),
     )
+
+
+PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
+PHONE_ENTRY = "phone_entry"  # Reply hint: the next input is the person's phone number

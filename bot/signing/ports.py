@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+import msgspec
+
+from bot.accounts.model import AccountKind, IdType
+from bot.dialogs.draft import SignedIdentity
 from bot.i18n import Msg, Translator, msg
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
-from pki_bridge import CertificateChecker, CertifiedIdentity, MobileSignatureService
+from pki_bridge import CertifiedIdentity, MobileSignatureService, Verified
 
 MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phone
 
@@ -18,12 +21,7 @@ MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phon
 class IdentityCheck(Protocol):
     """Accepts a signer certificate against one anchor set (CertificateChecker)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity: ...
-
-
-_: type[IdentityCheck] = CertificateChecker  # mypy: the real checker fits the port
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +45,10 @@ class Signing:
     def link_url(self, token: str) -> str:
         return f"{self.public_url.rstrip('/')}/sign/{token}"
 
+    def display_text(self, code: str, lang: str) -> str:
+        """What the phone shows with the request: the 4-digit code to compare."""
+        return self.translator.render(msg("signing.sim_display_text", code=code), lang)
+
 
 def kind_refusal(expected: str, identity: CertifiedIdentity) -> Msg | None:
     """A citizen's certificate cannot register a business, nor the other way round."""
@@ -55,13 +57,24 @@ def kind_refusal(expected: str, identity: CertifiedIdentity) -> Msg | None:
     return msg(f"signing.kind_mismatch_{expected}")
 
 
+def signed_identity(identity: CertifiedIdentity) -> SignedIdentity:
+    """What the dialog keeps of a verified certificate."""
+    return SignedIdentity(
+        kind=AccountKind(identity.kind),
+        id_type=IdType(identity.id_type),
+        id_number=identity.id_number,
+        name=identity.name,
+        issuer=identity.issuer,
+        not_after=identity.not_after.date(),
+        agency=identity.agency,
+    )
+
+
 def identity_fields(identity: CertifiedIdentity) -> dict[str, Any]:
-    return {
-        "kind": identity.kind,
-        "id_type": identity.id_type,
-        "id_number": identity.id_number,
-        "name": identity.name,
-        "agency": identity.agency,
-        "issuer": identity.issuer,
-        "not_after": identity.not_after.date().isoformat(),
-    }
+    """A verified identity as JSON-safe fields, for a signing link's record."""
+    return dict(msgspec.to_builtins(signed_identity(identity)))
+
+
+def identity_of(fields: dict[str, Any]) -> SignedIdentity:
+    """The identity a signing link's record holds (`identity_fields`)."""
+    return msgspec.convert(fields, SignedIdentity)

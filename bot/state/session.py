@@ -5,23 +5,24 @@ one read and one write whatever the channel."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import msgspec
 
+from bot.dialogs.draft import Draft
 from bot.keys import Sealer
 
-FORMAT: Final = 2  # 1 was a JSON dialog alone; a record of another format is unreadable
+FORMAT: Final = 3  # 1: a JSON dialog alone; 2: an untyped draft. Others are unreadable.
 
 
 @dataclass(slots=True)
 class DialogSession:
-    """Where a person is (`step`), what they typed (`data`), and how they got there."""
+    """Where a person is (`step`), what they gave (`draft`), and how they got there."""
 
     step: str
     lang: str
     spec_version: str
-    data: dict[str, Any] = field(default_factory=dict)
+    draft: Draft = field(default_factory=Draft)
     history: list[str] = field(default_factory=list)
     turn: int = 0
 

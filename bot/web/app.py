@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
 from bot.bootstrap import Adapters, Runtime, bootstrap
-from bot.channels.base import Channel, ChannelEntry, PushingChannel
+from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
 from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
 from bot.metrics import METRICS, Metrics, log_turn, metrics_app
 from bot.passwords import PasswordHasher, PasswordPool, default_threads
+from bot.signing.ports import IdentityCheck
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
 from bot.systems import SYSTEMS
@@ -34,8 +35,9 @@ from bot.web.signing import SIGNING, signing_app
 from bot.web.simulation import Simulation, simulation
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage
-from pki_bridge import CertificateChecker, HttpCrlSource
-from pki_bridge.testca import TestPki
+from pki_bridge.revocation import RevocationSource
+from pki_bridge.testing.testca import TestPki
+from pki_bridge.validation import CertificateChecker
 
 SETTINGS: Final = web.AppKey("settings", Settings)
 RUNTIME: Final = web.AppKey("runtime", Runtime)
@@ -66,8 +68,16 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
     app[CHANNEL_OBJECTS] = {}
+    app[SELF_URL] = wiring.self_url
+    enabled = [entry for entry in CHANNELS if entry.enabled(settings)]
+    platforms = {  # a channel's platform simulator (Zalo's OA API and its users)
+        entry.name: sim_app
+        for entry in enabled
+        if entry.simulator is not None and not settings.production
+        if (sim_app := entry.simulator(settings, wiring.self_url)) is not None
+    }
     simulated = simulation(
-        settings, wiring.self_url, wiring.on_sms, wiring.samples, wiring.demo_pki
+        settings, wiring.self_url, wiring.on_sms, wiring.samples, wiring.demo_pki, platforms
     )
     app[_SIMULATION] = simulated
     if simulated.web_app is not None:
@@ -79,11 +89,11 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.add_subapp("/dashboard", dashboard_app(settings))
     app.add_subapp("/healthz", health_app())
     app.add_subapp("/metrics", metrics_app())
-    for entry in CHANNELS:
-        if not entry.enabled(settings):
-            continue
+    for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))
+        for path, page in entry.pages:
+            app.add_subapp(path, page(settings))
         app.cleanup_ctx.append(_channel(entry))
     return app
 
@@ -146,6 +156,7 @@ async def _passwords(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = PasswordPool(
         PasswordHasher(settings.password_cost),
+        confirmation_key=app[_KEYS].token_for("password confirmation").encode(),
         threads=settings.password_threads or default_threads(),
         queue_limit=settings.password_queue,
     )
@@ -200,7 +211,7 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
         )
         for system in SYSTEMS
     }
-    crls = HttpCrlSource(http)
+    revocation = RevocationSource(http)  # certvalidator's fetchers over the app's session
     public, gov = sim.trust_anchors(settings)
     return Adapters(
         store=RedisStore(redis) if redis is not None else MemoryStore(),
@@ -210,8 +221,8 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
         carrier=clients["carrier"],
         insured=clients["bhxh"],
         mssp=clients["mssp"],
-        public_certificates=CertificateChecker(public, crls),
-        gov_certificates=CertificateChecker(gov, crls, official=True),
+        public_certificates=CertificateChecker(public, revocation),
+        gov_certificates=CertificateChecker(gov, revocation, official=True),
         passwords=app[PASSWORDS],
     )
 
@@ -238,3 +249,6 @@ def _store_ping(adapters: Adapters) -> Callable[[], Awaitable[bool]]:
         return True
 
     return ping
+
+
+_: type[IdentityCheck] = CertificateChecker  # mypy: the real checker fits the port

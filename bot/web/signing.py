@@ -15,13 +15,9 @@ from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
 from bot.web.signing_page import signing_page
-from pki_bridge import (
-    CertificateRefused,
-    RevocationUnavailable,
-    decode_base64,
-    verify_detached_cms,
-    verify_raw,
-)
+from pki_bridge import CertificateRefused, RevocationUnavailable
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import decode_base64, verify_raw
 
 log = logging.getLogger("regbot.bridge")
 
@@ -150,7 +146,7 @@ async def post_signature(request: web.Request) -> web.Response:
         try:
             certificate, chain = _signed_by(body, record.challenge_bytes)
             checker = signing.gov if record.official else signing.public
-            identity = await checker.check(certificate, chain)
+            identity = (await checker.check(certificate, chain)).identity
         except BadFormat as bad:
             log.info("signature body refused: %s", bad)  # for whoever writes a plugin adapter
             return _error(400, "bad_format", render(msg("signing.bad_format"), record.lang))

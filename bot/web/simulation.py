@@ -1,14 +1,15 @@
 """What the embedded default mounts under `/sim`: a simulator for every external system
 whose URL is unset (`bot.systems`), and the signing CA they trust.
 
-The SIM-signing simulator issues SIMs from its own CA, served with its CRL at `/sim/pki`;
-that CA joins the public trust anchors. Government anchors come only from
-`PKI_GOV_TRUST_ANCHORS` - or, in `regbot demo`, from a test PKI whose CRLs the PKI
-simulator serves, so a USB token can be played with `regbot sign LINK --p12 FILE`.
+The SIM-signing simulator issues SIMs from its own CA, whose CRL and OCSP responder are
+served at `/sim/pki`; that CA joins the public trust anchors. Government anchors come only
+from `PKI_GOV_TRUST_ANCHORS` - or, in `regbot demo`, from a test PKI the PKI simulator
+publishes, so a USB token can be played with `regbot sign LINK --p12 FILE`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -17,8 +18,10 @@ from cryptography import x509
 from bot.config import ConfigError, Settings
 from bot.systems import SYSTEMS, SimulatorSetup
 from integrations.simulators import SIMULATORS, OnMessage, sample_people
-from pki_bridge import build_pki_simulator, load_trust_anchors, simulator_ca
-from pki_bridge.testca import TestPki
+from pki_bridge.testing.mssp_simulator import simulator_ca
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.testing.testca import TestPki
+from pki_bridge.validation import load_trust_anchors
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +48,16 @@ def simulation(
     on_sms: OnMessage | None = None,
     samples: bool = False,
     demo_pki: TestPki | None = None,
+    platforms: Mapping[str, web.Application] | None = None,
 ) -> Simulation:
+    """`platforms`: simulators of the channels' platforms (Zalo), mounted beside them."""
     simulated = set(settings.simulated)
-    if not simulated:
+    if not simulated and not platforms:
         return Simulation()
-    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki/crl") if "mssp" in simulated else None
+    ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki") if "mssp" in simulated else None
     setup = SimulatorSetup(on_sms, sample_people() if samples else None, ca)
     apps = {system.name: system.simulator(setup) for system in SYSTEMS if system.name in simulated}
+    apps.update(platforms or {})
     if ca is not None:
         authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
         apps["pki"] = build_pki_simulator(ca, authorities)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 import uuid
@@ -57,7 +56,7 @@ class BotHarness:
         return self.screen(reply)
 
     def screen(self, reply: Reply) -> list[str]:
-        shown = render(reply, self.app[RUNTIME].services.translator)
+        shown = render(reply, self.app[RUNTIME].translator)
         return [
             *shown.texts,
             *(f"{n}. {label}" for n, (_, label) in enumerate(shown.options, start=1)),
@@ -65,9 +64,7 @@ class BotHarness:
 
     async def settle(self) -> None:
         """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
-        pending = list(self.app[RUNTIME].services.background)
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.app[RUNTIME].notifier.settle()
 
     async def sms_to(self, e164: str) -> list[str]:
         await self.settle()
@@ -123,7 +120,7 @@ class _harness:
         await self.client.start_server()
         runtime = app[RUNTIME]
         return BotHarness(
-            app=app, client=self.client, engine=runtime.engine, accounts=runtime.services.accounts
+            app=app, client=self.client, engine=runtime.engine, accounts=runtime.accounts
         )
 
     async def __aexit__(self, *exc: object) -> None:

@@ -26,7 +26,7 @@ async def test_a_code_locked_through_one_worker_is_locked_on_another(
     )
     client = redis_client(redis_url)
     async with make_harness(settings) as one, make_harness(settings) as two:
-        digest = one.app[RUNTIME].services.keys.identity_hash("bhxh", HUY["code"])
+        digest = one.app[RUNTIME].keys.identity_hash("bhxh", HUY["code"])
         ours = [f"regbot:count:{limit.name}:{digest}" for limit in (MISMATCHES, LOCK)]
         try:
             guess = {**HUY, "name": "Nguyen Van Khac"}

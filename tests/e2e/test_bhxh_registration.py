@@ -128,7 +128,7 @@ async def test_a_mismatched_birth_date_names_the_birth_date(bot_app: BotHarness)
 async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[RUNTIME].services.clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     # The real owner has filled in the form in another chat, but not yet confirmed.
     await fill_details(bot_app, "owner", HUY)
 

@@ -4,7 +4,7 @@ talks to the engine, the phone is the MSSP simulator's control API over HTTP."""
 from __future__ import annotations
 
 import asyncio
-import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.accounts.model import AccountKind
@@ -118,9 +118,8 @@ async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
     not_yet = "\n".join(await choose(bot_app, "an", "check"))
     assert "Chưa nhận được xác nhận" in not_yet
 
-    bot_app.app[RUNTIME].services.epoch_seconds = lambda: (
-        time.time() + 300
-    )  # two minutes later and more
+    later = datetime.now(UTC) + timedelta(seconds=300)  # two minutes later and more
+    bot_app.app[RUNTIME].engine.clock = lambda: later
     timed_out = "\n".join(await choose(bot_app, "an", "check"))
     assert "hết thời gian chờ" in timed_out and "Dùng số điện thoại khác" in timed_out
     assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None

@@ -29,7 +29,7 @@ async def telegram(tmp_path):
         telegram_webhook_url="https://regbot.example/telegram",
     )
     async with make_harness(settings) as bot:
-        secret = bot.app[RUNTIME].services.keys.token_for("telegram-webhook")
+        secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
 
         async def post(update: dict, token: str | None = secret) -> int:
             headers = {SECRET_HEADER: token} if token is not None else {}
@@ -47,7 +47,7 @@ def buttons(message) -> list[tuple[str, str]]:
 async def test_regbot_registers_its_webhook_with_a_secret_token(telegram):
     api, bot, _ = telegram
     assert api.webhook["url"] == "https://regbot.example/telegram"
-    assert api.webhook["secret_token"] == bot.app[RUNTIME].services.keys.token_for(
+    assert api.webhook["secret_token"] == bot.app[RUNTIME].keys.token_for(
         "telegram-webhook"
     )
 

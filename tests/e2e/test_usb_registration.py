@@ -9,8 +9,9 @@ import asyncio
 from bot.accounts.model import AccountKind
 from bot.engine.messages import Reply
 from bot.web.app import RUNTIME
-from pki_bridge import issued_signer, pkcs11_signer, sign_url, subject_name
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD
+from pki_bridge.testing.authority import subject_name
+from pki_bridge.testing.signer import issued_signer, pkcs11_signer, sign_url
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.conftest import SoftToken
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,

@@ -24,7 +24,7 @@ from bot.state.memory import MemoryCounters, MemoryStore
 from integrations.carrier import CarrierRegister, Subscriber, SubscriberOwner
 from integrations.insured import InsuredPerson, InsuredRegister
 from integrations.sms import SmsGateway
-from pki_bridge.identity import CertifiedIdentity
+from pki_bridge import Verified
 from pki_bridge.mssp import MobileSignatureService, SignatureOutcome
 
 
@@ -82,9 +82,7 @@ class FakeMssp:
 class RefusingCertificates:
     """No certificate is trusted (tests of the engine do not sign)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity:
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified:
         raise AssertionError("no certificate checks in this test")
 
 
@@ -177,6 +175,7 @@ def fake_world(tmp_path: Path | None = None, **overrides: Any) -> FakeWorld:
     )
     sms, carrier, insured, mssp = FakeSms(), FakeCarrier(), FakeInsured(), FakeMssp()
     accounts, store = MemoryAccounts(), MemoryStore()
+    keys = SecretKeys.from_secret(settings.secret_key or "")
     adapters = Adapters(
         store=store,
         counters=MemoryCounters(),
@@ -187,12 +186,15 @@ def fake_world(tmp_path: Path | None = None, **overrides: Any) -> FakeWorld:
         mssp=mssp,
         public_certificates=RefusingCertificates(),
         gov_certificates=RefusingCertificates(),
-        passwords=PasswordPool(PasswordHasher(settings.password_cost)),
+        passwords=PasswordPool(
+            PasswordHasher(settings.password_cost),
+            confirmation_key=keys.token_for("password confirmation").encode(),
+        ),
     )
     runtime = bootstrap(
         settings,
         adapters,
-        keys=SecretKeys.from_secret(settings.secret_key or ""),
+        keys=keys,
         public_url="https://dichvucong.example",
     )
     return FakeWorld(runtime, sms, carrier, insured, mssp, accounts, store)

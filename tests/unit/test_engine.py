@@ -102,7 +102,7 @@ async def test_a_dialog_saved_by_another_version_of_the_graph_restarts_with_a_no
     world: FakeWorld,
 ):
     engine = world.runtime.engine
-    old = DialogSession(step="mobile.phone", lang="vi", spec_version="older", data={"x": 1})
+    old = DialogSession(step="mobile.phone", lang="vi", spec_version="older")
     key = engine.session_key("test", "u")
     await world.store.save(key, engine._codec.dumps(ConversationRecord(old)), 60)
     screen = await world.say("u", "0912345678")

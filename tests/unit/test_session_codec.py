@@ -4,10 +4,12 @@ cannot be read is reported, not crashed on."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import msgspec
 import pytest
 
+from bot.dialogs.draft import Draft, PersonDraft
 from bot.keys import SecretKeys
 from bot.state import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
 
@@ -19,13 +21,15 @@ def _half_done_registration() -> ConversationRecord:
         step="phone",
         lang="vi",
         spec_version="mobile-1",
-        data={
-            "full_name": "Nguyễn Văn An",
-            "id_number": "001090012345",
-            "date_of_birth": "1990-05-17",
-            "phone": "+84912345678",
-            "email": "an.nguyen@example.vn",
-        },
+        draft=Draft(
+            person=PersonDraft(
+                full_name="Nguyễn Văn An",
+                id_number="001090012345",
+                birth_date=date(1990, 5, 17),
+                phone="+84912345678",
+                email="an.nguyen@example.vn",
+            )
+        ),
         history=["kind", "method", "full_name", "id_number", "date_of_birth"],
         turn=5,
     )
@@ -92,7 +96,7 @@ DIALOG = {"step": "phone", "lang": "vi", "spec_version": "mobile-1"}
     ("payload", "as_json"),
     [
         ({"format": 1, **DIALOG}, True),  # format 1: the dialog alone, as JSON
-        ({"format": 1, "dialog": DIALOG, "slots": {}}, False),
+        ({"format": 2, "dialog": {**DIALOG, "data": {}}, "slots": {}}, False),  # untyped
         ({"format": 2, "dialog": {"step": "phone"}, "slots": {}}, False),  # fields missing
         ({"format": 2, "dialog": DIALOG, "slots": {"ussd": 5}}, False),  # a slot not bytes
         (["format", 2], False),  # not a record at all

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.i18n import Translator, msg
 from bot.web.app import RUNTIME, Wiring, create_app
 from integrations.simulators import sample_people
-from pki_bridge.testca import build_test_pki, write_test_pki
+from pki_bridge.testing.testca import build_test_pki, write_test_pki
 
 DEMO_TOKEN_PIN: Final = "1234"
 
@@ -75,9 +75,9 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
         say(f"[SMS {to}] {text}")
 
     self_url = f"http://127.0.0.1:{port}"
-    # a test PKI for USB tokens: its CRLs are served by the PKI simulator, its .p12 files
-    # are what `regbot sign LINK --p12 FILE --pin 1234` signs with
-    pki = build_test_pki(f"{self_url}/sim/pki/crl")
+    # a test PKI for USB tokens: its CRLs and OCSP are served by the PKI simulator, its .p12
+    # files are what `regbot sign LINK --p12 FILE --pin 1234` signs with
+    pki = build_test_pki(f"{self_url}/sim/pki")
     pki_dir = settings.data_dir / "pki"
     write_test_pki(pki, pki_dir, passphrase=DEMO_TOKEN_PIN)
     app = create_app(settings, Wiring(self_url=self_url, on_sms=on_sms, samples=True, demo_pki=pki))

@@ -1,4 +1,5 @@
-"""A test PKI (public and Government CAs, CRLs, good and bad certificates) for demos and tests."""
+"""A test PKI (public and Government CAs publishing CRLs, OCSP and their certificates; good
+and bad certificates) for demos and tests."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from pki_bridge.authority import (
+from pki_bridge.testing.authority import (
+    CaUrls,
     CertificateAuthority,
     Issued,
     new_key,
@@ -21,12 +23,13 @@ from pki_bridge.authority import (
     subject_name,
 )
 
-DEFAULT_CRL_BASE: Final = "http://127.0.0.1:8080/sim/pki/crl"
+DEFAULT_BASE_URL: Final = "http://127.0.0.1:8080/sim/pki"
 DEFAULT_PASSPHRASE: Final = "1234"
 
 CITIZEN_CCCD: Final = "001090012345"  # Hà Nội, male born in 1990
 OFFICIAL_CCCD: Final = "079185004321"  # TP.HCM, female born in 1985
 BUSINESS_MST: Final = "0100109106"
+BRANCH_MST: Final = "0100109106-001"  # a dependent unit (branch) of BUSINESS_MST
 BAD_CHECK_DIGIT_MST: Final = "0100109107"
 
 
@@ -45,8 +48,14 @@ class TestPki:
 
     @property
     def authorities(self) -> dict[str, CertificateAuthority]:
-        """CAs that publish a CRL, by the file name of the CRL (without `.crl`)."""
-        return {"issuing": self.issuing, "gov": self.gov_issuing, "untrusted": self.untrusted_root}
+        """The CAs by the name they publish under (`CaUrls.under`)."""
+        return {
+            "root": self.root,
+            "issuing": self.issuing,
+            "gov_root": self.gov_root,
+            "gov": self.gov_issuing,
+            "untrusted": self.untrusted_root,
+        }
 
     @property
     def public_anchors(self) -> list[x509.Certificate]:
@@ -58,35 +67,45 @@ class TestPki:
 
 
 def build_test_pki(
-    crl_base_url: str = DEFAULT_CRL_BASE,
+    base_url: str = DEFAULT_BASE_URL,
     *,
     now: dt.datetime | None = None,
 ) -> TestPki:
-    """Make the test PKI; CRLs are published at `{crl_base_url}/{name}.crl`.
+    """Make the test PKI, publishing under `base_url` as the PKI simulator serves it: the
+    roots a CRL of their intermediates, the issuing CAs a CRL and an OCSP responder, each
+    CA its certificate for AIA (`CaUrls.under`).
 
-    Users: citizen (RSA), business, official (Government CA), and one certificate per
-    refusal: expired, not_yet_valid, untrusted, self_signed, revoked, ca_signer,
-    wrong_key_usage, malformed_uid, bad_mst.
+    Users: citizen (RSA), business, business_branch, official (Government CA), and one
+    certificate per refusal: expired, not_yet_valid, untrusted, self_signed, revoked,
+    ca_signer, wrong_key_usage, malformed_uid, bad_mst.
     """
     now = now or dt.datetime.now(dt.UTC)
-    root = CertificateAuthority.root("Test National Root CA", organization="Test NEAC", now=now)
+    root = CertificateAuthority.root(
+        "Test National Root CA",
+        organization="Test NEAC",
+        urls=CaUrls.under(base_url, "root", ocsp=False),
+        now=now,
+    )
     issuing = root.subordinate(
         "Test Public CA",
         organization="Test CA Company",
-        crl_url=f"{crl_base_url}/issuing.crl",
+        urls=CaUrls.under(base_url, "issuing"),
         now=now,
     )
     gov_root = CertificateAuthority.root(
-        "Test Government Root CA", organization="Ban Cơ yếu Chính phủ", now=now
+        "Test Government Root CA",
+        organization="Ban Cơ yếu Chính phủ",
+        urls=CaUrls.under(base_url, "gov_root", ocsp=False),
+        now=now,
     )
     gov_issuing = gov_root.subordinate(
         "Test Government CA",
         organization="Ban Cơ yếu Chính phủ",
-        crl_url=f"{crl_base_url}/gov.crl",
+        urls=CaUrls.under(base_url, "gov"),
         now=now,
     )
     untrusted = CertificateAuthority.root(
-        "Unknown Root CA", crl_url=f"{crl_base_url}/untrusted.crl", now=now
+        "Unknown Root CA", urls=CaUrls.under(base_url, "untrusted"), now=now
     )
 
     citizen_subject = subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}")
@@ -96,6 +115,14 @@ def build_test_pki(
             subject_name(
                 "Công ty TNHH Hoa Sen",
                 uid=f"MST:{BUSINESS_MST}",
+                organization="Công ty TNHH Hoa Sen",
+            ),
+            now=now,
+        ),
+        "business_branch": issuing.issue(
+            subject_name(
+                "Công ty TNHH Hoa Sen - Chi nhánh Đà Nẵng",
+                uid=f"MST:{BRANCH_MST}",
                 organization="Công ty TNHH Hoa Sen",
             ),
             now=now,
@@ -194,13 +221,13 @@ def write_test_pki(pki: TestPki, directory: Path, *, passphrase: str = DEFAULT_P
 
 
 def main_test_ca(argv: Sequence[str] | None = None) -> int:
-    """`regbot pki test-ca DIR [--crl-base URL] [--passphrase P]`: write the test PKI."""
+    """`regbot pki test-ca DIR [--base-url URL] [--passphrase P]`: write the test PKI."""
     parser = argparse.ArgumentParser(prog="regbot pki test-ca")
     parser.add_argument("directory", type=Path)
     parser.add_argument(
-        "--crl-base",
-        default=DEFAULT_CRL_BASE,
-        help="URL under which {issuing,gov,untrusted}.crl are served",
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help="URL under which crl/NAME.crl, ocsp/NAME and ca/NAME.cer are served",
     )
     parser.add_argument(
         "--passphrase",
@@ -208,7 +235,7 @@ def main_test_ca(argv: Sequence[str] | None = None) -> int:
         help="protects the private keys and PKCS#12 files",
     )
     args = parser.parse_args(argv)
-    pki = build_test_pki(args.crl_base)
+    pki = build_test_pki(args.base_url)
     write_test_pki(pki, args.directory, passphrase=args.passphrase)
     print(f"test PKI written to {args.directory}")
     return 0

@@ -16,8 +16,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from pki_bridge.authority import CertificateAuthority, Issued, new_key, subject_name
+from integrations.simulators.lookups import add_lookup_counter, count_lookup
 from pki_bridge.mssp import verification_code
+from pki_bridge.testing.authority import CaUrls, CertificateAuthority, Issued, new_key, subject_name
 
 MAX_PIN_FAILURES: Final = 3
 DEFAULT_REQUEST_TIMEOUT: Final = 60.0
@@ -64,10 +65,13 @@ class MsspSimulatorState:
 MSSP_STATE = web.AppKey("mssp_state", MsspSimulatorState)
 
 
-def simulator_ca(crl_base_url: str) -> CertificateAuthority:
-    """The simulator's CA; its CRL is `{crl_base_url}/mssp.crl` (serve it with the PKI sim)."""
+def simulator_ca(pki_base_url: str) -> CertificateAuthority:
+    """The simulator's CA, publishing its CRL and OCSP responder as `mssp` under
+    `pki_base_url` (`CaUrls.under`; serve them with the PKI simulator)."""
     return CertificateAuthority.root(
-        "Test Mobile Signature CA", organization="Test MSSP", crl_url=f"{crl_base_url}/mssp.crl"
+        "Test Mobile Signature CA",
+        organization="Test MSSP",
+        urls=CaUrls.under(pki_base_url, "mssp"),
     )
 
 
@@ -137,6 +141,7 @@ async def _start(request: web.Request) -> web.Response:
     if len(hash_bytes) != 32 or body.get("hash_algorithm") != "SHA256":
         return web.json_response({"error": "hash must be a base64 SHA-256"}, status=400)
     phone = e164(str(body.get("phone", "")))
+    count_lookup(request, phone)
     session = SignatureSession(
         secrets.token_urlsafe(12),
         phone,
@@ -218,7 +223,8 @@ def build_mssp_simulator(
 ) -> web.Application:
     """An app to mount at `/sim/mssp`: the contract's `POST /signature` and
     `GET /signature/{id}`, and the control endpoints `POST /sims`, `GET /pending?phone=`,
-    `POST /pending/{session_id}`. A request unanswered for `request_timeout` s is TIMEOUT."""
+    `POST /pending/{session_id}`, `GET /lookups` (signature requests per phone). A request
+    unanswered for `request_timeout` s is TIMEOUT."""
     app = web.Application()
     app[MSSP_STATE] = MsspSimulatorState(ca, request_timeout, clock)
     app.router.add_post("/signature", _start)
@@ -226,4 +232,5 @@ def build_mssp_simulator(
     app.router.add_post("/sims", _issue_sim)
     app.router.add_get("/pending", _pending)
     app.router.add_post("/pending/{session_id}", _answer)
+    add_lookup_counter(app)
     return app

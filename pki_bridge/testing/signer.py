@@ -22,8 +22,8 @@ from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from pki_bridge.authority import Issued
 from pki_bridge.signatures import decode_base64
+from pki_bridge.testing.authority import Issued
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 

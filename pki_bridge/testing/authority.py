@@ -10,12 +10,13 @@ from typing import Final
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+from pki_bridge.identity import UID_OID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
-UID_OID: Final = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")
 SIGNING_USAGE: Final = frozenset({"digital_signature", "content_commitment"})
 
 
@@ -61,6 +62,27 @@ def _key_usage(*, ca: bool, usage: frozenset[str]) -> x509.KeyUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class CaUrls:
+    """Where a CA publishes: its CRL, its OCSP responder and its own certificate (AIA
+    caIssuers). Written into every certificate it issues; None leaves the field out."""
+
+    crl: str | None = None
+    ocsp: str | None = None
+    issuer: str | None = None
+
+    @classmethod
+    def under(cls, base: str, name: str, *, ocsp: bool = True) -> CaUrls:
+        """The PKI simulator's layout: `{base}/crl/{name}.crl`, `{base}/ocsp/{name}`,
+        `{base}/ca/{name}.cer`."""
+        base = base.rstrip("/")
+        return cls(
+            crl=f"{base}/crl/{name}.crl",
+            ocsp=f"{base}/ocsp/{name}" if ocsp else None,
+            issuer=f"{base}/ca/{name}.cer",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Issued:
     """A certificate with its private key and the intermediates above it (issuer first)."""
 
@@ -79,14 +101,15 @@ class Issued:
 
 @dataclass(slots=True)
 class CertificateAuthority:
-    """A CA that issues certificates, remembers what it revoked and signs its CRL.
+    """A CA that issues certificates, remembers what it issued and revoked, signs its CRL.
 
-    `crl_url` (if set) goes into the CRL distribution point of what it issues.
+    `urls` go into what it issues (CRL distribution point, OCSP and caIssuers in AIA).
     """
 
     issued: Issued
-    crl_url: str | None = None
+    urls: CaUrls = CaUrls()
     revoked: dict[int, dt.datetime] = field(default_factory=dict)
+    serials: set[int] = field(default_factory=set)  # what it issued: OCSP "unknown" otherwise
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -104,7 +127,7 @@ class CertificateAuthority:
         common_name: str,
         *,
         organization: str | None = None,
-        crl_url: str | None = None,
+        urls: CaUrls = CaUrls(),
         key: PrivateKey | None = None,
         now: dt.datetime | None = None,
     ) -> CertificateAuthority:
@@ -122,9 +145,9 @@ class CertificateAuthority:
             not_after=now + dt.timedelta(days=3650),
             ca=True,
             usage=frozenset(),
-            crl_url=None,
+            urls=CaUrls(),
         )
-        return cls(Issued(cert, key), crl_url=crl_url)
+        return cls(Issued(cert, key), urls=urls)
 
     def issue(
         self,
@@ -134,6 +157,7 @@ class CertificateAuthority:
         public_key: PublicKey | None = None,
         ca: bool = False,
         usage: frozenset[str] = SIGNING_USAGE,
+        extended_usage: Sequence[x509.ObjectIdentifier] = (),
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         now: dt.datetime | None = None,
@@ -153,8 +177,10 @@ class CertificateAuthority:
             not_after=not_after or now + dt.timedelta(days=730),
             ca=ca,
             usage=usage,
-            crl_url=self.crl_url,
+            extended_usage=extended_usage,
+            urls=self.urls,
         )
+        self.serials.add(cert.serial_number)
         # the root is the trust anchor, never part of the chain that is sent along
         chain = tuple(c for c in (self.certificate, *self.issued.chain) if c.issuer != c.subject)
         return Issued(cert, key, chain)
@@ -164,7 +190,7 @@ class CertificateAuthority:
         common_name: str,
         *,
         organization: str | None = None,
-        crl_url: str | None = None,
+        urls: CaUrls = CaUrls(),
         now: dt.datetime | None = None,
     ) -> CertificateAuthority:
         """An issuing CA under this one."""
@@ -175,7 +201,7 @@ class CertificateAuthority:
             now=now,
             not_after=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=1825),
         )
-        return CertificateAuthority(issued, crl_url=crl_url)
+        return CertificateAuthority(issued, urls=urls)
 
     def revoke(self, certificate: x509.Certificate, when: dt.datetime | None = None) -> None:
         self.revoked[certificate.serial_number] = when or dt.datetime.now(dt.UTC)
@@ -214,7 +240,8 @@ def _build(
     not_after: dt.datetime,
     ca: bool,
     usage: frozenset[str],
-    crl_url: str | None,
+    urls: CaUrls,
+    extended_usage: Sequence[x509.ObjectIdentifier] = (),
 ) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()
@@ -231,14 +258,26 @@ def _build(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key), critical=False
         )
     )
-    if crl_url:
+    if extended_usage:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(extended_usage), critical=False)
+    if urls.crl:
         point = x509.DistributionPoint(
-            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            full_name=[x509.UniformResourceIdentifier(urls.crl)],
             relative_name=None,
             reasons=None,
             crl_issuer=None,
         )
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    access = [
+        x509.AccessDescription(method, x509.UniformResourceIdentifier(url))
+        for method, url in (
+            (AuthorityInformationAccessOID.OCSP, urls.ocsp),
+            (AuthorityInformationAccessOID.CA_ISSUERS, urls.issuer),
+        )
+        if url
+    ]
+    if access:
+        builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
 
 

@@ -1,0 +1,35 @@
+"""The small ports dialogs call that are not an external system's own port (those live in
+`integrations/`, `pki_bridge/` and `bot.accounts`). Each dialog names the ones it needs
+in its constructor; `bot.bootstrap` gives them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.i18n import Msg
+
+
+class Notifier(Protocol):
+    """Text messages to a phone, written in the person's language from the catalogs."""
+
+    async def send(self, phone: str, message: Msg, lang: str) -> None:
+        """Send now. Raises IntegrationUnavailable / IntegrationRejected."""
+        ...
+
+    def send_after_reply(self, phone: str, message: Msg, lang: str) -> None:
+        """Send once the reply is on its way, so waiting for the gateway (or its failure)
+        never shows in the reply (forgot password must not tell who has an account)."""
+        ...
+
+
+class PasswordHashing(Protocol):
+    """argon2id off the event loop, bounded (`bot.passwords.PasswordPool`), and the keyed
+    digest that holds a first entry until its confirmation."""
+
+    def digest(self, salt: bytes, password: str) -> bytes:
+        """HMAC of a first entry under a key derived from REGBOT_SECRET_KEY."""
+        ...
+
+    async def hash(self, password: str, salt: bytes | None = None) -> str:
+        """Raises HashingBusy when the pool's queue is full ("try again in a moment")."""
+        ...
