@@ -31,6 +31,9 @@ log = logging.getLogger("regbot.engine")
 MAX_INPUT_CHARS: Final = 1000
 START_STEP: Final = "start.who"
 SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
+# Dialog data that says nothing about a person: the choices of the first screens. Anything
+# else (what was typed, a verified code, a signature) is theirs alone.
+ANONYMOUS_DATA: Final = frozenset({"kind", "account_kind"})
 # a 4xx from an external system is not the person's fault either: "try again later"
 TRY_AGAIN_ERRORS: Final = (
     IntegrationUnavailable,
@@ -58,6 +61,14 @@ class TurnRecord:
     seconds: float
     person: str = ""  # the session key: a keyed hash, never the user id itself
     ended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A person's dialog left half done: where, and whether it holds anything of theirs."""
+
+    step: str
+    personal: bool  # typed or proved data: show it only to whoever proves to be them
 
 
 class DialogEngine:
@@ -166,10 +177,10 @@ class DialogEngine:
             hints=frozenset({SECRET_CONSUMED}),
         )
 
-    async def unfinished_step(
+    async def unfinished(
         self, channel: str, user_id: str, held: Held | None = None
-    ) -> str | None:
-        """The step of a person's unfinished dialog, if any (USSD asks to resume)."""
+    ) -> Unfinished | None:
+        """A person's unfinished dialog, if any (USSD offers to resume it)."""
         key = self.session_key(channel, user_id)
         blob = held.get(key) if held is not None else await self._store.load(key)
         if blob is None:
@@ -180,7 +191,17 @@ class DialogEngine:
             return None
         if session.step == START_STEP or session.spec_version != self.spec_version:
             return None
-        return session.step
+        personal = any(
+            value is not None for k, value in session.data.items() if k not in ANONYMOUS_DATA
+        )
+        return Unfinished(session.step, personal)
+
+    async def unfinished_step(
+        self, channel: str, user_id: str, held: Held | None = None
+    ) -> str | None:
+        """The step of a person's unfinished dialog, if any (where signing events go)."""
+        unfinished = await self.unfinished(channel, user_id, held)
+        return unfinished.step if unfinished is not None else None
 
     # -- one turn ---------------------------------------------------------------------
 

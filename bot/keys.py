@@ -94,6 +94,21 @@ class SecretKeys:
         return self.fields.decrypt(token.encode()).decode()
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret from a request (a header) with ours.
+
+    Header values arrive decoded with `surrogateescape`: raw bytes that are not UTF-8
+    compare as those bytes (and never match) instead of failing the request.
+    """
+    if not given or not expected:
+        return False
+    try:
+        raw = given.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoder produces: not our secret
+        return False
+    return hmac.compare_digest(raw, expected.encode())
+
+
 def load_or_create_secret(path: Path) -> str:
     """The embedded default's secret: generated once into a file only its owner can read."""
     if path.exists():

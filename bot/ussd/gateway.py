@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from bot.engine import DialogEngine
-from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.i18n import DEFAULT_LANGUAGE, Translator, to_ascii
+from bot.keys import same_secret
 from bot.messages import Action, Inbound
 from bot.state.store import Held, StateStore, StoreUnavailable
+from bot.ussd.proof import CallerProof, Proof
 from bot.ussd.request import BadUssdRequest, UssdRequest, parse_form
 from bot.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
 from bot.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
@@ -23,6 +24,7 @@ CHANNEL: Final = "ussd"
 MAX_SEEN: Final = 16  # earlier screens kept per session for late retries
 CONTINUE: Final = "1"
 RESTART: Final = "2"
+RESEND: Final = "1"  # on the screen that asks for the code proving the phone
 
 
 class UssdGateway:
@@ -30,6 +32,9 @@ class UssdGateway:
 
     The whole request runs under the caller's lock in the shared store, so a retry
     that reaches another worker waits and then finds the first one's screen.
+
+    `phoneNumber` is the gateway's word only: a new network session that would resume a
+    dialog holding personal data first types a code sent by SMS to that number.
     """
 
     def __init__(
@@ -48,6 +53,7 @@ class UssdGateway:
         self._store = store
         self._codec = codec
         self._ttl = ttl_seconds
+        self._proof = CallerProof(engine.services)
 
     async def answer(self, request: UssdRequest) -> str:
         """The response body for one request: `CON <screen>` or `END <screen>`."""
@@ -86,17 +92,28 @@ class UssdGateway:
 
         if state is None or delta is Delta.NEW_SESSION:
             lang = state.lang if state else DEFAULT_LANGUAGE
-            if await self.engine.unfinished_step(CHANNEL, request.caller, held):
-                return self._resume(request, lang, notice=False)
+            if await self.engine.unfinished(CHANNEL, request.caller, held):
+                proof = state.proof if state else None  # a code already sent stays valid
+                return self._resume(request, lang, notice=False, proof=proof)
             return await self._turn(held, request, Action.SHOW, lang=lang)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
-                return await self._turn(held, request, Action.SHOW)
+                return await self._continue(held, state, request)
             if text in (RESTART, HOME):
                 return await self._turn(held, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
+        if state.mode == Mode.PROVE:
+            if text in (RESTART, HOME):
+                return await self._turn(held, request, Action.HOME)
+            if text == RESEND:
+                sent = await self._proof.send(request.caller, state.lang, state.proof, resend=True)
+                return self._prove(request, state, sent)
+            checked = await self._proof.check(request.caller, state.lang, state.proof, text)
+            if checked.proven:
+                return await self._turn(held, request, Action.SHOW)
+            return self._prove(request, state, checked)
         last_page = state.page >= len(state.pages) - 1
         if not last_page and (text == MORE or state.end):
             return self._rebase(replace(state, page=state.page + 1), request)
@@ -139,6 +156,39 @@ class UssdGateway:
         )
         return self._rebase(state, request)
 
+    async def _continue(
+        self, held: Held, state: ChannelState, request: UssdRequest
+    ) -> ChannelState:
+        """ "Continue where you left off": at once when the dialog holds nothing of the
+        person's; otherwise only after the code sent to the caller's phone is typed."""
+        unfinished = await self.engine.unfinished(CHANNEL, request.caller, held)
+        if unfinished is None or not unfinished.personal:
+            return await self._turn(held, request, Action.SHOW)
+        sent = await self._proof.send(request.caller, state.lang, state.proof)
+        return self._prove(request, state, sent)
+
+    def _prove(self, request: UssdRequest, before: ChannelState, proof: Proof) -> ChannelState:
+        """The screen asking for the code that proves the phone (or saying none can)."""
+
+        def line(key: str, **params: object) -> str:
+            return ussd_text(self.translator, key, before.lang, **params)
+
+        notice = proof.notice
+        lines = [to_ascii(self.translator.render(notice, before.lang, "ussd"))] if notice else []
+        if proof.phone is not None:
+            lines += [line("ussd.prove_prompt", phone=proof.phone)]
+            lines += [f"{RESEND} {line('otp.resend')}"]
+        lines += [f"{RESTART} {line('ussd.resume_restart')}"]
+        state = replace(
+            before,
+            pages=list(paginate(lines, line("ussd.more"))),
+            page=0,
+            end=False,
+            mode=Mode.PROVE,
+            proof=proof.state,
+        )
+        return self._rebase(state, request)
+
     def _resume(
         self,
         request: UssdRequest,
@@ -146,6 +196,7 @@ class UssdGateway:
         *,
         notice: bool,
         before: ChannelState | None = None,
+        proof: dict[str, Any] | None = None,
     ) -> ChannelState:
         def line(key: str) -> str:
             return ussd_text(self.translator, key, lang)
@@ -164,6 +215,7 @@ class UssdGateway:
             lang=lang,
             mode=Mode.RESUME,
             seen=before.seen if before else {},
+            proof=before.proof if before else proof,
         )
         return self._rebase(state, request)
 
@@ -190,12 +242,15 @@ def _plain(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/plain", charset="utf-8")
 
 
+SECRET_HEADER: Final = "X-USSD-Secret"
+
+
 def _secret_ok(request: web.Request, secret: str | None) -> bool:
-    """The header or the query parameter (gateways support one or the other) must match."""
+    """The gateway sends the shared secret in the X-USSD-Secret header, never in the URL:
+    a query string is written to access logs, proxies and the gateway's own dashboards."""
     if not secret:
         return True
-    given = (request.headers.get("X-USSD-Secret", ""), request.query.get("secret", ""))
-    return any(hmac.compare_digest(value.encode(), secret.encode()) for value in given if value)
+    return same_secret(request.headers.get(SECRET_HEADER, ""), secret)
 
 
 async def ussd_endpoint(request: web.Request) -> web.Response:

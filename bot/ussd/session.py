@@ -13,7 +13,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from bot.keys import Sealer
 
@@ -23,6 +23,7 @@ SEPARATOR: Final = "*"
 class Mode(StrEnum):
     DIALOG = "dialog"  # the screen is the engine's reply
     RESUME = "resume"  # "1 continue where you left off, 2 start again"
+    PROVE = "prove"  # a new network session types the code sent to the caller's phone
 
 
 @dataclass(slots=True)
@@ -38,6 +39,8 @@ class ChannelState:
     # the screen each earlier request of the session got, by the digest of its text: a
     # late retry of one of them gets that same screen again
     seen: dict[str, str] = field(default_factory=dict)
+    # the code that proves the caller's phone before a dialog is resumed (digest only)
+    proof: dict[str, Any] | None = None
 
     def body(self) -> str:
         """The response body for the current page: `CON ...` or `END ...`."""
