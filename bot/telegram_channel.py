@@ -3,7 +3,6 @@ Reply out as one message with an inline keyboard. No dialog logic here."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Final
 
@@ -14,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.engine import DialogEngine
 from bot.i18n import Translator, msg
+from bot.keys import same_secret
 from bot.messages import Action, Inbound, Rendered, Reply
 from bot.render import render
 
@@ -146,8 +146,7 @@ class TelegramChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """`POST /telegram`: only Telegram knows the secret token set with the webhook."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+        if not same_secret(request.headers.get(SECRET_HEADER, ""), self.webhook_secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
             data = await request.json()
