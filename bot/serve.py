@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -20,9 +21,25 @@ SHUTDOWN_SECONDS: Final = 30.0  # turns in flight get this long to finish on SIG
 _ANY_ADDRESS: Final = ("", "0.0.0.0", "::")  # noqa: S104 - recognised, not bound
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def listen_hosts(settings: Settings, host: str) -> list[str]:
+    """Where to listen: `host`, and the loopback too when simulators are mounted and `host`
+    is another address - they answer this machine only, regbot's own clients included."""
+    if settings.simulators_on and host not in _ANY_ADDRESS and not _loopback(host):
+        return [host, "127.0.0.1"]
+    return [host]
+
+
 def self_url(host: str, port: int) -> str:
-    """How this process reaches itself (the simulators it mounts)."""
-    reachable = "127.0.0.1" if host in _ANY_ADDRESS else host
+    """How this process reaches itself (the simulators it mounts): over the loopback
+    unless it listens on one loopback address only."""
+    reachable = host if _loopback(host) else "127.0.0.1"
     if ":" in reachable:
         reachable = f"[{reachable}]"
     return f"http://{reachable}:{port}"
@@ -114,17 +131,17 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
     if settings.simulators_on:
         log.warning("simulators mounted under /sim for: %s", ", ".join(settings.simulated))
     try:
-        _run_app(app, host, port, reuse_port)
+        _run_app(app, listen_hosts(settings, host), port, reuse_port)
     except ConfigError as exc:  # found while starting: the database, the trust anchors
         print(exc, file=sys.stderr)
         return 2
     return 0
 
 
-def _run_app(app: web.Application, host: str, port: int, reuse_port: bool) -> None:
+def _run_app(app: web.Application, hosts: list[str], port: int, reuse_port: bool) -> None:
     web.run_app(
         app,
-        host=host,
+        host=hosts,
         port=port,
         shutdown_timeout=SHUTDOWN_SECONDS,
         reuse_port=reuse_port or None,
