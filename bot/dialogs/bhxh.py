@@ -3,8 +3,12 @@
 BHXH code, name, date of birth, optional email -> summary -> the BHXH register holds the
 code and the name and birth date match -> no account for the CCCD/CMND on the record ->
 OTP to the phone on the record -> password twice. The person never types the ID number.
-Three mismatches for one code within an hour lock that code for an hour, for everyone,
-so the flow cannot be used to guess someone else's details.
+
+The flow must not help anyone guess someone else's details: an unknown code and details
+that do not match get one reply, which names no field; every lookup spends a try first
+(per caller, and per code from all callers), given back when the details match. One
+stranger runs out of tries long before the code locks for its owner; many strangers
+together lock the code for an hour.
 """
 
 from __future__ import annotations
@@ -26,7 +30,16 @@ from bot.dialogs.common import (
     show_date,
 )
 from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
-from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
+from bot.dialogs.limits import (
+    HOUR,
+    Limit,
+    caller_key,
+    give_back,
+    local_time,
+    seconds_blocked,
+    spend_all,
+    subject_key,
+)
 from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
@@ -37,8 +50,8 @@ from bot.validation import (
 )
 from integrations.insured import InsuredPerson
 
-MISMATCHES: Final = Limit("bhxh.mismatch", allowed=3, window_seconds=HOUR)
-LOCK: Final = Limit("bhxh.lock", allowed=1, window_seconds=HOUR)
+PER_CALLER: Final = Limit("bhxh.caller", allowed=3, window_seconds=HOUR)
+PER_CODE: Final = Limit("bhxh.code", allowed=10, window_seconds=HOUR)
 MOBILE_ENTRY: Final = "mobile.full_name"
 
 
@@ -54,59 +67,36 @@ class S(StrEnum):
     DONE = "bhxh.done"
 
 
-def _keys(ctx: StepContext) -> tuple[str, str]:
+def _limits(ctx: StepContext) -> tuple[tuple[Limit, str], ...]:
     code = str(ctx.data["bhxh_code"])
     return (
-        subject_key(ctx, MISMATCHES, "bhxh", code),
-        subject_key(ctx, LOCK, "bhxh", code),
+        (PER_CALLER, caller_key(ctx, PER_CALLER)),
+        (PER_CODE, subject_key(ctx, PER_CODE, "bhxh", code)),
     )
 
 
-async def _locked(ctx: StepContext) -> Outcome | None:
-    """The code's lock, if it is on: tells until when (Vietnam time)."""
-    _, lock_key = _keys(ctx)
-    wait = await seconds_blocked(ctx, LOCK, lock_key)
-    if not wait:
-        return None
+def _locked(ctx: StepContext, wait: int) -> Outcome:
     return Outcome("not_verified", msg("bhxh.locked", until=local_time(ctx.now, wait)))
 
 
 async def _check_lock(ctx: StepContext, _: Any) -> Outcome:
     """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
-    return await _locked(ctx) or Outcome()
+    for limit, key in _limits(ctx):
+        if wait := await seconds_blocked(ctx, limit, key):
+            return _locked(ctx, wait)
+    return Outcome()
 
 
-async def _mismatch(ctx: StepContext, fields: list[Msg]) -> Outcome:
-    """Count the miss against the code; the third within an hour locks it."""
-    miss_key, lock_key = _keys(ctx)
-    misses = await spend(ctx, MISMATCHES, miss_key)
-    if misses >= MISMATCHES.allowed:
-        await ctx.services.counters.reset(miss_key)
-        await spend(ctx, LOCK, lock_key)
-        until = local_time(ctx.now, LOCK.window_seconds)
-        return Outcome("not_verified", msg("bhxh.locked", until=until))
-    which = fields[0] if len(fields) == 1 else msg("bhxh.field_both")
-    return Outcome(
-        "not_verified",
-        msg("bhxh.mismatch", fields=which, tries=MISMATCHES.allowed - misses),
+def _matches(person: InsuredPerson, data: dict[str, Any]) -> bool:
+    """The typed name (without case or diacritics) and birth date are the record's."""
+    return (
+        names_match(person.full_name, str(data["full_name"]))
+        and person.date_of_birth.isoformat() == data["birth_date"]
     )
-
-
-def _compare(person: InsuredPerson, data: dict[str, Any]) -> list[Msg]:
-    """Which typed fields differ from the record (names without case or diacritics)."""
-    wrong = []
-    if not names_match(person.full_name, str(data["full_name"])):
-        wrong.append(msg("bhxh.field_name"))
-    if person.date_of_birth.isoformat() != data["birth_date"]:
-        wrong.append(msg("bhxh.field_birth_date"))
-    return wrong
 
 
 async def _verify(ctx: StepContext, _: Any) -> Outcome:
     """Guide step 3: the BHXH register's record must match; then the duplicate check."""
-    locked = await _locked(ctx)
-    if locked is not None:
-        return locked
     insured = ctx.services.insured
     if insured is None:  # the method is not wired in this deployment
         return Outcome("not_verified", msg("bhxh.unavailable"))
@@ -115,12 +105,18 @@ async def _verify(ctx: StepContext, _: Any) -> Outcome:
         # an earlier match (then "Sửa", another code) must not lend its ID and phone to
         # this person, nor to the mobile dialog offered when this record has no phone
         d.pop(taken_from_a_record, None)
-    person = await insured.lookup(str(d["bhxh_code"]))
-    if person is None:
-        return Outcome("not_verified", msg("bhxh.unknown_code"))
-    wrong = _compare(person, d)
-    if wrong:
-        return await _mismatch(ctx, wrong)
+    attempt = await spend_all(ctx, _limits(ctx))  # before the lookup: parallel tries too
+    if attempt.wait:
+        return _locked(ctx, attempt.wait)
+    try:
+        person = await insured.lookup(str(d["bhxh_code"]))
+    except BaseException:
+        await give_back(ctx, attempt.keys)  # no answer: the try was not made
+        raise
+    if person is None or not _matches(person, d):
+        # unknown code or details that differ: one reply, no field named
+        return Outcome("not_verified", msg("bhxh.not_matched", tries=attempt.left))
+    await give_back(ctx, attempt.keys)  # the owner's details: not a guess
     if await ctx.services.accounts.exists(AccountKind.CITIZEN, person.id_number):
         return Outcome("duplicate")
     if person.phone is None:

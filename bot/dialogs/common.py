@@ -8,7 +8,15 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, IdType, NewAccount
-from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
+from bot.dialogs.limits import (
+    HOUR,
+    Limit,
+    give_back,
+    local_time,
+    seconds_blocked,
+    spend,
+    subject_key,
+)
 from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, ResendCheck
@@ -60,10 +68,12 @@ async def send_otp(
 
     A live code already sent to that phone in this dialog is not sent again unless the
     person asked for a resend (coming back to the summary and confirming again).
-    With `deliver=False` everything happens (state, resend rules, notice) except the SMS:
-    forgot-password runs this when no account matches, and sends with `background=True`
-    when one does, so both paths take the same time and fail the same way (not at all).
-    Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put.
+    With `deliver=False` everything happens (state, resend rules, notice) except the SMS,
+    and the phone's budget is looked at, not spent (a code nobody receives must not use
+    up the owner's): forgot-password runs this when no account matches, and sends with
+    `background=True` when one does, so both paths look alike and fail alike (not at all).
+    Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put, and
+    the code that did not leave is not counted.
     """
     otp = ctx.services.otp
     now = ctx.services.epoch_seconds()
@@ -79,7 +89,8 @@ async def send_otp(
         if verdict is ResendCheck.LIMIT:
             return Outcome(STAY, msg("otp.resend_limit"))
     per_phone = subject_key(ctx, OTP_PER_PHONE, "phone", phone)
-    if wait := await seconds_blocked(ctx, OTP_PER_PHONE, per_phone):
+    check = spend if deliver else seconds_blocked
+    if wait := await check(ctx, OTP_PER_PHONE, per_phone):
         return Outcome(STAY, msg("otp.phone_limit", until=local_time(ctx.now, wait)))
     code, state = otp.issue(now, previous)
     if deliver:
@@ -89,8 +100,11 @@ async def send_otp(
         if background:
             ctx.services.later(_send_sms(ctx, phone, text), "a password-reset SMS")
         else:
-            await ctx.services.sms.send(phone, text)
-    await spend(ctx, OTP_PER_PHONE, per_phone)
+            try:
+                await ctx.services.sms.send(phone, text)
+            except Exception:
+                await give_back(ctx, [per_phone])
+                raise
     ctx.data[OTP_STATE] = state
     ctx.data[OTP_PHONE] = phone
     return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))

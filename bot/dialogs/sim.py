@@ -18,7 +18,7 @@ from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import use_caller_choice
-from bot.dialogs.limits import HOUR, Limit, local_time, seconds_blocked, spend, subject_key
+from bot.dialogs.limits import HOUR, Limit, give_back, local_time, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone, parse_phone
@@ -56,7 +56,7 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
     if int(ctx.data.get("sim_requests", 0)) >= REQUESTS_PER_DIALOG:
         return Outcome(STAY, msg("signing.sim_request_limit"))
     per_phone = subject_key(ctx, REQUESTS_PER_PHONE, "phone", phone)
-    if wait := await seconds_blocked(ctx, REQUESTS_PER_PHONE, per_phone):
+    if wait := await spend(ctx, REQUESTS_PER_PHONE, per_phone):  # before the phone rings
         return Outcome(STAY, msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
     ports = signing(ctx)
     digest = statement_hash(
@@ -67,8 +67,11 @@ async def _send_request(ctx: StepContext, phone: str) -> Outcome:
     try:
         session_id = await ports.mssp.start(phone, digest, display)
     except IntegrationRejected:
+        await give_back(ctx, [per_phone])  # no request reached the phone
         return Outcome(STAY, msg("pki.mssp.unavailable"))
-    await spend(ctx, REQUESTS_PER_PHONE, per_phone)
+    except BaseException:
+        await give_back(ctx, [per_phone])
+        raise
     ctx.data["sim_requests"] = int(ctx.data.get("sim_requests", 0)) + 1
     if await _not_a_signing_sim(ports, session_id):  # say so now, not after "I confirmed"
         return Outcome(STAY, msg("pki.mssp.not_a_signing_sim"))

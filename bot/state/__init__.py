@@ -3,7 +3,7 @@
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
 from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
-from bot.state.store import Counters, StateStore, StoreUnavailable
+from bot.state.store import Counters, Spend, StateStore, StoreUnavailable
 
 __all__ = [
     "Counters",
@@ -14,6 +14,7 @@ __all__ = [
     "RedisStore",
     "SessionCodec",
     "SessionKey",
+    "Spend",
     "StateStore",
     "StoreUnavailable",
     "UnreadableSession",
