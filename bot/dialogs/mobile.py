@@ -2,13 +2,17 @@
 
 Name, date of birth, CCCD/CMND, phone, optional email -> summary -> the carrier confirms
 the number is registered to this person -> no account yet -> OTP -> password twice.
+
+The carrier check must not tell a stranger who owns a phone: an unknown number, a number
+not registered to its owner and details that differ get one reply, and every check spends
+a try first - per caller, per phone and per ID number - given back when the details match.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from bot.accounts.model import AccountKind
 from bot.dialogs.common import (
@@ -29,6 +33,15 @@ from bot.dialogs.fields import (
     optional_email_step,
     use_caller_choice,
 )
+from bot.dialogs.limits import (
+    HOUR,
+    Limit,
+    caller_key,
+    give_back,
+    local_time,
+    spend_all,
+    subject_key,
+)
 from bot.dialogs.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import (
@@ -38,6 +51,11 @@ from bot.validation import (
     parse_citizen_id,
     parse_phone,
 )
+from integrations.carrier import Subscriber
+
+PER_CALLER: Final = Limit("carrier.caller", allowed=3, window_seconds=HOUR)
+PER_PHONE: Final = Limit("carrier.phone", allowed=10, window_seconds=HOUR)
+PER_ID: Final = Limit("carrier.id", allowed=10, window_seconds=HOUR)
 
 
 class S(StrEnum):
@@ -95,21 +113,42 @@ async def _keep_phone(ctx: StepContext, phone: str) -> Outcome:
     return Outcome()
 
 
+def _owned_by_typist(subscriber: Subscriber | None, d: dict[str, Any]) -> bool:
+    """The number is registered to its owner, and the owner is who the person says."""
+    owner = subscriber.owner if subscriber is not None else None
+    return (
+        subscriber is not None
+        and subscriber.owner_registered
+        and owner is not None
+        and owner.id_number == d["id_number"]
+        and owner.date_of_birth.isoformat() == d["birth_date"]
+        and names_match(owner.full_name, d["full_name"])
+    )
+
+
 async def _verify_subscriber(ctx: StepContext, _: Any) -> Outcome:
     """The carrier confirms the number is registered to this person; no account yet."""
     d = ctx.data
-    subscriber = await ctx.services.carrier.lookup(d["phone"])
-    if subscriber is None:
-        return Outcome("not_verified", msg("mobile.subscriber_unknown"))
-    owner = subscriber.owner
-    if not subscriber.owner_registered or owner is None:
-        return Outcome("not_verified", msg("mobile.subscriber_not_registered"))
-    if not (
-        owner.id_number == d["id_number"]
-        and owner.date_of_birth.isoformat() == d["birth_date"]
-        and names_match(owner.full_name, d["full_name"])
-    ):
-        return Outcome("not_verified", msg("mobile.subscriber_mismatch"))
+    attempt = await spend_all(  # before the lookup: parallel guesses are counted too
+        ctx,
+        (
+            (PER_CALLER, caller_key(ctx, PER_CALLER)),
+            (PER_PHONE, subject_key(ctx, PER_PHONE, "phone", d["phone"])),
+            (PER_ID, subject_key(ctx, PER_ID, "citizen", d["id_number"])),
+        ),
+    )
+    if attempt.wait:
+        until = local_time(ctx.now, attempt.wait)
+        return Outcome("not_verified", msg("mobile.subscriber_locked", until=until))
+    try:
+        subscriber = await ctx.services.carrier.lookup(d["phone"])
+    except BaseException:
+        await give_back(ctx, attempt.keys)  # no answer: the try was not made
+        raise
+    if not _owned_by_typist(subscriber, d):
+        # unknown, not registered to its owner, or another owner: one reply
+        return Outcome("not_verified", msg("mobile.subscriber_not_verified", tries=attempt.left))
+    await give_back(ctx, attempt.keys)  # the owner's details: not a guess
     if await ctx.services.accounts.exists(AccountKind.CITIZEN, d["id_number"]):
         return Outcome("duplicate")
     return await send_otp(ctx, d["phone"])
