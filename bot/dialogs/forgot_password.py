@@ -3,8 +3,11 @@
 The flow must not tell who has an account. So every path after the phone step looks the
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
-(`send_otp(deliver=False)`, `check_code(genuine=False)`). Rate limits count every
-request, matching or not, for the same reason. Accounts registered with a SIM or USB
+(`send_otp(deliver=False)`, `check_code(genuine=False)`). Every request counts against
+its caller and against the (identity, phone) pair it names; only a code that really goes
+counts against the phone, so typing someone's number with made-up ID numbers cannot use
+up the owner's codes (the phone's limits are still looked at, so both read alike).
+Accounts registered with a SIM or USB
 signature and no phone cannot match; the advice for them (sign in with the signature,
 or visit a service counter) is part of the one reply everybody gets, rather than a
 reply of its own that would reveal such an account exists.
@@ -30,15 +33,27 @@ from bot.dialogs.common import (
     password_steps,
     send_otp,
 )
-from bot.dialogs.limits import DAY, HOUR, Limit, local_moment, seconds_blocked, spend, subject_key
+from bot.dialogs.limits import (
+    DAY,
+    HOUR,
+    Limit,
+    caller_key,
+    give_back,
+    local_moment,
+    seconds_blocked,
+    spend,
+    spend_all,
+    subject_key,
+)
 from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
 
 log = logging.getLogger("regbot.forgot")
 
-PER_IDENTITY: Final = Limit("forgot.identity", allowed=3, window_seconds=HOUR)
-PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)
+PER_CALLER: Final = Limit("forgot.caller", allowed=5, window_seconds=HOUR)
+PER_ACCOUNT: Final = Limit("forgot.account", allowed=3, window_seconds=HOUR)  # identity + phone
+PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)  # codes really sent
 ACCOUNT_ID: Final = "account_id"  # set only when an account matched; never shown
 
 
@@ -67,30 +82,32 @@ def _citizen_id(text: str, ctx: StepContext) -> str:
     return parse_citizen_id(text).number
 
 
-def _limit_keys(ctx: StepContext) -> tuple[str, str]:
+def _request_limits(ctx: StepContext) -> tuple[tuple[Limit, str], ...]:
     d = ctx.data
+    account = f"{d['account_kind']}:{d['id_number']}:{d['phone']}"
     return (
-        subject_key(ctx, PER_IDENTITY, str(d["account_kind"]), str(d["id_number"])),
-        subject_key(ctx, PER_PHONE, "phone", str(d["phone"])),
+        (PER_CALLER, caller_key(ctx, PER_CALLER)),
+        (PER_ACCOUNT, subject_key(ctx, PER_ACCOUNT, "forgot", account)),
     )
 
 
-async def _over_limit(ctx: StepContext) -> Outcome | None:
-    """Too many codes for this identity (hour) or this phone (day): until when."""
-    identity_key, phone_key = _limit_keys(ctx)
-    wait = max(
-        await seconds_blocked(ctx, PER_IDENTITY, identity_key),
-        await seconds_blocked(ctx, PER_PHONE, phone_key),
-    )
-    if not wait:
-        return None
+def _stopped(ctx: StepContext, wait: int) -> Outcome:
     return Outcome("stopped", msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
 
-async def _spend(ctx: StepContext) -> None:
-    identity_key, phone_key = _limit_keys(ctx)
-    await spend(ctx, PER_IDENTITY, identity_key)
-    await spend(ctx, PER_PHONE, phone_key)
+async def _spend_request(ctx: StepContext) -> tuple[tuple[str, ...], int]:
+    """Count a request (caller, identity + phone) and, when a code will really go, the
+    phone's daily budget; a request that matches nothing only looks at that budget, so
+    the reply is the same. Returns what was spent, and the wait when refused."""
+    attempt = await spend_all(ctx, _request_limits(ctx))
+    if attempt.wait:
+        return (), attempt.wait
+    phone_key = subject_key(ctx, PER_PHONE, "phone", str(ctx.data["phone"]))
+    if ctx.data.get(ACCOUNT_ID) is None:
+        wait = await seconds_blocked(ctx, PER_PHONE, phone_key)
+        return attempt.keys, wait
+    wait = await spend(ctx, PER_PHONE, phone_key)
+    return (*attempt.keys, phone_key), wait
 
 
 async def _issue(ctx: StepContext, *, resend: bool = False) -> Outcome:
@@ -105,10 +122,6 @@ async def _issue(ctx: StepContext, *, resend: bool = False) -> Outcome:
 
 
 async def _request_code(ctx: StepContext, _: Any) -> Outcome:
-    stopped = await _over_limit(ctx)
-    if stopped is not None:
-        return stopped
-    await _spend(ctx)
     d = ctx.data
     account = await ctx.services.accounts.find(AccountKind(d["account_kind"]), d["id_number"])
     # only accounts with a password: a SIM or USB account signs in with its signature, and a
@@ -120,19 +133,22 @@ async def _request_code(ctx: StepContext, _: Any) -> Outcome:
         and account.phone == d["phone"]
     )
     d[ACCOUNT_ID] = account.id if matched and account is not None else None
+    _, wait = await _spend_request(ctx)
+    if wait:
+        return _stopped(ctx, wait)
     d.pop(OTP_STATE, None)  # a new request starts a new code
     await _issue(ctx)
     return Outcome(notice=msg("forgot.code_maybe_sent", phone=mask_phone(str(d["phone"]))))
 
 
 async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    stopped = await _over_limit(ctx)
-    if stopped is not None:
-        return Outcome(STAY, stopped.notice)
+    spent, wait = await _spend_request(ctx)
+    if wait:
+        return Outcome(STAY, _stopped(ctx, wait).notice)
     outcome = await _issue(ctx, resend=True)
     if outcome.trigger == STAY:  # too soon, or no more resends: nothing was issued
+        await give_back(ctx, spent)
         return outcome
-    await _spend(ctx)
     return Outcome(STAY, msg("forgot.code_maybe_sent", phone=mask_phone(str(ctx.data[OTP_PHONE]))))
 
 

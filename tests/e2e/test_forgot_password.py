@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
 from bot.app import SERVICES
+from bot.messages import Action
 from tests.e2e.conftest import BotHarness
 
 AN_ID, AN_PHONE, AN_TYPED_PHONE = "001090012345", "+84912345678", "0912 345 678"
@@ -143,13 +144,61 @@ async def test_three_codes_an_hour_per_identity_whether_or_not_the_account_exist
 
 
 async def test_ten_codes_a_day_per_phone(bot_app: BotHarness) -> None:
+    """Four accounts share one family phone: codes that really go to it stop at ten."""
     bot_app.app[SERVICES].clock = lambda: FIXED_NOW
-    await open_account(bot_app, id_number="123456789", id_type=IdType.CMND)
-    for n in range(10):  # ten different CMND numbers, the same phone
-        await ask_for_code(bot_app, f"p-{n}", f"10000000{n}", AN_TYPED_PHONE)
-    stopped = text_of(await ask_for_code(bot_app, "p-10", "123456789", AN_TYPED_PHONE))
+    family = [f"12345678{n}" for n in range(4)]
+    for id_number in family:
+        await open_account(bot_app, id_number=id_number, id_type=IdType.CMND)
+    for n in range(10):
+        await ask_for_code(bot_app, f"p-{n}", family[n % 4], AN_TYPED_PHONE)
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+    stopped = text_of(await ask_for_code(bot_app, "p-10", family[2], AN_TYPED_PHONE))
     assert "quá nhiều yêu cầu mã OTP" in stopped
-    assert await bot_app.sms_to(AN_PHONE) == []  # the owner's request was refused too
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+
+
+async def test_requests_with_made_up_id_numbers_do_not_lock_the_owner_out(
+    bot_app: BotHarness,
+) -> None:
+    """Her phone number alone used to block her reset for a day: every request that
+    named it counted, whatever the ID number."""
+    await open_account(bot_app)
+    for n in range(12):  # strangers: her phone, made-up CMND numbers
+        screen = text_of(await ask_for_code(bot_app, f"x-{n}", f"10000000{n % 10}", AN_TYPED_PHONE))
+        assert "Nếu số giấy tờ" in screen  # the same reply as ever
+    assert await bot_app.sms_to(AN_PHONE) == []
+
+    owner = text_of(await ask_for_code(bot_app, "owner", AN_ID, AN_TYPED_PHONE))
+    assert "Nếu số giấy tờ" in owner
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1
+    await bot_app.say("owner", await bot_app.last_code(AN_PHONE))
+    assert bot_app.last["owner"].step == "forgot.password"
+
+
+async def test_requests_with_made_up_id_numbers_do_not_block_her_registration_code(
+    bot_app: BotHarness,
+) -> None:
+    from tests.e2e.test_mobile_registration import fill_details
+
+    for n in range(12):
+        await ask_for_code(bot_app, f"x-{n}", f"10000000{n % 10}", AN_TYPED_PHONE)
+    await fill_details(bot_app, "an")
+    screen = text_of(await bot_app.say("an", "1"))
+    assert "Mã OTP đã được gửi" in screen
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1
+
+
+async def test_one_caller_gets_five_requests_an_hour_whatever_the_numbers(
+    bot_app: BotHarness,
+) -> None:
+    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    for n in range(5):
+        await bot_app.send("scanner", action=Action.HOME)
+        screen = text_of(await ask_for_code(bot_app, "scanner", f"10000000{n}", f"090312345{n}"))
+        assert "Nếu số giấy tờ" in screen
+    await bot_app.send("scanner", action=Action.HOME)
+    stopped = text_of(await ask_for_code(bot_app, "scanner", "100000009", "0903123459"))
+    assert "quá nhiều yêu cầu mã OTP" in stopped and "11:00" in stopped
 
 
 def option(screen: list[str], label: str) -> str:
