@@ -16,12 +16,17 @@ from bot.bridge.web import CHECK_CHOICE
 from bot.dialogs.certified import accept_identity, certified_steps, refusal_message, signing
 from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.fields import caller_mobile
+from bot.dialogs.limits import HOUR, Limit, give_back, local_time, spend, subject_key
 from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone
 
 LINK_ID: Final = "link_id"
 LINK_URL: Final = "link_url"
+LINK_SMS: Final = "link_sms"  # dialog data: how many links this dialog sent by SMS
+# Links by SMS ring a phone like codes do: limited per phone (any dialog) and per dialog.
+LINK_SMS_PER_PHONE: Final = Limit("usb_link_sms", allowed=5, window_seconds=HOUR)
+LINK_SMS_PER_DIALOG: Final = 3
 WAYS_OUT: Final = {"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"}
 
 
@@ -62,11 +67,23 @@ async def _sms_link(ctx: StepContext, _: Any) -> Outcome:
     phone = caller_mobile(ctx)
     if phone is None:  # a caller from abroad: no SMS from here, the link is on the screen
         return Outcome(STAY, msg("signing.usb_link_no_sms"))
+    sent = int(ctx.data.get(LINK_SMS, 0))
+    if sent >= LINK_SMS_PER_DIALOG:
+        return Outcome(STAY, msg("signing.usb_link_sms_limit"))
+    per_phone = subject_key(ctx, LINK_SMS_PER_PHONE, "phone", phone)
+    if wait := await spend(ctx, LINK_SMS_PER_PHONE, per_phone):
+        until = local_time(ctx.now, wait)
+        return Outcome(STAY, msg("signing.usb_link_sms_phone_limit", until=until))
     text = ctx.services.translator.render(
         msg("signing.usb_link_sms", url=ctx.data.get(LINK_URL, ""), minutes=LINK_LIFETIME // 60),
         ctx.lang,
     )
-    await ctx.services.sms.send(phone, text)
+    try:
+        await ctx.services.sms.send(phone, text)
+    except BaseException:
+        await give_back(ctx, [per_phone])  # nothing left: not counted
+        raise
+    ctx.data[LINK_SMS] = sent + 1
     return Outcome(STAY, msg("signing.usb_link_sent", phone=mask_phone(phone)))
 
 
