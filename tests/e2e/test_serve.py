@@ -111,8 +111,13 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 
 
 async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
-    served: Served,
+    tmp_path: Path,
 ) -> None:
+    metrics_port = free_port()
+    served = await start_serve(
+        serve_env(tmp_path), tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
+    )
+    metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     async with aiohttp.ClientSession() as http:
         form = {"sessionId": "op-1", "serviceCode": "*123#", "phoneNumber": CALLER, "text": ""}
         async with http.post(served.url + "/ussd", data=form) as response:
@@ -123,6 +128,8 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
         async with http.get(served.url + "/healthz") as response:
             assert response.status == 200
         async with http.get(served.url + "/metrics") as response:
+            assert response.status == 404  # not on the public port
+        async with http.get(metrics_url) as response:
             metrics = await response.text()
             assert response.status == 200
     assert 'regbot_turns_total{channel="ussd",outcome="show"} 1.0' in metrics
@@ -134,6 +141,34 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
     assert len(turn_lines) == 2
     assert '"channel":"ussd"' in turn_lines[1] and '"step":"start.methods_citizen"' in log
     assert "912345678" not in log  # no phone number in any log line
+
+
+async def test_metrics_count_no_sms(tmp_path: Path) -> None:
+    """An SMS counter moved only when a forgot-password request matched an account."""
+    metrics_port = free_port()
+    served = await start_serve(
+        serve_env(tmp_path), tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
+    )
+    inputs = ["1", "1", "Nguyen Van An", "17051990", "001090012345", "1", "1", "1"]
+    form = {"sessionId": "op-2", "serviceCode": "*123#", "phoneNumber": CALLER}
+    try:
+        async with aiohttp.ClientSession() as http:
+            for typed in range(len(inputs) + 1):
+                data = {**form, "text": "*".join(inputs[:typed])}
+                async with http.post(served.url + "/ussd", data=data) as response:
+                    screen = await response.text()
+            async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as response:
+                metrics = await response.text()
+    finally:
+        stop(served)
+    assert "OTP" in screen  # a code went by SMS
+    assert 'system="carrier"' in metrics  # the other systems are measured
+    assert "sms" not in metrics
+
+
+async def test_without_a_metrics_port_there_are_no_metrics(served: Served) -> None:
+    async with aiohttp.ClientSession() as http, http.get(served.url + "/metrics") as response:
+        assert response.status == 404
 
 
 def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) -> None:
