@@ -151,7 +151,7 @@ class TelegramChannel:
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.json_response({"error": "not a Telegram update"}, status=400)
         if update is not None:
             await self.application.process_update(update)

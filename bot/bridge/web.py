@@ -119,8 +119,10 @@ def _signed_by(body: Any, content: bytes) -> tuple[bytes, tuple[bytes, ...]]:
             raise BadFormat("certificate must be base64 and chain a list")
         if algorithm != "SHA256":
             raise BadFormat("hash_algorithm must be SHA256")
+        if not all(isinstance(c, str) for c in chain):
+            raise BadFormat("chain must be a list of base64 certificates")
         certificate = decode_base64(body["certificate"])
-        chain_ders = tuple(decode_base64(str(c)) for c in chain)
+        chain_ders = tuple(decode_base64(c) for c in chain)
         verify_raw(decode_base64(body["signature"]), certificate, data=content)
         return certificate, chain_ders
     except CertificateRefused as refused:
@@ -135,7 +137,7 @@ async def post_signature(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json recurses
         body = None
     async with signing.links.settling(token) as link_id:
         _, record, refused = await _open(request)

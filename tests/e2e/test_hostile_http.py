@@ -1,0 +1,119 @@
+"""Hostile HTTP never gets a 500 or a traceback in the log: JSON nested deeper than a
+parser recurses, and secret headers that are not UTF-8, on every surface that reads one."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import SERVICES
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.support.telegram_api import TelegramApi
+
+NOT_UTF8 = b"\xff\xfe\xc3(\x80"
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    api = TelegramApi()
+    server = TestServer(api.app(), host="127.0.0.1")
+    await server.start_server()
+    settings = dataclasses.replace(
+        harness_settings(tmp_path),
+        ussd_secret="gateway-shared-secret",
+        dashboard_token="agents-only-token",
+        telegram_bot_token="123456:TEST-token",
+        telegram_api_url=str(server.make_url("/bot")),
+        telegram_webhook_url="https://regbot.example/telegram",
+    )
+    async with make_harness(settings) as harness:
+        yield harness
+    await server.close()
+
+
+async def raw(bot: BotHarness, request: bytes) -> int:
+    """Send bytes as they are (no client would encode such headers) and read the status."""
+    host, port = bot.client.server.host, bot.client.server.port
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(request)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+def post(path: str, body: bytes, content_type: str, *headers: bytes) -> bytes:
+    lines = [
+        f"POST {path} HTTP/1.1".encode(),
+        b"Host: regbot.test",
+        f"Content-Type: {content_type}".encode(),
+        f"Content-Length: {len(body)}".encode(),
+        b"Connection: close",
+        *headers,
+    ]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+async def test_deeply_nested_json_on_a_signing_link_is_a_client_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await raw(bot, post("/sign/some-token", DEEP, "application/json"))
+    assert 400 <= status < 500
+    assert tracebacks(caplog) == []
+
+
+async def test_deeply_nested_json_on_the_telegram_webhook_is_a_client_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = bot.app[SERVICES].keys.token_for("telegram-webhook").encode()
+    header = b"X-Telegram-Bot-Api-Secret-Token: " + secret
+    status = await raw(bot, post("/telegram", DEEP, "application/json", header))
+    assert status == 400
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "content_type", "body"),
+    [
+        ("/ussd", b"X-USSD-Secret", "application/x-www-form-urlencoded", b"sessionId=s&text="),
+        ("/telegram", b"X-Telegram-Bot-Api-Secret-Token", "application/json", b"{}"),
+    ],
+)
+async def test_a_secret_header_that_is_not_utf8_is_refused_not_a_server_error(
+    bot: BotHarness,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    header: bytes,
+    content_type: str,
+    body: bytes,
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await raw(bot, post(path, body, content_type, header + b": " + NOT_UTF8))
+    assert status == 403
+    assert tracebacks(caplog) == []
+
+
+async def test_a_dashboard_token_that_is_not_utf8_is_refused_not_a_server_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    request = (
+        b"GET /dashboard HTTP/1.1\r\nHost: regbot.test\r\nConnection: close\r\n"
+        b"X-Dashboard-Token: " + NOT_UTF8 + b"\r\n\r\n"
+    )
+    assert await raw(bot, request) == 404  # as for any wrong token
+    assert tracebacks(caplog) == []
