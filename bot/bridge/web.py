@@ -11,10 +11,11 @@ from typing import Any, Final
 from aiohttp import web
 
 from bot.bridge.links import LinkRecord, LinkState
-from bot.bridge.page import signing_page
+from bot.bridge.page import page_policy, signing_page
 from bot.bridge.ports import Signing, identity_fields, kind_refusal
-from bot.i18n import msg
+from bot.i18n import Msg, msg
 from bot.state.store import StoreUnavailable
+from bot.validation import mask_phone
 from pki_bridge import (
     CertificateRefused,
     RevocationUnavailable,
@@ -30,25 +31,46 @@ CHECK_CHOICE: Final = "check"  # the choice of the waiting step that reads the o
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
 
 
+# every answer under /sign: never framed (clickjacking the Sign button), never sniffed
+# into another type, never naming the link in a Referer, never cached
+SAFE_HEADERS: Final = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+# how the page names the conversation it completes, on channels without a phone number
+CHANNEL_NAMES: Final = {
+    "telegram": "signing.channel_telegram",
+    "zalo": "signing.channel_zalo",
+    "console": "signing.channel_console",
+}
+
+
 def add_signing_routes(app: web.Application) -> None:
-    app.router.add_get("/sign/{token}", _store_may_fail(sign_page))
-    app.router.add_get("/sign/{token}/challenge", _store_may_fail(challenge))
-    app.router.add_post("/sign/{token}", _store_may_fail(post_signature))
+    app.router.add_get("/sign/{token}", _guarded(sign_page))
+    app.router.add_get("/sign/{token}/challenge", _guarded(challenge))
+    app.router.add_post("/sign/{token}", _guarded(post_signature))
 
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def _store_may_fail(handler: Handler) -> Handler:
-    """The links live in the state store: when it is down, a clear 503, never a 500 page."""
+def _guarded(handler: Handler) -> Handler:
+    """The safe headers on every answer; and since the links live in the state store,
+    a clear 503 when it is down, never a 500 page."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.Response:
         try:
-            return await handler(request)
+            response = await handler(request)
         except StoreUnavailable:
             text = request.app[SIGNING].translator.render(msg("engine.try_again_later"), "vi")
-            return _error(503, "try_again_later", text)
+            response = _error(503, "try_again_later", text)
+        for name, value in SAFE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     return guarded
 
@@ -80,13 +102,26 @@ async def sign_page(request: web.Request) -> web.Response:
     signing, record, refused = await _open(request)
     lang = record.lang if record else "vi"
     status = refused.status if refused is not None else 200
+    started_by = _started_by(record) if record is not None and refused is None else None
+    page = signing_page(
+        signing.translator, lang, ok=refused is None, status=status, started_by=started_by
+    )
     return web.Response(
-        text=signing_page(signing.translator, lang, ok=refused is None, status=status),
+        text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Content-Security-Policy": page_policy()},
     )
+
+
+def _started_by(record: LinkRecord) -> Msg:
+    """Which conversation the link completes: the masked number that dialled (USSD), or
+    the channel - so a person sent someone else's link can tell it is not theirs."""
+    if record.channel == "ussd":
+        return msg("signing.page_started_by_phone", phone=mask_phone(record.user_id))
+    name = CHANNEL_NAMES.get(record.channel, "signing.channel_other")
+    return msg("signing.page_started_on", channel=msg(name))
 
 
 async def challenge(request: web.Request) -> web.Response:

@@ -7,8 +7,16 @@ from typing import Any, Final
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
 from bot.bridge import Signing
-from bot.dialogs.common import HOME_CHOICE, CommonStep, create_account, optional_email, show_date
-from bot.dialogs.spec import SKIP, Choice, Outcome, Step, StepContext
+from bot.dialogs.common import (
+    HOME_CHOICE,
+    CommonStep,
+    create_account,
+    notify_by_sms,
+    optional_email,
+    show_date,
+)
+from bot.dialogs.fields import caller_mobile
+from bot.dialogs.spec import OK, SKIP, Choice, Outcome, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.validation import mask_id, parse_email
 
@@ -92,7 +100,16 @@ def _finish(method: str) -> Any:
             email=ctx.data.get("email"),
             agency=who.get("agency") if kind is AccountKind.OFFICIAL else None,
         )
-        return await create_account(ctx, account)
+        outcome = await create_account(ctx, account)
+        phone = ctx.data.get("phone") or caller_mobile(ctx)  # the SIM's, or who dialled
+        if outcome.trigger == OK and phone:
+            sms = msg(
+                "signing.registered_sms",
+                id_number=mask_id(account.id_number),
+                method=msg(f"signing.sms_method_{method}"),
+            )
+            notify_by_sms(ctx, str(phone), sms, "a level-3 registration notice")
+        return outcome
 
     return create
 

@@ -114,6 +114,13 @@ async def _send_sms(ctx: StepContext, phone: str, text: str) -> None:
     await ctx.services.sms.send(phone, text)
 
 
+def notify_by_sms(ctx: StepContext, phone: str, notice: Msg, what: str) -> None:
+    """Tell the phone what was done (an account registered, a password reset), after the
+    reply: a notice that cannot leave must not undo or delay what it tells of."""
+    text = ctx.services.translator.render(notice, ctx.lang)
+    ctx.services.later(_send_sms(ctx, phone, text), what)
+
+
 async def _resend(ctx: StepContext, _: Any) -> Outcome:
     outcome = await send_otp(ctx, str(ctx.data[OTP_PHONE]), resend=True)
     return Outcome(STAY, outcome.notice)
