@@ -29,6 +29,7 @@ from bot.dialogs.common import (
     PASSWORD_HASH,
     CommonStep,
     check_code,
+    notify_by_sms,
     otp_step,
     password_steps,
     send_otp,
@@ -36,6 +37,7 @@ from bot.dialogs.common import (
 from bot.dialogs.limits import (
     DAY,
     HOUR,
+    LOCAL_ZONE,
     Limit,
     caller_key,
     give_back,
@@ -161,6 +163,9 @@ async def _set_password(ctx: StepContext, _: Any) -> Outcome:
     if account_id is None:  # unreachable: codes never verify without an account
         return Outcome("stopped", msg("forgot.code_maybe_sent", phone=""))
     await ctx.services.accounts.set_password(int(account_id), str(ctx.data[PASSWORD_HASH]))
+    # the account's phone hears of it, whoever reset it (no code, no password in it)
+    at = ctx.now.astimezone(LOCAL_ZONE).strftime("%H:%M %d/%m/%Y")
+    notify_by_sms(ctx, str(ctx.data["phone"]), msg("forgot.reset_sms", at=at), "a reset notice")
     return Outcome()
 
 

@@ -74,6 +74,38 @@ async def test_citizen_who_forgot_the_password_sets_a_new_one_with_a_code_to_the
     assert hasher.verify(stored, NEW) and not hasher.verify(stored, OLD)
 
 
+async def test_a_password_reset_is_told_to_the_accounts_phone_without_a_secret(
+    bot_app: BotHarness,
+) -> None:
+    """Whoever reset it, the owner's phone hears of it and can call the complaint line."""
+    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    await open_account(bot_app)
+    await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
+    code = await bot_app.last_code(AN_PHONE)
+    await bot_app.say("an", code)
+    await bot_app.say("an", NEW)
+    await bot_app.say("an", NEW)
+    [_code_sms, notice] = await bot_app.sms_to(AN_PHONE)
+    assert "vua duoc dat lai" in notice and "10:00 01/03/2025" in notice and "18001096" in notice
+    assert code not in notice and NEW not in notice and AN_ID not in notice
+    assert notice.isascii()
+
+
+async def test_the_reset_notice_is_in_the_language_of_the_conversation(
+    bot_app: BotHarness,
+) -> None:
+    await open_account(bot_app)
+    first = await bot_app.say("en", lang="en")
+    for typed in (option(first, "Forgot password"), "1", AN_ID, AN_TYPED_PHONE):
+        await bot_app.say("en", typed)
+    await bot_app.say("en", await bot_app.last_code(AN_PHONE))
+    await bot_app.say("en", NEW)
+    done = text_of(await bot_app.say("en", NEW))
+    assert "password" in done.lower()
+    notice = (await bot_app.sms_to(AN_PHONE))[-1]
+    assert "was just reset" in notice
+
+
 async def test_a_business_resets_its_password_with_its_tax_code(bot_app: BotHarness) -> None:
     await open_account(
         bot_app,
