@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
+from bot.after_reply import after_reply
 from bot.bridge.wiring import PUSHES, open_signing, prepare_signing
 from bot.config import ConfigError, Settings
 from bot.dashboard import EVENTS, TRANSLATOR, add_dashboard
@@ -71,7 +72,7 @@ class Wiring:
 def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     """regbot's aiohttp application; channels add their routes to it."""
     settings.check()
-    app = web.Application()
+    app = web.Application(middlewares=[after_reply])
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()

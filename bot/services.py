@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.accounts.port import Accounts
+from bot.after_reply import after_the_reply
 from bot.bridge.ports import Signing
 from bot.config import Settings
 from bot.i18n import Translator
@@ -51,8 +52,9 @@ class Services:
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Run `work` after the turn (kept referenced until done; failures logged)."""
-        task = asyncio.ensure_future(work)
+        """Run `work` after the reply has been written, after a random pause
+        (`bot.after_reply`); kept referenced until done, failures logged."""
+        task = asyncio.ensure_future(after_the_reply(work))
         self.background.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:

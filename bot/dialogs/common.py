@@ -94,12 +94,11 @@ async def send_otp(
         return Outcome(STAY, msg("otp.phone_limit", until=local_time(ctx.now, wait)))
     code, state = otp.issue(now, previous)
     if deliver:
-        text = ctx.services.translator.render(
-            msg(sms_key, code=code, minutes=otp.policy.valid_seconds // 60), ctx.lang
-        )
-        if background:
-            ctx.services.later(_send_sms(ctx, phone, text), "a password-reset SMS")
+        sms = msg(sms_key, code=code, minutes=otp.policy.valid_seconds // 60)
+        if background:  # not even rendered in the turn
+            notify_by_sms(ctx, phone, sms, "a password-reset SMS")
         else:
+            text = ctx.services.translator.render(sms, ctx.lang)
             try:
                 await ctx.services.sms.send(phone, text)
             except Exception:
@@ -110,15 +109,16 @@ async def send_otp(
     return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
 
 
-async def _send_sms(ctx: StepContext, phone: str, text: str) -> None:
-    await ctx.services.sms.send(phone, text)
+def notify_by_sms(ctx: StepContext, phone: str, message: Msg, what: str) -> None:
+    """Send `message` to `phone` after the reply (`Services.later`): a code whose sending
+    must not show in the reply's timing, a notice of what was done (an account
+    registered, a password reset) that must not undo or delay it."""
+    services, lang = ctx.services, ctx.lang
 
+    async def send() -> None:
+        await services.sms.send(phone, services.translator.render(message, lang))
 
-def notify_by_sms(ctx: StepContext, phone: str, notice: Msg, what: str) -> None:
-    """Tell the phone what was done (an account registered, a password reset), after the
-    reply: a notice that cannot leave must not undo or delay what it tells of."""
-    text = ctx.services.translator.render(notice, ctx.lang)
-    ctx.services.later(_send_sms(ctx, phone, text), what)
+    services.later(send(), what)
 
 
 async def _resend(ctx: StepContext, _: Any) -> Outcome:

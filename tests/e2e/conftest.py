@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,9 @@ async def bot_app(tmp_path: Path) -> AsyncIterator[BotHarness]:
 
 
 class _harness:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, before_start: Callable[[Any], None] | None = None):
         self.settings = settings
+        self.before_start = before_start  # e.g. add a signal handler while it can be added
 
     async def __aenter__(self) -> BotHarness:
         sock = socket.socket()
@@ -110,6 +111,8 @@ class _harness:
         port = sock.getsockname()[1]
         sock.close()
         app = create_app(self.settings, Wiring(self_url=f"http://127.0.0.1:{port}", samples=True))
+        if self.before_start is not None:
+            self.before_start(app)
         self.client = TestClient(TestServer(app, host="127.0.0.1", port=port))
         await self.client.start_server()
         return BotHarness(
@@ -120,5 +123,5 @@ class _harness:
         await self.client.close()
 
 
-def make_harness(settings: Settings) -> _harness:
-    return _harness(settings)
+def make_harness(settings: Settings, before_start: Callable[[Any], None] | None = None) -> _harness:
+    return _harness(settings, before_start)
