@@ -21,10 +21,7 @@ import os
 import random
 import re
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,17 +33,13 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ussd_load import free_port, spawn, stop, wait_healthy  # noqa: E402 - beside this file
+
 from bot.accounts.model import AccountKind, IdType, NewAccount  # noqa: E402
 from bot.accounts.repository import SqlAccounts, make_engine  # noqa: E402
 from bot.accounts.schema import migrate  # noqa: E402
 from bot.keys import SecretKeys  # noqa: E402
 from bot.passwords import PasswordHasher  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def account_of(n: int) -> tuple[str, str]:
@@ -78,35 +71,6 @@ async def create_accounts(data_dir: Path, secret: str, count: int) -> None:
             )
         )
     await db.dispose()
-
-
-def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise SystemExit("regbot serve exited")
-            try:
-                async with http.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise SystemExit("regbot serve never became healthy")
 
 
 async def request_code(http: aiohttp.ClientSession, url: str, id_number: str, phone: str) -> float:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
 
 from bot.accounts.port import Accounts
 from bot.app import ENGINE, SERVICES, Wiring, create_app
@@ -19,6 +22,7 @@ from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.messages import Action, Inbound, Reply
 from bot.render import render
+from bot.state import redis_client
 
 
 @dataclass
@@ -82,6 +86,31 @@ class BotHarness:
     async def sim_post(self, path: str, body: Any) -> int:
         response = await self.client.post(path, json=body)
         return response.status
+
+
+def redis_settings(tmp_path: Path, redis_url: str) -> Settings:
+    """The harness on the real Redis, with a secret of its own: the hashed key names of
+    this test cannot meet another run's."""
+    return Settings(
+        data_dir=tmp_path,
+        password_hashing="fast",
+        secret_key=f"test-secret-{uuid.uuid4().hex}",
+        redis_url=redis_url,
+    )
+
+
+@asynccontextmanager
+async def redis_left_clean(redis_url: str) -> AsyncIterator[Redis]:
+    """A client on the real Redis; the `regbot:` keys created meanwhile are deleted."""
+    client = redis_client(redis_url)
+    before = {key async for key in client.scan_iter("regbot:*")}
+    try:
+        yield client
+    finally:
+        created = {key async for key in client.scan_iter("regbot:*")} - before
+        if created:
+            await client.delete(*created)
+        await client.aclose()
 
 
 def harness_settings(tmp_path: Path, **overrides: Any) -> Settings:

@@ -4,17 +4,15 @@ parser recurses, and secret headers that are not UTF-8, on every surface that re
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.app import SERVICES
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-from tests.support.telegram_api import TelegramApi
+from tests.support.telegram_api import bot_api, with_telegram
 
 NOT_UTF8 = b"\xff\xfe\xc3(\x80"
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -22,20 +20,12 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    api = TelegramApi()
-    server = TestServer(api.app(), host="127.0.0.1")
-    await server.start_server()
-    settings = dataclasses.replace(
-        harness_settings(tmp_path),
-        ussd_secret="gateway-shared-secret",
-        dashboard_token="agents-only-token",
-        telegram_bot_token="123456:TEST-token",
-        telegram_api_url=str(server.make_url("/bot")),
-        telegram_webhook_url="https://regbot.example/telegram",
+    """Every surface that reads a secret header is on."""
+    secrets = harness_settings(
+        tmp_path, ussd_secret="gateway-shared-secret", dashboard_token="agents-only-token"
     )
-    async with make_harness(settings) as harness:
-        yield harness
-    await server.close()
+    async with bot_api() as (_, api_url), make_harness(with_telegram(secrets, api_url)) as bot:
+        yield bot
 
 
 async def raw(bot: BotHarness, request: bytes) -> int:

@@ -5,15 +5,18 @@ A check made before a separate spend let every one of them through."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.state import redis_client
-from tests.e2e.conftest import BotHarness, make_harness
+from tests.e2e.conftest import (
+    BotHarness,
+    harness_settings,
+    make_harness,
+    redis_left_clean,
+    redis_settings,
+)
 from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE
 from tests.e2e.test_bhxh_registration import fill_details as bhxh_details
 from tests.e2e.test_forgot_password import AN_ID, AN_PHONE, AN_TYPED_PHONE, open_account
@@ -28,30 +31,14 @@ CODES_PER_ACCOUNT = 3  # reset codes an hour for one ID number and phone
 
 @pytest.fixture(params=["memory", "redis"])
 async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    settings = Settings(
-        data_dir=tmp_path,
-        password_hashing="fast",
-        secret_key=f"test-secret-{uuid.uuid4().hex}",  # counter keys of this test only
-    )
     if request.param == "memory":
-        async with make_harness(settings) as harness:
+        async with make_harness(harness_settings(tmp_path)) as harness:
             yield harness
         return
     redis_url = request.getfixturevalue("redis_url")
-    client = redis_client(redis_url)
-    before = {key async for key in client.scan_iter("regbot:*")}
-    try:
-        async with make_harness(Settings(**{**_fields(settings), "redis_url": redis_url})) as h:
-            yield h
-    finally:
-        created = {key async for key in client.scan_iter("regbot:*")} - before
-        if created:
-            await client.delete(*created)
-        await client.aclose()
-
-
-def _fields(settings: Settings) -> dict[str, object]:
-    return {name: getattr(settings, name) for name in Settings.__slots__}
+    settings = redis_settings(tmp_path, redis_url)
+    async with redis_left_clean(redis_url), make_harness(settings) as harness:
+        yield harness
 
 
 def birth_date(n: int) -> str:

@@ -3,13 +3,11 @@ refused at once, told which setting and why, with exit status 2 and no traceback
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_serve import ROOT, free_port, serve_env
+from tests.e2e.test_serve import serve_env, serve_once
 
 STRONG_KEY = "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo"
 
@@ -41,19 +39,8 @@ def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
     return env
 
 
-def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-
-
 def test_complete_production_settings_pass_to_the_next_check(tmp_path: Path) -> None:
-    result = serve(production_env(tmp_path))
+    result = serve_once(production_env(tmp_path))
     assert result.returncode == 2
     assert "refuses to start" not in result.stderr and "accounts database" in result.stderr
 
@@ -74,7 +61,7 @@ def test_complete_production_settings_pass_to_the_next_check(tmp_path: Path) -> 
 def test_production_refuses_settings_that_would_let_a_stranger_in(
     tmp_path: Path, changes: dict[str, str | None], says: str
 ) -> None:
-    result = serve(production_env(tmp_path, **changes))
+    result = serve_once(production_env(tmp_path, **changes))
     assert result.returncode == 2
     assert "REGBOT_ENV=production refuses to start" in result.stderr and says in result.stderr
     assert "Traceback" not in result.stderr
@@ -87,7 +74,7 @@ def test_an_unknown_environment_is_refused_rather_than_run_as_development(
 ) -> None:
     """`REGBOT_ENV=prod` used to run as development: simulators mounted, every OTP
     readable under /sim."""
-    result = serve(serve_env(tmp_path, REGBOT_ENV=typo))
+    result = serve_once(serve_env(tmp_path, REGBOT_ENV=typo))
     if typo.strip().lower() == "production":  # the same word in other case: production
         assert "REGBOT_ENV=production refuses to start" in result.stderr
     else:

@@ -171,17 +171,22 @@ async def test_without_a_metrics_port_there_are_no_metrics(served: Served) -> No
         assert response.status == 404
 
 
+def serve_once(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`regbot serve` that is expected to stop by itself (refused settings)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
 def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) -> None:
     env = serve_env(tmp_path, REGBOT_ENV="production")
     env.pop("REGBOT_SECRET_KEY")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-    )
+    result = serve_once(env)
     assert result.returncode != 0
     assert "REGBOT_ENV=production refuses to start" in result.stderr
     assert "simulators would be mounted" in result.stderr
@@ -199,14 +204,7 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
 def test_a_service_that_cannot_start_says_why_without_a_traceback(
     tmp_path: Path, setting: str, value: str, says: str
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=serve_env(tmp_path, **{setting: value}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    result = serve_once(serve_env(tmp_path, **{setting: value}))
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert "nobody" not in result.stderr  # no part of a database URL
