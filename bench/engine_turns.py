@@ -12,103 +12,79 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import time
 import uuid
 from datetime import date
 from pathlib import Path
 
-from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fakes of tests/support
+
+from bot.bootstrap import Adapters, bootstrap
 from bot.config import Settings
-from bot.dialogs import all_dialogs
 from bot.engine import DialogEngine
-from bot.i18n import Translator
+from bot.engine.messages import Inbound
 from bot.keys import SecretKeys
-from bot.messages import Inbound
-from bot.otp import OtpService
 from bot.passwords import PasswordHasher
-from bot.services import Services
-from bot.state import MemoryCounters, MemoryStore, RedisStore, SessionCodec, redis_client
+from bot.state.memory import MemoryCounters, MemoryStore
+from bot.state.redis import RedisStore, redis_client
+from bot.state.store import StateStore
 from integrations.carrier import Subscriber, SubscriberOwner
+from tests.support.fakes import (
+    FakeInsured,
+    FakeMssp,
+    FakeSms,
+    MemoryAccounts,
+    RefusingCertificates,
+)
 
 PASSWORD = "Hoa-Sen#2024"
 
 
-class Sms:
-    def __init__(self) -> None:
-        self.last: dict[str, str] = {}
-
-    async def send(self, to: str, text: str) -> str:
-        self.last[to] = text
-        return "1"
-
-
 class Carrier:
+    """Every number is registered to the person the benchmark types for it."""
+
     async def lookup(self, msisdn: str) -> Subscriber | None:
         n = int(msisdn[-6:])
         owner = SubscriberOwner(f"001090{n:06d}", "Nguyễn Văn An", date(1990, 5, 17))
         return Subscriber(msisdn, "Viettel", True, owner)
 
 
-class Accounts:
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-
-    async def exists(self, kind: AccountKind, id_number: str) -> bool:
-        return id_number in self.ids
-
-    async def find(self, kind: AccountKind, id_number: str) -> Account | None:
-        return None
-
-    async def create(self, account: NewAccount) -> Account:
-        if account.id_number in self.ids:
-            raise DuplicateAccount
-        self.ids.add(account.id_number)
-        return Account(
-            1,
-            account.kind,
-            account.id_type,
-            account.id_number,
-            account.full_name,
-            2,
-            "mobile",
-            created_at=None,
-        )  # type: ignore[arg-type]
-
-    async def set_password(self, account_id: int, password_hash: str) -> None: ...
-
-    async def ping(self) -> bool:
-        return True
-
-
-class PlainHasher(PasswordHasher):
+class PlainHasher:
     """Keeps argon2's cost out of the engine figure (it is measured on its own below)."""
 
-    def hash(self, password: str) -> str:
+    async def hash_async(self, password: str) -> str:
         return "$argon2id$bench"
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify_async(self, password_hash: str, password: str) -> bool:
         return True
 
 
-def build(store: object) -> tuple[DialogEngine, Sms]:
+def build(store: StateStore) -> tuple[DialogEngine, FakeSms]:
     keys = SecretKeys.from_secret("bench-secret-0123456789")
-    sms = Sms()
-    services = Services(
-        settings=Settings(data_dir=Path("/tmp")),
-        translator=Translator.load(),
-        keys=keys,
-        accounts=Accounts(),
+    sms = FakeSms()
+    adapters = Adapters(
+        store=store,
         counters=MemoryCounters(),
-        passwords=PlainHasher(),
-        otp=OtpService(keys.otp),
+        accounts=MemoryAccounts(),
         sms=sms,
         carrier=Carrier(),
+        insured=FakeInsured(),
+        mssp=FakeMssp(),
+        public_certificates=RefusingCertificates(),
+        gov_certificates=RefusingCertificates(),
     )
-    engine = DialogEngine(all_dialogs(), services, store, SessionCodec(keys.sealer("dialog")))  # type: ignore[arg-type]
-    return engine, sms
+    runtime = bootstrap(
+        Settings(data_dir=Path("/tmp")),
+        adapters,
+        keys=keys,
+        public_url="https://bench.example",
+        hashing=PlainHasher(),
+    )
+    return runtime.engine, sms
 
 
-async def register(engine: DialogEngine, sms: Sms, n: int, tag: str) -> int:
+async def register(engine: DialogEngine, sms: FakeSms, n: int, tag: str) -> int:
     user, phone = f"{tag}{n}", f"+8491{n:07d}"
     inputs = [
         "",
@@ -123,14 +99,14 @@ async def register(engine: DialogEngine, sms: Sms, n: int, tag: str) -> int:
     ]
     for text in inputs:
         await engine.handle(Inbound("bench", user, text))
-    code = sms.last[phone].split(": ")[1][:6]
+    code = sms.to(phone)[-1].split(": ")[1][:6]
     for text in (code, PASSWORD, PASSWORD):
         reply = await engine.handle(Inbound("bench", user, text))
     assert reply.end, reply
     return len(inputs) + 3
 
 
-async def run(label: str, engine: DialogEngine, sms: Sms, count: int) -> None:
+async def run(label: str, engine: DialogEngine, sms: FakeSms, count: int) -> None:
     tag = uuid.uuid4().hex[:6]
     await register(engine, sms, 999_999, tag + "w")  # warm-up
     turns = 0

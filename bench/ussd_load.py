@@ -50,7 +50,7 @@ def free_port() -> int:
 
 
 def run_floor(port: int, redis_url: str) -> None:
-    from bot.state import redis_client
+    from bot.state.redis import redis_client
 
     async def handler(request: web.Request) -> web.Response:
         form = await request.post()

@@ -32,6 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--metrics-host", default="127.0.0.1", help="address of the metrics port (loopback)"
     )
+    dialogs = commands.add_parser(
+        "dialogs", help="draw every registration route as a Mermaid diagram (docs/dialogs)"
+    )
+    dialogs.add_argument("--lang", choices=("vi", "en"), action="append")
+    dialogs.add_argument("--out", type=Path, default=Path("docs/dialogs"))
+    dialogs.add_argument(
+        "--check", action="store_true", help="exit 1 when the committed drawings are stale"
+    )
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -45,11 +53,11 @@ def run_tool(argv: Sequence[str]) -> int | None:
     """`regbot pki test-ca ...` and `regbot sign ...` run pki_bridge's tools (no settings
     needed); None for every other command."""
     if argv[:2] == ["pki", "test-ca"]:
-        from pki_bridge.testca import main_test_ca
+        from pki_bridge.testing.testca import main_test_ca
 
         return main_test_ca(argv[2:])
     if argv[:1] == ["sign"]:
-        from pki_bridge.signer import main_sign
+        from pki_bridge.testing.signer import main_sign
 
         return main_sign(argv[1:])
     return None
@@ -72,13 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "data_dir", None):
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.channels.console.demo import run_demo
 
         try:
             asyncio.run(run_demo(settings, args.lang))
         except KeyboardInterrupt:
             return 0
         return 0
+    if args.command == "dialogs":
+        from bot.dialogs.drawings import write_drawings
+
+        return write_drawings(args.out, tuple(args.lang or ("vi", "en")), check=args.check)
     if args.command == "serve":
         from bot.serve import Listener, serve
 

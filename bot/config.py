@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
+
+from bot.systems import SYSTEMS
 
 ENVIRONMENTS: Final = ("development", "test", "production")
 MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY in production
@@ -37,15 +39,21 @@ class Settings:
     data_dir: Path = Path("data")
     redis_url: str | None = None
     database_url: str | None = None
-    sms_url: str | None = None
-    carrier_url: str | None = None
-    bhxh_url: str | None = None
-    mssp_url: str | None = None
+    # the base URL of each external system by its name in `bot.systems.SYSTEMS`
+    system_urls: Mapping[str, str] = field(default_factory=dict)
     pki_trust_anchors: str | None = None
     pki_gov_trust_anchors: str | None = None
     telegram_bot_token: str | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
+    # Zalo Official Account (CONTRACTS): ZALO_APP_ID turns the channel on
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None  # checks webhook signatures
+    zalo_app_secret: str | None = None  # refreshes access tokens
+    zalo_access_token: str | None = None  # the first pair; later pairs live in the store
+    zalo_refresh_token: str | None = None
+    zalo_api_url: str | None = None  # unset: the simulator (the real API in production)
+    zalo_oauth_url: str | None = None
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
@@ -73,15 +81,19 @@ class Settings:
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
             redis_url=get("REDIS_URL"),
             database_url=get("DATABASE_URL"),
-            sms_url=get("SMS_URL"),
-            carrier_url=get("CARRIER_URL"),
-            bhxh_url=get("BHXH_URL"),
-            mssp_url=get("MSSP_URL"),
+            system_urls={system.name: url for system in SYSTEMS if (url := get(system.setting))},
             pki_trust_anchors=get("PKI_TRUST_ANCHORS"),
             pki_gov_trust_anchors=get("PKI_GOV_TRUST_ANCHORS"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_url=get("TELEGRAM_API_URL"),
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            zalo_app_id=get("ZALO_APP_ID"),
+            zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
+            zalo_app_secret=get("ZALO_APP_SECRET"),
+            zalo_access_token=get("ZALO_ACCESS_TOKEN"),
+            zalo_refresh_token=get("ZALO_REFRESH_TOKEN"),
+            zalo_api_url=get("ZALO_API_URL"),
+            zalo_oauth_url=get("ZALO_OAUTH_URL"),
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
@@ -101,16 +113,13 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
+    def url_of(self, system: str) -> str | None:
+        return self.system_urls.get(system)
+
     @property
     def simulated(self) -> tuple[str, ...]:
         """External systems whose simulator would be mounted (their URL is unset)."""
-        urls = {
-            "sms": self.sms_url,
-            "carrier": self.carrier_url,
-            "bhxh": self.bhxh_url,
-            "mssp": self.mssp_url,
-        }
-        return tuple(name for name, url in urls.items() if not url)
+        return tuple(s.name for s in SYSTEMS if not self.system_urls.get(s.name))
 
     @property
     def simulators_on(self) -> bool:
@@ -147,6 +156,15 @@ class Settings:
             problems.append(
                 "REGBOT_PUBLIC_URL must be an https:// address (signing links are opened there)"
             )
+        if self.zalo_app_id:  # the Zalo channel is on: it needs every secret of its OA
+            for name, value in (
+                ("ZALO_OA_SECRET_KEY", self.zalo_oa_secret_key),
+                ("ZALO_APP_SECRET", self.zalo_app_secret),
+                ("ZALO_ACCESS_TOKEN", self.zalo_access_token),
+                ("ZALO_REFRESH_TOKEN", self.zalo_refresh_token),
+            ):
+                if not value:
+                    problems.append(f"{name} is not set (ZALO_APP_ID turns Zalo on)")
         if self.password_hashing != "standard":
             problems.append("REGBOT_PASSWORD_HASHING must be standard")
         if problems:

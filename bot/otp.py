@@ -1,7 +1,7 @@
 """One-time codes sent by SMS: 6 digits, 5 minutes, 5 tries, resend after 60 s, 3 resends.
 
-Only a keyed digest of the code is kept (in the encrypted dialog state): the code
-itself exists in the SMS and nowhere else.
+Only a keyed digest of the code is kept (in the encrypted dialog state, `OtpState`): the
+code itself exists in the SMS and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 import pyotp
+
+from bot.dialogs.draft import OtpState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,53 +54,53 @@ class OtpService:
         return hmac.new(self._key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
     def issue(
-        self, now: float, previous: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """A fresh code and the state to keep; resends carry the count over."""
+        self, now: float, phone: str, previous: OtpState | None = None
+    ) -> tuple[str, OtpState]:
+        """A fresh code for `phone` and the state to keep; resends carry the count over."""
         secret = pyotp.random_base32()
         code = pyotp.HOTP(secret, digits=self.policy.digits).at(0)
         salt = secrets.token_hex(8)
-        resends = previous["resends"] + 1 if previous else 0
-        state = {
-            "digest": self._digest(code, salt),
-            "salt": salt,
-            "issued_at": now,
-            "attempts": 0,
-            "resends": resends,
-        }
+        resends = previous.resends + 1 if previous else 0
+        state = OtpState(
+            phone=phone,
+            digest=self._digest(code, salt),
+            salt=salt,
+            issued_at=now,
+            resends=resends,
+        )
         return code, state
 
-    def can_resend(self, state: dict[str, Any], now: float) -> tuple[ResendCheck, int]:
+    def can_resend(self, state: OtpState, now: float) -> tuple[ResendCheck, int]:
         """Whether a new code may be sent, and if too soon, in how many seconds."""
-        if state["resends"] >= self.policy.max_resends:
+        if state.resends >= self.policy.max_resends:
             return ResendCheck.LIMIT, 0
-        wait = int(state["issued_at"] + self.policy.resend_after_seconds - now + 0.999)
+        wait = int(state.issued_at + self.policy.resend_after_seconds - now + 0.999)
         if wait > 0:
             return ResendCheck.TOO_SOON, wait
         return ResendCheck.OK, 0
 
-    def verify(self, state: dict[str, Any], code: str, now: float) -> OtpCheck:
+    def verify(self, state: OtpState, code: str, now: float) -> OtpCheck:
         """Check a typed code; counts the attempt in `state` (the caller saves it)."""
-        if state["attempts"] >= self.policy.max_attempts:
+        if state.attempts >= self.policy.max_attempts:
             return OtpCheck.EXHAUSTED
-        if now - state["issued_at"] > self.policy.valid_seconds:
+        if now - state.issued_at > self.policy.valid_seconds:
             return OtpCheck.EXPIRED
-        state["attempts"] += 1
-        if hmac.compare_digest(self._digest(code, state["salt"]), state["digest"]):
-            state["attempts"] = self.policy.max_attempts  # single use
-            state["used"] = True
+        state.attempts += 1
+        if hmac.compare_digest(self._digest(code, state.salt), state.digest):
+            state.attempts = self.policy.max_attempts  # single use
+            state.used = True
             return OtpCheck.OK
-        if state["attempts"] >= self.policy.max_attempts:
+        if state.attempts >= self.policy.max_attempts:
             return OtpCheck.EXHAUSTED
         return OtpCheck.WRONG
 
-    def is_live(self, state: dict[str, Any], now: float) -> bool:
+    def is_live(self, state: OtpState, now: float) -> bool:
         """The code can still be typed: not used, not expired, tries left."""
         return (
-            not state.get("used")
-            and now - state["issued_at"] <= self.policy.valid_seconds
-            and state["attempts"] < self.policy.max_attempts
+            not state.used
+            and now - state.issued_at <= self.policy.valid_seconds
+            and state.attempts < self.policy.max_attempts
         )
 
-    def tries_left(self, state: dict[str, Any]) -> int:
-        return max(0, self.policy.max_attempts - state["attempts"])
+    def tries_left(self, state: OtpState) -> int:
+        return max(0, self.policy.max_attempts - state.attempts)

@@ -15,9 +15,9 @@ from typing import Final, TextIO
 from aiohttp import web
 
 from bot.accounts.schema import migrate
-from bot.app import Wiring, create_app
 from bot.config import ConfigError, Settings
 from bot.metrics import metrics_listener
+from bot.web.app import Wiring, create_app
 
 SHUTDOWN_SECONDS: Final = 30.0  # turns in flight get this long to finish on SIGTERM
 _ANY_ADDRESS: Final = ("", "0.0.0.0", "::")  # noqa: S104 - recognised, not bound

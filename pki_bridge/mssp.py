@@ -1,22 +1,20 @@
-"""Mobile signature service (SIM ký số): the port, the HTTP client and the shared rules."""
+"""Mobile signature service (SIM ký số): the port and the shared rules (the statement, the
+verification code, waiting for an answer). The HTTP client is `pki_bridge.mssp_client`."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from bot.i18n import Msg, msg
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
-from integrations.http import JsonClient, bad_reply, path_segment
-from pki_bridge.identity import CertifiedIdentity
+from pki_bridge.evidence import Verified
 from pki_bridge.signatures import verify_raw
 
 DEFAULT_TOTAL_TIMEOUT: Final = 120.0
@@ -88,74 +86,6 @@ class MobileSignatureService(Protocol):
         ...
 
 
-def _b64(value: Any, what: str) -> bytes:
-    if not isinstance(value, str):
-        raise bad_reply("mssp", f"{what} missing")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise bad_reply("mssp", f"{what} is not base64") from exc
-
-
-def outcome_from_json(body: Any) -> SignatureOutcome | None:
-    """Read the contract's `GET /signature/{id}` reply."""
-    if not isinstance(body, dict):
-        raise bad_reply("mssp", "not an object")
-    state = body.get("state")
-    if state == "RUNNING":
-        return None
-    if state != "COMPLETE":
-        raise bad_reply("mssp", f"unknown state {state!r}")
-    try:
-        result = MsspResult(str(body.get("result")))
-    except ValueError as exc:
-        raise bad_reply("mssp", "unknown result") from exc
-    if result is not MsspResult.OK:
-        return SignatureOutcome(result)
-    chain = body.get("chain") or []
-    if not isinstance(chain, list):
-        raise bad_reply("mssp", "chain is not a list")
-    return SignatureOutcome(
-        result,
-        signature=_b64(body.get("signature"), "signature"),
-        signature_algorithm=str(body.get("signature_algorithm", "")),
-        certificate=_b64(body.get("certificate"), "certificate"),
-        chain=tuple(_b64(c, "chain") for c in chain),
-    )
-
-
-class MsspHttpClient(JsonClient):
-    """`POST {MSSP_URL}/signature`, `GET {MSSP_URL}/signature/{session_id}`."""
-
-    SYSTEM = "mssp"
-
-    async def start(self, phone: str, hash_bytes: bytes, display_text: str) -> str:
-        body = {
-            "phone": phone,
-            "hash": base64.b64encode(hash_bytes).decode(),
-            "hash_algorithm": "SHA256",
-            "display_text": display_text,
-        }
-        reply = await self._http.request("POST", "/signature", body=body)
-        answer = reply.body if reply is not None else None
-        if not isinstance(answer, dict) or not isinstance(answer.get("session_id"), str):
-            raise bad_reply("mssp", "no session id")
-        return str(answer["session_id"])
-
-    async def poll(self, session_id: str) -> SignatureOutcome | None:
-        reply = await self._http.request("GET", "/signature/" + path_segment(session_id))
-        return outcome_from_json(reply.body if reply is not None else None)
-
-    async def await_result(
-        self,
-        session_id: str,
-        *,
-        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
-        interval: float = DEFAULT_INTERVAL,
-    ) -> SignatureOutcome:
-        return await await_result(self, session_id, total_timeout=total_timeout, interval=interval)
-
-
 async def await_result(
     service: MobileSignatureService,
     session_id: str,
@@ -185,16 +115,15 @@ async def await_result(
 class CertificateCheck(Protocol):
     """What verify_outcome needs of a checker (CertificateChecker, or a port over it)."""
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity: ...
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified: ...
 
 
 async def verify_outcome(
     outcome: SignatureOutcome, hash_bytes: bytes, checker: CertificateCheck
-) -> CertifiedIdentity:
-    """The identity behind an OK outcome: the signature must be over exactly `hash_bytes`
-    (the statement regbot issued) and the certificate must pass `checker`.
+) -> Verified:
+    """The identity behind an OK outcome, with the evidence of its certificate: the
+    signature must be over exactly `hash_bytes` (the statement regbot issued) and the
+    certificate must pass `checker`.
 
     Raises CertificateRefused / RevocationUnavailable.
     """

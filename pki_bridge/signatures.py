@@ -5,31 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
 from typing import Final
 
-from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from pyhanko.sign.general import extract_signer_info
-from pyhanko.sign.validation.generic_cms import (
-    extract_certs_for_validation,
-    validate_sig_integrity,
-)
 
-from pki_bridge.validation import CertificateRefused
+from pki_bridge.refusals import CertificateRefused
 
-_DIGESTS: Final = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
-
-
-@dataclass(frozen=True, slots=True)
-class SignedBy:
-    """The certificates a valid CMS signature carried: to be checked by CertificateChecker."""
-
-    certificate_der: bytes
-    chain_ders: tuple[bytes, ...]
+DIGESTS: Final = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
 def decode_base64(text: str | bytes) -> bytes:
@@ -89,45 +74,3 @@ def verify_raw(
             raise CertificateRefused("bad_signature", "unsupported key type")
     except (InvalidSignature, ValueError) as exc:
         raise CertificateRefused("bad_signature") from exc
-
-
-def verify_detached_cms(signature: str | bytes, content: bytes) -> SignedBy:
-    """Check a detached CMS SignedData (base64, or DER bytes) over `content` (the challenge).
-
-    The messageDigest attribute must equal the digest of `content` and the signature over
-    the signed attributes must verify with the included signer certificate. Trust in that
-    certificate is CertificateChecker's job.
-
-    Raises:
-        CertificateRefused: "malformed_signature" or "bad_signature".
-    """
-    der = decode_base64(signature) if isinstance(signature, str) else signature
-    try:
-        info = cms.ContentInfo.load(der)
-        if info["content_type"].native != "signed_data":
-            raise CertificateRefused("malformed_signature", "not a SignedData")
-        signed_data = info["content"]
-        embedded = signed_data["encap_content_info"]["content"].native
-        signer_info = extract_signer_info(signed_data)
-        certs = extract_certs_for_validation(signed_data)
-        md_name = signer_info["digest_algorithm"]["algorithm"].native
-    except CertificateRefused:
-        raise
-    except Exception as exc:  # asn1crypto and pyHanko raise many kinds on bad input
-        raise CertificateRefused("malformed_signature", str(exc)) from exc
-    if embedded is not None and embedded != content:
-        raise CertificateRefused("bad_signature", "encapsulated content differs")
-    if md_name not in _DIGESTS:
-        raise CertificateRefused("bad_signature", f"digest {md_name} not accepted")
-    try:
-        intact, valid = validate_sig_integrity(
-            signer_info, certs.signer_cert, "data", _DIGESTS[md_name](content).digest()
-        )
-    except Exception as exc:
-        raise CertificateRefused("bad_signature", str(exc)) from exc
-    if not (intact and valid):
-        raise CertificateRefused("bad_signature", f"intact={intact} valid={valid}")
-    return SignedBy(
-        certificate_der=certs.signer_cert.dump(),
-        chain_ders=tuple(c.dump() for c in certs.other_certs),
-    )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import AuthorityInformationAccessOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
@@ -20,38 +22,13 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.fetchers.api import Fetchers
 from pyhanko_certvalidator.path import ValidationPath
 
-from bot.i18n import Msg, msg
+from pki_bridge.evidence import POLICY, ValidationEvidence, Verified, collect
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
-from pki_bridge.revocation import CrlSource, RevocationUnavailable, distribution_points
-
-REASONS: Final = (
-    "malformed_certificate",
-    "self_signed",
-    "ca_certificate",
-    "key_usage",
-    "not_yet_valid",
-    "expired",
-    "untrusted",
-    "revoked",
-    "malformed_identity",
-    "bad_signature",
-    "malformed_signature",
-    "no_revocation_info",
-)
-
-
-class CertificateRefused(Exception):
-    """The certificate (or the signature made with it) is not accepted, for `reason`.
-
-    `message` tells the person what is wrong and what to do (catalog `pki.po`).
-    """
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.message: Msg = msg(f"pki.refused.{reason}")
+from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
+from pki_bridge.revocation import RevocationSource
 
 
 def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
@@ -70,10 +47,22 @@ def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
     return certificates
 
 
-
-
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def _declares_revocation(cert: x509.Certificate) -> bool:
+    """Names a CRL distribution point or an OCSP responder."""
+    try:
+        cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        return True
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(d.access_method == AuthorityInformationAccessOID.OCSP for d in access)
 
 
 def _check_shape(cert: x509.Certificate, now: dt.datetime) -> None:
@@ -98,8 +87,56 @@ def _check_shape(cert: x509.Certificate, now: dt.datetime) -> None:
         raise CertificateRefused("expired")
 
 
+async def _validate(
+    cert: x509.Certificate, chain: Sequence[bytes], context: ValidationContext
+) -> ValidationPath:
+    """certvalidator's verdict as a refusal a person can act on.
+
+    Raises CertificateRefused; RevocationUnavailable when the status could not be had.
+    """
+    leaf = _to_asn1(cert)
+    others = [asn1_x509.Certificate.load(der) for der in chain]
+    validator = CertificateValidator(leaf, others, validation_context=context)
+    try:
+        return await validator.async_validate_path()
+    except RevokedError as exc:
+        raise CertificateRefused("revoked") from exc
+    except InsufficientRevinfoError as exc:
+        if not _declares_revocation(cert):  # hard fail: nobody could revoke it
+            raise CertificateRefused("no_revocation_info") from exc
+        raise RevocationUnavailable(str(exc)) from exc
+    except ExpiredError as exc:
+        raise CertificateRefused("expired", str(exc)) from exc
+    except NotYetValidError as exc:
+        raise CertificateRefused("not_yet_valid", str(exc)) from exc
+    except (InvalidCertificateError, PathBuildingError, ValidationError) as exc:
+        raise CertificateRefused("untrusted", str(exc)) from exc
+
+
+def _parse(signer_der: bytes, chain_ders: Sequence[bytes]) -> x509.Certificate:
+    try:
+        cert = x509.load_der_x509_certificate(signer_der)
+        for der in chain_ders:
+            x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise CertificateRefused("malformed_certificate") from exc
+    return cert
+
+
+def _identity(cert: x509.Certificate, *, official: bool) -> CertifiedIdentity:
+    try:
+        return identity_from_certificate(cert, official=official)
+    except MalformedIdentity as exc:
+        raise CertificateRefused("malformed_identity", str(exc)) from exc
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class CertificateChecker:
-    """Accepts a signer certificate only against its own anchors, with hard-fail revocation.
+    """Accepts a signer certificate only against its own anchors, with hard-fail revocation:
+    OCSP first, the CRL when OCSP gives no "good", AIA for a missing intermediate.
 
     One checker per anchor set: the public one (citizens, businesses) and the Government
     one (`official=True`), so an official certificate never passes as a citizen's and
@@ -109,76 +146,64 @@ class CertificateChecker:
     def __init__(
         self,
         trust_anchors: Sequence[x509.Certificate],
-        crls: CrlSource,
+        revocation: RevocationSource,
         *,
         official: bool = False,
+        clock: Callable[[], dt.datetime] = _now,
     ) -> None:
         self._anchors = [_to_asn1(c) for c in trust_anchors]
-        self._crls = crls
+        self._revocation = revocation
+        self._clock = clock
         self.official = official
 
-    async def check(
-        self, signer_der: bytes, chain_ders: Sequence[bytes] = (), *, now: dt.datetime | None = None
-    ) -> CertifiedIdentity:
-        """Validate the signer certificate and return the identity it vouches for.
+    async def check(self, signer_der: bytes, chain_ders: Sequence[bytes] = ()) -> Verified:
+        """Validate the signer certificate now; the identity it vouches for and the evidence.
 
         Raises:
             CertificateRefused: with a reason of `REASONS`.
-            RevocationUnavailable: the CRL could not be fetched; try again later.
+            RevocationUnavailable: no OCSP or CRL answer could be had; try again later.
         """
-        now = now or dt.datetime.now(dt.UTC)
-        try:
-            cert = x509.load_der_x509_certificate(signer_der)
-            chain = [x509.load_der_x509_certificate(der) for der in chain_ders]
-        except ValueError as exc:
-            raise CertificateRefused("malformed_certificate") from exc
-        _check_shape(cert, now)
+        cert = _parse(signer_der, chain_ders)
+        _check_shape(cert, self._clock())
         if not self._anchors:
             raise CertificateRefused("untrusted", "no trust anchors configured")
-        leaf, others = _to_asn1(cert), [_to_asn1(c) for c in chain]
-        # First pass without revocation: is there a path to one of our anchors at all?
-        path = await self._validate(leaf, others, now, crls=None)
-        crls = []
-        for element in path.iter_certs(include_root=False):
-            for url in distribution_points(x509.load_der_x509_certificate(element.dump())):
-                crls.append(await self._crls.crl(url, now=now))
-        await self._validate(leaf, others, now, crls=crls)
-        if not distribution_points(cert):
-            # hard fail: a signer certificate nobody could revoke is not accepted
-            raise CertificateRefused("no_revocation_info")
-        try:
-            return identity_from_certificate(cert, official=self.official)
-        except MalformedIdentity as exc:
-            raise CertificateRefused("malformed_identity", str(exc)) from exc
-
-    async def _validate(
-        self,
-        leaf: asn1_x509.Certificate,
-        others: list[asn1_x509.Certificate],
-        now: dt.datetime,
-        *,
-        crls: list[bytes] | None,
-    ) -> ValidationPath:
+        fetchers: Fetchers = self._revocation.fetchers()
         context = ValidationContext(
             trust_roots=self._anchors,
-            other_certs=others,
-            moment=now,
-            allow_fetching=False,
-            crls=crls or [],
-            revocation_mode="soft-fail" if crls is None else "hard-fail",
+            allow_fetching=True,
+            fetchers=fetchers,
+            revinfo_policy=POLICY,
         )
-        validator = CertificateValidator(leaf, others, validation_context=context)
-        try:
-            return await validator.async_validate_path()
-        except RevokedError as exc:
-            raise CertificateRefused("revoked") from exc
-        except InsufficientRevinfoError as exc:
-            raise RevocationUnavailable(str(exc)) from exc
-        except ExpiredError as exc:
-            raise CertificateRefused("expired", str(exc)) from exc
-        except NotYetValidError as exc:
-            raise CertificateRefused("not_yet_valid", str(exc)) from exc
-        except InvalidCertificateError as exc:
-            raise CertificateRefused("untrusted", str(exc)) from exc
-        except (PathBuildingError, ValidationError) as exc:
-            raise CertificateRefused("untrusted", str(exc)) from exc
+        path = await _validate(cert, chain_ders, context)
+        self._revocation.remember(path, fetchers)
+        evidence = collect(path, fetchers, self._clock(), official=self.official)
+        return Verified(_identity(cert, official=self.official), evidence)
+
+
+async def revalidate(evidence: ValidationEvidence) -> CertifiedIdentity:
+    """Re-check an accepted certificate from its evidence alone, with no network: the
+    stored path to the stored anchor, at the recorded time, with the stored OCSP responses
+    and CRLs (what `regbot accounts verify` needs).
+
+    Raises:
+        CertificateRefused: as `CertificateChecker.check`; "no_revocation_info" also when
+            the stored data does not settle the certificate's status.
+    """
+    cert = _parse(evidence.certificate, evidence.chain)
+    _check_shape(cert, evidence.validated_at)
+    try:
+        context = ValidationContext(
+            trust_roots=[asn1_x509.Certificate.load(evidence.anchor)],
+            other_certs=[asn1_x509.Certificate.load(der) for der in evidence.chain],
+            moment=evidence.validated_at,
+            allow_fetching=False,
+            ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in evidence.ocsp_responses],
+            crls=[asn1_crl.CertificateList.load(der) for der in evidence.crls],
+            revinfo_policy=POLICY,
+        )
+        await _validate(cert, evidence.chain, context)
+    except RevocationUnavailable as exc:
+        raise CertificateRefused("no_revocation_info", str(exc)) from exc
+    except ValueError as exc:  # stored bytes that are not what they claim
+        raise CertificateRefused("malformed_certificate", str(exc)) from exc
+    return _identity(cert, official=evidence.official)

@@ -1,4 +1,6 @@
-"""Accounts: the model, the repository port, its SQLAlchemy adapter and the migrations."""
+"""Accounts: the model and the repository port. Adapters are imported where they are
+used (`bot.accounts.repository` for SQLAlchemy, `bot.accounts.schema` for migrations),
+so a dialog that only knows accounts never loads a database driver."""
 
 from bot.accounts.model import (
     Account,
@@ -9,8 +11,6 @@ from bot.accounts.model import (
     NewAccount,
 )
 from bot.accounts.port import Accounts
-from bot.accounts.repository import SqlAccounts, make_engine, normalise_identity
-from bot.accounts.schema import alembic_config, migrate
 
 __all__ = [
     "Account",
@@ -20,9 +20,4 @@ __all__ = [
     "DuplicateAccount",
     "IdType",
     "NewAccount",
-    "SqlAccounts",
-    "alembic_config",
-    "make_engine",
-    "migrate",
-    "normalise_identity",
 ]

@@ -16,43 +16,32 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, IdType
+from bot.accounts.model import AccountKind
+from bot.accounts.port import Accounts
 from bot.dialogs.common import (
+    AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
     CommonStep,
-    create_account,
+    OtpCodes,
+    Registrations,
     level_2_account,
     optional_email,
-    otp_step,
     password_steps,
-    send_otp,
     show_date,
 )
+from bot.dialogs.draft import PersonDraft
+from bot.dialogs.exits import Exit
 from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
-from bot.dialogs.limits import (
-    HOUR,
-    Limit,
-    caller_key,
-    give_back,
-    local_time,
-    seconds_blocked,
-    spend_all,
-    subject_key,
-)
-from bot.dialogs.spec import Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.limits import HOUR, Limit, Limits, Subject, caller, local_time
+from bot.dialogs.ports import PasswordHashing
+from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
-from bot.validation import (
-    mask_id,
-    mask_phone,
-    names_match,
-    parse_bhxh_code,
-)
-from integrations.insured import InsuredPerson
+from bot.validation import mask_id, mask_phone, names_match, parse_bhxh_code
+from integrations.insured import InsuredPerson, InsuredRegister
 
 PER_CALLER: Final = Limit("bhxh.caller", allowed=3, window_seconds=HOUR)
 PER_CODE: Final = Limit("bhxh.code", allowed=10, window_seconds=HOUR)
-MOBILE_ENTRY: Final = "mobile.full_name"
 
 
 class S(StrEnum):
@@ -64,166 +53,195 @@ class S(StrEnum):
     NOT_VERIFIED = "bhxh.not_verified"
     NO_PHONE = "bhxh.no_phone"
     OTP = "bhxh.otp"
+    PASSWORD = "bhxh.password"
+    PASSWORD_CONFIRM = "bhxh.password_confirm"
     DONE = "bhxh.done"
 
 
-def _limits(ctx: StepContext) -> tuple[tuple[Limit, str], ...]:
-    code = str(ctx.data["bhxh_code"])
+class Elsewhere(StrEnum):
+    """Steps of other dialogs this one leads to."""
+
+    CITIZEN_METHODS = "start.methods_citizen"
+    MOBILE = "mobile.full_name"
+
+
+def _matches(person: InsuredPerson, typed: PersonDraft) -> bool:
+    """The typed name (without case or diacritics) and birth date are the record's."""
+    return names_match(person.full_name, typed.full_name or "") and (
+        person.date_of_birth == typed.birth_date
+    )
+
+
+def _limits(ctx: StepContext) -> tuple[tuple[Limit, Subject], ...]:
     return (
-        (PER_CALLER, caller_key(ctx, PER_CALLER)),
-        (PER_CODE, subject_key(ctx, PER_CODE, "bhxh", code)),
+        (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+        (PER_CODE, ("bhxh", ctx.draft.person.bhxh_code or "")),
     )
 
 
 def _locked(ctx: StepContext, wait: int) -> Outcome:
-    return Outcome("not_verified", msg("bhxh.locked", until=local_time(ctx.now, wait)))
-
-
-async def _check_lock(ctx: StepContext, _: Any) -> Outcome:
-    """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
-    for limit, key in _limits(ctx):
-        if wait := await seconds_blocked(ctx, limit, key):
-            return _locked(ctx, wait)
-    return Outcome()
-
-
-def _matches(person: InsuredPerson, data: dict[str, Any]) -> bool:
-    """The typed name (without case or diacritics) and birth date are the record's."""
-    return (
-        names_match(person.full_name, str(data["full_name"]))
-        and person.date_of_birth.isoformat() == data["birth_date"]
-    )
-
-
-async def _verify(ctx: StepContext, _: Any) -> Outcome:
-    """Guide step 3: the BHXH register's record must match; then the duplicate check."""
-    insured = ctx.services.insured
-    if insured is None:  # the method is not wired in this deployment
-        return Outcome("not_verified", msg("bhxh.unavailable"))
-    d = ctx.data
-    for taken_from_a_record in ("id_number", "id_type", "record_name", "phone"):
-        # an earlier match (then "Sửa", another code) must not lend its ID and phone to
-        # this person, nor to the mobile dialog offered when this record has no phone
-        d.pop(taken_from_a_record, None)
-    attempt = await spend_all(ctx, _limits(ctx))  # before the lookup: parallel tries too
-    if attempt.wait:
-        return _locked(ctx, attempt.wait)
-    try:
-        person = await insured.lookup(str(d["bhxh_code"]))
-    except BaseException:
-        await give_back(ctx, attempt.keys)  # no answer: the try was not made
-        raise
-    if person is None or not _matches(person, d):
-        # unknown code or details that differ: one reply, no field named
-        return Outcome("not_verified", msg("bhxh.not_matched", tries=attempt.left))
-    await give_back(ctx, attempt.keys)  # the owner's details: not a guess
-    if await ctx.services.accounts.exists(AccountKind.CITIZEN, person.id_number):
-        return Outcome("duplicate")
-    if person.phone is None:
-        return Outcome("no_phone")
-    d["id_number"] = person.id_number
-    d["id_type"] = (IdType.CCCD if len(person.id_number) == 12 else IdType.CMND).value
-    d["record_name"] = person.full_name  # the register's spelling, with diacritics
-    d["phone"] = person.phone
-    return await send_otp(ctx, person.phone)
-
-
-async def _create_account(ctx: StepContext, _: Any) -> Outcome:
-    name = ctx.data.get("record_name") or ctx.data["full_name"]  # the register's spelling
-    return await create_account(ctx, level_2_account(ctx, "bhxh", name))
+    return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=local_time(ctx.now, wait)))
 
 
 def _summary(ctx: StepContext) -> Msg:
-    d = ctx.data
+    person = ctx.draft.person
     return msg(
         "bhxh.summary",
-        bhxh_code=d["bhxh_code"],
-        name=d["full_name"],
-        birth_date=show_date(d["birth_date"]),
-        email=optional_email(d),
+        bhxh_code=person.bhxh_code or "",
+        name=person.full_name or "",
+        birth_date=show_date(person.birth_date) if person.birth_date else "",
+        email=optional_email(ctx.draft),
     )
 
 
-OTHER_METHOD_CHOICE: Final = Choice("other_method", msg("bhxh.choice_other_method"))
-FAILURE_NEXT: Final = {
-    "edit": S.CODE,
-    "other_method": "start.methods_citizen",
-    "other_ways": CommonStep.OTHER_WAYS,
-    "home": "start.who",
-}
+def _done(ctx: StepContext) -> Msg:
+    person = ctx.draft.person
+    return msg(
+        "bhxh.done",
+        id_number=mask_id(person.id_number or ""),
+        phone=mask_phone(person.phone or ""),
+    )
 
-STEPS = (
-    Step(
-        S.CODE,
-        msg("bhxh.code_prompt"),
-        msg("bhxh.code_help"),
-        parse=lambda text, ctx: parse_bhxh_code(text),
-        act=_check_lock,
-        field="bhxh_code",
-        next={"ok": S.FULL_NAME, "not_verified": S.NOT_VERIFIED},
-    ),
-    full_name_step(
-        S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
-    ),
-    birth_date_step(
-        S.BIRTH_DATE, msg("bhxh.birth_date_prompt"), msg("bhxh.birth_date_help"), S.EMAIL
-    ),
-    optional_email_step(S.EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY),
-    Step(
-        S.SUMMARY,
-        _summary,
-        msg("bhxh.summary_help"),
-        choices=(
-            Choice("confirm", msg("common.choice_confirm"), act=_verify),
-            Choice("edit", msg("common.choice_edit")),
-        ),
-        next={
-            "ok": S.OTP,
-            "edit": S.CODE,
-            "not_verified": S.NOT_VERIFIED,
-            "no_phone": S.NO_PHONE,
-            "duplicate": CommonStep.DUPLICATE,
-        },
-    ),
-    Step(
-        S.NOT_VERIFIED,
-        msg("bhxh.not_verified_prompt"),
-        msg("bhxh.not_verified_help"),
-        choices=(
-            Choice("edit", msg("common.choice_edit")),
-            OTHER_METHOD_CHOICE,
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next=FAILURE_NEXT,
-    ),
-    Step(
-        S.NO_PHONE,
-        msg("bhxh.no_phone"),
-        msg("bhxh.no_phone_help"),
-        choices=(
-            Choice("mobile", msg("bhxh.choice_mobile")),
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next={"mobile": MOBILE_ENTRY, "other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
-    ),
-    otp_step(S.OTP, next_ok="bhxh.password"),
-    *password_steps("bhxh", _create_account, {"ok": S.DONE, "duplicate": CommonStep.DUPLICATE}),
-    Step(
-        S.DONE,
-        lambda ctx: msg(
-            "bhxh.done",
-            id_number=mask_id(ctx.data["id_number"]),
-            phone=mask_phone(ctx.data["phone"]),
-        ),
-        msg("bhxh.done_help"),
-        end=True,
-    ),
-)
 
-DIALOG = Dialog(
-    name="bhxh",
-    steps=STEPS,
-    methods=(Method("bhxh", msg("method.bhxh"), kinds=("citizen",), entry=S.CODE),),
-)
+class Bhxh:
+    """The dialog, given the ports it uses."""
+
+    def __init__(
+        self,
+        insured: InsuredRegister,
+        accounts: Accounts,
+        limits: Limits,
+        codes: OtpCodes,
+        hashing: PasswordHashing,
+        registrations: Registrations,
+    ) -> None:
+        self._insured = insured
+        self._accounts = accounts
+        self._limits = limits
+        self._codes = codes
+        self._hashing = hashing
+        self._registrations = registrations
+
+    @act(Exit.OK, Exit.NOT_VERIFIED)
+    async def check_lock(self, ctx: StepContext, _: Any) -> Outcome:
+        """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
+        for limit, (kind, value) in _limits(ctx):
+            if wait := await self._limits.blocked(limit, kind, value):
+                return _locked(ctx, wait)
+        return Outcome()
+
+    @act(Exit.OK, Exit.NOT_VERIFIED, Exit.DUPLICATE, Exit.NO_PHONE)
+    async def verify(self, ctx: StepContext, _: Any) -> Outcome:
+        """Guide step 3: the BHXH register's record must match; then the duplicate check."""
+        person = ctx.draft.person
+        # an earlier match (then "Sửa", another code) must not lend its ID and phone to
+        # this person, nor to the mobile dialog offered when this record has no phone
+        person.id_number = person.record_name = person.phone = None
+        attempt = await self._limits.spend_all(_limits(ctx))  # before the lookup
+        if attempt.wait:
+            return _locked(ctx, attempt.wait)
+        try:
+            record = await self._insured.lookup(person.bhxh_code or "")
+        except BaseException:
+            await self._limits.give_back(attempt.keys)  # no answer: the try was not made
+            raise
+        if record is None or not _matches(record, person):
+            # an unknown code or details that differ: one reply, naming no field
+            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.not_matched", tries=attempt.left))
+        await self._limits.give_back(attempt.keys)  # the owner's details: not a guess
+        if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
+            return Outcome(Exit.DUPLICATE)
+        if record.phone is None:
+            return Outcome(Exit.NO_PHONE)
+        person.id_number = record.id_number
+        person.record_name = record.full_name  # the register's spelling, with diacritics
+        person.phone = record.phone
+        return await self._codes.send(ctx, record.phone)
+
+    @act(Exit.OK, Exit.DUPLICATE)
+    async def create_account(self, ctx: StepContext, _: Any) -> Outcome:
+        person = ctx.draft.person
+        name = person.record_name or person.full_name or ""  # the register's spelling
+        return await self._registrations.create(ctx, level_2_account(ctx.draft, "bhxh", name))
+
+    def dialog(self) -> Dialog:
+        return Dialog(
+            name="bhxh",
+            steps=self.steps(),
+            methods=(
+                Method("bhxh", msg("method.bhxh"), kinds=(AccountKind.CITIZEN,), entry=S.CODE),
+            ),
+        )
+
+    def steps(self) -> tuple[Step, ...]:
+        return (
+            Step(
+                S.CODE,
+                msg("bhxh.code_prompt"),
+                msg("bhxh.code_help"),
+                parse=lambda text, ctx: parse_bhxh_code(text),
+                act=self.check_lock,
+                field="bhxh_code",
+                next={Exit.OK: S.FULL_NAME, Exit.NOT_VERIFIED: S.NOT_VERIFIED},
+            ),
+            full_name_step(
+                S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
+            ),
+            birth_date_step(
+                S.BIRTH_DATE, msg("bhxh.birth_date_prompt"), msg("bhxh.birth_date_help"), S.EMAIL
+            ),
+            optional_email_step(
+                S.EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY
+            ),
+            Step(
+                S.SUMMARY,
+                _summary,
+                msg("bhxh.summary_help"),
+                choices=(
+                    Choice(Exit.CONFIRM, msg("common.choice_confirm"), act=self.verify),
+                    Choice(Exit.EDIT, msg("common.choice_edit")),
+                ),
+                next={
+                    Exit.OK: S.OTP,
+                    Exit.EDIT: S.CODE,
+                    Exit.NOT_VERIFIED: S.NOT_VERIFIED,
+                    Exit.NO_PHONE: S.NO_PHONE,
+                    Exit.DUPLICATE: CommonStep.DUPLICATE,
+                },
+            ),
+            Step(
+                S.NOT_VERIFIED,
+                msg("bhxh.not_verified_prompt"),
+                msg("bhxh.not_verified_help"),
+                choices=(
+                    Choice(Exit.EDIT, msg("common.choice_edit")),
+                    Choice(Exit.OTHER_METHOD, msg("bhxh.choice_other_method")),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={
+                    Exit.EDIT: S.CODE,
+                    Exit.OTHER_METHOD: Elsewhere.CITIZEN_METHODS,
+                    **AWAY,
+                },
+            ),
+            Step(
+                S.NO_PHONE,
+                msg("bhxh.no_phone"),
+                msg("bhxh.no_phone_help"),
+                choices=(
+                    Choice(Exit.MOBILE, msg("bhxh.choice_mobile")),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={Exit.MOBILE: Elsewhere.MOBILE, **AWAY},
+            ),
+            self._codes.step(S.OTP, next_ok=S.PASSWORD),
+            *password_steps(
+                (S.PASSWORD, S.PASSWORD_CONFIRM),
+                self._hashing,
+                self.create_account,
+                {Exit.OK: S.DONE, Exit.DUPLICATE: CommonStep.DUPLICATE},
+            ),
+            Step(S.DONE, _done, msg("bhxh.done_help"), end=True),
+        )

@@ -3,42 +3,29 @@ email (required for a business), "Đăng ký" -> account at level 3. No password
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
-from bot.bridge import Signing
+from bot.accounts.port import Accounts
 from bot.dialogs.common import (
+    HOME,
     HOME_CHOICE,
     CommonStep,
-    create_account,
-    notify_by_sms,
+    Registrations,
     optional_email,
     show_date,
 )
+from bot.dialogs.draft import SignedIdentity
+from bot.dialogs.exits import Exit
 from bot.dialogs.fields import caller_mobile
-from bot.dialogs.spec import OK, SKIP, Choice, Outcome, Step, StepContext
+from bot.dialogs.ports import Notifier
+from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
 from bot.validation import mask_id, parse_email
 
-CERTIFIED: Final = "certified"  # dialog data: the identity the certificate vouches for
 LEVEL: Final = 3
-
-
-def signing(ctx: StepContext) -> Signing:
-    """The signing ports; absent only if the app was wired without them (a bug)."""
-    ports = ctx.services.signing
-    if ports is None:
-        raise RuntimeError("signing services are not wired")
-    return ports
-
-
-async def accept_identity(ctx: StepContext, fields: dict[str, Any]) -> Outcome:
-    """The signature is verified: the duplicate check comes now, before the person types
-    an email and presses "Đăng ký" for nothing."""
-    ctx.data[CERTIFIED] = fields
-    if await ctx.services.accounts.exists(AccountKind(fields["kind"]), fields["id_number"]):
-        return Outcome("duplicate")
-    return Outcome(notice=msg("signing.signature_accepted"))
 
 
 def refusal_message(reason: str) -> Msg:
@@ -51,108 +38,122 @@ def refusal_message(reason: str) -> Msg:
 
 
 def _email_required(ctx: StepContext) -> bool:
-    return ctx.data.get("kind") != "citizen"
+    return ctx.draft.kind is not AccountKind.CITIZEN
 
 
 def _email_prompt(ctx: StepContext) -> Msg:
     return msg("signing.email_required" if _email_required(ctx) else "signing.email_optional")
 
 
-def _email_choices(ctx: StepContext) -> tuple[Choice, ...]:
-    return () if _email_required(ctx) else (Choice(SKIP, msg("engine.skip")),)
-
-
-def _certified(ctx: StepContext) -> dict[str, Any]:
-    """The accepted identity (prompts never fail: a screen preview may come without one)."""
-    return dict(ctx.data.get(CERTIFIED) or {})
-
-
 def _summary(ctx: StepContext) -> Msg:
-    who = _certified(ctx)
-    agency = who.get("agency") if who.get("kind") == "official" else None
-    not_after = who.get("not_after")
-    business = who.get("kind") == "business"
+    who = ctx.draft.signature.certified
+    if who is None:  # prompts never fail: a screen preview may come without one
+        who = SignedIdentity(AccountKind.CITIZEN, IdType.CCCD, "", "", "", date.min)
+    agency = who.agency if who.kind is AccountKind.OFFICIAL else None
+    business = who.kind is AccountKind.BUSINESS
     return msg(
         "signing.summary",
         name_label=msg("signing.name_business" if business else "signing.name_person"),
-        name=who.get("name", ""),
-        id_type=msg(f"id_type.{who.get('id_type', 'CCCD')}"),
-        id_number=mask_id(who.get("id_number", "")),
+        name=who.name,
+        id_type=msg(f"id_type.{who.id_type}"),
+        id_number=mask_id(who.id_number),
         agency=msg("signing.summary_agency", agency=agency) if agency else "",
-        issuer=who.get("issuer", ""),
-        not_after=show_date(not_after) if not_after else "",
-        email=optional_email(ctx.data),
+        issuer=who.issuer,
+        not_after=show_date(who.not_after) if who.not_after > date.min else "",
+        email=optional_email(ctx.draft),
     )
 
 
-def _finish(method: str) -> Any:
-    async def create(ctx: StepContext, _: Any) -> Outcome:
-        who = ctx.data[CERTIFIED]
-        kind = AccountKind(who["kind"])
-        account = NewAccount(
-            kind=kind,
-            id_type=IdType(who["id_type"]),
-            id_number=who["id_number"],
-            full_name=who["name"],
-            verification_level=LEVEL,
-            method=method,
-            phone=ctx.data.get("phone"),
-            email=ctx.data.get("email"),
-            agency=who.get("agency") if kind is AccountKind.OFFICIAL else None,
+def _done(method: str) -> Any:
+    def prompt(ctx: StepContext) -> Msg:
+        who = ctx.draft.signature.certified
+        return msg(
+            "signing.done",
+            id_number=mask_id(who.id_number if who else ""),
+            method=msg(f"signing.done_method_{method}"),
+            level=LEVEL,
         )
-        outcome = await create_account(ctx, account)
-        phone = ctx.data.get("phone") or caller_mobile(ctx)  # the SIM's, or who dialled
-        if outcome.trigger == OK and phone:
-            sms = msg(
-                "signing.registered_sms",
-                id_number=mask_id(account.id_number),
-                method=msg(f"signing.sms_method_{method}"),
+
+    return prompt
+
+
+class CertifiedSteps:
+    """The last steps of a signature registration, for one method ("sim" or "usb")."""
+
+    def __init__(
+        self, accounts: Accounts, registrations: Registrations, notifier: Notifier
+    ) -> None:
+        self._accounts = accounts
+        self._registrations = registrations
+        self._notifier = notifier
+
+    async def accept(self, ctx: StepContext, identity: SignedIdentity) -> Outcome:
+        """The signature is verified: the duplicate check comes now, before the person
+        types an email and presses "Đăng ký" for nothing."""
+        ctx.draft.signature.certified = identity
+        if await self._accounts.exists(identity.kind, identity.id_number):
+            return Outcome(Exit.DUPLICATE)
+        return Outcome(notice=msg("signing.signature_accepted"))
+
+    def finish(self, method: str) -> Act:
+        @act(Exit.OK, Exit.DUPLICATE)
+        async def create(ctx: StepContext, _: Any) -> Outcome:
+            who = ctx.draft.signature.certified
+            if who is None:
+                raise ValueError("no verified signature to register")
+            account = NewAccount(
+                kind=who.kind,
+                id_type=who.id_type,
+                id_number=who.id_number,
+                full_name=who.name,
+                verification_level=LEVEL,
+                method=method,
+                phone=ctx.draft.person.phone,
+                email=ctx.draft.person.email,
+                agency=who.agency if who.kind is AccountKind.OFFICIAL else None,
             )
-            notify_by_sms(ctx, str(phone), sms, "a level-3 registration notice")
-        return outcome
+            outcome = await self._registrations.create(ctx, account)
+            phone = ctx.draft.person.phone or caller_mobile(ctx)  # the SIM's, or who dialled
+            if outcome.exit == Exit.OK and phone:
+                notice = msg(
+                    "signing.registered_sms",
+                    id_number=mask_id(account.id_number),
+                    method=msg(f"signing.sms_method_{method}"),
+                )
+                self._notifier.send_after_reply(phone, notice, ctx.lang)
+            return outcome
 
-    return create
+        return create
 
-
-def certified_steps(prefix: str, method: str) -> tuple[Step, ...]:
-    """`{prefix}.email` (entered once the signature is accepted), summary, done."""
-    email, summary, done = f"{prefix}.email", f"{prefix}.summary", f"{prefix}.done"
-    return (
-        Step(
-            email,
-            _email_prompt,
-            msg("signing.email_help"),
-            choices=_email_choices,
-            parse=lambda text, ctx: parse_email(text),
-            field="email",
-            next={"ok": summary},
-            checkpoint=True,  # the signature is spent: "back" cannot return to it
-        ),
-        Step(
-            summary,
-            _summary,
-            msg("signing.summary_help"),
-            choices=(
-                Choice("register", msg("signing.choice_register"), act=_finish(method)),
-                Choice("change_email", msg("signing.choice_change_email")),
-                HOME_CHOICE,
+    def steps(self, names: tuple[StrEnum, StrEnum, StrEnum], method: str) -> tuple[Step, ...]:
+        """Email (entered once the signature is accepted), summary, done."""
+        email, summary, done = names
+        return (
+            Step(
+                email,
+                _email_prompt,
+                msg("signing.email_help"),
+                parse=lambda text, ctx: parse_email(text),
+                field="email",
+                optional=lambda ctx: not _email_required(ctx),
+                next={Exit.OK: summary},
+                checkpoint=True,  # the signature is spent: "back" cannot return to it
             ),
-            next={
-                "ok": done,
-                "change_email": email,
-                "duplicate": CommonStep.DUPLICATE,
-                "home": "start.who",
-            },
-        ),
-        Step(
-            done,
-            lambda ctx: msg(
-                "signing.done",
-                id_number=mask_id(_certified(ctx).get("id_number", "")),
-                method=msg(f"signing.done_method_{method}"),
-                level=LEVEL,
+            Step(
+                summary,
+                _summary,
+                msg("signing.summary_help"),
+                choices=(
+                    Choice(Exit.REGISTER, msg("signing.choice_register"), act=self.finish(method)),
+                    Choice(Exit.CHANGE_EMAIL, msg("signing.choice_change_email")),
+                    HOME_CHOICE,
+                ),
+                next={
+                    Exit.OK: done,
+                    Exit.CHANGE_EMAIL: email,
+                    Exit.DUPLICATE: CommonStep.DUPLICATE,
+                    **HOME,
+                },
             ),
-            msg("signing.done_help"),
-            end=True,
-        ),
-    )
+            Step(done, _done(method), msg("signing.done_help"), end=True),
+        )

@@ -1,220 +1,237 @@
-"""Steps every registration shares: OTP, password twice, duplicate account, other ways out."""
+"""Steps every registration shares: OTP, password twice, account creation, duplicate
+account, the ways out."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import Account, AccountKind, DuplicateAccount, IdType, NewAccount
-from bot.dialogs.limits import (
-    HOUR,
-    Limit,
-    give_back,
-    local_time,
-    seconds_blocked,
-    spend,
-    subject_key,
-)
-from bot.dialogs.spec import STAY, Choice, Method, Outcome, Step, StepAction, StepContext
+from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
+from bot.accounts.port import Accounts
+from bot.dialogs.draft import Draft
+from bot.dialogs.exits import Exit
+from bot.dialogs.limits import HOUR, Limit, Limits, local_time
+from bot.dialogs.ports import Notifier, PasswordHashing
+from bot.engine.spec import Act, Choice, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
-from bot.otp import OtpCheck, ResendCheck
+from bot.otp import OtpCheck, OtpService, ResendCheck
 from bot.validation import check_password, mask_phone, parse_otp
 
-OTP_STATE: Final = "otp"
-OTP_PHONE: Final = "otp_phone"
-PASSWORD_HASH: Final = "password_hash"
+
+class Entry(StrEnum):
+    """Where any dialog may lead: the first screen, forgot password, the other ways."""
+
+    START = "start.who"  # bot.dialogs.start
+    FORGOT = "forgot.kind"  # bot.dialogs.forgot_password
+    OTHER_WAYS = "common.other_ways"
 
 
 class CommonStep(StrEnum):
     DUPLICATE = "common.duplicate"
-    OTHER_WAYS = "common.other_ways"
+    OTHER_WAYS = Entry.OTHER_WAYS.value
 
 
 # -- display helpers ---------------------------------------------------------------
 
 
-def show_date(value: Any) -> str:
-    """ISO date kept in the dialog data -> dd/mm/yyyy as people type it."""
-    return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+def show_date(value: date | str) -> str:
+    """A date as people type it: dd/mm/yyyy."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return day.strftime("%d/%m/%Y")
 
 
-def optional_email(data: dict[str, Any]) -> Msg | str:
-    email = data.get("email")
+def optional_email(draft: Draft) -> Msg | str:
     # in full: the person just typed it and must be able to spot a typo (a business's
     # notices go there); logs and the dashboard never see it
-    return str(email) if email else msg("common.no_email")
+    return draft.person.email or msg("common.no_email")
 
 
 # -- OTP ---------------------------------------------------------------------------
-
 
 # Codes sent to one phone, whatever the dialog: cancelling and starting again must not
 # reset the resend budget into an SMS cannon aimed at somebody's phone.
 OTP_PER_PHONE: Final = Limit("otp_phone", allowed=10, window_seconds=HOUR)
 
 
-async def send_otp(
-    ctx: StepContext,
-    phone: str,
-    *,
-    deliver: bool = True,
-    sms_key: str = "otp.sms",
-    resend: bool = False,
-    background: bool = False,
-) -> Outcome:
-    """Send a code to `phone`, within the resend rules and the per-phone limit.
+class OtpCodes:
+    """Guide step 4: a code by SMS to the verified phone, "Gửi lại OTP", limited tries."""
 
-    A live code already sent to that phone in this dialog is not sent again unless the
-    person asked for a resend (coming back to the summary and confirming again).
-    With `deliver=False` everything happens (state, resend rules, notice) except the SMS,
-    and the phone's budget is looked at, not spent (a code nobody receives must not use
-    up the owner's): forgot-password runs this when no account matches, and sends with
-    `background=True` when one does, so both paths look alike and fail alike (not at all).
-    Raises IntegrationUnavailable when the SMS gateway fails: the dialog stays put, and
-    the code that did not leave is not counted.
-    """
-    otp = ctx.services.otp
-    now = ctx.services.epoch_seconds()
-    previous = ctx.data.get(OTP_STATE)
-    if previous is None or ctx.data.get(OTP_PHONE) != phone or previous.get("used"):
-        previous = None
-    elif not resend and otp.is_live(previous, now):
-        return Outcome(notice=msg("otp.still_valid", phone=mask_phone(phone)))
-    else:
-        verdict, wait = otp.can_resend(previous, now)
-        if verdict is ResendCheck.TOO_SOON:
-            return Outcome(STAY, msg("otp.resend_too_soon", seconds=wait))
-        if verdict is ResendCheck.LIMIT:
-            return Outcome(STAY, msg("otp.resend_limit"))
-    per_phone = subject_key(ctx, OTP_PER_PHONE, "phone", phone)
-    check = spend if deliver else seconds_blocked
-    if wait := await check(ctx, OTP_PER_PHONE, per_phone):
-        return Outcome(STAY, msg("otp.phone_limit", until=local_time(ctx.now, wait)))
-    code, state = otp.issue(now, previous)
-    if deliver:
-        sms = msg(sms_key, code=code, minutes=otp.policy.valid_seconds // 60)
-        if background:  # not even rendered in the turn
-            notify_by_sms(ctx, phone, sms, "a password-reset SMS")
+    def __init__(self, otp: OtpService, notifier: Notifier, limits: Limits) -> None:
+        self._otp = otp
+        self._notifier = notifier
+        self._limits = limits
+
+    @property
+    def valid_minutes(self) -> int:
+        return self._otp.policy.valid_seconds // 60
+
+    async def send(
+        self,
+        ctx: StepContext,
+        phone: str,
+        *,
+        deliver: bool = True,
+        sms_key: str = "otp.sms",
+        resend: bool = False,
+        after_reply: bool = False,
+    ) -> Outcome:
+        """Send a code to `phone`, within the resend rules and the per-phone limit.
+
+        A live code already sent to that phone in this dialog is not sent again unless the
+        person asked for a resend (coming back to the summary and confirming again).
+        With `deliver=False` everything happens (state, resend rules, notice) except the
+        SMS, and the phone's budget is looked at, not spent (a code nobody receives must
+        not use up the owner's): forgot password runs this when no account matches, and
+        sends with `after_reply=True` when one does, so both paths look alike and fail
+        alike (not at all). Raises IntegrationUnavailable when the gateway fails: the
+        code that did not leave is not counted.
+        """
+        now = ctx.epoch
+        previous = ctx.draft.otp
+        if previous is None or previous.phone != phone or previous.used:
+            previous = None
+        elif not resend and self._otp.is_live(previous, now):
+            return Outcome(notice=msg("otp.still_valid", phone=mask_phone(phone)))
         else:
-            text = ctx.services.translator.render(sms, ctx.lang)
-            try:
-                await ctx.services.sms.send(phone, text)
-            except Exception:
-                await give_back(ctx, [per_phone])
-                raise
-    ctx.data[OTP_STATE] = state
-    ctx.data[OTP_PHONE] = phone
-    return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
+            verdict, wait = self._otp.can_resend(previous, now)
+            if verdict is ResendCheck.TOO_SOON:
+                return Outcome.stay(msg("otp.resend_too_soon", seconds=wait))
+            if verdict is ResendCheck.LIMIT:
+                return Outcome.stay(msg("otp.resend_limit"))
+        check = self._limits.spend if deliver else self._limits.blocked
+        if wait := await check(OTP_PER_PHONE, "phone", phone):
+            return Outcome.stay(msg("otp.phone_limit", until=local_time(ctx.now, wait)))
+        code, state = self._otp.issue(now, phone, previous)
+        if deliver:
+            text = msg(sms_key, code=code, minutes=self.valid_minutes)
+            if after_reply:
+                self._notifier.send_after_reply(phone, text, ctx.lang)
+            else:
+                try:
+                    await self._notifier.send(phone, text, ctx.lang)
+                except BaseException:
+                    await self._limits.give_back([self._limits.key(OTP_PER_PHONE, "phone", phone)])
+                    raise
+        ctx.draft.otp = state
+        return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
 
+    async def check(self, ctx: StepContext, code: Any, *, genuine: bool = True) -> Outcome:
+        """Check a typed code. `genuine=False` (a code that was never sent) counts the try
+        like any other but never accepts, so a lucky guess cannot get through."""
+        state = ctx.draft.otp
+        if state is None:
+            return Outcome.stay(msg("otp.none"))
+        verdict = self._otp.verify(state, str(code), ctx.epoch)
+        if verdict is OtpCheck.OK and not genuine:
+            verdict = OtpCheck.WRONG if self._otp.tries_left(state) else OtpCheck.EXHAUSTED
+        if verdict is OtpCheck.OK:
+            return Outcome(notice=msg("otp.accepted"))
+        if verdict is OtpCheck.WRONG:
+            return Outcome.stay(msg("otp.wrong", tries=self._otp.tries_left(state)))
+        if verdict is OtpCheck.EXPIRED:
+            return Outcome.stay(msg("otp.expired"))
+        return Outcome.stay(msg("otp.exhausted"))
 
-def notify_by_sms(ctx: StepContext, phone: str, message: Msg, what: str) -> None:
-    """Send `message` to `phone` after the reply (`Services.later`): a code whose sending
-    must not show in the reply's timing, a notice of what was done (an account
-    registered, a password reset) that must not undo or delay it."""
-    services, lang = ctx.services, ctx.lang
+    @act(Exit.OK)
+    async def check_code(self, ctx: StepContext, code: Any) -> Outcome:
+        return await self.check(ctx, code)
 
-    async def send() -> None:
-        await services.sms.send(phone, services.translator.render(message, lang))
+    @act()
+    async def resend(self, ctx: StepContext, _: Any) -> Outcome:
+        state = ctx.draft.otp
+        if state is None:
+            return Outcome.stay(msg("otp.none"))
+        outcome = await self.send(ctx, state.phone, resend=True)
+        return Outcome.stay(outcome.notice)
 
-    services.later(send(), what)
+    def step(
+        self,
+        name: StrEnum,
+        next_ok: StrEnum,
+        *,
+        prompt_key: str = "otp.prompt",
+        resend: Act | None = None,
+        check: Act | None = None,
+    ) -> Step:
+        """Type the code sent by SMS, or "Gửi lại OTP"."""
 
+        def prompt(ctx: StepContext) -> Msg:
+            phone = ctx.draft.otp.phone if ctx.draft.otp else ""
+            return msg(prompt_key, phone=mask_phone(phone))
 
-async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    outcome = await send_otp(ctx, str(ctx.data[OTP_PHONE]), resend=True)
-    return Outcome(STAY, outcome.notice)
-
-
-async def check_code(ctx: StepContext, code: Any, *, genuine: bool = True) -> Outcome:
-    """Check a typed code. `genuine=False` (a code that was never sent) counts the try
-    like any other but never accepts, so a lucky guess cannot get through."""
-    state = ctx.data.get(OTP_STATE)
-    if state is None:
-        return Outcome(STAY, msg("otp.none"))
-    verdict = ctx.services.otp.verify(state, str(code), ctx.services.epoch_seconds())
-    if verdict is OtpCheck.OK and not genuine:
-        verdict = OtpCheck.WRONG if ctx.services.otp.tries_left(state) else OtpCheck.EXHAUSTED
-    if verdict is OtpCheck.OK:
-        return Outcome(notice=msg("otp.accepted"))
-    if verdict is OtpCheck.WRONG:
-        return Outcome(STAY, msg("otp.wrong", tries=ctx.services.otp.tries_left(state)))
-    if verdict is OtpCheck.EXPIRED:
-        return Outcome(STAY, msg("otp.expired"))
-    return Outcome(STAY, msg("otp.exhausted"))
-
-
-def otp_step(
-    name: str,
-    next_ok: str,
-    *,
-    prompt_key: str = "otp.prompt",
-    resend: StepAction = _resend,
-    check: StepAction = check_code,
-) -> Step:
-    """Guide step 4: type the code sent by SMS, or "Gửi lại OTP"."""
-    return Step(
-        name=name,
-        prompt=lambda ctx: msg(prompt_key, phone=mask_phone(str(ctx.data.get(OTP_PHONE, "")))),
-        help=msg("otp.help"),
-        choices=(Choice("resend", msg("otp.resend"), act=resend),),
-        parse=lambda text, ctx: parse_otp(text),
-        act=check,
-        next={"ok": next_ok},
-        sensitive=True,
-    )
+        return Step(
+            name=name,
+            prompt=prompt,
+            help=msg("otp.help"),
+            choices=(Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),),
+            parse=lambda text, ctx: parse_otp(text),
+            act=check or self.check_code,
+            next={Exit.OK: next_ok},
+            sensitive=True,
+        )
 
 
 # -- password twice ----------------------------------------------------------------
 
 
 def _check_password(text: str, ctx: StepContext) -> str:
-    """The guide's rules; the password itself is never stored (field None), only hashed."""
-    return check_password(
-        text,
-        id_number=ctx.data.get("id_number"),
-        phone=ctx.data.get("phone") or ctx.data.get(OTP_PHONE),
-    )
+    """The guide's rules; the password itself is never stored (no field), only hashed."""
+    person = ctx.draft.person
+    phone = person.phone or (ctx.draft.otp.phone if ctx.draft.otp else None)
+    return check_password(text, id_number=person.id_number, phone=phone)
 
 
-async def _hash_password(ctx: StepContext, password: Any) -> Outcome:
-    ctx.data[PASSWORD_HASH] = await ctx.services.passwords.hash_async(str(password))
-    return Outcome()
-
-
-def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tuple[Step, Step]:
-    """Guide step 5: password and its confirmation; `finish` creates the account.
+def password_steps(
+    names: tuple[StrEnum, StrEnum],
+    hashing: PasswordHashing,
+    finish: Act,
+    after: Mapping[str, StrEnum],
+) -> tuple[Step, Step]:
+    """Guide step 5: password and its confirmation; `finish` creates the account (or sets
+    the password) and its exits lead as `after` says.
 
     The password is hashed as it arrives; the confirmation is checked against the hash.
     """
+    first_name, second_name = names
 
+    @act(Exit.OK)
+    async def hash_password(ctx: StepContext, password: Any) -> Outcome:
+        ctx.draft.password_hash = await hashing.hash_async(str(password))
+        return Outcome()
+
+    @act(Exit.MISMATCH, *finish.exits)
     async def confirm(ctx: StepContext, typed: Any) -> Outcome:
-        stored = str(ctx.data.get(PASSWORD_HASH, ""))
-        if not await ctx.services.passwords.verify_async(stored, str(typed)):
-            ctx.data.pop(PASSWORD_HASH, None)
-            return Outcome("mismatch", msg("password.mismatch"))
+        stored = ctx.draft.password_hash or ""
+        if not await hashing.verify_async(stored, str(typed)):
+            ctx.draft.password_hash = None
+            return Outcome(Exit.MISMATCH, msg("password.mismatch"))
         return await finish(ctx, None)
 
     first = Step(
-        name=f"{prefix}.password",
+        name=first_name,
         prompt=msg("password.prompt"),
         help=msg("password.help"),
         parse=_check_password,
-        act=_hash_password,
-        next={"ok": f"{prefix}.password_confirm"},
+        act=hash_password,
+        next={Exit.OK: second_name},
         sensitive=True,
         checkpoint=True,
+        password=True,
     )
     second = Step(
-        name=f"{prefix}.password_confirm",
+        name=second_name,
         prompt=msg("password.confirm_prompt"),
         help=msg("password.help"),
         # the same NFC as the first entry: a keyboard typing decomposed accents
         # (Unikey's "Unicode tổ hợp") must be able to confirm its own password
         parse=lambda text, ctx: unicodedata.normalize("NFC", text),
         act=confirm,
-        next={"mismatch": first.name, **after},
+        next={Exit.MISMATCH: first_name, **after},
         sensitive=True,
+        password=True,
     )
     return first, second
 
@@ -222,62 +239,65 @@ def password_steps(prefix: str, finish: StepAction, after: dict[str, str]) -> tu
 # -- the account ----------------------------------------------------------------
 
 
-def level_2_account(ctx: StepContext, method: str, full_name: str) -> NewAccount:
-    """A citizen's account from the dialog data, after an OTP to the verified phone
-    (mobile subscriber, BHXH): guide level 2, the password as hashed on arrival."""
-    d = ctx.data
+def level_2_account(draft: Draft, method: str, full_name: str) -> NewAccount:
+    """A citizen's account from the draft, after an OTP to the verified phone (mobile
+    subscriber, BHXH): guide level 2, the password as hashed on arrival."""
+    person = draft.person
+    if person.id_number is None or person.birth_date is None or draft.password_hash is None:
+        raise ValueError("a level 2 account needs an ID number, a birth date and a password")
     return NewAccount(
         kind=AccountKind.CITIZEN,
-        id_type=IdType(d.get("id_type", "CCCD")),
-        id_number=d["id_number"],
+        id_type=person.id_type,
+        id_number=person.id_number,
         full_name=full_name,
-        date_of_birth=date.fromisoformat(d["birth_date"]),
-        phone=d["phone"],
-        email=d.get("email"),
-        password_hash=d[PASSWORD_HASH],
+        date_of_birth=person.birth_date,
+        phone=person.phone,
+        email=person.email,
+        password_hash=draft.password_hash,
         verification_level=2,
         method=method,
     )
 
 
-async def create_account(ctx: StepContext, account: NewAccount) -> Outcome:
-    """Create the account once. A final turn can be retried after the account was made
-    but before the dialog was saved (the store failed, the reply was lost): the retry
-    finds its own account - same password hash, or for a signature registration the same
-    method within a session's lifetime - and is told it is done, not "duplicate"."""
-    accounts = ctx.services.accounts
-    try:
-        await accounts.create(account)
-    except DuplicateAccount:
-        existing = await accounts.find(account.kind, account.id_number)
-        if existing is None or not _same_registration(ctx, existing, account):
-            return Outcome("duplicate")
-    return Outcome()
+class Registrations:
+    """Creates accounts once. A final turn can be retried after the account was made but
+    before the dialog was saved (the store failed, the reply was lost): the retry finds
+    its own account - same password hash, or for a signature registration the same
+    method within `retry_window` seconds - and is told it is done, not "duplicate"."""
 
+    def __init__(self, accounts: Accounts, retry_window: int) -> None:
+        self.accounts = accounts
+        self._window = retry_window
 
-def _same_registration(ctx: StepContext, existing: Account, new: NewAccount) -> bool:
-    if new.password_hash is not None:
-        return existing.password_hash == new.password_hash  # argon2 salts: unique per hash
-    recent = (ctx.now - existing.created_at).total_seconds() < ctx.services.settings.session_ttl
-    return existing.method == new.method and recent
+    async def create(self, ctx: StepContext, account: NewAccount) -> Outcome:
+        try:
+            await self.accounts.create(account)
+        except DuplicateAccount:
+            existing = await self.accounts.find(account.kind, account.id_number)
+            if existing is None or not self._same(ctx, existing, account):
+                return Outcome(Exit.DUPLICATE)
+        return Outcome()
+
+    def _same(self, ctx: StepContext, existing: Account, new: NewAccount) -> bool:
+        if new.password_hash is not None:
+            return existing.password_hash == new.password_hash  # argon2 salts: unique
+        recent = (ctx.now - existing.created_at).total_seconds() < self._window
+        return existing.method == new.method and recent
 
 
 # -- ways out ----------------------------------------------------------------------
 
-FORGOT_PASSWORD_ENTRY: Final = "forgot.kind"  # first step of bot.dialogs.forgot_password
-
-HOME_CHOICE: Final = Choice("home", msg("common.choice_home"))
-OTHER_WAYS_CHOICE: Final = Choice("other_ways", msg("common.choice_other_ways"))
-FORGOT_CHOICE: Final = Choice("forgot", msg("common.choice_forgot_password"))
-WAYS_OUT: Final = {
-    "forgot": FORGOT_PASSWORD_ENTRY,
-    "other_ways": CommonStep.OTHER_WAYS,
-    "home": "start.who",
-}
+HOME_CHOICE: Final = Choice(Exit.HOME, msg("common.choice_home"))
+OTHER_WAYS_CHOICE: Final = Choice(Exit.OTHER_WAYS, msg("common.choice_other_ways"))
+FORGOT_CHOICE: Final = Choice(Exit.FORGOT, msg("common.choice_forgot_password"))
+# the named edges of the ways out, the same wherever they are offered
+HOME: Final[Mapping[str, StrEnum]] = {Exit.HOME: Entry.START}
+AWAY: Final[Mapping[str, StrEnum]] = {Exit.OTHER_WAYS: Entry.OTHER_WAYS, **HOME}
+WAYS_OUT: Final[Mapping[str, StrEnum]] = {Exit.FORGOT: Entry.FORGOT, **AWAY}
 
 # On the first screen (no registrant kind): the help screen with the other ways.
 OTHER_WAYS_METHOD: Final = Method(
-    "other_ways", msg("common.choice_other_ways"), kinds=(), entry=CommonStep.OTHER_WAYS
+    Exit.OTHER_WAYS, msg("common.choice_other_ways"), kinds=(), entry=CommonStep.OTHER_WAYS
 )
 
 COMMON_STEPS: Final = (
@@ -293,6 +313,6 @@ COMMON_STEPS: Final = (
         prompt=msg("common.other_ways"),
         help=msg("common.other_ways_help"),
         choices=(FORGOT_CHOICE, HOME_CHOICE),
-        next={"forgot": FORGOT_PASSWORD_ENTRY, "home": "start.who"},
+        next={Exit.FORGOT: Entry.FORGOT, **HOME},
     ),
 )

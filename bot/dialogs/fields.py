@@ -4,42 +4,44 @@ each dialog gives its own words (prompt, help) and where to go next."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Any
 
 from bot.dialogs.common import show_date
-from bot.dialogs.spec import Choice, ChoicesFn, Invalid, Outcome, Step, StepAction, StepContext
+from bot.dialogs.exits import Exit
+from bot.engine.spec import Act, Choice, Invalid, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
 from bot.validation import mask_phone, parse_birth_date, parse_email, parse_full_name, parse_phone
 
 
-def full_name_step(name: str, prompt: Msg, help: Msg, next_step: str) -> Step:
+def full_name_step(name: StrEnum, prompt: Msg, help: Msg, next_step: StrEnum) -> Step:
     return Step(
         name,
         prompt,
         help,
         parse=lambda text, ctx: parse_full_name(text),
         field="full_name",
-        next={"ok": next_step},
+        next={Exit.OK: next_step},
     )
 
 
 def birth_date_step(
-    name: str, prompt: Msg, help: Msg, next_step: str, act: StepAction | None = None
+    name: StrEnum, prompt: Msg, help: Msg, next_step: StrEnum, act: Act | None = None
 ) -> Step:
-    """Kept as an ISO date in the dialog data, shown back as dd/mm/yyyy."""
+    """Kept as a date in the draft, shown back as dd/mm/yyyy."""
     return Step(
         name,
         prompt,
         help,
-        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()).isoformat(),
+        parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()),
         act=act,
         field="birth_date",
         show_value=show_date,
-        next={"ok": next_step},
+        next={Exit.OK: next_step},
     )
 
 
-def optional_email_step(name: str, prompt: Msg, help: Msg, next_step: str) -> Step:
+def optional_email_step(name: StrEnum, prompt: Msg, help: Msg, next_step: StrEnum) -> Step:
     """Email is optional for citizens (the guide): the step offers "skip"."""
     return Step(
         name,
@@ -48,7 +50,7 @@ def optional_email_step(name: str, prompt: Msg, help: Msg, next_step: str) -> St
         parse=lambda text, ctx: parse_email(text),
         field="email",
         optional=True,
-        next={"ok": next_step},
+        next={Exit.OK: next_step},
     )
 
 
@@ -62,17 +64,22 @@ def caller_mobile(ctx: StepContext) -> str | None:
         return None
 
 
-def use_caller_choice(then: Callable[[StepContext, str], Awaitable[Outcome]]) -> ChoicesFn:
-    """A phone step's "use 09*****678?" option, doing `then` with the caller's number."""
+def use_caller_choice(
+    then: Callable[[StepContext, str], Awaitable[Outcome]], *exits: Exit
+) -> Choice:
+    """A phone step's "use 09*****678?" option (where the caller's number is known),
+    doing `then` with that number; `exits` are those `then` may return."""
 
-    def choices(ctx: StepContext) -> tuple[Choice, ...]:
+    @act(*exits)
+    async def use_caller(ctx: StepContext, _: Any) -> Outcome:
         phone = caller_mobile(ctx)
-        if phone is None:
-            return ()
+        if phone is None:  # the option is only shown with a caller
+            return Outcome.stay()
+        return await then(ctx, phone)
 
-        async def use_caller(ctx: StepContext, _: Any) -> Outcome:
-            return await then(ctx, phone)
-
-        return (Choice("use_caller", msg("phone.use_caller", phone=mask_phone(phone)), use_caller),)
-
-    return choices
+    return Choice(
+        Exit.USE_CALLER,
+        lambda ctx: msg("phone.use_caller", phone=mask_phone(caller_mobile(ctx) or "")),
+        use_caller,
+        when=lambda ctx: caller_mobile(ctx) is not None,
+    )

@@ -3,238 +3,251 @@
 The flow must not tell who has an account. So every path after the phone step looks the
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
-(`send_otp(deliver=False)`, `check_code(genuine=False)`). Every request counts against
-its caller and against the (identity, phone) pair it names; only a code that really goes
-counts against the phone, so typing someone's number with made-up ID numbers cannot use
-up the owner's codes (the phone's limits are still looked at, so both read alike).
-Accounts registered with a SIM or USB
+(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Every request counts
+against its caller and against the (identity, phone) pair it names; only a code that
+really goes counts against the phone, so typing someone's number with made-up ID numbers
+cannot use up the owner's codes (the phone's limits are still looked at, so both read
+alike). A reset is told to the account's phone. Accounts registered with a SIM or USB
 signature and no phone cannot match; the advice for them (sign in with the signature,
-or visit a service counter) is part of the one reply everybody gets, rather than a
-reply of its own that would reveal such an account exists.
+or visit a service counter) is part of the one reply everybody gets, rather than a reply
+of its own that would reveal such an account exists.
 """
 
 from __future__ import annotations
 
-import logging
 from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.model import AccountKind
+from bot.accounts.port import Accounts
 from bot.dialogs.common import (
-    FORGOT_PASSWORD_ENTRY,
+    AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
-    OTP_PHONE,
-    OTP_STATE,
-    PASSWORD_HASH,
-    CommonStep,
-    check_code,
-    notify_by_sms,
-    otp_step,
+    Entry,
+    OtpCodes,
     password_steps,
-    send_otp,
 )
-from bot.dialogs.limits import (
-    DAY,
-    HOUR,
-    LOCAL_ZONE,
-    Limit,
-    caller_key,
-    give_back,
-    local_moment,
-    seconds_blocked,
-    spend,
-    spend_all,
-    subject_key,
-)
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.exits import Exit
+from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
+from bot.dialogs.ports import Notifier, PasswordHashing
+from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
-
-log = logging.getLogger("regbot.forgot")
 
 PER_CALLER: Final = Limit("forgot.caller", allowed=5, window_seconds=HOUR)
 PER_ACCOUNT: Final = Limit("forgot.account", allowed=3, window_seconds=HOUR)  # identity + phone
 PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)  # codes really sent
-ACCOUNT_ID: Final = "account_id"  # set only when an account matched; never shown
 
 
 class S(StrEnum):
-    KIND = FORGOT_PASSWORD_ENTRY
+    KIND = Entry.FORGOT.value
     ID_NUMBER = "forgot.id_number"
     TAX_CODE = "forgot.tax_code"
     PHONE = "forgot.phone"
     OTP = "forgot.otp"
+    PASSWORD = "forgot.password"
+    PASSWORD_CONFIRM = "forgot.password_confirm"
     STOPPED = "forgot.stopped"
     DONE = "forgot.done"
 
 
-def _choose(kind: AccountKind) -> Any:
-    async def act(ctx: StepContext, _: Any) -> Outcome:
-        if ctx.data.get("account_kind", AccountKind.CITIZEN.value) != kind.value:
+def _choose(kind: AccountKind) -> Act:
+    @act(kind)
+    async def choose(ctx: StepContext, _: Any) -> Outcome:
+        if (ctx.draft.kind or AccountKind.CITIZEN) != kind:
             # a CCCD typed for a registration is not a tax code: never offer it as one
-            ctx.data.pop("id_number", None)
-        ctx.data["account_kind"] = kind.value
-        return Outcome(kind.value)
+            ctx.draft.person.id_number = None
+        ctx.draft.kind = kind
+        return Outcome(kind)
 
-    return act
-
-
-def _citizen_id(text: str, ctx: StepContext) -> str:
-    return parse_citizen_id(text).number
+    return choose
 
 
-def _request_limits(ctx: StepContext) -> tuple[tuple[Limit, str], ...]:
-    d = ctx.data
-    account = f"{d['account_kind']}:{d['id_number']}:{d['phone']}"
-    return (
-        (PER_CALLER, caller_key(ctx, PER_CALLER)),
-        (PER_ACCOUNT, subject_key(ctx, PER_ACCOUNT, "forgot", account)),
-    )
+class ForgotPassword:
+    """The dialog, given the ports it uses."""
 
+    def __init__(
+        self,
+        accounts: Accounts,
+        limits: Limits,
+        codes: OtpCodes,
+        hashing: PasswordHashing,
+        notifier: Notifier,
+    ) -> None:
+        self._accounts = accounts
+        self._limits = limits
+        self._codes = codes
+        self._hashing = hashing
+        self._notifier = notifier
 
-def _stopped(ctx: StepContext, wait: int) -> Outcome:
-    return Outcome("stopped", msg("forgot.too_many", until=local_moment(ctx.now, wait)))
+    async def _spend_request(self, ctx: StepContext) -> tuple[tuple[str, ...], int]:
+        """Count a request (caller, identity + phone) and, when a code will really go, the
+        phone's daily budget; a request that matches nothing only looks at that budget, so
+        the reply is the same. Returns what was spent, and the wait when refused."""
+        kind, person = ctx.draft.kind or AccountKind.CITIZEN, ctx.draft.person
+        phone = person.phone or ""
+        account = f"{kind.value}:{person.id_number or ''}:{phone}"
+        attempt = await self._limits.spend_all(
+            (
+                (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+                (PER_ACCOUNT, ("forgot", account)),
+            )
+        )
+        if attempt.wait:
+            return (), attempt.wait
+        if ctx.draft.account_id is None:
+            return attempt.keys, await self._limits.blocked(PER_PHONE, "phone", phone)
+        phone_key = self._limits.key(PER_PHONE, "phone", phone)
+        return (*attempt.keys, phone_key), await self._limits.spend(PER_PHONE, "phone", phone)
 
+    def _stopped(self, ctx: StepContext, wait: int) -> Outcome:
+        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
-async def _spend_request(ctx: StepContext) -> tuple[tuple[str, ...], int]:
-    """Count a request (caller, identity + phone) and, when a code will really go, the
-    phone's daily budget; a request that matches nothing only looks at that budget, so
-    the reply is the same. Returns what was spent, and the wait when refused."""
-    attempt = await spend_all(ctx, _request_limits(ctx))
-    if attempt.wait:
-        return (), attempt.wait
-    phone_key = subject_key(ctx, PER_PHONE, "phone", str(ctx.data["phone"]))
-    if ctx.data.get(ACCOUNT_ID) is None:
-        wait = await seconds_blocked(ctx, PER_PHONE, phone_key)
-        return attempt.keys, wait
-    wait = await spend(ctx, PER_PHONE, phone_key)
-    return (*attempt.keys, phone_key), wait
+    async def _issue(self, ctx: StepContext, *, resend: bool = False) -> Outcome:
+        """A code goes out only to a matching account's phone; otherwise one is made and
+        dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
+        after the reply: waiting for the gateway, or failing with it, would tell the two
+        apart (the person can resend in a minute)."""
+        phone = ctx.draft.person.phone or ""
+        if ctx.draft.account_id is not None:
+            return await self._codes.send(
+                ctx, phone, sms_key="forgot.sms", resend=resend, after_reply=True
+            )
+        return await self._codes.send(ctx, phone, deliver=False, resend=resend)
 
+    @act(Exit.OK, Exit.STOPPED)
+    async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
+        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
+        account = await self._accounts.find(kind, draft.person.id_number or "")
+        # only accounts with a password: a SIM or USB account signs in with its signature,
+        # and a code to its phone must not give it a password (a level 3 account weakened)
+        matched = (
+            account is not None
+            and account.password_hash is not None
+            and account.phone is not None
+            and account.phone == draft.person.phone
+        )
+        draft.account_id = account.id if matched and account is not None else None
+        _, wait = await self._spend_request(ctx)
+        if wait:
+            return self._stopped(ctx, wait)
+        draft.otp = None  # a new request starts a new code
+        await self._issue(ctx)
+        phone = mask_phone(draft.person.phone or "")
+        return Outcome(notice=msg("forgot.code_maybe_sent", phone=phone))
 
-async def _issue(ctx: StepContext, *, resend: bool = False) -> Outcome:
-    """A code goes out only to a matching account's phone; otherwise one is made and
-    dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
-    after the turn: waiting for the gateway, or failing with it, would tell the two apart
-    (the person can resend in a minute)."""
-    phone = str(ctx.data["phone"])
-    if ctx.data.get(ACCOUNT_ID) is not None:
-        return await send_otp(ctx, phone, sms_key="forgot.sms", resend=resend, background=True)
-    return await send_otp(ctx, phone, deliver=False, resend=resend)
+    @act()
+    async def resend(self, ctx: StepContext, _: Any) -> Outcome:
+        spent, wait = await self._spend_request(ctx)
+        if wait:
+            return Outcome.stay(self._stopped(ctx, wait).notice)
+        outcome = await self._issue(ctx, resend=True)
+        if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
+            await self._limits.give_back(spent)
+            return outcome
+        phone = mask_phone(ctx.draft.otp.phone if ctx.draft.otp else "")
+        return Outcome.stay(msg("forgot.code_maybe_sent", phone=phone))
 
+    @act(Exit.OK)
+    async def check(self, ctx: StepContext, code: Any) -> Outcome:
+        return await self._codes.check(ctx, code, genuine=ctx.draft.account_id is not None)
 
-async def _request_code(ctx: StepContext, _: Any) -> Outcome:
-    d = ctx.data
-    account = await ctx.services.accounts.find(AccountKind(d["account_kind"]), d["id_number"])
-    # only accounts with a password: a SIM or USB account signs in with its signature, and a
-    # code to its phone must not give it a password (a level 3 account made weaker)
-    matched = (
-        account is not None
-        and account.password_hash is not None
-        and account.phone is not None
-        and account.phone == d["phone"]
-    )
-    d[ACCOUNT_ID] = account.id if matched and account is not None else None
-    _, wait = await _spend_request(ctx)
-    if wait:
-        return _stopped(ctx, wait)
-    d.pop(OTP_STATE, None)  # a new request starts a new code
-    await _issue(ctx)
-    return Outcome(notice=msg("forgot.code_maybe_sent", phone=mask_phone(str(d["phone"]))))
+    @act(Exit.OK, Exit.STOPPED)
+    async def set_password(self, ctx: StepContext, _: Any) -> Outcome:
+        account_id, password_hash = ctx.draft.account_id, ctx.draft.password_hash
+        if account_id is None or password_hash is None:  # unreachable: no code verified
+            return Outcome(Exit.STOPPED, msg("forgot.code_maybe_sent", phone=""))
+        await self._accounts.set_password(account_id, password_hash)
+        # the account's phone hears of it, whoever reset it (no code, no password in it;
+        # the phone shows when it arrived)
+        phone = ctx.draft.person.phone or ""
+        self._notifier.send_after_reply(phone, msg("forgot.reset_sms"), ctx.lang)
+        return Outcome()
 
+    def dialog(self) -> Dialog:
+        return Dialog(
+            name="forgot",
+            steps=self.steps(),
+            methods=(
+                Method(Exit.FORGOT, msg("common.choice_forgot_password"), kinds=(), entry=S.KIND),
+            ),
+        )
 
-async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    spent, wait = await _spend_request(ctx)
-    if wait:
-        return Outcome(STAY, _stopped(ctx, wait).notice)
-    outcome = await _issue(ctx, resend=True)
-    if outcome.trigger == STAY:  # too soon, or no more resends: nothing was issued
-        await give_back(ctx, spent)
-        return outcome
-    return Outcome(STAY, msg("forgot.code_maybe_sent", phone=mask_phone(str(ctx.data[OTP_PHONE]))))
-
-
-async def _check(ctx: StepContext, code: Any) -> Outcome:
-    return await check_code(ctx, code, genuine=ctx.data.get(ACCOUNT_ID) is not None)
-
-
-async def _set_password(ctx: StepContext, _: Any) -> Outcome:
-    account_id = ctx.data.get(ACCOUNT_ID)
-    if account_id is None:  # unreachable: codes never verify without an account
-        return Outcome("stopped", msg("forgot.code_maybe_sent", phone=""))
-    await ctx.services.accounts.set_password(int(account_id), str(ctx.data[PASSWORD_HASH]))
-    # the account's phone hears of it, whoever reset it (no code, no password in it)
-    at = ctx.now.astimezone(LOCAL_ZONE).strftime("%H:%M %d/%m/%Y")
-    notify_by_sms(ctx, str(ctx.data["phone"]), msg("forgot.reset_sms", at=at), "a reset notice")
-    return Outcome()
-
-
-STEPS = (
-    Step(
-        S.KIND,
-        msg("forgot.kind_prompt"),
-        msg("forgot.kind_help"),
-        choices=(
-            Choice("citizen", msg("forgot.kind_citizen"), act=_choose(AccountKind.CITIZEN)),
-            Choice("business", msg("forgot.kind_business"), act=_choose(AccountKind.BUSINESS)),
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next={
-            "citizen": S.ID_NUMBER,
-            "business": S.TAX_CODE,
-            "other_ways": CommonStep.OTHER_WAYS,
-            "home": "start.who",
-        },
-    ),
-    Step(
-        S.ID_NUMBER,
-        msg("forgot.id_number_prompt"),
-        msg("forgot.id_number_help"),
-        parse=_citizen_id,
-        field="id_number",
-        show_value=mask_id,
-        next={"ok": S.PHONE},
-    ),
-    Step(
-        S.TAX_CODE,
-        msg("forgot.tax_code_prompt"),
-        msg("forgot.tax_code_help"),
-        parse=lambda text, ctx: parse_tax_code(text),
-        field="id_number",
-        show_value=mask_id,
-        next={"ok": S.PHONE},
-    ),
-    Step(
-        S.PHONE,
-        msg("forgot.phone_prompt"),
-        msg("forgot.phone_help"),
-        parse=lambda text, ctx: parse_phone(text),
-        act=_request_code,
-        field="phone",
-        show_value=mask_phone,
-        next={"ok": S.OTP, "stopped": S.STOPPED},
-    ),
-    otp_step(
-        S.OTP,
-        next_ok="forgot.password",
-        prompt_key="forgot.otp_prompt",
-        resend=_resend,
-        check=_check,
-    ),
-    *password_steps("forgot", _set_password, {"ok": S.DONE, "stopped": S.STOPPED}),
-    Step(
-        S.STOPPED,
-        msg("forgot.stopped_prompt"),
-        msg("forgot.stopped_help"),
-        choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-        next={"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"},
-    ),
-    Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
-)
-
-DIALOG = Dialog(
-    name="forgot",
-    steps=STEPS,
-    methods=(Method("forgot", msg("common.choice_forgot_password"), kinds=(), entry=S.KIND),),
-)
+    def steps(self) -> tuple[Step, ...]:
+        return (
+            Step(
+                S.KIND,
+                msg("forgot.kind_prompt"),
+                msg("forgot.kind_help"),
+                choices=(
+                    Choice(
+                        AccountKind.CITIZEN,
+                        msg("forgot.kind_citizen"),
+                        act=_choose(AccountKind.CITIZEN),
+                    ),
+                    Choice(
+                        AccountKind.BUSINESS,
+                        msg("forgot.kind_business"),
+                        act=_choose(AccountKind.BUSINESS),
+                    ),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={
+                    AccountKind.CITIZEN: S.ID_NUMBER,
+                    AccountKind.BUSINESS: S.TAX_CODE,
+                    **AWAY,
+                },
+            ),
+            Step(
+                S.ID_NUMBER,
+                msg("forgot.id_number_prompt"),
+                msg("forgot.id_number_help"),
+                parse=lambda text, ctx: parse_citizen_id(text).number,
+                field="id_number",
+                show_value=mask_id,
+                next={Exit.OK: S.PHONE},
+            ),
+            Step(
+                S.TAX_CODE,
+                msg("forgot.tax_code_prompt"),
+                msg("forgot.tax_code_help"),
+                parse=lambda text, ctx: parse_tax_code(text),
+                field="id_number",
+                show_value=mask_id,
+                next={Exit.OK: S.PHONE},
+            ),
+            Step(
+                S.PHONE,
+                msg("forgot.phone_prompt"),
+                msg("forgot.phone_help"),
+                parse=lambda text, ctx: parse_phone(text),
+                act=self.request_code,
+                field="phone",
+                show_value=mask_phone,
+                next={Exit.OK: S.OTP, Exit.STOPPED: S.STOPPED},
+                phone=True,
+            ),
+            self._codes.step(
+                S.OTP,
+                next_ok=S.PASSWORD,
+                prompt_key="forgot.otp_prompt",
+                resend=self.resend,
+                check=self.check,
+            ),
+            *password_steps(
+                (S.PASSWORD, S.PASSWORD_CONFIRM),
+                self._hashing,
+                self.set_password,
+                {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
+            ),
+            Step(
+                S.STOPPED,
+                msg("forgot.stopped_prompt"),
+                msg("forgot.stopped_help"),
+                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
+                next=AWAY,
+            ),
+            Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
+        )

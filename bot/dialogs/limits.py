@@ -8,13 +8,13 @@ is given back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.dialogs.spec import StepContext
+from bot.state.store import Counters
 
 LOCAL_ZONE: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR: Final = 3600
@@ -30,6 +30,15 @@ class Limit:
     window_seconds: int
 
 
+Subject = tuple[str, str]  # (kind, value): ("phone", "+849..."), ("bhxh", code), ...
+
+
+def caller(channel: str, user_id: str) -> Subject:
+    """Who is asking: the person on their channel (a chat, an account; on USSD the
+    caller's number, which the gateway vouches for)."""
+    return ("caller", f"{channel}:{user_id}")
+
+
 @dataclass(frozen=True, slots=True)
 class Spent:
     """An attempt counted against several limits: the counter keys (to give back), how
@@ -40,54 +49,55 @@ class Spent:
     wait: int = 0
 
 
-def subject_key(ctx: StepContext, limit: Limit, kind: str, value: str) -> str:
-    """The counter key of a subject: a keyed hash (the counters' own key), so Redis never
-    holds an ID in clear and its names cannot be joined with the accounts table."""
-    return f"{limit.name}:{ctx.services.keys.counter_hash(kind, value)}"
+class Limits:
+    """Limits on subjects such as ("phone", "+849...") or ("bhxh", code): the counter
+    of a subject is named by a keyed hash (a key of its own, not the accounts table's),
+    so the store never holds an ID in clear and cannot be joined with the database."""
 
+    def __init__(self, counters: Counters, subject_hash: Callable[[str, str], str]) -> None:
+        self._counters = counters
+        self._hash = subject_hash
 
-def caller_key(ctx: StepContext, limit: Limit) -> str:
-    """Who is asking: the person on their channel (a chat, an account; on USSD the
-    caller's number, which the gateway vouches for)."""
-    return subject_key(ctx, limit, "caller", f"{ctx.channel}:{ctx.user_id}")
+    def key(self, limit: Limit, kind: str, value: str) -> str:
+        return f"{limit.name}:{self._hash(kind, value)}"
 
+    async def blocked(self, limit: Limit, kind: str, value: str) -> int:
+        """0 when the subject may go on, else the seconds until its window ends. A look
+        only, to say so early or to answer alike; the decision is a spend's."""
+        key = self.key(limit, kind, value)
+        if await self._counters.count(key) < limit.allowed:
+            return 0
+        return max(1, await self._counters.ttl(key))
 
-async def seconds_blocked(ctx: StepContext, limit: Limit, key: str) -> int:
-    """0 when the subject may go on, else the seconds until its window ends. A look only,
-    for saying so early; the decision is `spend`'s."""
-    counters = ctx.services.counters
-    if await counters.count(key) < limit.allowed:
-        return 0
-    return max(1, await counters.ttl(key))
+    async def spend(self, limit: Limit, kind: str, value: str) -> int:
+        """Count one event: 0 when within the limit, else the seconds until its window
+        ends (the check and the count are one step)."""
+        spent = await self._counters.spend_within(
+            self.key(limit, kind, value), limit.allowed, limit.window_seconds
+        )
+        return 0 if spent.allowed else max(1, spent.retry_after)
 
+    async def spend_all(self, limits: Sequence[tuple[Limit, Subject]]) -> Spent:
+        """Count one attempt against each limit, in order. The first that refuses stops
+        it, and the ones spent before it are given back: an attempt refused costs
+        nothing, so a stranger refused by their own limit cannot use up anyone else's."""
+        spent: list[str] = []
+        left = 0
+        for limit, (kind, value) in limits:
+            key = self.key(limit, kind, value)
+            result = await self._counters.spend_within(key, limit.allowed, limit.window_seconds)
+            if not result.allowed:
+                await self.give_back(spent)
+                return Spent((), 0, max(1, result.retry_after))
+            if not spent:
+                left = limit.allowed - result.count
+            spent.append(key)
+        return Spent(tuple(spent), left)
 
-async def spend(ctx: StepContext, limit: Limit, key: str) -> int:
-    """Count one event: 0 when within the limit, else the seconds until its window ends."""
-    spent = await ctx.services.counters.spend_within(key, limit.allowed, limit.window_seconds)
-    return 0 if spent.allowed else max(1, spent.retry_after)
-
-
-async def spend_all(ctx: StepContext, limits: Sequence[tuple[Limit, str]]) -> Spent:
-    """Count one attempt against each limit, in order. The first that refuses stops it,
-    and the ones spent before it are given back: an attempt refused costs nothing, so a
-    stranger refused by their own limit cannot use up anyone else's."""
-    counters = ctx.services.counters
-    spent: list[str] = []
-    left = 0
-    for limit, key in limits:
-        result = await counters.spend_within(key, limit.allowed, limit.window_seconds)
-        if not result.allowed:
-            await give_back(ctx, spent)
-            return Spent((), 0, max(1, result.retry_after))
-        if not spent:
-            left = limit.allowed - result.count
-        spent.append(key)
-    return Spent(tuple(spent), left)
-
-
-async def give_back(ctx: StepContext, keys: Sequence[str]) -> None:
-    for key in keys:
-        await ctx.services.counters.give_back(key)
+    async def give_back(self, keys: Sequence[str]) -> None:
+        """Uncount what turned out not to count (details that matched, no call made)."""
+        for key in keys:
+            await self._counters.give_back(key)
 
 
 def local_time(now: datetime, seconds: int) -> str:

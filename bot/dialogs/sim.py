@@ -12,21 +12,19 @@ import secrets
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.bridge import Signing
-from bot.bridge.ports import identity_fields, kind_refusal
-from bot.bridge.web import CHECK_CHOICE
-from bot.dialogs.certified import accept_identity, certified_steps, signing
-from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.accounts.model import AccountKind
+from bot.dialogs.certified import CertifiedSteps
+from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.dialogs.exits import Exit
 from bot.dialogs.fields import use_caller_choice
-from bot.dialogs.limits import HOUR, Limit, give_back, local_time, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.limits import HOUR, Limit, Limits, local_time
+from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
+from bot.signing.ports import Signing, kind_refusal, signed_identity
 from bot.validation import mask_phone, parse_phone
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
-from pki_bridge import (
-    CertificateRefused,
+from pki_bridge.mssp import (
     MsspResult,
-    RevocationUnavailable,
     SignatureOutcome,
     await_result,
     registration_statement,
@@ -34,6 +32,7 @@ from pki_bridge import (
     verification_code,
     verify_outcome,
 )
+from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
 
 SERVICE: Final = "dichvucong.gov.vn account registration"
 
@@ -43,6 +42,8 @@ class S(StrEnum):
     WAIT = "sim.wait"
     FAILED = "sim.failed"
     EMAIL = "sim.email"
+    SUMMARY = "sim.summary"
+    DONE = "sim.done"
 
 
 # Signature requests ring a phone and need no proof of who asks: limited per phone (any
@@ -51,152 +52,169 @@ REQUESTS_PER_PHONE: Final = Limit("sim_phone", allowed=5, window_seconds=HOUR)
 REQUESTS_PER_DIALOG: Final = 4  # the first and three resends
 
 
-async def _send_request(ctx: StepContext, phone: str) -> Outcome:
-    """Ask the SIM to sign a fresh statement; a pushing channel also waits in background."""
-    if int(ctx.data.get("sim_requests", 0)) >= REQUESTS_PER_DIALOG:
-        return Outcome(STAY, msg("signing.sim_request_limit"))
-    per_phone = subject_key(ctx, REQUESTS_PER_PHONE, "phone", phone)
-    if wait := await spend(ctx, REQUESTS_PER_PHONE, per_phone):  # before the phone rings
-        return Outcome(STAY, msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
-    ports = signing(ctx)
-    digest = statement_hash(
-        registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
-    )
-    code = verification_code(digest)
-    display = ctx.services.translator.render(msg("signing.sim_display_text", code=code), ctx.lang)
-    try:
-        session_id = await ports.mssp.start(phone, digest, display)
-    except IntegrationRejected:
-        await give_back(ctx, [per_phone])  # no request reached the phone
-        return Outcome(STAY, msg("pki.mssp.unavailable"))
-    except BaseException:
-        await give_back(ctx, [per_phone])
-        raise
-    ctx.data["sim_requests"] = int(ctx.data.get("sim_requests", 0)) + 1
-    if await _not_a_signing_sim(ports, session_id):  # say so now, not after "I confirmed"
-        return Outcome(STAY, msg("pki.mssp.not_a_signing_sim"))
-    ctx.data.update(
-        phone=phone,
-        sim_session=session_id,
-        sim_hash=base64.b64encode(digest).decode(),
-        sim_code=code,
-        sim_started=ctx.services.epoch_seconds(),
-    )
-    if ports.events.can_push(ctx.channel):
-        ports.events.spawn(_wait_in_background(ports, ctx.channel, ctx.user_id, session_id))
-    return Outcome()
-
-
-async def _not_a_signing_sim(ports: Signing, session_id: str) -> bool:
-    """The service knows at once when the number has no signing SIM: one look."""
-    try:
-        outcome = await ports.mssp.poll(session_id)
-    except (IntegrationUnavailable, IntegrationRejected):
-        return False  # the request stands; "check" will tell
-    return outcome is not None and outcome.result is MsspResult.NOT_A_SIGNING_SIM
-
-
-async def _wait_in_background(ports: Signing, channel: str, user_id: str, session: str) -> None:
-    """Continue by itself once the phone answers (channels that can push)."""
-    await await_result(
-        ports.mssp, session, total_timeout=ports.mssp_timeout, interval=ports.mssp_poll_interval
-    )
-    await ports.events.deliver(channel, user_id, CHECK_CHOICE, S.WAIT)
-
-
-async def _start(ctx: StepContext, phone: Any) -> Outcome:
-    return await _send_request(ctx, str(phone))
-
-
-async def _resend(ctx: StepContext, _: Any) -> Outcome:
-    outcome = await _send_request(ctx, str(ctx.data["phone"]))
-    return outcome if outcome.trigger == STAY else Outcome("resent", msg("signing.sim_resent"))
-
-
-async def _check(ctx: StepContext, _: Any) -> Outcome:
-    """Has the phone answered? Poll once; verify a signature over exactly our statement."""
-    ports, session = signing(ctx), ctx.data.get("sim_session")
-    if session is None:
-        return Outcome("failed", msg("pki.mssp.timeout"))
-    try:
-        outcome = await ports.mssp.poll(str(session))
-    except (IntegrationUnavailable, IntegrationRejected):
-        return Outcome(STAY, msg("pki.mssp.unavailable"))
-    if outcome is None:
-        if ctx.services.epoch_seconds() - float(ctx.data["sim_started"]) < ports.mssp_timeout:
-            return Outcome(STAY, msg("signing.sim_not_yet", code=ctx.data["sim_code"]))
-        outcome = SignatureOutcome(MsspResult.TIMEOUT)
-    ctx.data.pop("sim_session", None)
-    if not outcome.ok:
-        return Outcome("failed", outcome.message)
-    if outcome.signature is None or outcome.certificate is None:
-        return Outcome("failed", msg("pki.mssp.unavailable"))
-    try:  # the signature must be over exactly the statement we issued
-        statement = base64.b64decode(ctx.data["sim_hash"])
-        identity = await verify_outcome(outcome, statement, ports.public)
-    except (CertificateRefused, RevocationUnavailable) as refused:
-        return Outcome("failed", refused.message)
-    mismatch = kind_refusal(ctx.data.get("kind", "citizen"), identity)
-    if mismatch is not None:
-        return Outcome("failed", mismatch)
-    return await accept_identity(ctx, identity_fields(identity))
-
-
 def _wait_prompt(ctx: StepContext) -> tuple[Msg, ...]:
+    signature = ctx.draft.signature
     return (
-        msg("pki.mssp.confirm_on_phone", code=ctx.data.get("sim_code", "")),
-        msg("signing.sim_wait_hint", phone=mask_phone(str(ctx.data.get("phone", "")))),
+        msg("pki.mssp.confirm_on_phone", code=signature.sim_code or ""),
+        msg("signing.sim_wait_hint", phone=mask_phone(ctx.draft.person.phone or "")),
     )
 
 
-RESEND: Final = Choice("resend", msg("signing.choice_sim_resend"), act=_resend)
-OTHER_PHONE: Final = Choice("other_phone", msg("signing.choice_other_phone"))
-WAYS_OUT: Final = {"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"}
+class Sim:
+    """The dialog, given the ports it uses."""
 
-STEPS = (
-    Step(
-        S.PHONE,
-        msg("signing.sim_phone_prompt"),
-        msg("signing.sim_phone_help"),
-        choices=use_caller_choice(_send_request),
-        parse=lambda text, ctx: parse_phone(text),
-        field="phone",
-        act=_start,
-        show_value=mask_phone,
-        next={"ok": S.WAIT},
-    ),
-    Step(
-        S.WAIT,
-        _wait_prompt,
-        msg("signing.sim_wait_help"),
-        choices=(
-            Choice(CHECK_CHOICE, msg("signing.choice_sim_check"), act=_check),
-            RESEND,
-            OTHER_PHONE,
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        ),
-        next={
-            "ok": S.EMAIL,
-            "failed": S.FAILED,
-            "duplicate": CommonStep.DUPLICATE,
-            "resent": S.WAIT,
-            "other_phone": S.PHONE,
-            **WAYS_OUT,
-        },
-    ),
-    Step(
-        S.FAILED,
-        msg("signing.sim_failed_prompt"),
-        msg("signing.sim_wait_help"),
-        choices=(RESEND, OTHER_PHONE, OTHER_WAYS_CHOICE, HOME_CHOICE),
-        next={"resent": S.WAIT, "other_phone": S.PHONE, **WAYS_OUT},
-    ),
-    *certified_steps("sim", "sim"),
-)
+    def __init__(self, signing: Signing, limits: Limits, certified: CertifiedSteps) -> None:
+        self._signing = signing
+        self._limits = limits
+        self._certified = certified
 
-DIALOG = Dialog(
-    name="sim",
-    steps=STEPS,
-    methods=(Method("sim", msg("method.sim"), kinds=("citizen", "business"), entry=S.PHONE),),
-)
+    async def _send_request(self, ctx: StepContext, phone: str) -> Outcome:
+        """Ask the SIM to sign a fresh statement; a pushing channel also waits in background."""
+        signature = ctx.draft.signature
+        if signature.sim_requests >= REQUESTS_PER_DIALOG:
+            return Outcome.stay(msg("signing.sim_request_limit"))
+        # spent before the phone rings (one step: parallel requests cannot all pass)
+        if wait := await self._limits.spend(REQUESTS_PER_PHONE, "phone", phone):
+            return Outcome.stay(msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
+        digest = statement_hash(
+            registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
+        )
+        code = verification_code(digest)
+        spent = [self._limits.key(REQUESTS_PER_PHONE, "phone", phone)]
+        try:
+            session_id = await self._signing.mssp.start(
+                phone, digest, self._signing.display_text(code, ctx.lang)
+            )
+        except IntegrationRejected:
+            await self._limits.give_back(spent)  # no request reached the phone
+            return Outcome.stay(msg("pki.mssp.unavailable"))
+        except BaseException:
+            await self._limits.give_back(spent)
+            raise
+        signature.sim_requests += 1
+        if await self._not_a_signing_sim(session_id):  # say so now, not after "I confirmed"
+            return Outcome.stay(msg("pki.mssp.not_a_signing_sim"))
+        ctx.draft.person.phone = phone
+        signature.sim_session = session_id
+        signature.statement_hash = base64.b64encode(digest).decode()
+        signature.sim_code = code
+        signature.sim_started = ctx.epoch
+        events = self._signing.events
+        if events.can_push(ctx.channel):
+            events.spawn(self._wait_in_background(ctx.channel, ctx.user_id, session_id))
+        return Outcome()
+
+    async def _not_a_signing_sim(self, session_id: str) -> bool:
+        """The service knows at once when the number has no signing SIM: one look."""
+        try:
+            outcome = await self._signing.mssp.poll(session_id)
+        except (IntegrationUnavailable, IntegrationRejected):
+            return False  # the request stands; "check" will tell
+        return outcome is not None and outcome.result is MsspResult.NOT_A_SIGNING_SIM
+
+    async def _wait_in_background(self, channel: str, user_id: str, session: str) -> None:
+        """Continue by itself once the phone answers (channels that can push)."""
+        signing = self._signing
+        await await_result(
+            signing.mssp,
+            session,
+            total_timeout=signing.mssp_timeout,
+            interval=signing.mssp_poll_interval,
+        )
+        signing.events.arrived(channel, user_id, S.WAIT)
+
+    @act(Exit.OK)
+    async def start(self, ctx: StepContext, phone: Any) -> Outcome:
+        return await self._send_request(ctx, str(phone))
+
+    @act(Exit.RESENT)
+    async def resend(self, ctx: StepContext, _: Any) -> Outcome:
+        outcome = await self._send_request(ctx, ctx.draft.person.phone or "")
+        return (
+            outcome if outcome.exit != Exit.OK else Outcome(Exit.RESENT, msg("signing.sim_resent"))
+        )
+
+    @act(Exit.OK, Exit.FAILED, Exit.DUPLICATE)
+    async def check(self, ctx: StepContext, _: Any) -> Outcome:
+        """Has the phone answered? Poll once; verify a signature over exactly our statement."""
+        signature = ctx.draft.signature
+        session = signature.sim_session
+        if session is None:
+            return Outcome(Exit.FAILED, msg("pki.mssp.timeout"))
+        try:
+            outcome = await self._signing.mssp.poll(session)
+        except (IntegrationUnavailable, IntegrationRejected):
+            return Outcome.stay(msg("pki.mssp.unavailable"))
+        if outcome is None:
+            if ctx.epoch - (signature.sim_started or 0.0) < self._signing.mssp_timeout:
+                return Outcome.stay(msg("signing.sim_not_yet", code=signature.sim_code or ""))
+            outcome = SignatureOutcome(MsspResult.TIMEOUT)
+        signature.sim_session = None
+        if not outcome.ok:
+            return Outcome(Exit.FAILED, outcome.message)
+        if outcome.signature is None or outcome.certificate is None:
+            return Outcome(Exit.FAILED, msg("pki.mssp.unavailable"))
+        try:  # the signature must be over exactly the statement we issued
+            statement = base64.b64decode(signature.statement_hash or "")
+            identity = (await verify_outcome(outcome, statement, self._signing.public)).identity
+        except (CertificateRefused, RevocationUnavailable) as refused:
+            return Outcome(Exit.FAILED, refused.message)
+        mismatch = kind_refusal(ctx.draft.kind or AccountKind.CITIZEN, identity)
+        if mismatch is not None:
+            return Outcome(Exit.FAILED, mismatch)
+        return await self._certified.accept(ctx, signed_identity(identity))
+
+    def dialog(self) -> Dialog:
+        kinds = (AccountKind.CITIZEN, AccountKind.BUSINESS)
+        return Dialog(
+            name="sim",
+            steps=self.steps(),
+            methods=(Method("sim", msg("method.sim"), kinds=kinds, entry=S.PHONE),),
+        )
+
+    def steps(self) -> tuple[Step, ...]:
+        resend = Choice(Exit.RESEND, msg("signing.choice_sim_resend"), act=self.resend)
+        other_phone = Choice(Exit.OTHER_PHONE, msg("signing.choice_other_phone"))
+        return (
+            Step(
+                S.PHONE,
+                msg("signing.sim_phone_prompt"),
+                msg("signing.sim_phone_help"),
+                choices=(use_caller_choice(self._send_request, Exit.OK),),
+                parse=lambda text, ctx: parse_phone(text),
+                field="phone",
+                act=self.start,
+                show_value=mask_phone,
+                next={Exit.OK: S.WAIT},
+                phone=True,
+            ),
+            Step(
+                S.WAIT,
+                _wait_prompt,
+                msg("signing.sim_wait_help"),
+                choices=(
+                    Choice(Exit.CHECK, msg("signing.choice_sim_check"), act=self.check),
+                    resend,
+                    other_phone,
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                on_resume=self.check,
+                next={
+                    Exit.OK: S.EMAIL,
+                    Exit.FAILED: S.FAILED,
+                    Exit.DUPLICATE: CommonStep.DUPLICATE,
+                    Exit.RESENT: S.WAIT,
+                    Exit.OTHER_PHONE: S.PHONE,
+                    **AWAY,
+                },
+            ),
+            Step(
+                S.FAILED,
+                msg("signing.sim_failed_prompt"),
+                msg("signing.sim_wait_help"),
+                choices=(resend, other_phone, OTHER_WAYS_CHOICE, HOME_CHOICE),
+                next={Exit.RESENT: S.WAIT, Exit.OTHER_PHONE: S.PHONE, **AWAY},
+            ),
+            *self._certified.steps((S.EMAIL, S.SUMMARY, S.DONE), "sim"),
+        )

@@ -2,159 +2,208 @@
 a Government CA token ("Cơ quan nhà nước", §1.4 last part). Level 3.
 
 regbot gives a one-time link to open on the computer with the token; the page has the
-signing plugin sign a challenge and posts it back (`bot.bridge.web`). The dialog then
+signing plugin sign a challenge and posts it back (`bot.web.signing`). The dialog then
 continues by itself where the channel can push, or when the person says they signed.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Final
 
-from bot.bridge import LinkState
-from bot.bridge.links import LINK_LIFETIME
-from bot.bridge.web import CHECK_CHOICE
-from bot.dialogs.certified import accept_identity, certified_steps, refusal_message, signing
-from bot.dialogs.common import HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.accounts.model import AccountKind
+from bot.dialogs.certified import CertifiedSteps, refusal_message
+from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
+from bot.dialogs.exits import Exit
 from bot.dialogs.fields import caller_mobile
-from bot.dialogs.limits import HOUR, Limit, give_back, local_time, spend, subject_key
-from bot.dialogs.spec import STAY, Choice, Dialog, Method, Outcome, Step, StepContext
+from bot.dialogs.limits import HOUR, Limit, Limits, local_time
+from bot.dialogs.ports import Notifier
+from bot.engine.spec import Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
+from bot.signing.links import LINK_LIFETIME, LinkState
+from bot.signing.ports import Signing, identity_of
 from bot.validation import mask_phone
 
-LINK_ID: Final = "link_id"
-LINK_URL: Final = "link_url"
-LINK_SMS: Final = "link_sms"  # dialog data: how many links this dialog sent by SMS
 # Links by SMS ring a phone like codes do: limited per phone (any dialog) and per dialog.
 LINK_SMS_PER_PHONE: Final = Limit("usb_link_sms", allowed=5, window_seconds=HOUR)
 LINK_SMS_PER_DIALOG: Final = 3
-WAYS_OUT: Final = {"other_ways": CommonStep.OTHER_WAYS, "home": "start.who"}
 
 
-def _issue_link(prefix: str, trigger: str) -> Any:
-    async def issue(ctx: StepContext, _: Any) -> Outcome:
-        ports = signing(ctx)
-        if ctx.data.get(LINK_ID):  # "a new link": the old one must not stay usable
-            await ports.links.withdraw(str(ctx.data[LINK_ID]))
-        kind = "official" if prefix == "official" else str(ctx.data.get("kind", "citizen"))
-        token, link_id = await ports.links.issue(
-            ctx.channel, ctx.user_id, ctx.lang, kind, wait_step=f"{prefix}.wait"
-        )
-        ctx.data[LINK_ID], ctx.data[LINK_URL] = link_id, ports.link_url(token)
-        return Outcome(trigger)
-
-    return issue
+class UsbStep(StrEnum):
+    INTRO = "usb.intro"
+    WAIT = "usb.wait"
+    FAILED = "usb.failed"
+    EMAIL = "usb.email"
+    SUMMARY = "usb.summary"
+    DONE = "usb.done"
 
 
-async def _check_link(ctx: StepContext, _: Any) -> Outcome:
-    """Did the signature arrive on the link? Accepted, refused, expired, or not yet."""
-    ports, link_id = signing(ctx), ctx.data.get(LINK_ID)
-    record = await ports.links.by_id(str(link_id)) if link_id else None
-    if record is None:
-        return Outcome("failed", msg("signing.link_expired"))
-    if record.state is LinkState.ISSUED:
-        if record.expired(ports.links.clock()):
-            return Outcome("failed", msg("signing.link_expired"))
-        return Outcome(STAY, msg("signing.usb_not_yet"))
-    ctx.data.pop(LINK_ID, None)
-    ctx.data.pop(LINK_URL, None)
-    if record.state is LinkState.REFUSED:
-        return Outcome("failed", refusal_message(record.reason or "bad_signature"))
-    return await accept_identity(ctx, dict(record.identity))
+class OfficialStep(StrEnum):
+    """The same steps for civil servants, whose certificates chain to the Government CA."""
+
+    INTRO = "official.intro"
+    WAIT = "official.wait"
+    FAILED = "official.failed"
+    EMAIL = "official.email"
+    SUMMARY = "official.summary"
+    DONE = "official.done"
 
 
-async def _sms_link(ctx: StepContext, _: Any) -> Outcome:
-    """Over USSD the link cannot be clicked: send it by SMS to the caller's phone."""
-    phone = caller_mobile(ctx)
-    if phone is None:  # a caller from abroad: no SMS from here, the link is on the screen
-        return Outcome(STAY, msg("signing.usb_link_no_sms"))
-    sent = int(ctx.data.get(LINK_SMS, 0))
-    if sent >= LINK_SMS_PER_DIALOG:
-        return Outcome(STAY, msg("signing.usb_link_sms_limit"))
-    per_phone = subject_key(ctx, LINK_SMS_PER_PHONE, "phone", phone)
-    if wait := await spend(ctx, LINK_SMS_PER_PHONE, per_phone):
-        until = local_time(ctx.now, wait)
-        return Outcome(STAY, msg("signing.usb_link_sms_phone_limit", until=until))
-    text = ctx.services.translator.render(
-        msg("signing.usb_link_sms", url=ctx.data.get(LINK_URL, ""), minutes=LINK_LIFETIME // 60),
-        ctx.lang,
-    )
-    try:
-        await ctx.services.sms.send(phone, text)
-    except BaseException:
-        await give_back(ctx, [per_phone])  # nothing left: not counted
-        raise
-    ctx.data[LINK_SMS] = sent + 1
-    return Outcome(STAY, msg("signing.usb_link_sent", phone=mask_phone(phone)))
-
-
-def _wait_choices(prefix: str) -> Any:
-    def choices(ctx: StepContext) -> tuple[Choice, ...]:
-        sms = (Choice("sms", msg("signing.choice_sms_link"), act=_sms_link),) if ctx.caller else ()
-        return (
-            Choice(CHECK_CHOICE, msg("signing.choice_usb_check"), act=_check_link),
-            *sms,
-            Choice("new_link", msg("signing.choice_new_link"), act=_issue_link(prefix, "new")),
-            OTHER_WAYS_CHOICE,
-            HOME_CHOICE,
-        )
-
-    return choices
+Names = type[UsbStep] | type[OfficialStep]
 
 
 def _wait_prompt(ctx: StepContext) -> tuple[Msg, ...]:
     return (
-        msg("signing.usb_link", url=ctx.data.get(LINK_URL, ""), minutes=LINK_LIFETIME // 60),
+        msg(
+            "signing.usb_link",
+            url=ctx.draft.signature.link_url or "",
+            minutes=LINK_LIFETIME // 60,
+        ),
         msg("signing.usb_wait_hint"),
     )
 
 
-def usb_steps(prefix: str) -> tuple[Step, ...]:
-    """The token steps under `prefix` ("usb", or "official" for the Government CA)."""
-    intro, wait, failed = f"{prefix}.intro", f"{prefix}.wait", f"{prefix}.failed"
-    new_link = Choice("new_link", msg("signing.choice_new_link"), act=_issue_link(prefix, "new"))
-    return (
-        Step(
-            intro,
-            msg(f"signing.{prefix}_intro"),
-            msg(f"signing.{prefix}_intro_help"),
-            choices=(
-                Choice("get_link", msg("signing.choice_get_link"), act=_issue_link(prefix, "ok")),
-                OTHER_WAYS_CHOICE,
-                HOME_CHOICE,
+class Usb:
+    """The dialog, given the ports it uses."""
+
+    def __init__(
+        self, signing: Signing, notifier: Notifier, limits: Limits, certified: CertifiedSteps
+    ) -> None:
+        self._signing = signing
+        self._notifier = notifier
+        self._limits = limits
+        self._certified = certified
+
+    def _issue_link(self, names: Names, exit: Exit) -> Act:
+        @act(exit)
+        async def issue_link(ctx: StepContext, _: Any) -> Outcome:
+            links, signature = self._signing.links, ctx.draft.signature
+            if signature.link_id:  # "a new link": the old one must not stay usable
+                await links.withdraw(signature.link_id)
+            official = names is OfficialStep
+            kind = AccountKind.OFFICIAL if official else (ctx.draft.kind or AccountKind.CITIZEN)
+            token, link_id = await links.issue(
+                ctx.channel, ctx.user_id, ctx.lang, kind, wait_step=names.WAIT
+            )
+            signature.link_id, signature.link_url = link_id, self._signing.link_url(token)
+            return Outcome(exit)
+
+        return issue_link
+
+    @act(Exit.OK, Exit.FAILED, Exit.DUPLICATE)
+    async def check_link(self, ctx: StepContext, _: Any) -> Outcome:
+        """Did the signature arrive on the link? Accepted, refused, expired, or not yet."""
+        links, signature = self._signing.links, ctx.draft.signature
+        record = await links.by_id(signature.link_id) if signature.link_id else None
+        if record is None:
+            return Outcome(Exit.FAILED, msg("signing.link_expired"))
+        if record.state is LinkState.ISSUED:
+            if record.expired(links.clock()):
+                return Outcome(Exit.FAILED, msg("signing.link_expired"))
+            return Outcome.stay(msg("signing.usb_not_yet"))
+        signature.link_id = signature.link_url = None
+        if record.state is LinkState.REFUSED:
+            return Outcome(Exit.FAILED, refusal_message(record.reason or "bad_signature"))
+        return await self._certified.accept(ctx, identity_of(record.identity))
+
+    @act()
+    async def sms_link(self, ctx: StepContext, _: Any) -> Outcome:
+        """Over USSD the link cannot be clicked: send it by SMS to the caller's phone."""
+        phone = caller_mobile(ctx)
+        if phone is None:  # a caller from abroad: no SMS from here, the link is on the screen
+            return Outcome.stay(msg("signing.usb_link_no_sms"))
+        signature = ctx.draft.signature
+        if signature.link_sms >= LINK_SMS_PER_DIALOG:
+            return Outcome.stay(msg("signing.usb_link_sms_limit"))
+        if wait := await self._limits.spend(LINK_SMS_PER_PHONE, "phone", phone):
+            until = local_time(ctx.now, wait)
+            return Outcome.stay(msg("signing.usb_link_sms_phone_limit", until=until))
+        text = msg(
+            "signing.usb_link_sms",
+            url=signature.link_url or "",
+            minutes=LINK_LIFETIME // 60,
+        )
+        try:
+            await self._notifier.send(phone, text, ctx.lang)
+        except BaseException:  # nothing left: not counted
+            await self._limits.give_back([self._limits.key(LINK_SMS_PER_PHONE, "phone", phone)])
+            raise
+        signature.link_sms += 1
+        return Outcome.stay(msg("signing.usb_link_sent", phone=mask_phone(phone)))
+
+    def dialog(self) -> Dialog:
+        return Dialog(
+            name="usb",
+            steps=(*self.steps(UsbStep), *self.steps(OfficialStep)),
+            methods=(
+                Method(
+                    "usb",
+                    msg("method.usb"),
+                    kinds=(AccountKind.CITIZEN, AccountKind.BUSINESS),
+                    entry=UsbStep.INTRO,
+                ),
+                Method(
+                    "official_usb",
+                    msg("method.official_usb"),
+                    kinds=(AccountKind.OFFICIAL,),
+                    entry=OfficialStep.INTRO,
+                ),
             ),
-            next={"ok": wait, **WAYS_OUT},
-        ),
-        Step(
-            wait,
-            _wait_prompt,
-            msg("signing.usb_wait_help"),
-            choices=_wait_choices(prefix),
-            next={
-                "ok": f"{prefix}.email",
-                "failed": failed,
-                "new": wait,
-                "duplicate": CommonStep.DUPLICATE,
-                **WAYS_OUT,
-            },
-        ),
-        Step(
-            failed,
-            msg("signing.usb_failed_prompt"),
-            msg("signing.usb_wait_help"),
-            choices=(new_link, OTHER_WAYS_CHOICE, HOME_CHOICE),
-            next={"new": wait, **WAYS_OUT},
-        ),
-        *certified_steps(prefix, "usb"),
-    )
+        )
 
-
-DIALOG = Dialog(
-    name="usb",
-    steps=(*usb_steps("usb"), *usb_steps("official")),
-    methods=(
-        Method("usb", msg("method.usb"), kinds=("citizen", "business"), entry="usb.intro"),
-        Method(
-            "official_usb", msg("method.official_usb"), kinds=("official",), entry="official.intro"
-        ),
-    ),
-)
+    def steps(self, names: Names) -> tuple[Step, ...]:
+        """The token steps, for citizens and businesses or for civil servants."""
+        prefix = "official" if names is OfficialStep else "usb"
+        new_link = Choice(
+            Exit.NEW_LINK, msg("signing.choice_new_link"), act=self._issue_link(names, Exit.NEW)
+        )
+        return (
+            Step(
+                names.INTRO,
+                msg(f"signing.{prefix}_intro"),
+                msg(f"signing.{prefix}_intro_help"),
+                choices=(
+                    Choice(
+                        Exit.GET_LINK,
+                        msg("signing.choice_get_link"),
+                        act=self._issue_link(names, Exit.OK),
+                    ),
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                next={Exit.OK: names.WAIT, **AWAY},
+            ),
+            Step(
+                names.WAIT,
+                _wait_prompt,
+                msg("signing.usb_wait_help"),
+                choices=(
+                    Choice(Exit.CHECK, msg("signing.choice_usb_check"), act=self.check_link),
+                    Choice(
+                        Exit.SMS,
+                        msg("signing.choice_sms_link"),
+                        act=self.sms_link,
+                        when=lambda ctx: ctx.caller is not None,
+                    ),
+                    new_link,
+                    OTHER_WAYS_CHOICE,
+                    HOME_CHOICE,
+                ),
+                on_resume=self.check_link,
+                next={
+                    Exit.OK: names.EMAIL,
+                    Exit.FAILED: names.FAILED,
+                    Exit.NEW: names.WAIT,
+                    Exit.DUPLICATE: CommonStep.DUPLICATE,
+                    **AWAY,
+                },
+            ),
+            Step(
+                names.FAILED,
+                msg("signing.usb_failed_prompt"),
+                msg("signing.usb_wait_help"),
+                choices=(new_link, OTHER_WAYS_CHOICE, HOME_CHOICE),
+                next={Exit.NEW: names.WAIT, **AWAY},
+            ),
+            *self._certified.steps((names.EMAIL, names.SUMMARY, names.DONE), "usb"),
+        )

@@ -1,22 +1,24 @@
-"""Dialog state: the StateStore port, its memory and Redis adapters, the session model."""
+"""Dialog state: the StateStore and Counters ports, the conversation record and its key
+format. Adapters are imported where they are used: `bot.state.memory`, `bot.state.redis`."""
 
-from bot.state.memory import MemoryCounters, MemoryStore
-from bot.state.redis import RedisCounters, RedisStore, redis_client
-from bot.state.session import DialogSession, SessionCodec, SessionKey, UnreadableSession
+from bot.state.keys import KeyBuilder, StateKey
+from bot.state.session import (
+    ConversationRecord,
+    DialogSession,
+    RecordCodec,
+    UnreadableSession,
+)
 from bot.state.store import Counters, Spend, StateStore, StoreUnavailable
 
 __all__ = [
+    "ConversationRecord",
     "Counters",
     "DialogSession",
-    "MemoryCounters",
-    "MemoryStore",
-    "RedisCounters",
-    "RedisStore",
-    "SessionCodec",
-    "SessionKey",
+    "KeyBuilder",
+    "RecordCodec",
     "Spend",
+    "StateKey",
     "StateStore",
     "StoreUnavailable",
     "UnreadableSession",
-    "redis_client",
 ]

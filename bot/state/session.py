@@ -1,67 +1,69 @@
-"""The stored state of one person's dialog, and its encrypted serialisation."""
+"""A person's stored conversation: the dialog (where they are, what they typed) and the
+channels' own slots (the USSD screen), sealed together under one key, so that a turn is
+one read and one write whatever the channel."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
+import msgspec
+
+from bot.dialogs.draft import Draft
 from bot.keys import Sealer
 
-FORMAT: Final = 1
-
-
-@dataclass(frozen=True, slots=True)
-class SessionKey:
-    """Whose dialog: the channel and the person's id on it (chat id, caller number)."""
-
-    channel: str
-    user_id: str
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.user_id}"
+FORMAT: Final = 3  # 1: a JSON dialog alone; 2: an untyped draft. Others are unreadable.
 
 
 @dataclass(slots=True)
 class DialogSession:
-    """Where a person is (`step`), what they typed (`data`), and how they got there."""
+    """Where a person is (`step`), what they gave (`draft`), and how they got there."""
 
     step: str
     lang: str
     spec_version: str
-    data: dict[str, Any] = field(default_factory=dict)
+    draft: Draft = field(default_factory=Draft)
     history: list[str] = field(default_factory=list)
     turn: int = 0
+
+
+@dataclass(slots=True)
+class ConversationRecord:
+    """Everything stored for one person on one channel.
+
+    `dialog` is None between dialogs (after the end, before the first turn); `slots` are
+    the channels' own bytes (USSD keeps its last screens there), opaque to the engine.
+    """
+
+    dialog: DialogSession | None = None
+    slots: dict[str, bytes] = field(default_factory=dict)
+    format: int = FORMAT
+
+    @property
+    def empty(self) -> bool:
+        return self.dialog is None and not self.slots
 
 
 class UnreadableSession(Exception):
     """Stored state that cannot be read: corrupt, an older format, or another key."""
 
 
-class SessionCodec:
-    """JSON sealed with AES-GCM: personal data is never stored in clear."""
+class RecordCodec:
+    """msgpack sealed with AES-GCM: personal data is never stored in clear."""
 
     def __init__(self, sealer: Sealer) -> None:
         self._sealer = sealer
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(ConversationRecord)
 
-    def dumps(self, session: DialogSession) -> bytes:
-        # field by field: dataclasses.asdict deep-copies, a cost on every turn
-        payload = {
-            "format": FORMAT,
-            "step": session.step,
-            "lang": session.lang,
-            "spec_version": session.spec_version,
-            "data": session.data,
-            "history": session.history,
-            "turn": session.turn,
-        }
-        return self._sealer.seal(json.dumps(payload, separators=(",", ":")).encode())
+    def dumps(self, record: ConversationRecord) -> bytes:
+        return self._sealer.seal(self._encoder.encode(record))
 
-    def loads(self, blob: bytes) -> DialogSession:
+    def loads(self, blob: bytes) -> ConversationRecord:
         try:
-            payload = json.loads(self._sealer.open(blob))
-            if not isinstance(payload, dict) or payload.pop("format", None) != FORMAT:
-                raise UnreadableSession("format")
-            return DialogSession(**payload)
-        except (ValueError, TypeError) as exc:  # Unsealable is a ValueError
+            record = self._decoder.decode(self._sealer.open(blob))
+        except (ValueError, msgspec.DecodeError) as exc:  # Unsealable is a ValueError
             raise UnreadableSession(type(exc).__name__) from exc
+        if record.format != FORMAT:
+            raise UnreadableSession("format")
+        return record

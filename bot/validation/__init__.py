@@ -8,6 +8,7 @@ from bot.validation.identity import (
     cccd_birth_year,
     check_birth_year,
     parse_bhxh_code,
+    parse_budget_code,
     parse_cccd,
     parse_citizen_id,
     parse_cmnd,
@@ -27,6 +28,7 @@ from bot.validation.person import (
     parse_full_name,
     parse_phone,
 )
+from bot.validation.refusal import Invalid
 
 __all__ = [
     "EARLIEST_BIRTH_YEAR",
@@ -39,6 +41,7 @@ __all__ = [
     "PROVINCE_CODES",
     "Gender",
     "IdNumber",
+    "Invalid",
     "cccd_birth_year",
     "check_birth_year",
     "check_length",
@@ -50,6 +53,7 @@ __all__ = [
     "names_match",
     "parse_bhxh_code",
     "parse_birth_date",
+    "parse_budget_code",
     "parse_cccd",
     "parse_citizen_id",
     "parse_cmnd",

@@ -1,4 +1,5 @@
-"""Identity numbers people type: CCCD, CMND, passport, tax code (MST), BHXH code.
+"""Identity numbers people type: CCCD, CMND, passport, tax code (MST), budget-unit code
+(MNS), BHXH code. Certificates' identity numbers go through the same validators.
 
 Rules: a CCCD is 12 digits - digits 1-3 the birth-registration province (63 official
 codes; others, e.g. country codes for births registered abroad, are accepted with a
@@ -142,6 +143,15 @@ def parse_tax_code(text: str) -> str:
         raise invalid("validation.mst.checksum") from None
     except stdnum_errors.ValidationError:
         raise invalid("validation.mst.invalid") from None
+
+
+def parse_budget_code(text: str) -> str:
+    """A budget-unit code (mã số đơn vị có quan hệ với ngân sách, MNS): 7 digits. Agencies'
+    certificates carry it beside or instead of a tax code."""
+    number = _digits(text, "mns")
+    if len(number) != 7:
+        raise invalid("validation.mns.length", count=len(number))
+    return number
 
 
 def parse_bhxh_code(text: str) -> str:

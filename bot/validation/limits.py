@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from bot.i18n import msg
-
-if TYPE_CHECKING:
-    from bot.dialogs.spec import Invalid
+from bot.validation.refusal import Invalid
 
 MAX_INPUT_LENGTH: Final = 1000
 _SEPARATORS: Final = re.compile(r"[\s.\-]+")
 
 
 def invalid(key: str, **params: object) -> Invalid:
-    """The `Invalid` refusal for a validation message, to `raise`.
-
-    Imported late on purpose: the dialog modules import these validators, and importing
-    `bot.dialogs.spec` here at load time would run `bot.dialogs` first and close the cycle.
-    """
-    from bot.dialogs.spec import Invalid
-
+    """The `Invalid` refusal for a validation message, to `raise`."""
     return Invalid(msg(key, **params))
 
 

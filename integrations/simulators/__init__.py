@@ -31,6 +31,7 @@ __all__ = [
     "insured_simulator",
     "sample_people",
     "sms_simulator",
+    "this_machine_only",
 ]
 
 SIMULATORS = web.AppKey("simulators", dict[str, web.Application])

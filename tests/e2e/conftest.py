@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 import uuid
@@ -17,12 +16,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from bot.accounts.port import Accounts
-from bot.app import ENGINE, SERVICES, Wiring, create_app
 from bot.config import Settings
 from bot.engine import DialogEngine
-from bot.messages import Action, Inbound, Reply
-from bot.render import render
-from bot.state import redis_client
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.render import render
+from bot.state.redis import redis_client
+from bot.web.app import RUNTIME, Wiring, create_app
 
 
 @dataclass
@@ -58,7 +57,7 @@ class BotHarness:
         return self.screen(reply)
 
     def screen(self, reply: Reply) -> list[str]:
-        shown = render(reply, self.app[SERVICES].translator)
+        shown = render(reply, self.app[RUNTIME].translator)
         return [
             *shown.texts,
             *(f"{n}. {label}" for n, (_, label) in enumerate(shown.options, start=1)),
@@ -66,9 +65,7 @@ class BotHarness:
 
     async def settle(self) -> None:
         """Let the work a turn left for later (e.g. a password-reset SMS) finish."""
-        pending = list(self.app[SERVICES].background)
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.app[RUNTIME].notifier.settle()
 
     async def sms_to(self, e164: str) -> list[str]:
         await self.settle()
@@ -144,8 +141,9 @@ class _harness:
             self.before_start(app)
         self.client = TestClient(TestServer(app, host="127.0.0.1", port=port))
         await self.client.start_server()
+        runtime = app[RUNTIME]
         return BotHarness(
-            app=app, client=self.client, engine=app[ENGINE], accounts=app[SERVICES].accounts
+            app=app, client=self.client, engine=runtime.engine, accounts=runtime.accounts
         )
 
     async def __aexit__(self, *exc: object) -> None:

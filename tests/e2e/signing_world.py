@@ -1,5 +1,6 @@
 """The world of the USB-token stories: regbot on a test server trusting a test PKI whose
-CRLs a separate CA server publishes over HTTP, and a person's computer that signs."""
+CRLs, OCSP responders and CA certificates a separate CA server publishes over HTTP, and a
+person's computer that signs."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.messages import Action
-from pki_bridge import PKI_STATE, PkiSimulatorState, TestPki, build_pki_simulator, build_test_pki
-from pki_bridge.authority import pem_bundle
+from bot.engine.messages import Action
+from pki_bridge.testing.authority import pem_bundle
+from pki_bridge.testing.pki_server import PKI_STATE, PkiSimulatorState, build_pki_simulator
+from pki_bridge.testing.testca import TestPki, build_test_pki
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
 
 LINK = re.compile(r"https?://\S+/sign/[A-Za-z0-9_-]+")
@@ -33,8 +35,14 @@ def _free_port() -> int:
 class SigningWorld:
     bot: BotHarness
     pki: TestPki
-    ca: PkiSimulatorState  # the CA server's fault switch and request count
+    ca: PkiSimulatorState  # the CA server's fault switches and request counts
     http: aiohttp.ClientSession  # the person's computer
+    ca_url: str  # the CA server's /sim/pki
+
+    async def ca_faults(self, **switches: object) -> None:
+        """Make the CAs fail (POST /sim/pki/faults); no switch: all healthy again."""
+        async with self.http.post(f"{self.ca_url}/faults", json=switches) as resp:
+            assert resp.status == 200, await resp.text()
 
     async def choose(self, user: str, key: str) -> list[str]:
         return self.bot.screen(await self.bot.send(user, action=Action.CHOOSE, choice=key))
@@ -62,7 +70,7 @@ def ca_port_fixture() -> int:
 @pytest.fixture(scope="session", name="test_pki")
 def test_pki_fixture(ca_port: int) -> TestPki:
     """Built once: keys are the slow part; each test still gets its own regbot and CA server."""
-    return build_test_pki(f"http://127.0.0.1:{ca_port}/sim/pki/crl")
+    return build_test_pki(f"http://127.0.0.1:{ca_port}/sim/pki")
 
 
 @pytest.fixture(name="signing_world")
@@ -82,6 +90,7 @@ async def signing_world_fixture(
     )
     try:
         async with make_harness(settings) as bot, aiohttp.ClientSession() as http:
-            yield SigningWorld(bot, test_pki, sim[PKI_STATE], http)
+            ca_url = f"http://127.0.0.1:{ca_port}/sim/pki"
+            yield SigningWorld(bot, test_pki, sim[PKI_STATE], http, ca_url)
     finally:
         await ca_server.close()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import SERVICES
 from bot.dialogs.bhxh import PER_CODE
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import make_harness, redis_left_clean, redis_settings
 from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE, confirm, text_of
 
@@ -21,7 +21,7 @@ async def test_a_code_locked_through_one_worker_is_locked_on_another(
         make_harness(settings) as one,
         make_harness(settings) as two,
     ):
-        keys = one.app[SERVICES].keys
+        keys = one.app[RUNTIME].keys
         ours = f"regbot:count:{PER_CODE.name}:{keys.counter_hash('bhxh', HUY['code'])}"
         for n in range(PER_CODE.allowed):
             guess = {**HUY, "dob": f"{n + 1}/01/1990"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind
-from bot.app import SERVICES
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
 
 HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}  # typed without accents
@@ -141,7 +141,7 @@ async def retry(bot: BotHarness, user: str) -> str:
 async def test_a_strangers_three_misses_stop_the_stranger_but_not_the_owner(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     # The real owner has filled in the form in another chat, but not yet confirmed.
     await fill_details(bot_app, "owner", HUY)
 
@@ -162,7 +162,7 @@ async def test_a_strangers_three_misses_stop_the_stranger_but_not_the_owner(
 async def test_ten_misses_from_many_callers_lock_the_code_for_everyone_until_a_stated_time(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     await fill_details(bot_app, "owner", HUY)
     for n in range(10):  # ten strangers, one guess each
         screen = text_of(await confirm(bot_app, f"stranger-{n}", {**HUY, "dob": f"{n + 1}/1/1990"}))
@@ -227,7 +227,7 @@ async def test_details_of_one_record_never_carry_over_to_the_next_person(
     offered next must not hold Huy's ID or phone, proven by nobody."""
     await confirm(bot_app, "swap", HUY)
     assert bot_app.last["swap"].step == "bhxh.otp"
-    from bot.messages import Action
+    from bot.engine.messages import Action
 
     summary = await bot_app.say("swap", action=Action.BACK)
     await bot_app.say("swap", option(summary, "Sửa"))

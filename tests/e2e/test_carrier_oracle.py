@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.app import SERVICES
-from bot.messages import Action
+from bot.engine.messages import Action
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
 from tests.e2e.test_mobile_registration import AN, AN_E164, fill_details
 
@@ -48,7 +48,7 @@ async def test_unknown_unregistered_and_mismatched_numbers_get_one_reply(
 async def test_a_stranger_guessing_a_birth_date_is_stopped_after_three_tries_and_the_owner_is_not(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     screens = []
     for day in range(1, 13):  # one caller: twelve birth dates in a row, the right one last
         guess = {**AN, "dob": f"{day:02d}/05/1990"} if day < 12 else AN
@@ -65,7 +65,7 @@ async def test_a_stranger_guessing_a_birth_date_is_stopped_after_three_tries_and
 async def test_many_strangers_together_get_ten_checks_of_one_number_an_hour(
     bot_app: BotHarness,
 ) -> None:
-    bot_app.app[SERVICES].clock = lambda: FIXED_NOW
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     replies = [
         await confirm(bot_app, f"stranger-{n}", {**AN, "dob": f"{n + 1:02d}/06/1990"})
         for n in range(12)

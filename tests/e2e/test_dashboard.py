@@ -7,7 +7,7 @@ import dataclasses
 import uuid
 
 from bot.events import ConversationEvent, RedisStreamSink
-from bot.state import redis_client
+from bot.state.redis import redis_client
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.e2e.test_mobile_registration import fill_details
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import SERVICES
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
 from tests.support.telegram_api import bot_api, with_telegram
 
@@ -69,7 +69,7 @@ async def test_deeply_nested_json_on_the_telegram_webhook_is_a_client_error(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    secret = bot.app[SERVICES].keys.token_for("telegram-webhook").encode()
+    secret = bot.app[RUNTIME].keys.token_for("telegram-webhook").encode()
     header = b"X-Telegram-Bot-Api-Secret-Token: " + secret
     status = await raw(bot, post("/telegram", DEEP, "application/json", header))
     assert status == 400

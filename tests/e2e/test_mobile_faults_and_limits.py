@@ -3,22 +3,26 @@ state, a state store that is down. Nothing typed is lost; the person is told wha
 
 from __future__ import annotations
 
-from bot.app import SERVICES
-from bot.messages import Action
+from datetime import UTC, datetime
+
+from bot.engine.messages import Action
+from bot.web.app import RUNTIME
 from tests.e2e.test_mobile_registration import AN_E164, fill_details
 
 
 class Clock:
-    def __init__(self, start: float = 1_000_000.0) -> None:
+    """The engine's clock, moved by the test (`now` in epoch seconds)."""
+
+    def __init__(self, start: float = 1_780_000_000.0) -> None:  # June 2026
         self.now = start
 
-    def __call__(self) -> float:
-        return self.now
+    def __call__(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 async def at_otp_step(bot, user: str) -> Clock:
     clock = Clock()
-    bot.app[SERVICES].epoch_seconds = clock
+    bot.app[RUNTIME].engine.clock = clock
     await fill_details(bot, user)
     await bot.say(user, "1")
     assert bot.last[user].step == "mobile.otp"
@@ -76,7 +80,7 @@ async def test_going_back_and_confirming_again_returns_to_the_code_already_sent(
 
 async def test_starting_over_again_and_again_cannot_flood_a_phone_with_codes(bot_app):
     clock = Clock()
-    bot_app.app[SERVICES].epoch_seconds = clock
+    bot_app.app[RUNTIME].engine.clock = clock
     for attempt in range(12):
         await fill_details(bot_app, f"flood{attempt}")
         text = "\n".join(await bot_app.say(f"flood{attempt}", "1"))
@@ -169,14 +173,13 @@ async def test_the_final_turn_retried_after_the_store_failed_says_done_not_dupli
 async def test_a_database_that_is_down_asks_to_try_again_and_keeps_the_details(bot_app):
     from bot.accounts.repository import SqlAccounts, make_engine
 
-    services = bot_app.app[SERVICES]
-    working = services.accounts
+    accounts = bot_app.app[RUNTIME].accounts
+    assert isinstance(accounts, SqlAccounts)
+    working = accounts._engine
     await fill_details(bot_app, "nodb")
-    services.accounts = SqlAccounts(
-        make_engine("sqlite+aiosqlite:////nonexistent/dir/db"), services.keys
-    )
+    accounts._engine = make_engine("sqlite+aiosqlite:////nonexistent/dir/db")
     text = "\n".join(await bot_app.say("nodb", "1"))
     assert "thử lại" in text and bot_app.last["nodb"].step == "mobile.summary"
-    services.accounts = working
+    accounts._engine = working
     text = "\n".join(await bot_app.say("nodb", "1"))
     assert "Mã OTP đã được gửi" in text

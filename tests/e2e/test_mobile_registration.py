@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.accounts.model import AccountKind
-from bot.messages import Action
+from bot.engine.messages import Action
 
 AN = {"name": "Nguyen Van An", "dob": "17/05/1990", "id": "001090012345", "phone": "0912 345 678"}
 AN_E164 = "+84912345678"

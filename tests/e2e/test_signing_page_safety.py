@@ -8,8 +8,8 @@ import hashlib
 import re
 
 from bot.accounts.model import AccountKind
-from pki_bridge import issued_signer, sign_url
-from pki_bridge.testca import CITIZEN_CCCD
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     LINK,
     SigningWorld,

@@ -4,13 +4,12 @@ talks to the engine, the phone is the MSSP simulator's control API over HTTP."""
 from __future__ import annotations
 
 import asyncio
-import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.accounts.model import AccountKind
-from bot.app import SERVICES
-from bot.bridge.wiring import PUSHES
-from bot.messages import Action, Reply
+from bot.engine.messages import Action, Reply
+from bot.web.app import RUNTIME
 
 PHONE, E164, PIN = "0912 345 678", "+84912345678", "2468"
 CCCD, MST = "001090012345", "0100109106"
@@ -91,7 +90,7 @@ async def test_the_conversation_continues_by_itself_on_a_channel_that_can_push(b
     async def push(user: str, reply: Reply) -> None:
         await pushed.put((user, reply))
 
-    bot_app.app[PUSHES].register("test", push)
+    bot_app.app[RUNTIME].pushes.register("test", push)
     await issue_sim(bot_app, id_number=CCCD)
     await ask_signature(bot_app, "an")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
@@ -119,7 +118,8 @@ async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
     not_yet = "\n".join(await choose(bot_app, "an", "check"))
     assert "Chưa nhận được xác nhận" in not_yet
 
-    bot_app.app[SERVICES].epoch_seconds = lambda: time.time() + 300  # two minutes later and more
+    later = datetime.now(UTC) + timedelta(seconds=300)  # two minutes later and more
+    bot_app.app[RUNTIME].engine.clock = lambda: later
     timed_out = "\n".join(await choose(bot_app, "an", "check"))
     assert "hết thời gian chờ" in timed_out and "Dùng số điện thoại khác" in timed_out
     assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None

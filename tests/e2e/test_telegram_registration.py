@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.accounts.model import AccountKind
-from bot.app import SERVICES
-from bot.telegram_channel import SECRET_HEADER
+from bot.channels.telegram.channel import SECRET_HEADER
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.support.telegram_api import (
     TelegramApi,
@@ -29,7 +29,7 @@ async def telegram(tmp_path):
         bot_api() as (api, api_url),
         make_harness(with_telegram(harness_settings(tmp_path), api_url)) as bot,
     ):
-        secret = bot.app[SERVICES].keys.token_for("telegram-webhook")
+        secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
 
         async def post(update: dict, token: str | None = secret) -> int:
             headers = {SECRET_HEADER: token} if token is not None else {}
@@ -46,7 +46,7 @@ def buttons(message) -> list[tuple[str, str]]:
 async def test_regbot_registers_its_webhook_with_a_secret_token(telegram):
     api, bot, _ = telegram
     assert api.webhook["url"] == "https://regbot.example/telegram"
-    assert api.webhook["secret_token"] == bot.app[SERVICES].keys.token_for("telegram-webhook")
+    assert api.webhook["secret_token"] == bot.app[RUNTIME].keys.token_for("telegram-webhook")
 
 
 async def test_an_update_without_the_secret_token_is_refused_and_nothing_is_sent(telegram):

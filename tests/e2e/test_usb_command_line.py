@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.accounts.model import AccountKind
 from bot.cli import main
-from pki_bridge import subject_name, write_test_pki
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD, DEFAULT_PASSPHRASE
+from pki_bridge.testing.authority import subject_name
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, DEFAULT_PASSPHRASE, write_test_pki
 from tests.conftest import SoftToken
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,

@@ -4,8 +4,8 @@ SMS for the computer with the token; a signing SIM is confirmed, then "1" contin
 from __future__ import annotations
 
 from bot.accounts.model import AccountKind
-from pki_bridge import issued_signer, sign_url
-from pki_bridge.testca import CITIZEN_CCCD
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     LINK,
     SigningWorld,

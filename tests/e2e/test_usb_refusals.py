@@ -9,10 +9,9 @@ import time
 import pytest
 
 from bot.accounts.model import AccountKind
-from bot.bridge import SIGNING
-from pki_bridge import issued_signer, sign_url
-from pki_bridge.signer import sign_challenge
-from pki_bridge.testca import BAD_CHECK_DIGIT_MST, BUSINESS_MST, CITIZEN_CCCD
+from bot.web.signing import SIGNING
+from pki_bridge.testing.signer import issued_signer, sign_challenge, sign_url
+from pki_bridge.testing.testca import BAD_CHECK_DIGIT_MST, BUSINESS_MST, CITIZEN_CCCD
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,
     ca_port_fixture,
@@ -124,13 +123,13 @@ async def test_unreachable_revocation_data_means_try_again_later_not_acceptance(
     world = signing_world
     url = await world.get_link("p")
     signer = issued_signer(world.pki.users["citizen"])
-    world.ca.crl_unreachable = True
+    await world.ca_faults(ocsp_unreachable=True, crl_unreachable=True)
     status, reply = await sign_url(url, signer, session=world.http)
     assert (status, reply["error"]) == (422, "revocation_unavailable")
     assert "thử lại sau" in reply["message"]
     assert await nothing_created(world)
 
-    world.ca.crl_unreachable = False  # the CA is back: the same link still works
+    await world.ca_faults()  # the CA is back: the same link still works
     assert (await sign_url(url, signer, session=world.http))[0] == 200
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.accounts.model import AccountKind
-from bot.bridge.wiring import PUSHES
-from bot.messages import Reply
-from pki_bridge import issued_signer, pkcs11_signer, sign_url, subject_name
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD
+from bot.engine.messages import Reply
+from bot.web.app import RUNTIME
+from pki_bridge.testing.authority import subject_name
+from pki_bridge.testing.signer import issued_signer, pkcs11_signer, sign_url
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.conftest import SoftToken
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,
@@ -69,7 +70,7 @@ async def test_business_registers_with_a_usb_token_and_the_chat_goes_on_by_itsel
     async def push(user: str, reply: Reply) -> None:
         await pushed.put(reply)
 
-    world.bot.app[PUSHES].register("test", push)
+    world.bot.app[RUNTIME].pushes.register("test", push)
     token_for(
         softhsm_token,
         world,

@@ -39,7 +39,8 @@ async def test_a_gateway_without_the_secret_is_refused_and_nothing_happens(
         response = await bot.client.post("/ussd", data=FIRST, headers=headers, params=query)
         assert response.status == 403
     assert turns == []  # no dialog turn ran, no state was written
-    assert await bot.engine.unfinished_step("ussd", CALLER) is None
+    async with bot.engine.conversation("ussd", CALLER) as conversation:
+        assert conversation.record.empty  # nothing was stored for the caller
 
 
 async def test_a_gateway_with_the_secret_in_the_header_is_served(

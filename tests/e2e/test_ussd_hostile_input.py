@@ -83,7 +83,7 @@ async def test_random_hostile_sessions_only_ever_get_screens_or_clear_refusals(b
 async def test_random_typing_and_buttons_never_break_a_conversation(bot: BotHarness):
     """Through the engine as Telegram and the terminal use it: every reply says something,
     and the internal-error message never appears."""
-    from bot.messages import Action
+    from bot.engine.messages import Action
 
     rng = random.Random(27112026)
     actions = [Action.TEXT] * 8 + [Action.BACK, Action.HELP, Action.HOME, Action.CHOOSE]

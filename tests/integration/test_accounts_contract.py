@@ -23,11 +23,9 @@ from bot.accounts import (
     DuplicateAccount,
     IdType,
     NewAccount,
-    SqlAccounts,
-    make_engine,
-    migrate,
 )
-from bot.accounts.schema import current_revision, head_revision
+from bot.accounts.repository import SqlAccounts, make_engine
+from bot.accounts.schema import current_revision, head_revision, migrate
 from bot.keys import SecretKeys
 
 KEYS = SecretKeys.from_secret("a test secret that is long enough")

@@ -4,13 +4,13 @@ or OTP even decrypted, and two workers sharing Redis serve one person as one."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import uuid
 
-from bot.app import SERVICES
-from bot.messages import Inbound
-from bot.state import RedisStore, SessionCodec, redis_client
+from bot.engine.messages import Inbound
+from bot.state import KeyBuilder, RecordCodec
+from bot.state.redis import RedisStore, redis_client
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.e2e.test_mobile_registration import fill_details
 
@@ -44,7 +44,7 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
 ):
     async with make_harness(harness_settings(tmp_path, redis_url=redis_url)) as bot:
         client = redis_client(redis_url)
-        codec = SessionCodec(bot.app[SERVICES].keys.sealer("dialog"))
+        codec = RecordCodec(bot.app[RUNTIME].keys.sealer("dialog"))
         prefix = "regbot:"
         user = f"redis-{uuid.uuid4().hex[:8]}"
         snapshots: list[bytes] = []
@@ -61,7 +61,9 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
             assert snapshots
             for blob in snapshots:
                 assert person["id"].encode() not in blob and b"Nguyen" not in blob
-                decrypted = json.dumps(codec.loads(blob).data)
+                dialog = codec.loads(blob).dialog
+                assert dialog is not None
+                decrypted = repr(dialog.draft)
                 assert code not in decrypted and PASSWORD not in decrypted
             done = await bot.say(user, PASSWORD)
             assert "Đăng ký thành công" in "\n".join(done)
@@ -78,10 +80,11 @@ async def test_two_workers_on_one_redis_serialise_the_turns_of_one_person(tmp_pa
         await fill_details(bot, user, person)
         engine = bot.engine
         other_worker = type(engine)(
-            list(_dialogs()),
-            engine.services,
+            engine.graph.dialogs,
             RedisStore(redis_client(redis_url)),
-            SessionCodec(engine.services.keys.sealer("dialog")),
+            RecordCodec(bot.app[RUNTIME].keys.sealer("dialog")),
+            KeyBuilder(bot.app[RUNTIME].keys.tokens),
+            clock=engine.clock,
         )
         replies = await asyncio.gather(
             engine.handle(Inbound("test", user, "1")),
@@ -89,9 +92,3 @@ async def test_two_workers_on_one_redis_serialise_the_turns_of_one_person(tmp_pa
         )
         assert len(await bot.sms_to(phone)) == 1  # one OTP, not two
         assert {r.step for r in replies} == {"mobile.otp"}
-
-
-def _dialogs():
-    from bot.dialogs import all_dialogs
-
-    return all_dialogs()

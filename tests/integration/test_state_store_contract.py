@@ -15,16 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import (
-    Counters,
-    MemoryCounters,
-    MemoryStore,
-    RedisCounters,
-    RedisStore,
-    StateStore,
-    StoreUnavailable,
-    redis_client,
-)
+from bot.state import Counters, StateStore, StoreUnavailable
+from bot.state.memory import MemoryCounters, MemoryStore
+from bot.state.redis import RedisCounters, RedisStore, redis_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -297,7 +290,7 @@ class TestRedisLock:
     ):
         holder = (
             "import asyncio, sys\n"
-            "from bot.state import RedisStore, redis_client\n"
+            "from bot.state.redis import RedisStore, redis_client\n"
             "async def main():\n"
             "    store = RedisStore(redis_client(sys.argv[1]), sys.argv[2], lock_timeout=1)\n"
             "    async with store.lock('telegram:42'):\n"

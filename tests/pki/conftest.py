@@ -1,4 +1,5 @@
-"""A test PKI whose CRLs are served over real HTTP by the PKI simulator."""
+"""A test PKI whose CRLs, OCSP responders and CA certificates are served over real HTTP
+(loopback) by the PKI simulator."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pki_bridge.pki_simulator import PKI_STATE, PkiSimulatorState, build_pki_simulator
-from pki_bridge.revocation import HttpCrlSource
-from pki_bridge.testca import TestPki, build_test_pki
+from pki_bridge.revocation import RevocationSource
+from pki_bridge.testing.pki_server import PKI_STATE, PkiSimulatorState, build_pki_simulator
+from pki_bridge.testing.testca import TestPki, build_test_pki
 from pki_bridge.validation import CertificateChecker
 from tests.conftest import SoftToken  # noqa: F401 - the token fixture is shared from there
 
@@ -38,20 +39,20 @@ class PkiWorld:
 async def pki_world() -> AsyncIterator[PkiWorld]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    pki = build_test_pki(f"{base}/sim/pki/crl")
+    pki = build_test_pki(f"{base}/sim/pki")
     root = web.Application()
     sim = build_pki_simulator(pki.root, pki.authorities)
     root.add_subapp("/sim/pki", sim)
     server = TestServer(root, host="127.0.0.1", port=port)
     await server.start_server()
     async with aiohttp.ClientSession() as session:
-        crls = HttpCrlSource(session, timeout=2.0)
+        revocation = RevocationSource(session, timeout=2.0)
         yield PkiWorld(
             pki,
             base,
             sim[PKI_STATE],
             session,
-            CertificateChecker(pki.public_anchors, crls),
-            CertificateChecker(pki.gov_anchors, crls, official=True),
+            CertificateChecker(pki.public_anchors, revocation),
+            CertificateChecker(pki.gov_anchors, revocation, official=True),
         )
     await server.close()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pki_bridge.revocation import RevocationUnavailable
-from pki_bridge.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
-from pki_bridge.validation import CertificateRefused
+from pki_bridge import CertificateRefused
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.pki.conftest import PkiWorld
 
 
@@ -20,7 +19,7 @@ async def refusal(world: PkiWorld, name: str, *, official: bool = False) -> str:
 
 async def test_citizen_certificate_gives_the_cccd_and_name_from_the_subject(pki_world):
     user = pki_world.pki.users["citizen"]
-    identity = await pki_world.public.check(user.der, user.chain_ders)
+    identity = (await pki_world.public.check(user.der, user.chain_ders)).identity
     assert identity.kind == "citizen"
     assert (identity.id_type, identity.id_number) == ("CCCD", CITIZEN_CCCD)
     assert identity.name == "Nguyễn Văn An"
@@ -30,7 +29,7 @@ async def test_citizen_certificate_gives_the_cccd_and_name_from_the_subject(pki_
 
 async def test_business_certificate_gives_the_tax_code_and_company(pki_world):
     user = pki_world.pki.users["business"]
-    identity = await pki_world.public.check(user.der, user.chain_ders)
+    identity = (await pki_world.public.check(user.der, user.chain_ders)).identity
     assert identity.kind == "business"
     assert (identity.id_type, identity.id_number) == ("MST", BUSINESS_MST)
     assert identity.name == identity.agency == "Công ty TNHH Hoa Sen"
@@ -38,7 +37,7 @@ async def test_business_certificate_gives_the_tax_code_and_company(pki_world):
 
 async def test_official_certificate_is_accepted_against_government_anchors_with_agency(pki_world):
     user = pki_world.pki.users["official"]
-    identity = await pki_world.gov.check(user.der, user.chain_ders)
+    identity = (await pki_world.gov.check(user.der, user.chain_ders)).identity
     assert (identity.kind, identity.id_number) == ("official", OFFICIAL_CCCD)
     assert identity.agency == "Văn phòng Bộ - Bộ Tư pháp"
 
@@ -69,37 +68,6 @@ async def test_a_bad_certificate_is_refused_with_its_reason(pki_world, name, rea
     assert await refusal(pki_world, name) == reason
 
 
-async def test_revoked_certificate_is_refused_because_it_is_on_the_issuers_crl(pki_world):
-    assert await refusal(pki_world, "revoked") == "revoked"
-    assert pki_world.state.crl_requests >= 1
-
-
-async def test_unreachable_revocation_data_means_try_later_never_acceptance(pki_world):
-    pki_world.state.crl_unreachable = True
-    user = pki_world.pki.users["citizen"]
-    with pytest.raises(RevocationUnavailable) as unavailable:
-        await pki_world.public.check(user.der, user.chain_ders)
-    assert unavailable.value.message.key == "pki.revocation_unavailable"
-
-
-async def test_a_crl_is_reused_until_its_next_update(pki_world):
-    user = pki_world.pki.users["citizen"]
-    await pki_world.public.check(user.der, user.chain_ders)
-    fetched = pki_world.state.crl_requests
-    pki_world.state.crl_unreachable = True  # the cached CRL is still valid: no fetch needed
-    identity = await pki_world.public.check(user.der, user.chain_ders)
-    assert identity.id_number == CITIZEN_CCCD
-    assert pki_world.state.crl_requests == fetched
-
-
-async def test_a_certificate_without_its_intermediate_is_not_trusted(pki_world):
-    user = pki_world.pki.users["citizen"]
-    with pytest.raises(CertificateRefused) as refused:
-        await pki_world.public.check(user.der, [])
-    assert refused.value.reason == "untrusted"
-    assert refused.value.message.key == "pki.refused.untrusted"
-
-
 async def test_garbage_instead_of_a_certificate_is_refused(pki_world):
     with pytest.raises(CertificateRefused) as refused:
         await pki_world.public.check(b"not a certificate")
@@ -108,13 +76,13 @@ async def test_garbage_instead_of_a_certificate_is_refused(pki_world):
 
 async def test_a_certificate_that_names_no_revocation_source_is_refused(pki_world):
     """Hard fail: a signer certificate nobody could revoke is not accepted."""
-    from pki_bridge.authority import CertificateAuthority, subject_name
-    from pki_bridge.revocation import HttpCrlSource
+    from pki_bridge.revocation import RevocationSource
+    from pki_bridge.testing.authority import CertificateAuthority, subject_name
     from pki_bridge.validation import CertificateChecker
 
-    root = CertificateAuthority.root("Root without CRLs")  # issues without a CRL DP
+    root = CertificateAuthority.root("Root without CRLs")  # names neither CRL nor OCSP
     issued = root.issue(subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}"))
-    checker = CertificateChecker([root.certificate], HttpCrlSource(pki_world.session))
+    checker = CertificateChecker([root.certificate], RevocationSource(pki_world.session))
     with pytest.raises(CertificateRefused) as refused:
         await checker.check(issued.der, issued.chain_ders)
     assert refused.value.reason == "no_revocation_info"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import Translator, msg
+from pki_bridge import REASONS, CertificateRefused, RevocationUnavailable
 from pki_bridge.mssp import MsspResult, SignatureOutcome
-from pki_bridge.revocation import RevocationUnavailable
-from pki_bridge.validation import REASONS, CertificateRefused
 
 KEYS = (
     [CertificateRefused(reason).message.key for reason in REASONS]

@@ -16,18 +16,19 @@ from cryptography import x509
 
 from integrations.errors import IntegrationUnavailable
 from integrations.http import RetryPolicy
+from pki_bridge import CertificateRefused
 from pki_bridge.mssp import (
-    MsspHttpClient,
     MsspResult,
     registration_statement,
     statement_hash,
     verification_code,
     verify_outcome,
 )
-from pki_bridge.pki_simulator import build_pki_simulator
-from pki_bridge.revocation import HttpCrlSource
-from pki_bridge.simulator import build_mssp_simulator, simulator_ca
-from pki_bridge.validation import CertificateChecker, CertificateRefused
+from pki_bridge.mssp_client import MsspHttpClient
+from pki_bridge.revocation import RevocationSource
+from pki_bridge.testing.mssp_simulator import build_mssp_simulator, simulator_ca
+from pki_bridge.testing.pki_server import build_pki_simulator
+from pki_bridge.validation import CertificateChecker
 from tests.pki.conftest import free_port
 
 PHONE = "+84912345678"
@@ -64,7 +65,7 @@ async def mssp_world(request) -> AsyncIterator[MsspWorld]:
     timeout = getattr(request, "param", 60.0)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    ca = simulator_ca(f"{base}/sim/pki/crl")
+    ca = simulator_ca(f"{base}/sim/pki")
     root = web.Application()
     root.add_subapp("/sim/mssp", build_mssp_simulator(ca, request_timeout=timeout))
     root.add_subapp("/sim/pki", build_pki_simulator(ca, {"mssp": ca}))
@@ -73,7 +74,7 @@ async def mssp_world(request) -> AsyncIterator[MsspWorld]:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/sim/pki/ca.pem") as resp:  # demo mode: the anchor
             anchors = x509.load_pem_x509_certificates(await resp.read())
-        checker = CertificateChecker(anchors, HttpCrlSource(http))
+        checker = CertificateChecker(anchors, RevocationSource(http))
         client = MsspHttpClient(http, f"{base}/sim/mssp", policy=FAST)
         yield MsspWorld(base, http, client, checker)
     await server.close()
@@ -92,7 +93,7 @@ async def test_citizen_approves_with_pin_and_regbot_reads_the_certificate(mssp_w
     assert await w.answer(session_id, action="approve", pin="1234") == 200
     outcome = await waiting
     assert outcome.ok and outcome.message.key == "pki.mssp.ok"
-    identity = await verify_outcome(outcome, digest, w.checker)
+    identity = (await verify_outcome(outcome, digest, w.checker)).identity
     assert (identity.kind, identity.id_number, identity.name) == (
         "citizen",
         "001090012345",
@@ -113,8 +114,20 @@ async def test_business_sim_gives_the_tax_code(mssp_world):
     session_id = await w.client.start(PHONE, digest, "Đăng ký")
     await w.answer(session_id, action="approve", pin="9999")
     outcome = await w.client.await_result(session_id, interval=0.05)
-    identity = await verify_outcome(outcome, digest, w.checker)
+    identity = (await verify_outcome(outcome, digest, w.checker)).identity
     assert (identity.kind, identity.id_number) == ("business", "0100109106")
+
+
+async def test_the_simulator_counts_signature_requests_per_phone(mssp_world):
+    """So a story that issues a signing SIM it never asks to sign fails (transcript tests)."""
+    w = mssp_world
+    await w.issue_sim(phone=PHONE, id_number="001090012345", full_name="Nguyễn Văn An", pin="1")
+    await w.client.start(PHONE, new_statement(), "Đăng ký")
+    await w.client.start("+84903123456", new_statement(), "Đăng ký")  # no SIM there
+    await w.client.start(PHONE, new_statement(), "Đăng ký")
+    async with w.http.get(f"{w.base}/sim/mssp/lookups") as response:
+        assert response.status == 200
+        assert await response.json() == {PHONE: 2, "+84903123456": 1}
 
 
 async def test_a_sim_signature_is_not_accepted_for_another_statement(mssp_world):

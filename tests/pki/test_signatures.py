@@ -10,10 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from pki_bridge.signatures import verify_detached_cms, verify_raw
-from pki_bridge.signer import issued_signer, sign_challenge
-from pki_bridge.testca import CITIZEN_CCCD
-from pki_bridge.validation import CertificateRefused
+from pki_bridge import CertificateRefused
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import verify_raw
+from pki_bridge.testing.signer import issued_signer, sign_challenge
+from pki_bridge.testing.testca import CITIZEN_CCCD
 
 
 def raw_sign(key, data: bytes) -> bytes:
@@ -26,7 +27,8 @@ async def test_a_cms_signature_over_the_challenge_carries_a_certificate_regbot_a
     challenge = os.urandom(32)
     body = await sign_challenge(issued_signer(pki_world.pki.users["citizen"]), challenge)
     signed_by = verify_detached_cms(body["signature"], challenge)
-    identity = await pki_world.public.check(signed_by.certificate_der, signed_by.chain_ders)
+    verified = await pki_world.public.check(signed_by.certificate_der, signed_by.chain_ders)
+    identity = verified.identity
     assert identity.id_number == CITIZEN_CCCD
 
 
@@ -83,5 +85,5 @@ async def test_a_raw_form_from_the_signer_carries_certificate_and_chain(pki_worl
     cert = base64.b64decode(body["certificate"])
     verify_raw(base64.b64decode(body["signature"]), cert, data=b"challenge")
     chain = [base64.b64decode(c) for c in body["chain"]]
-    identity = await pki_world.public.check(cert, chain)
+    identity = (await pki_world.public.check(cert, chain)).identity
     assert identity.kind == "citizen"

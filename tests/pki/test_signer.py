@@ -15,12 +15,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pki_bridge.authority import subject_name
-from pki_bridge.revocation import RevocationUnavailable
-from pki_bridge.signatures import verify_detached_cms, verify_raw
-from pki_bridge.signer import p12_signer, pkcs11_signer, sign_url
-from pki_bridge.testca import CITIZEN_CCCD, main_test_ca, write_test_pki
-from pki_bridge.validation import CertificateChecker, CertificateRefused
+from pki_bridge import CertificateRefused, RevocationUnavailable
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.signatures import verify_raw
+from pki_bridge.testing.authority import subject_name
+from pki_bridge.testing.signer import p12_signer, pkcs11_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD, main_test_ca, write_test_pki
+from pki_bridge.validation import CertificateChecker
 from tests.pki.conftest import PkiWorld, SoftToken, free_port
 
 
@@ -50,7 +51,7 @@ def bridge_app(bridge: Bridge, checker: CertificateChecker) -> web.Application:
             else:
                 signed_by = verify_detached_cms(body["signature"], bridge.challenge)
                 cert, chain = signed_by.certificate_der, signed_by.chain_ders
-            identity = await checker.check(cert, chain)
+            identity = (await checker.check(cert, chain)).identity
         except CertificateRefused as refused:
             return web.json_response({"error": refused.reason}, status=422)
         except RevocationUnavailable:
@@ -123,7 +124,7 @@ async def test_a_business_signs_with_the_pkcs12_file_made_by_test_ca(tmp_path, p
 
 
 def test_test_ca_command_writes_anchors_crls_and_user_keys(tmp_path):
-    assert main_test_ca([str(tmp_path), "--crl-base", "http://127.0.0.1:9/sim/pki/crl"]) == 0
+    assert main_test_ca([str(tmp_path), "--base-url", "http://127.0.0.1:9/sim/pki"]) == 0
     for name in (
         "trust-anchors.pem",
         "gov-trust-anchors.pem",
@@ -143,7 +144,8 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "import sys; from pki_bridge.signer import main_sign; sys.exit(main_sign(sys.argv[1:]))",
+        "import sys; from pki_bridge.testing.signer import main_sign; "
+        "sys.exit(main_sign(sys.argv[1:]))",
         bridge.url,
         "--pkcs11-lib",
         softhsm_token.lib,
@@ -159,8 +161,8 @@ async def test_the_sign_command_signs_with_the_token_driver_and_pin(
 
 
 def test_the_sign_command_with_a_wrong_passphrase_says_so_without_a_traceback(tmp_path, capsys):
-    from pki_bridge.signer import main_sign
-    from pki_bridge.testca import build_test_pki
+    from pki_bridge.testing.signer import main_sign
+    from pki_bridge.testing.testca import build_test_pki
 
     write_test_pki(build_test_pki(), tmp_path, passphrase="secret")
     code = main_sign(

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 COMPOSE = (ROOT / "docker-compose.yml").read_text()
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
-CONFIG_SOURCE = (ROOT / "bot" / "config.py").read_text()
+# the settings regbot reads: its own, and the URL of each external system (bot/systems.py)
+CONFIG_SOURCE = (ROOT / "bot" / "config.py").read_text() + (ROOT / "bot" / "systems.py").read_text()
 
 
 def _instruction(name: str) -> list[str]:

@@ -50,3 +50,21 @@ def test_translations_use_the_same_placeholders(translator):
         vi = translator.render_template(key, "vi")
         en = translator.render_template(key, "en")
         assert placeholders(vi) == placeholders(en), key
+
+
+def test_personal_data_in_a_message_is_whole_for_its_owner_and_masked_for_the_record():
+    from bot.i18n import Audience, Personal, PersonalKind, msg
+
+    translator = Translator({"vi": {"t": "{name} {id} {phone} {email} {born}"}})
+    message = msg(
+        "t",
+        name=Personal("Nguyễn Văn An", PersonalKind.NAME),
+        id=Personal("001090012345", PersonalKind.ID),
+        phone=Personal("+84912345678", PersonalKind.PHONE),
+        email=Personal("an.nguyen@example.vn", PersonalKind.EMAIL),
+        born=Personal("17/05/1990", PersonalKind.DATE),
+    )
+    owner = translator.render(message, "vi")
+    assert owner == "Nguyễn Văn An 001090012345 0912345678 an.nguyen@example.vn 17/05/1990"
+    record = translator.render(message, "vi", audience=Audience.RECORD)
+    assert record == "N. V. A. *********345 *******678 a***@example.vn **/**/****"

@@ -3,41 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from types import SimpleNamespace
-from typing import Any
+from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.dialogs import all_dialogs
-from bot.dialogs.spec import Step, StepContext
-from bot.i18n import LANGUAGES, Msg, Translator
-from bot.messages import Option, Reply
-from bot.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_pages
+from bot.accounts.model import AccountKind, IdType
+from bot.channels.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_pages
+from bot.dialogs.draft import Draft, OtpState, PersonDraft, SignatureDraft, SignedIdentity
+from bot.engine.messages import Reply
+from bot.engine.spec import Step, StepContext
+from bot.engine.view import screen
+from bot.i18n import LANGUAGES, Translator
+from bot.state.session import DialogSession
+from tests.support.fakes import fake_world
 
 TRANSLATOR = Translator.load()
+DIALOGS = fake_world().runtime.engine.graph.dialogs
 
-# What a person typed by the time each step shows: every field any dialog reads.
-SAMPLE_DATA: dict[str, Any] = {
-    "kind": "citizen",
-    "full_name": "Nguyen Thi Ngoc Anh Phuong",
-    "birth_date": "1990-05-17",
-    "id_type": "CCCD",
-    "id_number": "001090012345",
-    "phone": "+84912345678",
-    "email": "nguyen.thi.ngoc.anh@example.com",
-    "otp_phone": "+84912345678",
-    "bhxh_code": "0123456789",
-    "gender": "female",
-    "tax_code": "0101234567",
-}
+
+def _sample() -> Draft:
+    """What a person typed by the time each step shows: every field any dialog reads."""
+    return Draft(
+        kind=AccountKind.CITIZEN,
+        person=PersonDraft(
+            full_name="Nguyen Thi Ngoc Anh Phuong",
+            birth_date=date(1990, 5, 17),
+            id_number="001090012345",
+            phone="+84912345678",
+            email="nguyen.thi.ngoc.anh@example.com",
+            bhxh_code="0123456789",
+        ),
+        otp=OtpState("+84912345678", "digest", "salt", 0.0),
+        signature=SignatureDraft(
+            sim_code="1234",
+            link_url="https://dichvucong.example/sign/" + "x" * 32,
+            certified=SignedIdentity(
+                AccountKind.CITIZEN,
+                IdType.CCCD,
+                "001090012345",
+                "Nguyen Thi Ngoc Anh Phuong",
+                "VNPT-CA",
+                date(2027, 1, 1),
+            ),
+        ),
+    )
 
 
 def _context(lang: str) -> StepContext:
-    services: Any = SimpleNamespace(translator=TRANSLATOR, settings=None)
     return StepContext(
-        data=dict(SAMPLE_DATA),
-        services=services,
+        draft=_sample(),
         lang=lang,
         channel="ussd",
         user_id="+84912345678",
@@ -47,22 +61,13 @@ def _context(lang: str) -> StepContext:
 
 
 def _reply(step: Step, ctx: StepContext) -> Reply:
-    prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
-    texts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
-    choices = step.choices(ctx) if callable(step.choices) else step.choices
-    return Reply(
-        texts=texts,
-        options=tuple(Option(c.key, c.label) for c in choices),
-        lang=ctx.lang,
-        step=step.name,
-        end=step.end,
-        can_go_back=not step.end,
-    )
+    session = DialogSession(step=step.name, lang=ctx.lang, spec_version="", history=["x"])
+    return screen(step, session, ctx, None)
 
 
 def every_screen() -> Iterator[tuple[str, str, tuple[str, ...]]]:
     for lang in LANGUAGES:
-        for dialog in all_dialogs():
+        for dialog in DIALOGS:
             for step in dialog.steps:
                 try:
                     reply = _reply(step, _context(lang))
@@ -136,7 +141,7 @@ def test_every_last_screen_fits_on_one_page_so_it_ends_the_session() -> None:
     """A gateway (and a person) sees END on the screen after the last input, not "99 More"."""
     too_long = []
     for lang in LANGUAGES:
-        for dialog in all_dialogs():
+        for dialog in DIALOGS:
             for step in dialog.steps:
                 if step.end:
                     pages = reply_pages(_reply(step, _context(lang)), TRANSLATOR)

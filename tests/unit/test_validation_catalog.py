@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.validation
-from bot.dialogs.spec import Invalid
+from bot.engine.spec import Invalid
 from bot.i18n import Msg, Translator
 
 

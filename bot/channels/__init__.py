@@ -1,0 +1,1 @@
+"""Channels: one package per way people reach regbot (console, ussd, telegram, zalo)."""

@@ -1,0 +1,87 @@
+"""What a dialog keeps between turns, typed: the person's details as typed or read from a
+register, the OTP's state, the signature's, a password reset's. Stored sealed in the
+conversation record (`bot.state.session`); never a password or an OTP in clear."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.accounts.model import AccountKind, IdType
+
+
+@dataclass(slots=True)
+class PersonDraft:
+    """A registrant's details. Steps name these fields (`Step.field`)."""
+
+    full_name: str | None = None
+    birth_date: dt.date | None = None
+    id_number: str | None = None  # CCCD/CMND (citizens), tax code (businesses)
+    phone: str | None = None  # E.164
+    email: str | None = None
+    bhxh_code: str | None = None
+    record_name: str | None = None  # the BHXH register's spelling, with diacritics
+
+    @property
+    def id_type(self) -> IdType:
+        """CCCD has 12 digits, CMND 9 (or an old 12-digit CMND: both are checked alike)."""
+        return (
+            IdType.CMND if self.id_number is not None and len(self.id_number) == 9 else IdType.CCCD
+        )
+
+
+@dataclass(slots=True)
+class OtpState:
+    """A code sent by SMS: only its keyed digest is kept (`bot.otp`)."""
+
+    phone: str
+    digest: str
+    salt: str
+    issued_at: float  # epoch seconds: any worker reads it
+    attempts: int = 0
+    resends: int = 0
+    used: bool = False
+
+
+@dataclass(slots=True)
+class SignedIdentity:
+    """Who a verified signature vouches for, as the certificate says."""
+
+    kind: AccountKind
+    id_type: IdType
+    id_number: str
+    name: str
+    issuer: str
+    not_after: dt.date
+    agency: str | None = None  # officials: the agency in the certificate
+
+
+@dataclass(slots=True)
+class SignatureDraft:
+    """A level-3 registration under way: the SIM request or the USB-token link."""
+
+    sim_requests: int = 0  # requests sent in this dialog (limited)
+    sim_session: str | None = None
+    statement_hash: str | None = None  # base64 SHA-256 of the statement the SIM signs
+    sim_code: str | None = None  # the 4-digit code shown on both sides
+    sim_started: float | None = None  # epoch seconds
+    link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
+    link_url: str | None = None
+    link_sms: int = 0  # links this dialog sent by SMS (limited)
+    certified: SignedIdentity | None = None  # set once the signature is accepted
+
+
+@dataclass(slots=True)
+class Draft:
+    kind: AccountKind | None = None  # who registers (or whose password is reset)
+    person: PersonDraft = field(default_factory=PersonDraft)
+    otp: OtpState | None = None
+    password_hash: str | None = None  # argon2id, hashed as it arrives
+    signature: SignatureDraft = field(default_factory=SignatureDraft)
+    account_id: int | None = None  # forgot password: set only when an account matched
+
+    @property
+    def personal(self) -> bool:
+        """Anything beyond the registrant kind chosen on the first screens: what the
+        person typed, a code sent to them, a signature - theirs alone to see."""
+        return self != Draft(kind=self.kind)

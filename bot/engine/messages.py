@@ -1,0 +1,82 @@
+"""What crosses between channels and the engine: typed, channel-agnostic messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.i18n import Msg
+
+
+class Action(StrEnum):
+    """What a person did, as a channel understood it."""
+
+    TEXT = "text"  # typed text (or a numbered choice typed as text)
+    CHOOSE = "choose"  # pressed an option button: `choice` holds the option key
+    BACK = "back"  # go back one step; what was typed is kept
+    HELP = "help"  # explain the current step
+    CANCEL = "cancel"  # stop and delete the personal data of this dialog
+    HOME = "home"  # back to the first screen (data of the dialog deleted)
+    SHOW = "show"  # show the current screen again (resume after a dropped session)
+    LANGUAGE = "language"  # switch language: `text` holds "vi" or "en"
+    RESUME = "resume"  # an event outside the person's turn reached their waiting step
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One input from a person on a channel."""
+
+    channel: str
+    user_id: str
+    text: str = ""
+    action: Action = Action.TEXT
+    choice: str | None = None
+    lang: str | None = None  # language for a new session (e.g. from the client's locale)
+    caller: str | None = None  # the number the person calls from (USSD), E.164
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Something that happened outside a person's turn and continues their dialog if
+    they still wait at `at_step` (goflow's "resume"). Channels push the reply it gives."""
+
+    channel: str
+    user_id: str
+    at_step: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureArrived(Resume):
+    """A SIM answered the signature request, or a USB token's signature was posted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A numbered option of a reply: `key` is what a button sends back."""
+
+    key: str
+    label: Msg
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine answers; channels render it (Telegram keyboard, USSD menu, console)."""
+
+    texts: tuple[Msg, ...]
+    options: tuple[Option, ...] = ()
+    lang: str = "vi"
+    step: str = ""
+    end: bool = False  # the conversation is over
+    sensitive: bool = False  # the next input is a secret: do not echo, delete if possible
+    can_go_back: bool = False
+    hints: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A Reply turned into text for one channel."""
+
+    texts: tuple[str, ...]
+    options: tuple[tuple[str, str], ...]  # (key, label)
+    end: bool
+    sensitive: bool

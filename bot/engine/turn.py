@@ -1,0 +1,379 @@
+"""The dialog engine: one turn = open the person's conversation, read the answer, run the
+step's action under one error policy, advance, save.
+
+Dialog modules declare steps (`bot.engine.spec`); `DialogGraph` knows where each outcome
+leads. A channel either asks for a whole turn (`handle`) or opens the conversation itself
+(`conversation`) when it keeps a slot of its own in the same record (USSD). The engine
+knows no channel, and no dialog knows the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Final
+
+from bot.accounts.model import AccountsUnavailable
+from bot.dialogs.draft import Draft
+from bot.engine.answer import Answer, Refusal, read_answer
+from bot.engine.graph import START_STEP, DialogGraph
+from bot.engine.messages import Action, Inbound, Reply, Resume
+from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
+from bot.engine.view import screen
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
+from bot.state.keys import KeyBuilder, StateKey
+from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
+from bot.state.store import StateStore, StoreUnavailable
+from integrations.errors import IntegrationRejected, IntegrationUnavailable
+
+log = logging.getLogger("regbot.engine")
+
+SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
+# a 4xx from an external system is not the person's fault either: "try again later"
+TRY_AGAIN_ERRORS: Final = (
+    IntegrationUnavailable,
+    IntegrationRejected,
+    AccountsUnavailable,
+    StoreUnavailable,
+)
+Observer = Callable[["TurnRecord"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """What a turn did, without personal data: for logs, metrics and the dashboard."""
+
+    channel: str
+    step_before: str
+    step_after: str
+    outcome: str
+    seconds: float
+    person: str = ""  # the conversation key: a keyed hash, never the user id itself
+    ended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A person's dialog left half done: where, and whether it holds anything of theirs."""
+
+    step: str
+    personal: bool  # typed or proved data: show it only to whoever proves to be them
+
+
+class DialogEngine:
+    def __init__(
+        self,
+        dialogs: Sequence[Dialog],
+        store: StateStore,
+        codec: RecordCodec,
+        keys: KeyBuilder,
+        *,
+        clock: Callable[[], datetime],
+        ttl_seconds: int = 15 * 60,
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        self.graph = DialogGraph(dialogs)  # GraphError: a broken graph does not start
+        self.clock = clock
+        self.steps = self.graph.steps
+        self.spec_version = self.graph.version
+        self._store = store
+        self._codec = codec
+        self._keys = keys
+        self._ttl = ttl_seconds
+        self._observers = list(observers)
+
+    def add_observer(self, observer: Observer) -> None:
+        """`observer(record)` is called after every turn (metrics, logs, events)."""
+        self._observers.append(observer)
+
+    def session_key(self, channel: str, user_id: str) -> str:
+        """The store key of a person's conversation (`bot.state.keys`)."""
+        return self._keys.conversation(StateKey(channel, user_id))
+
+    # -- public surface -------------------------------------------------------------
+
+    @asynccontextmanager
+    async def conversation(self, channel: str, user_id: str) -> AsyncIterator[Conversation]:
+        """The person's conversation under their lock: read once, written once on a clean
+        exit (an exception discards what changed). Raises StoreUnavailable."""
+        key = self.session_key(channel, user_id)
+        async with self._store.hold([key]) as held:
+            blob = held.get(key)
+            convo = Conversation(self, channel, user_id, key, blob)
+            yield convo
+            record = convo.record
+            if record.empty:
+                if blob is not None:
+                    held.drop(key)
+            else:
+                held.put(key, self._codec.dumps(record), self._ttl)
+
+    async def handle(self, inbound: Inbound) -> Reply:
+        """Run one turn for one person; turns of the same person never interleave."""
+        try:
+            async with self.conversation(inbound.channel, inbound.user_id) as convo:
+                return await convo.turn(inbound)
+        except StoreUnavailable:
+            log.warning("state store unavailable", extra={"channel": inbound.channel})
+            return unanswered(inbound.lang, "engine.try_again_later")
+
+    async def resume(self, event: Resume) -> Reply | None:
+        """Something that happened outside the person's turn (a signature arrived): run
+        the waiting step's `on_resume` if the person is still at `event.at_step`.
+
+        None when there is nothing to continue (they moved on, or left)."""
+        async with self.conversation(event.channel, event.user_id) as convo:
+            return await convo.resume(event)
+
+    # -- shared by conversations -----------------------------------------------------
+
+    def notify(self, record: TurnRecord) -> None:
+        for observer in self._observers:
+            try:
+                observer(record)
+            except Exception:  # metrics or a log line must not cost the person a reply
+                log.exception("turn observer failed")
+
+    def decode(self, blob: bytes | None) -> tuple[ConversationRecord, Msg | None]:
+        """The stored record, or a fresh one and why the old one could not be used."""
+        if blob is None:
+            return ConversationRecord(), None
+        try:
+            record = self._codec.loads(blob)
+        except UnreadableSession:
+            return ConversationRecord(), msg("engine.state_unreadable")
+        dialog = record.dialog
+        if dialog is not None and (
+            dialog.spec_version != self.spec_version or dialog.step not in self.steps
+        ):
+            record.dialog = None
+            return record, msg("engine.dialog_changed")
+        return record, None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def unanswered(lang: str | None, key: str) -> Reply:
+    """A turn that could not run. The step is unknown, so what was typed is treated as
+    a possible secret: channels that can delete it do."""
+    return Reply(
+        texts=(msg(key),),
+        lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
+        hints=frozenset({SECRET_CONSUMED}),
+    )
+
+
+class Conversation:
+    """One person's record while their lock is held: the unit of work of a turn."""
+
+    def __init__(
+        self, engine: DialogEngine, channel: str, user_id: str, key: str, blob: bytes | None
+    ) -> None:
+        self._engine = engine
+        self.channel, self.user_id, self.key = channel, user_id, key
+        self._blob = blob
+        self.record, self._notice = engine.decode(blob)
+
+    # -- channel slots and where the person is -----------------------------------------
+
+    def slot(self, name: str) -> bytes | None:
+        return self.record.slots.get(name)
+
+    def set_slot(self, name: str, value: bytes | None) -> None:
+        if value is None:
+            self.record.slots.pop(name, None)
+        else:
+            self.record.slots[name] = value
+
+    def unfinished_step(self) -> str | None:
+        """The step of an unfinished dialog (past the first screen), if any."""
+        unfinished = self.unfinished()
+        return unfinished.step if unfinished is not None else None
+
+    def unfinished(self) -> Unfinished | None:
+        """An unfinished dialog (past the first screen), and whether it holds anything of
+        the person's: what they typed, a code they proved, a signature."""
+        dialog = self.record.dialog
+        if dialog is None or dialog.step == START_STEP:
+            return None
+        return Unfinished(dialog.step, dialog.draft.personal)
+
+    # -- turns ---------------------------------------------------------------------------
+
+    async def turn(self, inbound: Inbound) -> Reply:
+        """One input. Never raises but StoreUnavailable: a bug becomes "internal error"
+        and nothing of this turn is kept."""
+        started = time.perf_counter()
+        before = self.record.dialog.step if self.record.dialog else ""
+        saved = self.record.dialog
+        try:
+            reply = await self._turn(inbound)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("turn failed on %s", self.channel)
+            self.record.dialog = self._rollback(saved)
+            reply, before = unanswered(inbound.lang, "engine.internal_error"), ""
+        self._engine.notify(
+            TurnRecord(
+                self.channel,
+                before,
+                reply.step,
+                inbound.action.value,
+                time.perf_counter() - started,
+                person=self.key,
+                ended=reply.end,
+            )
+        )
+        return reply
+
+    async def resume(self, event: Resume) -> Reply | None:
+        dialog = self.record.dialog
+        if dialog is None or dialog.step != event.at_step:
+            return None
+        if self._engine.steps[dialog.step].on_resume is None:
+            return None
+        return await self.turn(Inbound(self.channel, self.user_id, action=Action.RESUME))
+
+    # -- inside a turn ----------------------------------------------------------------
+
+    async def _turn(self, inbound: Inbound) -> Reply:
+        dialog = self.record.dialog
+        fresh = dialog is None
+        if dialog is None:
+            lang = inbound.lang if inbound.lang in LANGUAGES else DEFAULT_LANGUAGE
+            dialog = DialogSession(
+                step=START_STEP,
+                lang=lang or DEFAULT_LANGUAGE,
+                spec_version=self._engine.spec_version,
+            )
+            self.record.dialog = dialog
+        ctx = self._context(dialog, inbound.caller)
+        if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
+            reply = self._show(dialog, ctx, self._notice)
+        else:
+            reply = await self._apply(dialog, ctx, inbound)
+        self._notice = None
+        dialog.turn += 1
+        if reply.end:
+            self.record.dialog = None
+        return reply
+
+    async def _apply(self, dialog: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
+        action = inbound.action
+        step = self._engine.steps[dialog.step]
+        if action is Action.CANCEL:
+            dialog.draft = Draft()
+            return Reply(
+                texts=(msg("engine.cancelled"),), lang=dialog.lang, step=step.name, end=True
+            )
+        if action is Action.HOME:
+            _restart(dialog)
+            return self._show(dialog, ctx, None)
+        if action is Action.HELP:
+            return self._show(dialog, ctx, step.help)
+        if action is Action.BACK:
+            if not dialog.history:
+                return self._show(dialog, ctx, msg("engine.cannot_go_back"))
+            dialog.step = dialog.history.pop()
+            return self._show(dialog, ctx, None)
+        if action is Action.LANGUAGE:
+            if inbound.text in LANGUAGES:
+                dialog.lang = ctx.lang = inbound.text
+            return self._show(dialog, ctx, None)
+        if action is Action.SHOW:
+            return self._show(dialog, ctx, None)
+        if action is Action.RESUME:
+            if step.on_resume is None:
+                return self._show(dialog, ctx, None)
+            return await self._run(dialog, ctx, step, Answer(OK, None, step.on_resume))
+        try:
+            answer = read_answer(step, ctx, inbound)
+        except Exception:  # a parser bug must not crash the turn or lose the dialog
+            log.exception("parser failed at %s", step.name)
+            answer = Refusal(msg("engine.internal_error"))
+        if isinstance(answer, Refusal):
+            reply = self._show(dialog, ctx, answer.message)
+        else:
+            reply = await self._run(dialog, ctx, step, answer)
+        if step.sensitive:  # tell channels that can, to delete the typed secret
+            reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
+        return reply
+
+    async def _run(
+        self, dialog: DialogSession, ctx: StepContext, step: Step, answer: Answer
+    ) -> Reply:
+        """The step's side effect under one error policy, then where its outcome leads."""
+        outcome = Outcome(answer.exit)
+        if answer.act is not None:
+            ran = await _act(answer.act, ctx, answer.value, step.name)
+            if isinstance(ran, Refusal):
+                return self._show(dialog, ctx, ran.message)
+            outcome = ran
+            dialog.lang = ctx.lang
+        if outcome.exit == STAY:
+            return self._show(dialog, ctx, outcome.notice)
+        dest = self._engine.graph.destination(step.name, outcome.exit)
+        if dest is None:
+            log.error("no transition %s from %s", outcome.exit, step.name)
+            return self._show(dialog, ctx, msg("engine.internal_error"))
+        self._advance(dialog, step.name, dest)
+        return self._show(dialog, ctx, outcome.notice)
+
+    def _advance(self, dialog: DialogSession, source: str, dest: str) -> None:
+        if dest != source:
+            if self._engine.steps[dest].checkpoint:
+                dialog.history.clear()
+            elif dest == START_STEP:
+                _restart(dialog)
+            else:
+                dialog.history.append(source)
+        dialog.step = dest
+
+    def _context(self, dialog: DialogSession, caller: str | None) -> StepContext:
+        return StepContext(
+            draft=dialog.draft,
+            lang=dialog.lang,
+            channel=self.channel,
+            user_id=self.user_id,
+            now=self._engine.now(),
+            caller=caller,
+        )
+
+    def _show(self, dialog: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:
+        return screen(self._engine.steps[dialog.step], dialog, ctx, notice)
+
+    def _rollback(self, saved: DialogSession | None) -> DialogSession | None:
+        """The dialog as it was before a failed turn (re-read: the turn may have changed it)."""
+        if saved is None or self._blob is None:
+            return None
+        record, _ = self._engine.decode(self._blob)
+        return record.dialog
+
+
+async def _act(act: Act, ctx: StepContext, value: Any, where: str) -> Outcome | Refusal:
+    """Run a step's action; a failing system is "try again later", a bug "internal error",
+    and either way the person stays at the step with what they typed."""
+    try:
+        outcome = await act(ctx, value)
+    except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
+        log.warning("%s at %s (%s)", type(exc).__name__, where, getattr(exc, "system", "-"))
+        return Refusal(msg("engine.try_again_later"))
+    except Exception:
+        log.exception("action failed at %s", where)
+        return Refusal(msg("engine.internal_error"))
+    if outcome.exit != STAY and outcome.exit not in act.exits:  # a bug: not declared
+        log.error("%s returned the undeclared exit %s at %s", act.name, outcome.exit, where)
+        return Refusal(msg("engine.internal_error"))
+    return outcome
+
+
+def _restart(dialog: DialogSession) -> None:
+    dialog.draft = Draft()
+    dialog.history.clear()
+    dialog.step = START_STEP

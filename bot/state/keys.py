@@ -1,0 +1,43 @@
+"""Where a person's state lives: the one place that documents the key format.
+
+Every key a store holds for a person names them by a keyed hash, never by the user id
+itself (a phone number on USSD, a chat id on Telegram):
+
+    {prefix}state:{channel}:{person}   the conversation record: the dialog and the
+                                       channels' slots (e.g. the USSD screen), sealed
+    {prefix}lock:{channel}:{person}    the person's lock while a turn runs
+    {prefix}count:{limit}:{subject}    rate-limit counters (`bot.dialogs.limits`)
+    {prefix}state:signlink:{token}     one-time signing links (`bot.signing.links`)
+
+`{prefix}` is the store's (`regbot:` by default); `{person}` is
+HMAC-SHA256(tokens key, "session {channel}:{user_id}"), hex, first 32 characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StateKey:
+    """Whose conversation: the channel and the person's id on it (chat id, caller number)."""
+
+    channel: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+class KeyBuilder:
+    """Builds the store key of a person's conversation (see the module docstring)."""
+
+    def __init__(self, tokens_key: bytes) -> None:
+        self._key = tokens_key
+
+    def conversation(self, key: StateKey) -> str:
+        purpose = f"session {key}".encode()
+        digest = hmac.new(self._key, purpose, hashlib.sha256).hexdigest()
+        return f"{key.channel}:{digest[:32]}"
