@@ -146,8 +146,8 @@ async def measure(pairs: int, seed: int) -> None:
             rng.shuffle(plan)
             times: dict[str, list[float]] = {"matched": [], "unmatched": []}
             async with aiohttp.ClientSession() as http:
-                for _ in range(20):  # warm up the process (imports, caches, connections)
-                    await request_code(http, url, stranger_id(rng), account_of(0)[1])
+                for n in range(20):  # warm up the process (imports, caches, connections)
+                    await request_code(http, url, stranger_id(rng), f"+8497{n:07d}")
                 for group, n in plan:
                     id_number, phone = account_of(n)
                     if group == "unmatched":
