@@ -27,6 +27,7 @@ from bot.accounts import (
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import current_revision, head_revision, migrate
 from bot.keys import SecretKeys
+from tests.support.evidence import evidence_for
 
 KEYS = SecretKeys.from_secret("a test secret that is long enough")
 PASSWORD_HASH = PasswordHasher().hash("Matkhau@2024")
@@ -45,6 +46,13 @@ AN = NewAccount(
 )
 
 
+class Registering(SqlAccounts):
+    """The repository, each account given evidence its method would have recorded."""
+
+    async def create(self, account: NewAccount, evidence: Any = None) -> Account:
+        return await super().create(account, evidence or evidence_for(account, KEYS))
+
+
 @dataclass
 class Database:
     """A migrated, empty database of one backend, and ways to open more engines on it."""
@@ -59,9 +67,9 @@ class Database:
         self.engines.append(engine)
         return engine
 
-    def accounts(self) -> SqlAccounts:
+    def accounts(self) -> Registering:
         """A repository with its own engine: another worker process, as far as it knows."""
-        return SqlAccounts(self.engine(), KEYS)
+        return Registering(self.engine(), KEYS)
 
     async def raw_rows(self) -> list[dict[str, Any]]:
         async with self.engine().connect() as connection:
@@ -184,7 +192,9 @@ class TestAccountsContract:
     async def test_the_same_number_may_hold_a_citizen_and_a_business_account(
         self, database: Database
     ):
-        business = replace(AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb")
+        business = replace(
+            AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb", verification_level=3
+        )
 
         citizen_account = await database.accounts().create(AN)
         business_account = await database.accounts().create(business)
@@ -245,7 +255,7 @@ class TestAccountsContract:
     async def test_an_unreachable_database_is_reported_not_crashed_on(self, database: Database):
         engine = make_engine(database.unreachable_url)
         database.engines.append(engine)
-        accounts = SqlAccounts(engine, KEYS)
+        accounts = Registering(engine, KEYS)
 
         async with asyncio.timeout(15):
             assert await accounts.ping() is False
