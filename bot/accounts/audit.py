@@ -60,7 +60,7 @@ def open_evidence(record: AccountRecord, seal_key: bytes) -> tuple[list[Check], 
     except ValueError as exc:  # msgspec's DecodeError
         return [*checks, Check("document", False, f"unreadable ({exc})")], None
     if stored.blobs:
-        detail = f"{len(stored.blobs)} stored once by SHA-256, each matches"
+        detail = f"{len(stored.blobs)} (intermediates, anchor, CRLs) match their SHA-256"
         checks.append(Check("shared parts", True, detail))
     return checks, evidence
 

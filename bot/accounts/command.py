@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from cryptography.fernet import InvalidToken
+
 from bot.accounts.audit import verify
 from bot.accounts.model import AccountsUnavailable
 from bot.accounts.records import AccountRecords
@@ -80,6 +82,9 @@ async def _run(settings: Settings, keys: SecretKeys, args: argparse.Namespace, o
         if args.all:
             return await _verify_all(records, keys, out)
         return await _verify_one(records, keys, args.account_id, out)
+    except InvalidToken:
+        out("the accounts do not open with this REGBOT_SECRET_KEY: not the one that wrote them")
+        return UNUSABLE
     except AccountsUnavailable as exc:
         out(
             f"the accounts database cannot be read ({exc}): check DATABASE_URL, and that "
