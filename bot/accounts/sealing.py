@@ -8,6 +8,7 @@ digest no longer fits."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -30,7 +31,8 @@ FORMAT: Final = 1  # of the document and of the seal's canonical encoding
 
 
 class StoredSignature(msgspec.Struct, frozen=True, kw_only=True):
-    """A SignatureProof with its shared DER parts replaced by their digests."""
+    """A SignatureProof flat: the statement, the signature and the fields of its
+    ValidationEvidence, with the shared DER parts replaced by their digests."""
 
     statement: bytes
     format: SignatureFormat
@@ -71,18 +73,14 @@ def encode(evidence: Evidence) -> tuple[bytes, dict[str, bytes]]:
     stored = None
     if (proof := evidence.signature) is not None:
         v = proof.validation
-        stored = StoredSignature(
-            statement=proof.statement,
-            format=proof.format,
-            signature=proof.signature,
-            certificate=v.certificate,
-            chain=tuple(shared(der) for der in v.chain),
+        parts = {field.name: getattr(v, field.name) for field in dataclasses.fields(v)}
+        parts.update(
+            chain=tuple(map(shared, v.chain)),
             anchor=shared(v.anchor),
-            validated_at=v.validated_at,
-            official=v.official,
-            status_source=v.status_source,
-            ocsp_responses=v.ocsp_responses,
-            crls=tuple(shared(der) for der in v.crls),
+            crls=tuple(map(shared, v.crls)),
+        )
+        stored = StoredSignature(
+            statement=proof.statement, format=proof.format, signature=proof.signature, **parts
         )
     document = Document(register=evidence.register, otp=evidence.otp, signature=stored)
     return msgspec.msgpack.encode(document), blobs
@@ -103,21 +101,14 @@ def decode(data: bytes, blobs: Mapping[str, bytes], channel: str, version: str) 
 
     proof = None
     if (stored := document.signature) is not None:
-        proof = SignatureProof(
-            statement=stored.statement,
-            format=stored.format,
-            signature=stored.signature,
-            validation=ValidationEvidence(
-                certificate=stored.certificate,
-                chain=tuple(blob(name) for name in stored.chain),
-                anchor=blob(stored.anchor),
-                validated_at=stored.validated_at,
-                official=stored.official,
-                status_source=stored.status_source,
-                ocsp_responses=stored.ocsp_responses,
-                crls=tuple(blob(name) for name in stored.crls),
-            ),
+        parts = msgspec.structs.asdict(stored)
+        head = {name: parts.pop(name) for name in ("statement", "format", "signature")}
+        parts.update(
+            chain=tuple(map(blob, stored.chain)),
+            anchor=blob(stored.anchor),
+            crls=tuple(map(blob, stored.crls)),
         )
+        proof = SignatureProof(**head, validation=ValidationEvidence(**parts))
     return Evidence(channel, version, document.register, document.otp, proof)
 
 
