@@ -67,6 +67,8 @@ class Runtime:
     notifier: SmsNotifier
     signing: Signing
     resumes: Resumes
+    store: StateStore  # the shared store and counters, for channels that keep records
+    counters: Counters  # of their own (Zalo: each person's inbox, tokens, send rate)
 
     @property
     def pushes(self) -> Pushes:
@@ -130,5 +132,14 @@ def bootstrap(
         observers=observers,
     )
     return Runtime(
-        settings, keys, translator, engine, adapters.accounts, notifier, signing, resumes
+        settings,
+        keys,
+        translator,
+        engine,
+        adapters.accounts,
+        notifier,
+        signing,
+        resumes,
+        adapters.store,
+        adapters.counters,
     )

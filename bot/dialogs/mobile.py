@@ -191,6 +191,7 @@ class Mobile:
                 field="phone",
                 show_value=mask_phone,
                 next={Exit.OK: S.EMAIL},
+                phone=True,
             ),
             optional_email_step(
                 S.EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY

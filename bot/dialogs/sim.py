@@ -185,6 +185,7 @@ class Sim:
                 act=self.start,
                 show_value=mask_phone,
                 next={Exit.OK: S.WAIT},
+                phone=True,
             ),
             Step(
                 S.WAIT,
