@@ -39,6 +39,14 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     test_pki_fixture,
 )
 from tests.e2e.test_sim_registration import PIN, answer_on_phone, ask_signature, issue_sim
+from tests.e2e.test_ussd_mobile_registration import AN as USSD_AN
+from tests.e2e.test_ussd_mobile_registration import PASSWORD as USSD_PASSWORD
+from tests.e2e.test_ussd_mobile_registration import (
+    Handset,
+    option,
+    register_up_to_summary,
+    sms_codes,
+)
 
 LEVEL_2_CHECKS = ("evidence record", "seal", "sufficiency")
 SIGNATURE_CHECKS = (*LEVEL_2_CHECKS, "shared parts", "signature", "certificate path", "holder")
@@ -215,3 +223,18 @@ async def test_a_signature_whose_evidence_has_gone_must_be_made_again(
     screen = "\n".join(await world.signing.choose("hoa", "register"))
     assert "quá thời hạn" in screen and "Chào mừng" in screen
     assert await bot.accounts.find(AccountKind.CITIZEN, HOA_CCCD) is None
+
+
+async def test_an_account_made_over_ussd_says_so_in_its_evidence(evidence_world: EvidenceWorld):
+    world, bot = evidence_world, evidence_world.signing.bot
+    phone = Handset(bot.client, AN_PHONE)
+    summary = await register_up_to_summary(phone, USSD_AN)
+    await phone.press(option(summary, "Xac nhan"))
+    [code] = await sms_codes(bot, AN_PHONE)
+    await phone.press(code)
+    await phone.press(USSD_PASSWORD)
+    assert (await phone.press(USSD_PASSWORD)).startswith("END Dang ky thanh cong")
+
+    status, out = await world.auditor.run("show", "1")
+    assert status == 0 and "made on ussd by regbot" in out
+    assert (await world.verify(1))[0] == 0
