@@ -136,5 +136,6 @@ async def _verify_all(records: AccountRecords, keys: SecretKeys, out: Out) -> in
                 out(f"account {account_id}: FAIL {check.name}: {check.detail}")
         else:
             verified += 1
-    out(f"{verified + failed} accounts: {verified} verified, {failed} failed")
+    total = verified + failed
+    out(f"{total} account{'' if total == 1 else 's'}: {verified} verified, {failed} failed")
     return FAILED if failed else OK
