@@ -27,6 +27,7 @@ from bot.passwords import PasswordHasher
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
 from bot.signing.ports import IdentityCheck, Signing
+from bot.signing.proofs import PROOF_LIFETIME, SignatureProofs
 from bot.state.keys import KeyBuilder
 from bot.state.session import RecordCodec
 from bot.state.store import Counters, StateStore
@@ -100,6 +101,12 @@ def bootstrap(
         public=adapters.public_certificates,
         gov=adapters.gov_certificates,
         links=SigningLinks(adapters.store, keys.state, keys.tokens),
+        proofs=SignatureProofs(
+            adapters.store,
+            keys.sealer("signature-proof"),
+            keys.tokens,
+            lifetime=max(PROOF_LIFETIME, 4 * settings.session_ttl),
+        ),
         events=SigningEvents(resumes),
         translator=translator,
         public_url=public_url,
@@ -118,6 +125,7 @@ def bootstrap(
         otp=otp,
         hashing=hashing or PasswordHasher(settings.password_hashing),
         retry_window=settings.session_ttl,
+        keyed_hash=keys.identity_hash,
     )
     engine = DialogEngine(
         dialogs,

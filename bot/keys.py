@@ -62,6 +62,7 @@ class SecretKeys:
     counters: bytes  # HMAC key: rate-limit counter names (never the accounts' hash)
     otp: bytes  # HMAC key: OTP digests
     tokens: bytes  # HMAC key: signing-link tokens and other one-time values
+    evidence: bytes  # HMAC key: the seal of each account's evidence (bot.accounts.sealing)
 
     @classmethod
     def from_secret(cls, secret: str | bytes) -> SecretKeys:
@@ -76,6 +77,7 @@ class SecretKeys:
             counters=_derive(raw, "counters"),
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
+            evidence=_derive(raw, "evidence"),
         )
 
     def sealer(self, purpose: str) -> Sealer:

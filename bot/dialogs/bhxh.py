@@ -16,6 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
@@ -137,6 +138,7 @@ class Bhxh:
         # an earlier match (then "Sửa", another code) must not lend its ID and phone to
         # this person, nor to the mobile dialog offered when this record has no phone
         person.id_number = person.record_name = person.phone = None
+        ctx.draft.evidence.register = None
         attempt = await self._limits.spend_all(_limits(ctx))  # before the lookup
         if attempt.wait:
             return _locked(ctx, attempt.wait)
@@ -149,6 +151,13 @@ class Bhxh:
             # an unknown code or details that differ: one reply, naming no field
             return Outcome(Exit.NOT_VERIFIED, msg("bhxh.not_matched", tries=attempt.left))
         await self._limits.give_back(attempt.keys)  # the owner's details: not a guess
+        ctx.draft.evidence.register = RegisterCheck(
+            Register.BHXH,
+            answered_by="BHXH",
+            read_at=ctx.now,
+            matched=(Matched.FULL_NAME, Matched.DATE_OF_BIRTH),
+            reference=record.bhxh_code,
+        )
         if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
             return Outcome(Exit.DUPLICATE)
         if record.phone is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
@@ -103,12 +104,11 @@ def _summary(ctx: StepContext) -> Msg:
     )
 
 
-def _owned_by_typist(subscriber: Subscriber | None, typed: PersonDraft) -> bool:
+def _owned_by_typist(subscriber: Subscriber, typed: PersonDraft) -> bool:
     """The number is registered to its owner, and the owner is who the person says."""
-    owner = subscriber.owner if subscriber is not None else None
+    owner = subscriber.owner
     return (
-        subscriber is not None
-        and subscriber.owner_registered
+        subscriber.owner_registered
         and owner is not None
         and owner.id_number == typed.id_number
         and owner.date_of_birth == typed.birth_date
@@ -140,6 +140,7 @@ class Mobile:
         """The carrier confirms the number is registered to this person; no account yet."""
         person = ctx.draft.person
         assert person.phone and person.id_number and person.birth_date and person.full_name
+        ctx.draft.evidence.register = None  # only the answer about these very details counts
         attempt = await self._limits.spend_all(  # before the lookup: parallel guesses too
             (
                 (PER_CALLER, caller(ctx.channel, ctx.user_id)),
@@ -155,11 +156,17 @@ class Mobile:
         except BaseException:
             await self._limits.give_back(attempt.keys)  # no answer: the try was not made
             raise
-        if not _owned_by_typist(subscriber, person):
+        if subscriber is None or not _owned_by_typist(subscriber, person):
             # unknown, not registered to its owner, or another owner: one reply
             notice = msg("mobile.subscriber_not_verified", tries=attempt.left)
             return Outcome(Exit.NOT_VERIFIED, notice)
         await self._limits.give_back(attempt.keys)  # the owner's details: not a guess
+        ctx.draft.evidence.register = RegisterCheck(
+            Register.CARRIER,
+            answered_by=subscriber.carrier,
+            read_at=ctx.now,
+            matched=(Matched.ID_NUMBER, Matched.DATE_OF_BIRTH, Matched.FULL_NAME),
+        )
         if await self._accounts.exists(AccountKind.CITIZEN, person.id_number):
             return Outcome(Exit.DUPLICATE)
         return await self._codes.send(ctx, person.phone)
