@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bot.accounts.port import Accounts
 from bot.config import Settings
+from bot.dialogs.common import OtpCodes
 from bot.dialogs.limits import Limits
 from bot.dialogs.ports import PasswordHashing
 from bot.dialogs.registry import all_dialogs
@@ -26,6 +27,7 @@ from bot.passwords import PasswordPool
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
 from bot.signing.ports import IdentityCheck, Signing
+from bot.signing.proofs import PROOF_LIFETIME, SignatureProofs
 from bot.state.keys import KeyBuilder
 from bot.state.session import RecordCodec
 from bot.state.store import Counters, StateStore
@@ -69,6 +71,7 @@ class Runtime:
     resumes: Resumes
     store: StateStore  # the shared store and counters, for channels that keep records
     counters: Counters  # of their own (Zalo: each person's inbox, tokens, send rate)
+    otp_codes: OtpCodes  # codes by SMS outside a dialog (USSD: proving the caller's phone)
 
     @property
     def pushes(self) -> Pushes:
@@ -99,21 +102,31 @@ def bootstrap(
         public=adapters.public_certificates,
         gov=adapters.gov_certificates,
         links=SigningLinks(adapters.store, keys.state, keys.tokens),
+        proofs=SignatureProofs(
+            adapters.store,
+            keys.sealer("signature-proof"),
+            keys.tokens,
+            lifetime=max(PROOF_LIFETIME, 4 * settings.session_ttl),
+        ),
         events=SigningEvents(resumes),
         translator=translator,
         public_url=public_url,
     )
     notifier = SmsNotifier(adapters.sms, translator)
+    # counters are named by a hash of their own, never the accounts table's identity_hash
+    limits = Limits(adapters.counters, keys.counter_hash)
+    otp = OtpService(keys.otp)
     dialogs = all_dialogs(
         accounts=adapters.accounts,
         carrier=adapters.carrier,
         insured=adapters.insured,
         signing=signing,
         notifier=notifier,
-        limits=Limits(adapters.counters, keys.identity_hash),
-        otp=OtpService(keys.otp),
+        limits=limits,
+        otp=otp,
         hashing=hashing or adapters.passwords,
         retry_window=settings.session_ttl,
+        keyed_hash=keys.identity_hash,
     )
     engine = DialogEngine(
         dialogs,
@@ -135,4 +148,5 @@ def bootstrap(
         resumes,
         adapters.store,
         adapters.counters,
+        OtpCodes(otp, notifier, limits),
     )

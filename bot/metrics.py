@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from bot.config import ConfigError
 from bot.engine import TurnRecord
 from bot.passwords import PasswordPool
 from integrations.http import NOT_FOUND, OK
@@ -117,16 +119,40 @@ def log_turn(record: TurnRecord) -> None:
 METRICS: Final = web.AppKey("metrics", Metrics)
 
 
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus text exposition of this app's registry."""
-    body = request.config_dict[METRICS].exposition()
-    response = web.Response(body=body)
-    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
-    response.charset = "utf-8"
-    return response
+def metrics_app(metrics: Metrics) -> web.Application:
+    """`GET /metrics` on a listener of its own, never on the public port: what it counts
+    is for the operator, and counts that move with one person's request (an SMS sent
+    when a forgot-password request matched) must not reach the world."""
 
+    async def endpoint(_: web.Request) -> web.Response:
+        response = web.Response(body=metrics.exposition())
+        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+        response.charset = "utf-8"
+        return response
 
-def metrics_app() -> web.Application:
     app = web.Application()
-    app.router.add_get("", metrics_endpoint)
+    app.router.add_get("/metrics", endpoint)
     return app
+
+
+def metrics_listener(
+    host: str, port: int, *, reuse_port: bool = False
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context serving the app's metrics on `host:port` while the app runs."""
+
+    async def listener(app: web.Application) -> AsyncIterator[None]:
+        runner = web.AppRunner(metrics_app(app[METRICS]), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            problem = f"the metrics port {host}:{port} cannot be opened: {exc.strerror}"
+            raise ConfigError(problem) from None
+        try:
+            yield
+        finally:
+            await runner.cleanup()
+
+    return listener

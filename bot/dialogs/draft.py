@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.accounts.evidence import RegisterCheck
 from bot.accounts.model import AccountKind, IdType
 
 
@@ -41,6 +42,7 @@ class OtpState:
     attempts: int = 0
     resends: int = 0
     used: bool = False
+    verified_at: float | None = None  # epoch seconds: when the right code was typed
 
 
 @dataclass(slots=True)
@@ -62,12 +64,28 @@ class SignatureDraft:
 
     sim_requests: int = 0  # requests sent in this dialog (limited)
     sim_session: str | None = None
-    statement_hash: str | None = None  # base64 SHA-256 of the statement the SIM signs
+    statement: str | None = None  # the registration statement the SIM signs (its SHA-256)
     sim_code: str | None = None  # the 4-digit code shown on both sides
     sim_started: float | None = None  # epoch seconds
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
+    link_sms: int = 0  # links this dialog sent by SMS (limited)
     certified: SignedIdentity | None = None  # set once the signature is accepted
+
+
+@dataclass(slots=True)
+class EvidenceDraft:
+    """What the checks found, for the account's evidence (`bot.accounts.evidence`).
+
+    A register's answer is small and kept here. A signature's evidence (certificate,
+    chain, OCSP responses, CRLs: kilobytes, more with a large CRL) is not: this draft is
+    sealed and written on every turn. It waits in a sealed store entry of its own
+    (`bot.signing.proofs`), written once when the signature is accepted and read once
+    when the account is written; `signature` names that entry.
+    """
+
+    register: RegisterCheck | None = None
+    signature: str | None = None
 
 
 @dataclass(slots=True)
@@ -88,4 +106,11 @@ class Draft:
     password_attempts: int = 0  # confirmations checked in this dialog (limited)
     password_hash: str | None = None  # argon2id, once the confirmation matches
     signature: SignatureDraft = field(default_factory=SignatureDraft)
+    evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
+
+    @property
+    def personal(self) -> bool:
+        """Anything beyond the registrant kind chosen on the first screens: what the
+        person typed, a code sent to them, a signature - theirs alone to see."""
+        return self != Draft(kind=self.kind)

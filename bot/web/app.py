@@ -2,7 +2,8 @@
 client session, event sink) opens in its own cleanup context and closes in reverse; the
 runtime is then wired by the pure `bot.bootstrap` and the channels plug in from
 `bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/dashboard`, `/healthz`,
-`/metrics`, each channel's `/{name}`, and `/sim` while simulators are on."""
+each channel's `/{name}`, and `/sim` while simulators are on. `/metrics` is not among them:
+`regbot serve --metrics-port` serves it on a listener of its own (`bot.metrics`)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
+from bot.after_reply import after_reply
 from bot.bootstrap import Adapters, Runtime, bootstrap
 from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
 from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
-from bot.metrics import METRICS, Metrics, log_turn, metrics_app
+from bot.metrics import METRICS, Metrics, log_turn
 from bot.passwords import PasswordHasher, PasswordPool, default_threads
 from bot.signing.ports import IdentityCheck
 from bot.state.memory import MemoryCounters, MemoryStore
@@ -63,7 +65,7 @@ class Wiring:
 def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     """regbot's aiohttp application (nothing connects until it starts)."""
     settings.check()
-    app = web.Application()
+    app = web.Application(middlewares=[after_reply])
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
@@ -88,7 +90,6 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.add_subapp("/sign", signing_app())
     app.add_subapp("/dashboard", dashboard_app(settings))
     app.add_subapp("/healthz", health_app())
-    app.add_subapp("/metrics", metrics_app())
     for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))
@@ -207,7 +208,9 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
             http,
             settings.url_of(system.name) or f"{self_url.rstrip('/')}/sim/{system.name}",
             policy,
-            observe,
+            # SMS are not measured: a count of them moves with one person's request (a
+            # code sent when a forgot-password request matched); failures are logged
+            None if system.name == "sms" else observe,
         )
         for system in SYSTEMS
     }

@@ -3,7 +3,6 @@ latest turns - from the event sink (all workers), with no personal data in it.""
 
 from __future__ import annotations
 
-import hmac
 import html
 import time
 from collections import Counter
@@ -15,6 +14,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.events import ConversationEvent, EventSink
 from bot.i18n import LANGUAGES, Translator, msg
+from bot.keys import same_secret
 
 EVENTS: Final = web.AppKey("events", EventSink)
 TRANSLATOR: Final = web.AppKey("dashboard_translator", Translator)
@@ -28,7 +28,7 @@ def _allowed(request: web.Request, settings: Settings) -> bool:
     if not token:
         return not settings.production
     given = request.headers.get("X-Dashboard-Token") or request.query.get("token") or ""
-    return hmac.compare_digest(given.encode(), token.encode())
+    return same_secret(given, token)
 
 
 def live_by_step(events: list[ConversationEvent], now: float, ttl: float) -> Counter[str]:

@@ -6,15 +6,18 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import web
 
-from bot.i18n import msg
+from bot.accounts.evidence import SignatureFormat, SignatureProof
+from bot.i18n import Msg, msg
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
-from bot.web.signing_page import signing_page
+from bot.validation import mask_phone
+from bot.web.signing_page import page_policy, signing_page
 from pki_bridge import CertificateRefused, RevocationUnavailable
 from pki_bridge.cms import verify_detached_cms
 from pki_bridge.signatures import decode_base64, verify_raw
@@ -23,32 +26,51 @@ log = logging.getLogger("regbot.bridge")
 
 SIGNING = web.AppKey("signing", Signing)
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
+# every answer under /sign: never framed (clickjacking the Sign button), never sniffed
+# into another type, never naming the link in a Referer, never cached
+SAFE_HEADERS: Final = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+# how the page names the conversation it completes, on channels without a phone number
+CHANNEL_NAMES: Final = {
+    "telegram": "signing.channel_telegram",
+    "zalo": "signing.channel_zalo",
+    "console": "signing.channel_console",
+}
 
 
 def signing_app() -> web.Application:
     """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING."""
     app = web.Application()
-    app.router.add_get("/{token}", _store_may_fail(sign_page))
-    app.router.add_get("/{token}/challenge", _store_may_fail(challenge))
-    app.router.add_post("/{token}", _store_may_fail(post_signature))
+    app.router.add_get("/{token}", _guarded(sign_page))
+    app.router.add_get("/{token}/challenge", _guarded(challenge))
+    app.router.add_post("/{token}", _guarded(post_signature))
     return app
 
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def _store_may_fail(handler: Handler) -> Handler:
-    """The links live in the state store: when it is down, a clear 503, never a 500 page."""
+def _guarded(handler: Handler) -> Handler:
+    """The safe headers on every answer; and since the links live in the state store,
+    a clear 503 when it is down, never a 500 page."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.Response:
         try:
-            return await handler(request)
+            response = await handler(request)
         except StoreUnavailable:
             text = request.config_dict[SIGNING].translator.render(
                 msg("engine.try_again_later"), "vi"
             )
-            return _error(503, "try_again_later", text)
+            response = _error(503, "try_again_later", text)
+        for name, value in SAFE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     return guarded
 
@@ -80,13 +102,26 @@ async def sign_page(request: web.Request) -> web.Response:
     signing, record, refused = await _open(request)
     lang = record.lang if record else "vi"
     status = refused.status if refused is not None else 200
+    started_by = _started_by(record) if record is not None and refused is None else None
+    page = signing_page(
+        signing.translator, lang, ok=refused is None, status=status, started_by=started_by
+    )
     return web.Response(
-        text=signing_page(signing.translator, lang, ok=refused is None, status=status),
+        text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Content-Security-Policy": page_policy()},
     )
+
+
+def _started_by(record: LinkRecord) -> Msg:
+    """Which conversation the link completes: the masked number that dialled (USSD), or
+    the channel - so a person sent someone else's link can tell it is not theirs."""
+    if record.channel == "ussd":
+        return msg("signing.page_started_by_phone", phone=mask_phone(record.user_id))
+    name = CHANNEL_NAMES.get(record.channel, "signing.channel_other")
+    return msg("signing.page_started_on", channel=msg(name))
 
 
 async def challenge(request: web.Request) -> web.Response:
@@ -102,27 +137,40 @@ class BadFormat(Exception):
     """The body is not one of the two forms of CONTRACTS."""
 
 
-def _signed_by(body: Any, content: bytes) -> tuple[bytes, tuple[bytes, ...]]:
-    """Check the signature covers the challenge; return (certificate, chain) to validate.
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A signature that covers the challenge, as it came, and the certificates to check."""
+
+    format: SignatureFormat
+    signature: bytes
+    certificate: bytes
+    chain: tuple[bytes, ...]
+
+
+def _signed_by(body: Any, content: bytes) -> Signed:
+    """Check the signature covers the challenge; what to validate and to keep.
 
     Raises BadFormat, or CertificateRefused("bad_signature").
     """
     if not isinstance(body, dict) or not isinstance(body.get("signature"), str):
         raise BadFormat("a JSON object with a base64 signature is expected")
     try:
+        signature = decode_base64(body["signature"])
         if "certificate" not in body:  # detached CMS SignedData
-            signed = verify_detached_cms(body["signature"], content)
-            return signed.certificate_der, signed.chain_ders
+            signed = verify_detached_cms(signature, content)
+            return Signed(SignatureFormat.CMS, signature, signed.certificate_der, signed.chain_ders)
         chain = body.get("chain") or []
         algorithm = str(body.get("hash_algorithm", "SHA256")).upper().replace("-", "")
         if not isinstance(body["certificate"], str) or not isinstance(chain, list):
             raise BadFormat("certificate must be base64 and chain a list")
         if algorithm != "SHA256":
             raise BadFormat("hash_algorithm must be SHA256")
+        if not all(isinstance(c, str) for c in chain):
+            raise BadFormat("chain must be a list of base64 certificates")
         certificate = decode_base64(body["certificate"])
-        chain_ders = tuple(decode_base64(str(c)) for c in chain)
-        verify_raw(decode_base64(body["signature"]), certificate, data=content)
-        return certificate, chain_ders
+        chain_ders = tuple(decode_base64(c) for c in chain)
+        verify_raw(signature, certificate, data=content)
+        return Signed(SignatureFormat.RAW, signature, certificate, chain_ders)
     except CertificateRefused as refused:
         if refused.reason in FORMAT_REASONS:
             raise BadFormat(refused.reason) from refused
@@ -135,7 +183,7 @@ async def post_signature(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json recurses
         body = None
     async with signing.links.settling(token) as link_id:
         _, record, refused = await _open(request)
@@ -144,9 +192,9 @@ async def post_signature(request: web.Request) -> web.Response:
         assert record is not None
         render = signing.translator.render
         try:
-            certificate, chain = _signed_by(body, record.challenge_bytes)
+            signed = _signed_by(body, record.challenge_bytes)
             checker = signing.gov if record.official else signing.public
-            identity = (await checker.check(certificate, chain)).identity
+            verified = await checker.check(signed.certificate, signed.chain)
         except BadFormat as bad:
             log.info("signature body refused: %s", bad)  # for whoever writes a plugin adapter
             return _error(400, "bad_format", render(msg("signing.bad_format"), record.lang))
@@ -156,6 +204,7 @@ async def post_signature(request: web.Request) -> web.Response:
             await signing.links.settle(link_id, record, state=LinkState.REFUSED, reason=no.reason)
             await _continue(signing, record)
             return _error(422, no.reason, render(no.message, record.lang))
+        identity = verified.identity
         mismatch = kind_refusal(record.kind, identity)
         if mismatch is not None:
             await signing.links.settle(
@@ -163,8 +212,15 @@ async def post_signature(request: web.Request) -> web.Response:
             )
             await _continue(signing, record)
             return _error(422, "kind_mismatch", render(mismatch, record.lang))
+        proof = SignatureProof(
+            record.challenge_bytes, signed.format, signed.signature, verified.evidence
+        )
         await signing.links.settle(
-            link_id, record, state=LinkState.SIGNED, identity=identity_fields(identity)
+            link_id,
+            record,
+            state=LinkState.SIGNED,
+            identity=identity_fields(identity),
+            proof=await signing.proofs.keep(proof),
         )
     await _continue(signing, record)
     return web.json_response({"status": "accepted"})

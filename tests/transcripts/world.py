@@ -30,6 +30,7 @@ from pki_bridge.testing.authority import pem_bundle
 from pki_bridge.testing.pki_server import build_pki_simulator
 from pki_bridge.testing.signer import issued_signer, sign_url
 from pki_bridge.testing.testca import TestPki, build_test_pki
+from tests.support.evidence import evidence_for
 
 PUBLIC_URL: Final = "https://regbot.example"  # links people open, the same on every run
 VIETNAM: Final = timedelta(hours=7)  # dates are shown in Vietnam's time
@@ -86,20 +87,19 @@ class World:
     async def open_account(self, given: dict[str, Any]) -> None:
         password = given.get("password")
         born = given.get("date_of_birth")
-        await self.runtime.accounts.create(
-            NewAccount(
-                kind=AccountKind(given["kind"]),
-                id_type=IdType(given["id_type"]),
-                id_number=given["id_number"],
-                full_name=given["full_name"],
-                verification_level=int(given["level"]),
-                method=given["method"],
-                date_of_birth=date.fromisoformat(born) if born else None,
-                phone=given.get("phone"),
-                email=given.get("email"),
-                password_hash=HASHER.hash(password) if password else None,
-            )
+        account = NewAccount(
+            kind=AccountKind(given["kind"]),
+            id_type=IdType(given["id_type"]),
+            id_number=given["id_number"],
+            full_name=given["full_name"],
+            verification_level=int(given["level"]),
+            method=given["method"],
+            date_of_birth=date.fromisoformat(born) if born else None,
+            phone=given.get("phone"),
+            email=given.get("email"),
+            password_hash=HASHER.hash(password) if password else None,
         )
+        await self.runtime.accounts.create(account, evidence_for(account, self.runtime.keys))
 
     async def outbox(self) -> list[dict[str, str]]:
         await self.runtime.notifier.settle()  # an SMS a turn left for later (password reset)
