@@ -6,6 +6,7 @@ counters, and nothing is registered at import time.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +16,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
-from bot.config import ConfigError
+from bot.config import ConfigError, Settings
 from bot.engine import TurnRecord
 from bot.passwords import PasswordPool
 from integrations.http import NOT_FOUND, OK
@@ -125,14 +126,39 @@ def metrics_app(metrics: Metrics) -> web.Application:
     when a forgot-password request matched) must not reach the world."""
 
     async def endpoint(_: web.Request) -> web.Response:
-        response = web.Response(body=metrics.exposition())
-        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
-        response.charset = "utf-8"
-        return response
+        return await _exposition(metrics)
 
     app = web.Application()
     app.router.add_get("/metrics", endpoint)
     return app
+
+
+def public_metrics_app(metrics: Metrics, settings: Settings) -> web.Application:
+    """`/metrics` on the public port, as the contract lists it, guarded: with
+    REGBOT_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; without one, open
+    in development and test (the embedded default) and absent in production, where the
+    operator scrapes `regbot serve --metrics-port` on loopback instead."""
+    token = settings.metrics_token
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if token:
+            given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+                return web.Response(status=401, text="Unauthorized")
+        elif settings.production:
+            raise web.HTTPNotFound()
+        return await _exposition(metrics)
+
+    app = web.Application()
+    app.router.add_get("", guarded)
+    return app
+
+
+async def _exposition(metrics: Metrics) -> web.Response:
+    response = web.Response(body=metrics.exposition())
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    response.charset = "utf-8"
+    return response
 
 
 def metrics_listener(

@@ -2,8 +2,9 @@
 client session, event sink) opens in its own cleanup context and closes in reverse; the
 runtime is then wired by the pure `bot.bootstrap` and the channels plug in from
 `bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/dashboard`, `/healthz`,
-each channel's `/{name}`, and `/sim` while simulators are on. `/metrics` is not among them:
-`regbot serve --metrics-port` serves it on a listener of its own (`bot.metrics`)."""
+each channel's `/{name}`, and `/sim` while simulators are on. `/metrics` is guarded there
+(a token, or development only); `regbot serve --metrics-port` serves it on a listener of
+its own (`bot.metrics`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
-from bot.metrics import METRICS, Metrics, log_turn
+from bot.metrics import METRICS, Metrics, log_turn, public_metrics_app
 from bot.passwords import PasswordHasher, PasswordPool, default_threads
 from bot.signing.ports import IdentityCheck
 from bot.state.memory import MemoryCounters, MemoryStore
@@ -90,6 +91,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.add_subapp("/sign", signing_app())
     app.add_subapp("/dashboard", dashboard_app(settings))
     app.add_subapp("/healthz", health_app())
+    app.add_subapp("/metrics", public_metrics_app(app[METRICS], settings))
     for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))

@@ -114,8 +114,9 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
     tmp_path: Path,
 ) -> None:
     metrics_port = free_port()
+    env = serve_env(tmp_path, REGBOT_METRICS_TOKEN="scraper-token")
     served = await start_serve(
-        serve_env(tmp_path), tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
+        env, tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
     )
     metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     async with aiohttp.ClientSession() as http:
@@ -128,7 +129,7 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
         async with http.get(served.url + "/healthz") as response:
             assert response.status == 200
         async with http.get(served.url + "/metrics") as response:
-            assert response.status == 404  # not on the public port
+            assert response.status == 401  # on the public port only with the token
         async with http.get(metrics_url) as response:
             metrics = await response.text()
             assert response.status == 200
@@ -166,9 +167,33 @@ async def test_metrics_count_no_sms(tmp_path: Path) -> None:
     assert "sms" not in metrics
 
 
-async def test_without_a_metrics_port_there_are_no_metrics(served: Served) -> None:
+async def test_the_public_port_serves_metrics_in_development_as_the_contract_lists(
+    served: Served,
+) -> None:
     async with aiohttp.ClientSession() as http, http.get(served.url + "/metrics") as response:
-        assert response.status == 404
+        assert response.status == 200
+        assert "regbot_turns" in await response.text()
+        assert "sms" not in await response.text()
+
+
+async def test_in_production_public_metrics_need_the_operators_token() -> None:
+    """A stranger cannot read them; the operator's scraper sends REGBOT_METRICS_TOKEN, or
+    scrapes `--metrics-port` on loopback."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.config import Settings
+    from bot.metrics import Metrics, public_metrics_app
+
+    closed = public_metrics_app(Metrics(), Settings(env="production"))
+    async with TestClient(TestServer(closed)) as client:
+        assert (await client.get("/")).status == 404
+    guarded = public_metrics_app(Metrics(), Settings(env="production", metrics_token="s3cr3t"))
+    async with TestClient(TestServer(guarded)) as client:
+        assert (await client.get("/")).status == 401
+        wrong = await client.get("/", headers={"Authorization": "Bearer nope"})
+        assert wrong.status == 401
+        right = await client.get("/", headers={"Authorization": "Bearer s3cr3t"})
+        assert right.status == 200 and "regbot_turn_seconds" in await right.text()
 
 
 def serve_once(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
