@@ -1,5 +1,6 @@
-"""Conversation events for the agents' dashboard: one per turn, personal data already
-masked (the person is a keyed hash), shared by all workers through the event sink."""
+"""Conversation events for the support console's live list: one per turn (and per agent
+action), personal data already masked (the person is a keyed hash and a masked label),
+shared by all workers through the event sink, which every worker's console follows."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
-from typing import Final, Protocol
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Final, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.engine import TurnRecord
+from bot.support.masking import person_label
 
 log = logging.getLogger("regbot.events")
 
 KEEP: Final = 2000  # the newest events kept (memory deque, approximate Redis MAXLEN)
+FOLLOWERS_QUEUE: Final = 1000
+BLOCK_MS: Final = 2000  # a follower's XREAD waits this long (under the socket timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +34,20 @@ class ConversationEvent:
     person: str  # `channel:<keyed hash>`, stable per person, meaningless outside regbot
     step_before: str
     step: str
-    outcome: str  # what the person did: text, choose, back, cancel, ...
+    outcome: str  # what the person did: text, choose, back, cancel, to_agent, take_over...
     ms: float
     ended: bool
+    who: str = ""  # masked: `+8491****678`, or the end of the id on the channel
+    kind: str = ""
+    method: str = ""
+    failures: int = 0  # refused answers at `step`
+    entered: float = 0.0  # when the person reached `step`
+    paused: bool = False  # an agent has the conversation
+    agent: str = ""
 
     @classmethod
     def of(cls, record: TurnRecord) -> ConversationEvent:
+        said = record.said
         return cls(
             time.time(),
             record.channel,
@@ -45,7 +57,20 @@ class ConversationEvent:
             record.outcome,
             round(record.seconds * 1000, 2),
             record.ended,
+            who=person_label(said.personal, said.user_id) if said else "",
+            kind=record.kind,
+            method=record.method,
+            failures=record.failures,
+            entered=record.entered,
+            paused=record.paused,
+            agent=record.agent,
         )
+
+    @classmethod
+    def loads(cls, data: str | bytes) -> ConversationEvent:
+        """Tolerant of events written by an older or newer worker (fields come and go)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(data).items() if k in known})
 
 
 class EventSink(Protocol):
@@ -57,24 +82,41 @@ class EventSink(Protocol):
         """Newest first."""
         ...
 
+    def follow(self) -> AsyncIterator[ConversationEvent]:
+        """Every event emitted from now on, by any worker, oldest first."""
+        ...
+
 
 class MemorySink:
     """The embedded default: this process's events."""
 
     def __init__(self, keep: int = KEEP) -> None:
         self._events: deque[ConversationEvent] = deque(maxlen=keep)
+        self._followers: set[asyncio.Queue[ConversationEvent]] = set()
 
     def emit(self, event: ConversationEvent) -> None:
         self._events.append(event)
+        for queue in self._followers:
+            with contextlib.suppress(asyncio.QueueFull):  # a stuck follower loses events
+                queue.put_nowait(event)
 
     async def recent(self, limit: int) -> list[ConversationEvent]:
         return list(reversed(self._events))[:limit]
+
+    async def follow(self) -> AsyncIterator[ConversationEvent]:
+        queue: asyncio.Queue[ConversationEvent] = asyncio.Queue(FOLLOWERS_QUEUE)
+        self._followers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._followers.discard(queue)
 
 
 class RedisStreamSink:
     """A Redis stream every worker writes to; batched, so a turn costs no round trip."""
 
-    def __init__(self, client: Redis, key: str = "regbot:events", flush_every: float = 0.5):
+    def __init__(self, client: Redis, key: str = "regbot:events", flush_every: float = 0.2):
         self._client = client
         self._key = key
         self._flush_every = flush_every
@@ -100,7 +142,26 @@ class RedisStreamSink:
 
     async def recent(self, limit: int) -> list[ConversationEvent]:
         entries = await self._client.xrevrange(self._key, count=limit) or []
-        return [ConversationEvent(**json.loads(fields[b"e"])) for _, fields in entries if fields]
+        return [ConversationEvent.loads(fields[b"e"]) for _, fields in entries if fields]
+
+    async def follow(self) -> AsyncIterator[ConversationEvent]:
+        """XREAD from the end of the stream on; Redis down: wait and read on, from where
+        it was (events written meanwhile are not lost for the follower)."""
+        last = "$"
+        while True:
+            try:
+                answer: Any = await self._client.xread(
+                    {self._key: last}, count=500, block=BLOCK_MS
+                )
+            except (RedisError, OSError) as exc:
+                log.warning("following conversation events: %s", type(exc).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            for _, entries in answer or []:
+                for entry_id, data in entries:
+                    last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                    if data:
+                        yield ConversationEvent.loads(data[b"e"])
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

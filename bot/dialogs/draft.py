@@ -5,9 +5,23 @@ conversation record (`bot.state.session`); never a password or an OTP in clear."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from bot.accounts.model import AccountKind, IdType
+from bot.i18n import Personal, PersonalKind
+
+# How each field a step fills is masked in records (transcripts, the console).
+FIELD_KINDS: Final[Mapping[str, PersonalKind]] = {
+    "full_name": PersonalKind.NAME,
+    "record_name": PersonalKind.NAME,
+    "birth_date": PersonalKind.DATE,
+    "id_number": PersonalKind.ID,
+    "phone": PersonalKind.PHONE,
+    "email": PersonalKind.EMAIL,
+    "bhxh_code": PersonalKind.ID,
+}
 
 
 @dataclass(slots=True)
@@ -78,3 +92,25 @@ class Draft:
     password_hash: str | None = None  # argon2id, hashed as it arrives
     signature: SignatureDraft = field(default_factory=SignatureDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
+
+    def personal(self) -> tuple[Personal, ...]:
+        """Every personal value the draft holds, typed: records mask each wherever it
+        appears, and index the conversation by the keyed hash of its phones and IDs."""
+        return tuple(_personal(self))
+
+
+def _personal(draft: Draft) -> Iterator[Personal]:
+    person = draft.person
+    for name, kind in FIELD_KINDS.items():
+        value = getattr(person, name)
+        if isinstance(value, dt.date):
+            yield Personal(value.strftime("%d/%m/%Y"), kind)
+            yield Personal(value.isoformat(), kind)
+        elif value:
+            yield Personal(str(value), kind)
+    if draft.otp is not None:
+        yield Personal(draft.otp.phone, PersonalKind.PHONE)
+    certified = draft.signature.certified
+    if certified is not None:
+        yield Personal(certified.id_number, PersonalKind.ID)
+        yield Personal(certified.name, PersonalKind.NAME)

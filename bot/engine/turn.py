@@ -13,18 +13,20 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
 from bot.accounts.model import AccountsUnavailable
-from bot.dialogs.draft import Draft
+from bot.dialogs.draft import FIELD_KINDS, Draft
 from bot.engine.answer import Answer, Refusal, read_answer
+from bot.engine.desk import apply_event, help_screen, pending_first, to_agent
 from bot.engine.graph import START_STEP, DialogGraph
-from bot.engine.messages import Action, Inbound, Reply, Resume
+from bot.engine.messages import Action, AgentEvent, Inbound, Reply, Resume
+from bot.engine.records import Said, TurnRecord, Typed
 from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
-from bot.engine.view import screen
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
+from bot.engine.view import chosen_label, screen
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, Personal, PersonalKind, msg
 from bot.state.keys import KeyBuilder, StateKey
 from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
 from bot.state.store import StateStore, StoreUnavailable
@@ -40,20 +42,8 @@ TRY_AGAIN_ERRORS: Final = (
     AccountsUnavailable,
     StoreUnavailable,
 )
-Observer = Callable[["TurnRecord"], None]
-
-
-@dataclass(frozen=True, slots=True)
-class TurnRecord:
-    """What a turn did, without personal data: for logs, metrics and the dashboard."""
-
-    channel: str
-    step_before: str
-    step_after: str
-    outcome: str
-    seconds: float
-    person: str = ""  # the conversation key: a keyed hash, never the user id itself
-    ended: bool = False
+Observer = Callable[[TurnRecord], None]
+__all__ = ["Conversation", "DialogEngine", "Observer", "TurnRecord"]
 
 
 class DialogEngine:
@@ -121,6 +111,13 @@ class DialogEngine:
         async with self.conversation(event.channel, event.user_id) as convo:
             return await convo.resume(event)
 
+    async def intervene(self, event: AgentEvent, *, can_push: bool) -> Reply | None:
+        """A support agent's event (`bot.engine.desk`): the reply to push now, or None
+        when the channel cannot push and the person sees it on their next screen.
+        Raises StoreUnavailable."""
+        async with self.conversation(event.channel, event.user_id) as convo:
+            return convo.intervene(event, can_push=can_push)
+
     # -- shared by conversations -----------------------------------------------------
 
     def notify(self, record: TurnRecord) -> None:
@@ -170,6 +167,13 @@ class Conversation:
         self.channel, self.user_id, self.key = channel, user_id, key
         self._blob = blob
         self.record, self._notice = engine.decode(blob)
+        self.shown: DialogSession | None = self.record.dialog  # the dialog a reply showed
+        self.failed = False  # this turn's answer was refused
+        self.caller: str | None = None
+
+    @property
+    def engine(self) -> DialogEngine:
+        return self._engine
 
     # -- channel slots and where the person is -----------------------------------------
 
@@ -196,32 +200,137 @@ class Conversation:
         and nothing of this turn is kept."""
         started = time.perf_counter()
         before = self.record.dialog.step if self.record.dialog else ""
-        saved = self.record.dialog
+        saved = self.shown = self.record.dialog
+        self.failed, self.caller = False, inbound.caller
+        typed = self._typed(inbound)
+        if self.record.paused and inbound.action is not Action.CANCEL:
+            reply = pending_first(self, to_agent(self, inbound))
+            self.report(before, reply, "to_agent", started, typed)
+            return reply
+        if self.record.help is not None:  # cancelling ends the agent's take-over too
+            self.record.help.paused = False
         try:
             reply = await self._turn(inbound)
         except StoreUnavailable:
             raise
         except Exception:
             log.exception("turn failed on %s", self.channel)
-            self.record.dialog = self._rollback(saved)
+            self.record.dialog = self.shown = self._rollback(saved)
             reply, before = unanswered(inbound.lang, "engine.internal_error"), ""
+        reply = pending_first(self, reply)
+        self._track(before)
+        self.report(before, reply, inbound.action.value, started, typed)
+        return reply
+
+    def intervene(self, event: AgentEvent, *, can_push: bool) -> Reply | None:
+        started = time.perf_counter()
+        self.shown, self.failed = self.record.dialog, False
+        before = self.shown.step if self.shown else ""
+        outcome, reply = apply_event(self, event, can_push=can_push)
+        self.shown = self.record.dialog
+        shown = reply or Reply(texts=(), lang=self.lang, step=self.step)
+        self.report(before, shown, outcome, started, None, event)
+        return reply
+
+    def report(
+        self,
+        before: str,
+        reply: Reply,
+        outcome: str,
+        started: float,
+        typed: Typed | None,
+        event: AgentEvent | None = None,
+    ) -> None:
+        """Tell the engine's observers what happened (`bot.engine.records`)."""
+        dialog, help = self.shown, self.record.help
+        now = self._engine.now().timestamp()
+        personal = dialog.draft.personal() if dialog else ()
+        if self.caller:
+            personal = (*personal, Personal(self.caller, PersonalKind.PHONE))
+        said = Said(
+            self.user_id,
+            reply.lang,
+            typed=typed,
+            shown=reply if event is None else None,
+            personal=personal,
+            agent=event.agent if event else "",
+            agent_text=getattr(event, "text", ""),
+        )
+        kind = dialog.draft.kind if dialog else None
         self._engine.notify(
             TurnRecord(
                 self.channel,
                 before,
-                reply.step,
-                inbound.action.value,
+                reply.step or (dialog.step if dialog else ""),
+                outcome,
                 time.perf_counter() - started,
                 person=self.key,
                 ended=reply.end,
+                kind=str(kind or ""),
+                method=dialog.method if dialog else "",
+                failed=self.failed,
+                failures=dialog.failures if dialog else 0,
+                entered=(dialog.entered or now) if dialog else now,
+                paused=self.record.paused,
+                agent=help.agent if help else "",
+                said=said,
             )
         )
-        return reply
+
+    @property
+    def lang(self) -> str:
+        dialog = self.record.dialog
+        return dialog.lang if dialog else DEFAULT_LANGUAGE
+
+    @property
+    def step(self) -> str:
+        dialog = self.record.dialog
+        return dialog.step if dialog else ""
+
+    def current_screen(self) -> Reply:
+        """What the person is looking at: the step, or the agent's screen when paused."""
+        dialog = self.record.dialog
+        if self.record.paused or dialog is None:
+            return help_screen(self)
+        return self._show(dialog, self._context(dialog, None), None)
+
+    def _typed(self, inbound: Inbound) -> Typed | None:
+        """What the person gave, for the record: never a secret, not even masked."""
+        action = inbound.action
+        if action in (Action.SHOW, Action.RESUME):
+            return None
+        if action not in (Action.TEXT, Action.CHOOSE):
+            return Typed(action.value)
+        dialog = self.record.dialog
+        step = self._engine.steps.get(dialog.step) if dialog else None
+        if dialog is None or step is None or step.sensitive:
+            # a sensitive step, or no dialog to tell (it expired): it may be a password
+            return Typed(action.value, secret=True)
+        paused = self.record.paused
+        ctx = self._context(dialog, inbound.caller)
+        return Typed(
+            action.value,
+            text=inbound.text if action is Action.TEXT else None,
+            kind=FIELD_KINDS.get(step.field or "") if not paused else None,
+            choice=None if paused else chosen_label(step, ctx, inbound),
+            to_agent=paused,
+        )
+
+    def _track(self, before: str) -> None:
+        """When the person reached their step, and how many answers it refused since."""
+        dialog = self.record.dialog
+        if dialog is None:
+            return
+        if dialog.step != before or not dialog.entered:
+            dialog.entered = self._engine.now().timestamp()
+            dialog.failures = 0
+        elif self.failed:
+            dialog.failures += 1
 
     async def resume(self, event: Resume) -> Reply | None:
         dialog = self.record.dialog
-        if dialog is None or dialog.step != event.at_step:
-            return None
+        if dialog is None or dialog.step != event.at_step or self.record.paused:
+            return None  # paused: the person asks again once the agent hands back
         if self._engine.steps[dialog.step].on_resume is None:
             return None
         return await self.turn(Inbound(self.channel, self.user_id, action=Action.RESUME))
@@ -239,6 +348,7 @@ class Conversation:
                 spec_version=self._engine.spec_version,
             )
             self.record.dialog = dialog
+        self.shown = dialog
         ctx = self._context(dialog, inbound.caller)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(dialog, ctx, self._notice)
@@ -284,6 +394,7 @@ class Conversation:
             log.exception("parser failed at %s", step.name)
             answer = Refusal(msg("engine.internal_error"))
         if isinstance(answer, Refusal):
+            self.failed = True
             reply = self._show(dialog, ctx, answer.message)
         else:
             reply = await self._run(dialog, ctx, step, answer)
@@ -299,10 +410,12 @@ class Conversation:
         if answer.act is not None:
             ran = await _act(answer.act, ctx, answer.value, step.name)
             if isinstance(ran, Refusal):
+                self.failed = True
                 return self._show(dialog, ctx, ran.message)
             outcome = ran
             dialog.lang = ctx.lang
         if outcome.exit == STAY:
+            self.failed = answer.typed  # e.g. a wrong code; not a resend asked for
             return self._show(dialog, ctx, outcome.notice)
         dest = self._engine.graph.destination(step.name, outcome.exit)
         if dest is None:
@@ -312,6 +425,7 @@ class Conversation:
         return self._show(dialog, ctx, outcome.notice)
 
     def _advance(self, dialog: DialogSession, source: str, dest: str) -> None:
+        dialog.method = self._engine.graph.methods.get(dest, dialog.method)
         if dest != source:
             if self._engine.steps[dest].checkpoint:
                 dialog.history.clear()
@@ -363,3 +477,4 @@ def _restart(dialog: DialogSession) -> None:
     dialog.draft = Draft()
     dialog.history.clear()
     dialog.step = START_STEP
+    dialog.method = ""
