@@ -24,7 +24,7 @@ log = logging.getLogger("regbot.events")
 
 KEEP: Final = 2000  # the newest events kept (memory deque, approximate Redis MAXLEN)
 FOLLOWERS_QUEUE: Final = 1000
-BLOCK_MS: Final = 2000  # a follower's XREAD waits this long (under the socket timeout)
+BLOCK_MS: Final = 1000  # a follower's XREAD waits this long (under the socket timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +82,9 @@ class EventSink(Protocol):
         """Newest first."""
         ...
 
-    def follow(self) -> AsyncIterator[ConversationEvent]:
-        """Every event emitted from now on, by any worker, oldest first."""
+    def follow(self, replay: int = 0) -> AsyncIterator[ConversationEvent]:
+        """The last `replay` events, then every event emitted from now on by any worker,
+        oldest first, with no gap between the two."""
         ...
 
 
@@ -103,10 +104,13 @@ class MemorySink:
     async def recent(self, limit: int) -> list[ConversationEvent]:
         return list(reversed(self._events))[:limit]
 
-    async def follow(self) -> AsyncIterator[ConversationEvent]:
+    async def follow(self, replay: int = 0) -> AsyncIterator[ConversationEvent]:
         queue: asyncio.Queue[ConversationEvent] = asyncio.Queue(FOLLOWERS_QUEUE)
-        self._followers.add(queue)
+        self._followers.add(queue)  # no await between this and the snapshot: no gap
+        past = list(self._events)[-replay:] if replay else []
         try:
+            for event in past:
+                yield event
             while True:
                 yield await queue.get()
         finally:
@@ -144,16 +148,32 @@ class RedisStreamSink:
         entries = await self._client.xrevrange(self._key, count=limit) or []
         return [ConversationEvent.loads(fields[b"e"]) for _, fields in entries if fields]
 
-    async def follow(self) -> AsyncIterator[ConversationEvent]:
-        """XREAD from the end of the stream on; Redis down: wait and read on, from where
-        it was (events written meanwhile are not lost for the follower)."""
-        last = "$"
+    async def follow(self, replay: int = 0) -> AsyncIterator[ConversationEvent]:
+        """The last `replay` entries, then XREAD from the newest of them on; Redis down:
+        wait and read on from where it was (nothing written meanwhile is missed)."""
+        last = "0-0"
         while True:
+            try:
+                past: Any = await self._client.xrevrange(self._key, count=max(replay, 1))
+                break
+            except (RedisError, OSError) as exc:
+                _unless_cancelled(exc)
+                log.warning("reading conversation events: %s", type(exc).__name__)
+                await asyncio.sleep(1.0)
+        if past:
+            newest = past[0][0]
+            last = newest.decode() if isinstance(newest, bytes) else newest
+        for _, data in reversed(past[:replay] if replay else []):
+            if data:
+                yield ConversationEvent.loads(data[b"e"])
+        while True:
+            _unless_cancelled(None)  # redis-py may have swallowed a cancel in a retry
             try:
                 answer: Any = await self._client.xread(
                     {self._key: last}, count=500, block=BLOCK_MS
                 )
             except (RedisError, OSError) as exc:
+                _unless_cancelled(exc)
                 log.warning("following conversation events: %s", type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
@@ -180,3 +200,11 @@ class RedisStreamSink:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await self.flush()
+
+
+def _unless_cancelled(exc: BaseException | None) -> None:
+    """A follower being stopped stops: redis-py may turn the cancel of a blocked read into
+    a connection error, or retry the read and swallow it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc

@@ -33,7 +33,8 @@ class Role(StrEnum):
 class SignIn(StrEnum):
     OK = "ok"
     WRONG = "wrong"  # unknown name, disabled, or wrong password: said alike
-    LOCKED = "locked"
+    LOCKED = "locked"  # this failure locked the account
+    STILL_LOCKED = "still_locked"  # tried while locked: not even checked
 
 
 class AgentExists(Exception):
@@ -122,7 +123,7 @@ class SqlAgents:
             return SignIn.WRONG, None
         agent = _agent(row)
         if row.locked_until is not None and row.locked_until > now:
-            return SignIn.LOCKED, agent
+            return SignIn.STILL_LOCKED, agent
         if await self._hasher.verify_async(row.password_hash, password):
             async with transaction(self._engine) as connection:
                 await connection.execute(

@@ -22,8 +22,9 @@ from bot.support.store import SupportStore
 from bot.validation.refusal import Invalid
 
 
-def read_password(stdin: TextIO = sys.stdin, ask: Callable[[str], str] = getpass.getpass) -> str:
+def read_password(stdin: TextIO | None = None, ask: Callable[[str], str] = getpass.getpass) -> str:
     """Twice from a terminal; one line from a pipe (scripts, `printf ... | regbot ...`)."""
+    stdin = stdin or sys.stdin
     if not stdin.isatty():
         return stdin.readline().rstrip("\r\n")
     first = ask("Password: ")

@@ -149,10 +149,11 @@ class Desk:
         reason = reason.strip()
         if not agent.supervisor or len(reason) < REASON_MINIMUM:
             return None
-        value = await self._store.typed_value(key, line_id)
-        if value is None:
+        typed = await self._store.typed_value(key, line_id)
+        if typed is None:
             return None
+        value, kind = typed
         await self._store.audit(
-            self._clock(), agent.name, "reveal", key, target=f"line {line_id}", detail=reason
+            self._clock(), agent.name, "reveal", key, target=f"{kind}:{line_id}", detail=reason
         )
         return value

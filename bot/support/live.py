@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -14,8 +13,6 @@ from typing import Final
 
 from bot.events import KEEP, ConversationEvent, EventSink
 from bot.support.masking import is_phone_label
-
-log = logging.getLogger("regbot.support.live")
 
 STUCK_FAILURES: Final = 3
 STUCK_SECONDS: Final = 180
@@ -92,23 +89,13 @@ class LiveBoard:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Load the recent events, then follow the sink while the app runs."""
+        """Replay the recent events, then follow the sink, while the app runs."""
 
         async def follow() -> None:
-            async for event in self._sink.follow():
+            async for event in self._sink.follow(replay=KEEP):
                 self.apply(event)
 
         task = asyncio.create_task(follow())
-        await asyncio.sleep(0)  # the follower is listening before the past is read
-        try:
-            newest: dict[str, ConversationEvent] = {}
-            for event in await self._sink.recent(KEEP):  # newest first
-                newest.setdefault(event.person, event)
-            for person, event in newest.items():
-                if person not in self._latest:
-                    self.apply(event)
-        except Exception as exc:  # Redis down at start: the board fills as events come
-            log.warning("recent conversation events unavailable: %s", type(exc).__name__)
         try:
             yield
         finally:

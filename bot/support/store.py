@@ -165,14 +165,16 @@ class SupportStore:
             for row in reversed(rows)
         ]
 
-    async def typed_value(self, key: str, line_id: int) -> str | None:
-        """The clear value of a typed line (for a supervisor's audited reveal)."""
-        query = select(transcript.c.value_enc).where(
+    async def typed_value(self, key: str, line_id: int) -> tuple[str, str] | None:
+        """The clear value of a typed line and its kind (a supervisor's audited reveal)."""
+        query = select(transcript.c.value_enc, transcript.c.kind).where(
             transcript.c.key == key, transcript.c.id == line_id
         )
         async with transaction(self._engine) as connection:
-            token = await connection.scalar(query)
-        return self._keys.decrypt(token) if token else None
+            row = (await connection.execute(query)).first()
+        if row is None or row.value_enc is None:
+            return None
+        return self._keys.decrypt(row.value_enc), row.kind or ""
 
     async def reached(self, since: datetime) -> list[Reached]:
         """How far each conversation went with each method since `since` (the funnel)."""

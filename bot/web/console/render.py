@@ -56,6 +56,9 @@ class Words:
     def kind(self, kind: str) -> str:
         return self._named("support.kind", kind, self("support.none"))
 
+    def field(self, kind: str) -> str:
+        return self._named("support.field", kind, self("support.none"))
+
     def channel(self, channel: str) -> str:
         return self._named("support.channel", channel, channel)
 

@@ -25,6 +25,14 @@ from bot.web.console.services import AGENT, SUPPORT
 
 KEY_PATTERN: Final = r"{key:[a-z_]+:[0-9a-f]{32}}"
 TICK_SECONDS: Final = 5.0  # the live list is sent again at least this often (time in step)
+# a stream ends after this long; the browser reconnects through the guard, so a session
+# that expired or an agent disabled meanwhile stops seeing the list
+STREAM_SECONDS: Final = 600.0
+AUDITED: Final = {
+    SignIn.WRONG: "sign_in_failed",
+    SignIn.LOCKED: "locked",
+    SignIn.STILL_LOCKED: "sign_in_locked",
+}
 PERIODS: Final = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 
 
@@ -59,10 +67,9 @@ async def signin(request: web.Request) -> web.StreamResponse:
         await support.store.audit(now, agent.name, "sign_in")
         raise web.HTTPSeeOther(PREFIX)
     if agent is not None:
-        action = "locked" if verdict is SignIn.LOCKED else "sign_in_failed"
-        await support.store.audit(now, agent.name, action)
+        await support.store.audit(now, agent.name, AUDITED[verdict])
     error = "support.signin.failed"
-    if verdict is SignIn.LOCKED:
+    if verdict in (SignIn.LOCKED, SignIn.STILL_LOCKED):
         error = "support.signin.locked"
     minutes = int(LOCK_FOR.total_seconds() // 60)
     return await page(
@@ -131,8 +138,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     support = request.config_dict[SUPPORT]
     only = _filter(request)
     values = await context(request)
+    until = time.monotonic() + STREAM_SECONDS
     async with sse_response(request) as events:
-        while events.is_connected():
+        while events.is_connected() and time.monotonic() < until:
             rows = support.board.rows(only)
             html = await fragment(
                 request, "_rows.html", {**values, "rows": rows, "now": time.time()}
