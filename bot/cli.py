@@ -1,4 +1,5 @@
-"""The `regbot` command: demo (terminal chat), serve (HTTP), pki and sign tools."""
+"""The `regbot` command: demo (terminal chat), serve (HTTP), accounts (audit), pki and sign
+tools."""
 
 from __future__ import annotations
 
@@ -34,17 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     dialogs.add_argument(
         "--check", action="store_true", help="exit 1 when the committed drawings are stale"
     )
-    agents = commands.add_parser("agents", help="support console accounts: add, disable, list")
-    agents.add_argument("action", choices=("add", "disable", "list"))
-    agents.add_argument("name", nargs="?")
-    agents.add_argument("--role", choices=("agent", "supervisor"), default="agent")
-    agents.add_argument("--data-dir", type=Path, default=None)
-    purge = commands.add_parser(
-        "purge", help="delete transcripts and events past retention (audit log: a year)"
-    )
-    purge.add_argument("--days", type=int, default=30)
-    purge.add_argument("--audit-days", type=int, default=365)
-    purge.add_argument("--data-dir", type=Path, default=None)
+    from bot.accounts.command import add_parser as add_accounts
+    from bot.support.commands import add_parsers as add_support
+
+    add_accounts(commands)
+    add_support(commands)
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -96,17 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.dialogs.drawings import write_drawings
 
         return write_drawings(args.out, tuple(args.lang or ("vi", "en")), check=args.check)
-    if args.command == "agents":
-        from bot.support.commands import agents_command
+    if args.command == "accounts":
+        from bot.accounts.command import run as run_accounts
 
-        if args.action != "list" and not args.name:
-            print("regbot agents add|disable needs a NAME", file=sys.stderr)
-            return 2
-        return asyncio.run(agents_command(settings, args.action, args.name, args.role))
-    if args.command == "purge":
-        from bot.support.commands import purge_command
+        return run_accounts(settings, args)
+    if args.command in ("agents", "purge"):
+        from bot.support.commands import run as run_support
 
-        return asyncio.run(purge_command(settings, args.days, args.audit_days))
+        return run_support(settings, args)
     if args.command == "serve":
         from bot.serve import serve
 

@@ -62,6 +62,7 @@ class SecretKeys:
     otp: bytes  # HMAC key: OTP digests
     tokens: bytes  # HMAC key: signing-link tokens and other one-time values
     console: bytes  # the support console's session cookies (aiohttp-session, Fernet)
+    evidence: bytes  # HMAC key: the seal of each account's evidence (bot.accounts.sealing)
 
     @classmethod
     def from_secret(cls, secret: str | bytes) -> SecretKeys:
@@ -76,6 +77,7 @@ class SecretKeys:
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
             console=_derive(raw, "console-session"),
+            evidence=_derive(raw, "evidence"),
         )
 
     def sealer(self, purpose: str) -> Sealer:

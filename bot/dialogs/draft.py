@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from bot.accounts.evidence import RegisterCheck
 from bot.accounts.model import AccountKind, IdType
 from bot.i18n import Personal, PersonalKind
 
@@ -55,6 +56,7 @@ class OtpState:
     attempts: int = 0
     resends: int = 0
     used: bool = False
+    verified_at: float | None = None  # epoch seconds: when the right code was typed
 
 
 @dataclass(slots=True)
@@ -76,12 +78,27 @@ class SignatureDraft:
 
     sim_requests: int = 0  # requests sent in this dialog (limited)
     sim_session: str | None = None
-    statement_hash: str | None = None  # base64 SHA-256 of the statement the SIM signs
+    statement: str | None = None  # the registration statement the SIM signs (its SHA-256)
     sim_code: str | None = None  # the 4-digit code shown on both sides
     sim_started: float | None = None  # epoch seconds
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
     certified: SignedIdentity | None = None  # set once the signature is accepted
+
+
+@dataclass(slots=True)
+class EvidenceDraft:
+    """What the checks found, for the account's evidence (`bot.accounts.evidence`).
+
+    A register's answer is small and kept here. A signature's evidence (certificate,
+    chain, OCSP responses, CRLs: kilobytes, more with a large CRL) is not: this draft is
+    sealed and written on every turn. It waits in a sealed store entry of its own
+    (`bot.signing.proofs`), written once when the signature is accepted and read once
+    when the account is written; `signature` names that entry.
+    """
+
+    register: RegisterCheck | None = None
+    signature: str | None = None
 
 
 @dataclass(slots=True)
@@ -91,6 +108,7 @@ class Draft:
     otp: OtpState | None = None
     password_hash: str | None = None  # argon2id, hashed as it arrives
     signature: SignatureDraft = field(default_factory=SignatureDraft)
+    evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
 
     def personal(self) -> tuple[Personal, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
@@ -115,6 +116,7 @@ class Mobile:
         """The carrier confirms the number is registered to this person; no account yet."""
         person = ctx.draft.person
         assert person.phone and person.id_number and person.birth_date and person.full_name
+        ctx.draft.evidence.register = None  # only the answer about these very details counts
         subscriber = await self._carrier.lookup(person.phone)
         if subscriber is None:
             return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_unknown"))
@@ -127,6 +129,12 @@ class Mobile:
             and names_match(owner.full_name, person.full_name)
         ):
             return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_mismatch"))
+        ctx.draft.evidence.register = RegisterCheck(
+            Register.CARRIER,
+            answered_by=subscriber.carrier,
+            read_at=ctx.now,
+            matched=(Matched.ID_NUMBER, Matched.DATE_OF_BIRTH, Matched.FULL_NAME),
+        )
         if await self._accounts.exists(AccountKind.CITIZEN, person.id_number):
             return Outcome(Exit.DUPLICATE)
         return await self._codes.send(ctx, person.phone)
@@ -183,6 +191,7 @@ class Mobile:
                 field="phone",
                 show_value=mask_phone,
                 next={Exit.OK: S.EMAIL},
+                phone=True,
             ),
             optional_email_step(
                 S.EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY

@@ -147,6 +147,8 @@ class Step:
             signature): the same as the person asking, without their turn.
         password: the input is a password to set: a channel that cannot delete typed
             messages asks for it elsewhere (Zalo's `/secret` page).
+        phone: the input is the person's phone number: a messenger can offer to share
+            it (Zalo's "share my phone number").
     """
 
     name: StrEnum
@@ -164,6 +166,7 @@ class Step:
     show_value: DisplayFn | None = None
     on_resume: Act | None = None
     password: bool = False
+    phone: bool = False
 
 
 @dataclass(frozen=True, slots=True)

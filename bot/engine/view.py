@@ -82,8 +82,11 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
         end=step.end,
         sensitive=step.sensitive,
         can_go_back=bool(session.history) and not step.end,
-        hints=frozenset({PASSWORD_ENTRY}) if step.password else frozenset(),
+        hints=frozenset(
+            hint for hint, on in ((PASSWORD_ENTRY, step.password), (PHONE_ENTRY, step.phone)) if on
+        ),
     )
 
 
 PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
+PHONE_ENTRY = "phone_entry"  # Reply hint: the next input is the person's phone number

@@ -4,10 +4,13 @@ SQLite file). Passwords come from the terminal (asked twice) or from standard in
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import getpass
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.accounts.model import AccountsUnavailable
@@ -18,8 +21,31 @@ from bot.i18n import Translator
 from bot.keys import SecretKeys, load_or_create_secret
 from bot.passwords import PasswordHasher
 from bot.support.agents import AgentExists, BadAgentName, Role, SqlAgents
-from bot.support.store import SupportStore
+from bot.support.store import AUDIT_RETENTION_DAYS, RETENTION_DAYS, SupportStore
 from bot.validation.refusal import Invalid
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    agents = commands.add_parser("agents", help="support console accounts: add, disable, list")
+    agents.add_argument("action", choices=("add", "disable", "list"))
+    agents.add_argument("name", nargs="?")
+    agents.add_argument("--role", choices=[str(role) for role in Role], default=str(Role.AGENT))
+    purge = commands.add_parser(
+        "purge", help="delete transcripts and events past retention (audit log: a year)"
+    )
+    purge.add_argument("--days", type=int, default=RETENTION_DAYS)
+    purge.add_argument("--audit-days", type=int, default=AUDIT_RETENTION_DAYS)
+    for parser in (agents, purge):
+        parser.add_argument("--data-dir", type=Path, default=None)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "purge":
+        return asyncio.run(purge_command(settings, args.days, args.audit_days))
+    if args.action != "list" and not args.name:
+        print("regbot agents add|disable needs a NAME", file=sys.stderr)
+        return 2
+    return asyncio.run(agents_command(settings, args.action, args.name, args.role))
 
 
 def read_password(stdin: TextIO | None = None, ask: Callable[[str], str] = getpass.getpass) -> str:

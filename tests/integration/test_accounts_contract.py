@@ -21,9 +21,13 @@ from bot.accounts import (
     IdType,
     NewAccount,
 )
-from bot.accounts.repository import SqlAccounts, make_engine
+from bot.accounts.audit import open_evidence, verify
+from bot.accounts.evidence import InsufficientEvidence
+from bot.accounts.records import AccountRecords
+from bot.accounts.repository import make_engine
 from bot.accounts.schema import current_revision, head_revision, migrate
-from tests.support.databases import KEYS, Database
+from tests.support.databases import KEYS, Database, Registering
+from tests.support.evidence import evidence_for
 
 PASSWORD_HASH = PasswordHasher().hash("Matkhau@2024")
 
@@ -110,7 +114,9 @@ class TestAccountsContract:
     async def test_the_same_number_may_hold_a_citizen_and_a_business_account(
         self, database: Database
     ):
-        business = replace(AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb")
+        business = replace(
+            AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb", verification_level=3
+        )
 
         citizen_account = await database.accounts().create(AN)
         business_account = await database.accounts().create(business)
@@ -171,7 +177,7 @@ class TestAccountsContract:
     async def test_an_unreachable_database_is_reported_not_crashed_on(self, database: Database):
         engine = make_engine(database.unreachable_url)
         database.engines.append(engine)
-        accounts = SqlAccounts(engine, KEYS)
+        accounts = Registering(engine, KEYS)
 
         async with asyncio.timeout(15):
             assert await accounts.ping() is False
@@ -184,6 +190,57 @@ class TestAccountsContract:
             for operation in operations:
                 with pytest.raises(AccountsUnavailable):
                     await operation()
+
+    async def test_an_account_is_written_with_its_sealed_evidence_which_reads_back_whole(
+        self, database: Database
+    ):
+        insured = replace(AN, method="bhxh")
+        created = await database.accounts().create(insured)
+
+        record = await AccountRecords(database.engine(), KEYS).record(created.id)
+        assert record is not None and record.account == created
+        checks = await verify(record, KEYS.evidence)
+        assert all(check.ok for check in checks), checks
+        _, evidence = open_evidence(record, KEYS.evidence)
+        assert evidence == evidence_for(insured, KEYS)  # with its times to the microsecond
+
+        [row] = await database.raw_rows("account_evidence")
+        stored = " ".join(str(value) for value in row.values())
+        for clear in ("0123456789", "912345678", "001090012345", "Viettel", "BHXH"):
+            assert clear not in stored  # the document is encrypted whole
+
+    async def test_an_account_whose_evidence_falls_short_is_not_written(self, database: Database):
+        accounts = database.accounts()
+        without_code = replace(evidence_for(AN, KEYS), otp=None)
+        with pytest.raises(InsufficientEvidence, match="no SMS code was verified"):
+            await accounts.create(AN, without_code)
+        to_another_phone = evidence_for(replace(AN, phone="+84987654321"), KEYS)
+        with pytest.raises(InsufficientEvidence, match="did not go to the account's phone"):
+            await accounts.create(AN, to_another_phone)
+        mobile = evidence_for(AN, KEYS)
+        with pytest.raises(InsufficientEvidence, match="gives level 2, not 3"):
+            await accounts.create(replace(AN, verification_level=3), mobile)
+        with pytest.raises(InsufficientEvidence, match="no signature"):
+            await accounts.create(replace(AN, method="sim", verification_level=3), mobile)
+
+        assert await database.raw_rows() == []
+        assert await database.raw_rows("account_evidence") == []
+
+    async def test_a_refused_duplicate_leaves_no_evidence_behind(self, database: Database):
+        await database.accounts().create(AN)
+        with pytest.raises(DuplicateAccount):
+            await database.accounts().create(replace(AN, method="bhxh"))
+        assert len(await database.raw_rows("account_evidence")) == 1
+
+    async def test_certificates_and_crls_many_accounts_share_are_stored_once(
+        self, database: Database
+    ):
+        first = replace(AN, kind=AccountKind.BUSINESS, method="usb", verification_level=3)
+        second = replace(first, id_number="0100109106")
+        for account in (first, second):
+            await database.accounts().create(account)
+        assert len(await database.raw_rows("account_evidence")) == 2
+        assert len(await database.raw_rows("evidence_blobs")) == 2  # intermediate, anchor
 
     async def test_a_reachable_database_answers_the_health_check(self, database: Database):
         assert await database.accounts().ping() is True

@@ -14,11 +14,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.accounts import Account, NewAccount
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
 from bot.keys import SecretKeys
+from tests.support.evidence import evidence_for
 
 KEYS = SecretKeys.from_secret("a test secret that is long enough")
+
+
+class Registering(SqlAccounts):
+    """The repository, each account given evidence its method would have recorded."""
+
+    async def create(self, account: NewAccount, evidence: Any = None) -> Account:
+        return await super().create(account, evidence or evidence_for(account, KEYS))
 
 
 @dataclass
@@ -35,13 +44,13 @@ class Database:
         self.engines.append(engine)
         return engine
 
-    def accounts(self) -> SqlAccounts:
+    def accounts(self) -> Registering:
         """A repository with its own engine: another worker process, as far as it knows."""
-        return SqlAccounts(self.engine(), KEYS)
+        return Registering(self.engine(), KEYS)
 
-    async def raw_rows(self) -> list[dict[str, Any]]:
+    async def raw_rows(self, table: str = "accounts") -> list[dict[str, Any]]:
         async with self.engine().connect() as connection:
-            result = await connection.execute(text("SELECT * FROM accounts"))
+            result = await connection.execute(text(f"SELECT * FROM {table}"))
             return [dict(row._mapping) for row in result]
 
 

@@ -1,7 +1,7 @@
 """support console: agents, conversations, lookups, events, transcripts, audit log
 
-Revision ID: 0002_support
-Revises: 0001
+Revision ID: 0003_support
+Revises: 0002_evidence
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_support"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0003_support"
+down_revision: str | Sequence[str] | None = "0002_evidence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
