@@ -17,6 +17,7 @@ from typing import Any, Final, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.background import every
 from bot.engine import TurnRecord
 from bot.support.masking import person_label
 
@@ -183,23 +184,9 @@ class RedisStreamSink:
                     if data:
                         yield ConversationEvent.loads(data[b"e"])
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Flush in the background while the app runs, and once more at the end."""
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(self._flush_every)
-                await self.flush()
-
-        task = asyncio.create_task(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await self.flush()
+        return every(self._flush_every, self.flush)
 
 
 def _unless_cancelled(exc: BaseException | None) -> None:

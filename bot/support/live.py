@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final
 
+from bot.background import running
 from bot.events import KEEP, ConversationEvent, EventSink
 from bot.support.masking import is_phone_label
 
@@ -87,18 +88,11 @@ class LiveBoard:
         finally:
             self._waiting.discard(event)
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Replay the recent events, then follow the sink, while the app runs."""
 
         async def follow() -> None:
             async for event in self._sink.follow(replay=KEEP):
                 self.apply(event)
 
-        task = asyncio.create_task(follow())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return running(follow())

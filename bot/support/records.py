@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from bot.accounts.model import AccountsUnavailable
 from bot.accounts.repository import normalise_identity
+from bot.background import every
 from bot.engine.messages import Action, Reply
 from bot.engine.records import Said, TurnRecord, Typed
 from bot.i18n import Audience, Personal, PersonalKind, Translator, to_ascii
@@ -81,21 +82,9 @@ class Recorder:
         while not self._idle.is_set():
             await self.flush()
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(self._flush_every)
-                await self.flush()
-
-        task = asyncio.create_task(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await self.flush()
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Write in the background while the app runs, and what is left at the end."""
+        return every(self._flush_every, self.flush)
 
     # -- one record -> rows ----------------------------------------------------------------
 

@@ -220,3 +220,16 @@ def test_a_finished_registration_counts_in_the_funnel(page, served: Served):
     expect(page.locator(".funnel-numbers")).to_be_visible()
     assert page.locator("g.bar.give-up").count() == 1  # where most people stop, in red
     shot(page, "funnel")
+
+
+def test_the_console_speaks_english_when_an_agent_asks(page, served: Served):
+    served.dial("lang-1", "+84911000606", "1", "1", "Ha Thi Nga")
+    sign_in(page, served, "lan")
+    page.click("text=English")
+    expect(page.locator("h1")).to_have_text("People registering now")
+    expect(row_of(page, "+8491****606").locator(".step")).to_have_text(
+        "Mobile subscriber: typing the date of birth"
+    )
+    shot(page, "live-list-en")
+    page.click("text=Tiếng Việt")
+    expect(page.locator("h1")).to_have_text("Người đang đăng ký")

@@ -5,7 +5,6 @@ on where it paused; a reset starts again. Every turn leaves a record for the con
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -14,18 +13,14 @@ from bot.engine.messages import Action, AgentMessage, HandBack, ResetConversatio
 from bot.engine.records import TurnRecord
 from bot.engine.render import render
 from bot.i18n import PersonalKind
-from tests.support.fakes import FakeWorld, fake_world
+from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, world_with_an
 
-AN_PHONE = "+84912345678"
-AN_ID = "001090012345"
 PASSWORD = "Hoa-Sen#2024"
 
 
 @pytest.fixture
 def world() -> FakeWorld:
-    world = fake_world()
-    world.carrier.add(AN_PHONE, AN_ID, "Nguyễn Văn An", dt.date(1990, 5, 17))
-    return world
+    return world_with_an()
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ import pytest
 
 from bot.dialogs.registry import dialogs_for_review
 from bot.engine.graph import DialogGraph
+from bot.events import ConversationEvent, MemorySink
 from bot.i18n import Personal, PersonalKind, Translator
 from bot.support.funnel import STAGE_OF_STEP, Reached, Stage, funnel_of, stage_of
+from bot.support.live import LiveBoard, LiveFilter
 from bot.support.masking import mask_value, mask_words, person_label, scrub
 
 GRAPH = DialogGraph(dialogs_for_review())
@@ -85,3 +87,35 @@ def test_the_funnel_counts_people_per_stage_and_marks_where_most_give_up():
     assert ussd_mobile.counts == (4, 3, 1, 1, 1)
     assert ussd_mobile.give_up is Stage.METHOD  # 3 chose a method, 1 got further
     assert funnel_of([], "ussd").give_up is None
+
+
+def test_the_live_list_flags_three_refused_answers_or_three_minutes_at_one_step():
+    now = [1_000_000.0]
+    board = LiveBoard(MemorySink(), ttl_seconds=900, clock=lambda: now[0])
+
+    def event(person: str, entered: float, failures: int = 0, channel: str = "ussd"):
+        return ConversationEvent(
+            now[0],
+            channel,
+            person,
+            "",
+            "mobile.id_number",
+            "text",
+            1.0,
+            False,
+            entered=entered,
+            failures=failures,
+            method="mobile",
+        )
+
+    board.apply(event("ussd:calm", now[0] - 30))
+    board.apply(event("ussd:typos", now[0] - 30, failures=3))
+    board.apply(event("telegram:slow", now[0] - 180, channel="telegram"))
+    rows = {row.event.person: row for row in board.rows()}
+    assert not rows["ussd:calm"].stuck and rows["ussd:calm"].seconds == 30
+    assert rows["ussd:typos"].stuck and rows["telegram:slow"].stuck
+    assert [r.event.person for r in board.rows(LiveFilter(stuck=True, channel="ussd"))] == [
+        "ussd:typos"
+    ]
+    now[0] += 901  # untouched past the session's lifetime: expired, off the list
+    assert board.rows() == []
