@@ -22,7 +22,7 @@ async def running(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def every(seconds: float, flush: Callable[[], Awaitable[None]]) -> AsyncIterator[None]:
+async def every(seconds: float, flush: Callable[[], Awaitable[object]]) -> AsyncIterator[None]:
     """`flush` every `seconds` while the block runs, and once more after it."""
 
     async def loop() -> None:

@@ -88,12 +88,17 @@ class Desk:
             hashes.append(self._keys.lookup("id", identity))
         return (keys, hashes) if keys or hashes else None
 
-    async def find(self, typed: str) -> list[ConversationRef] | None:
+    async def find(self, agent: Agent, typed: str) -> list[ConversationRef] | None:
+        """The conversations a typed phone or ID number names (None: it is neither).
+        Audited - that the agent searched and what came up, never the number."""
         named = self.search_hashes(typed)
         if named is None:
             return None
         await self._recorder.settle()
-        return await self._store.find(*named)
+        found = await self._store.find(*named)
+        key = found[0].key if len(found) == 1 else None
+        await self._store.audit(self._clock(), agent.name, "search", key, target=str(len(found)))
+        return found
 
     # -- helping -------------------------------------------------------------------------
 

@@ -61,8 +61,11 @@ class Recorder:
             self._buffer.append((self._clock(), record))
             self._idle.clear()
 
-    async def flush(self) -> None:
+    async def flush(self) -> bool:
+        """Write what was observed; False when the database did not answer (the records
+        wait for the next flush, up to BUFFER_LIMIT)."""
         pending, self._buffer = self._buffer, []
+        written = True
         if pending:
             batch = Batch()
             for at, record in pending:
@@ -73,14 +76,22 @@ class Recorder:
             try:
                 await self._store.write(batch)
             except (AccountsUnavailable, OSError) as exc:
-                log.warning("conversation records lost: %s", type(exc).__name__)
+                written = False
+                room = max(0, BUFFER_LIMIT - len(self._buffer))
+                self._buffer[:0] = pending[:room]
+                log.warning(
+                    "conversation records wait (%s): %d", type(exc).__name__, len(self._buffer)
+                )
         if not self._buffer:
             self._idle.set()
+        return written
 
     async def settle(self) -> None:
-        """Wait until what was observed so far is written (tests, the console's own acts)."""
+        """Wait until what was observed so far is written (tests, the console's own acts);
+        gives up when the database does not answer."""
         while not self._idle.is_set():
-            await self.flush()
+            if not await self.flush():
+                return
 
     def running(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Write in the background while the app runs, and what is left at the end."""

@@ -116,6 +116,9 @@ def test_a_caller_found_by_phone_shows_a_masked_transcript_and_a_supervisor_reve
     expect(entry).to_contain_text("lan")
     expect(entry).to_contain_text("Người gọi đọc sai số CCCD qua điện thoại")
     expect(entry).to_contain_text("Số giấy tờ (CCCD/CMND, mã số)")  # what was revealed
+    searched = page.locator("tr.audit-search", has_text="lan").first
+    expect(searched).to_contain_text("tìm thấy 1 hội thoại")  # the search, not the number
+    expect(page.locator("table.audit")).not_to_contain_text("0911 000 202")
     shot(page, "audit-log")
 
     page.context.clear_cookies()

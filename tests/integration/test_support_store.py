@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from bot.accounts.model import AccountsUnavailable
 from bot.engine.messages import Reply
 from bot.engine.records import Said, TurnRecord, Typed
 from bot.i18n import Personal, PersonalKind, Translator, msg
@@ -124,3 +125,25 @@ async def test_purge_deletes_past_30_days_and_keeps_the_audit_log_a_year(databas
     assert deleted["audit_log"] == 1
     assert await store.lines("telegram:old") == [] and await store.lines("telegram:new")
     assert [e.detail for e in await store.audit_log()] == ["why"]
+
+
+async def test_records_wait_while_the_database_is_down_and_are_written_once_it_answers(
+    database: Database,
+):
+    store = SupportStore(database.engine(), KEYS)
+    recorder = Recorder(store, Translator.load(), KEYS)
+    real_write, calls = store.write, []
+
+    async def down_once(batch):
+        calls.append(batch)
+        if len(calls) == 1:
+            raise AccountsUnavailable("OSError")
+        await real_write(batch)
+
+    store.write = down_once  # type: ignore[method-assign]
+    recorder.observe(turn("telegram:x", "001090012345", "mobile.id_number", "mobile.phone"))
+    assert await recorder.flush() is False and await store.lines("telegram:x") == []
+    recorder.observe(turn("telegram:x", "0912345678", "mobile.phone", "mobile.email"))
+    await recorder.settle()
+    person = [line.text for line in await store.lines("telegram:x") if line.role == "person"]
+    assert person == ["*********345", "*******678"]  # nothing lost, in order

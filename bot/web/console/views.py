@@ -160,7 +160,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 async def search(request: web.Request) -> web.StreamResponse:
     support = request.config_dict[SUPPORT]
     typed = _form_text(await request.post(), "number")[:64]
-    found = await support.desk.find(typed)
+    found = await support.desk.find(_agent(request), typed)
     if found is None:
         return await page(request, "search.html", status=400, error="support.search.invalid")
     if len(found) == 1:
