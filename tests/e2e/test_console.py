@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.accounts.model import AccountsUnavailable
 from bot.channels.console.chat import Console
 from bot.cli import main
 from bot.config import Settings
@@ -140,3 +141,19 @@ async def test_an_agent_s_message_appears_in_the_terminal_chat_at_once(bot_app):
     assert "Thuê bao di động" in out.getvalue().split("tổng đài hỗ trợ.")[1]  # and the screen
     [entry] = await support.store.audit_log()
     assert (entry.agent, entry.action, entry.key) == ("lan", "message", key)
+
+
+async def test_a_database_that_does_not_answer_is_said_plainly_not_a_server_error(bot_app):
+    support = bot_app.app[SUPPORT]
+
+    async def down(name: str, password: str):
+        raise AccountsUnavailable("OSError")
+
+    support.agents.sign_in = down  # type: ignore[method-assign]
+    client = bot_app.client
+    page = await client.get("/console/signin")
+    csrf = (await page.text()).split('name="csrf" value="')[1].split('"')[0]
+    answer = await client.post(
+        "/console/signin", data={"csrf": csrf, "name": "lan", "password": "Hoa-Sen#2024"}
+    )
+    assert answer.status == 503 and "hãy thử lại" in (await answer.text())

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp_session import AbstractStorage, Session, get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from bot.accounts.model import AccountsUnavailable
 from bot.support.agents import Agent
 from bot.web.console.render import CSRF_FIELD, PREFIX, refuse
 from bot.web.console.services import AGENT, SUPPORT, Support
@@ -68,6 +69,13 @@ class LazyCookieStorage(AbstractStorage):
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await _guarded(request, handler)
+    except AccountsUnavailable:  # the database is down: say so, lose nothing, no 500
+        return await refuse(request, "support.done.try_again", status=503)
+
+
+async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
     session = await get_session(request)
     path = request.path[len(PREFIX) :] or "/"
     if path not in PUBLIC and not path.startswith("/static/"):
