@@ -5,9 +5,15 @@ support console's transcript): `TurnRecord`, with the person's side of the turn 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.engine.messages import Reply
-from bot.i18n import Msg, Personal
+from bot.dialogs.draft import FIELD_KINDS
+from bot.engine.messages import Action, AgentEvent, Inbound, Reply
+from bot.engine.view import chosen_label
+from bot.i18n import Msg, Personal, PersonalKind
+
+if TYPE_CHECKING:
+    from bot.engine.turn import Conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +69,71 @@ class TurnRecord:
     paused: bool = False  # an agent has taken the conversation over
     agent: str = ""  # the agent who has, or who acted in this record
     said: Said | None = None
+
+
+def typed_of(convo: Conversation, inbound: Inbound) -> Typed | None:
+    """What the person gave, for the record: never a secret, not even masked."""
+    action = inbound.action
+    if action in (Action.SHOW, Action.RESUME):
+        return None
+    if action not in (Action.TEXT, Action.CHOOSE):
+        return Typed(action.value)
+    dialog = convo.record.dialog
+    step = convo.engine.steps.get(dialog.step) if dialog else None
+    if dialog is None or step is None or step.sensitive:
+        # a sensitive step, or no dialog to tell (it expired): it may be a password
+        return Typed(action.value, secret=True)
+    paused = convo.record.paused
+    return Typed(
+        action.value,
+        text=inbound.text if action is Action.TEXT else None,
+        kind=FIELD_KINDS.get(step.field or "") if not paused else None,
+        choice=None
+        if paused
+        else chosen_label(step, convo.context(dialog, inbound.caller), inbound),
+        to_agent=paused,
+    )
+
+
+def record_of(
+    convo: Conversation,
+    before: str,
+    reply: Reply,
+    outcome: str,
+    seconds: float,
+    typed: Typed | None,
+    event: AgentEvent | None,
+) -> TurnRecord:
+    """The record of a turn (or an agent's event) for the engine's observers."""
+    dialog, help = convo.shown, convo.record.help
+    now = convo.engine.now().timestamp()
+    personal = dialog.draft.personal() if dialog else ()
+    if convo.caller:
+        personal = (*personal, Personal(convo.caller, PersonalKind.PHONE))
+    said = Said(
+        convo.user_id,
+        reply.lang,
+        typed=typed,
+        shown=reply if event is None else None,
+        personal=personal,
+        agent=event.agent if event else "",
+        agent_text=getattr(event, "text", ""),
+    )
+    kind = dialog.draft.kind if dialog else None
+    return TurnRecord(
+        convo.channel,
+        before,
+        reply.step or (dialog.step if dialog else ""),
+        outcome,
+        seconds,
+        person=convo.key,
+        ended=reply.end,
+        kind=str(kind or ""),
+        method=dialog.method if dialog else "",
+        failed=convo.failed,
+        failures=dialog.failures if dialog else 0,
+        entered=(dialog.entered or now) if dialog else now,
+        paused=convo.record.paused,
+        agent=help.agent if help else "",
+        said=said,
+    )

@@ -18,15 +18,15 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.accounts.model import AccountsUnavailable
-from bot.dialogs.draft import FIELD_KINDS, Draft
+from bot.dialogs.draft import Draft
 from bot.engine.answer import Answer, Refusal, read_answer
 from bot.engine.desk import apply_event, help_screen, pending_first, to_agent
 from bot.engine.graph import START_STEP, DialogGraph
 from bot.engine.messages import Action, AgentEvent, Inbound, Reply, Resume
-from bot.engine.records import Said, TurnRecord, Typed
+from bot.engine.records import TurnRecord, Typed, record_of, typed_of
 from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
-from bot.engine.view import chosen_label, screen
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, Personal, PersonalKind, msg
+from bot.engine.view import screen
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
 from bot.state.keys import KeyBuilder, StateKey
 from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
 from bot.state.store import StateStore, StoreUnavailable
@@ -202,7 +202,7 @@ class Conversation:
         before = self.record.dialog.step if self.record.dialog else ""
         saved = self.shown = self.record.dialog
         self.failed, self.caller = False, inbound.caller
-        typed = self._typed(inbound)
+        typed = typed_of(self, inbound)
         if self.record.paused and inbound.action is not Action.CANCEL:
             reply = pending_first(self, to_agent(self, inbound))
             self.report(before, reply, "to_agent", started, typed)
@@ -242,40 +242,8 @@ class Conversation:
         event: AgentEvent | None = None,
     ) -> None:
         """Tell the engine's observers what happened (`bot.engine.records`)."""
-        dialog, help = self.shown, self.record.help
-        now = self._engine.now().timestamp()
-        personal = dialog.draft.personal() if dialog else ()
-        if self.caller:
-            personal = (*personal, Personal(self.caller, PersonalKind.PHONE))
-        said = Said(
-            self.user_id,
-            reply.lang,
-            typed=typed,
-            shown=reply if event is None else None,
-            personal=personal,
-            agent=event.agent if event else "",
-            agent_text=getattr(event, "text", ""),
-        )
-        kind = dialog.draft.kind if dialog else None
-        self._engine.notify(
-            TurnRecord(
-                self.channel,
-                before,
-                reply.step or (dialog.step if dialog else ""),
-                outcome,
-                time.perf_counter() - started,
-                person=self.key,
-                ended=reply.end,
-                kind=str(kind or ""),
-                method=dialog.method if dialog else "",
-                failed=self.failed,
-                failures=dialog.failures if dialog else 0,
-                entered=(dialog.entered or now) if dialog else now,
-                paused=self.record.paused,
-                agent=help.agent if help else "",
-                said=said,
-            )
-        )
+        seconds = time.perf_counter() - started
+        self._engine.notify(record_of(self, before, reply, outcome, seconds, typed, event))
 
     @property
     def lang(self) -> str:
@@ -292,29 +260,7 @@ class Conversation:
         dialog = self.record.dialog
         if self.record.paused or dialog is None:
             return help_screen(self)
-        return self._show(dialog, self._context(dialog, None), None)
-
-    def _typed(self, inbound: Inbound) -> Typed | None:
-        """What the person gave, for the record: never a secret, not even masked."""
-        action = inbound.action
-        if action in (Action.SHOW, Action.RESUME):
-            return None
-        if action not in (Action.TEXT, Action.CHOOSE):
-            return Typed(action.value)
-        dialog = self.record.dialog
-        step = self._engine.steps.get(dialog.step) if dialog else None
-        if dialog is None or step is None or step.sensitive:
-            # a sensitive step, or no dialog to tell (it expired): it may be a password
-            return Typed(action.value, secret=True)
-        paused = self.record.paused
-        ctx = self._context(dialog, inbound.caller)
-        return Typed(
-            action.value,
-            text=inbound.text if action is Action.TEXT else None,
-            kind=FIELD_KINDS.get(step.field or "") if not paused else None,
-            choice=None if paused else chosen_label(step, ctx, inbound),
-            to_agent=paused,
-        )
+        return self._show(dialog, self.context(dialog, None), None)
 
     def _track(self, before: str) -> None:
         """When the person reached their step, and how many answers it refused since."""
@@ -349,7 +295,7 @@ class Conversation:
             )
             self.record.dialog = dialog
         self.shown = dialog
-        ctx = self._context(dialog, inbound.caller)
+        ctx = self.context(dialog, inbound.caller)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(dialog, ctx, self._notice)
         else:
@@ -435,7 +381,7 @@ class Conversation:
                 dialog.history.append(source)
         dialog.step = dest
 
-    def _context(self, dialog: DialogSession, caller: str | None) -> StepContext:
+    def context(self, dialog: DialogSession, caller: str | None) -> StepContext:
         return StepContext(
             draft=dialog.draft,
             lang=dialog.lang,
