@@ -20,12 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="chat with the bot in the terminal, all embedded")
     demo.add_argument("--lang", choices=("vi", "en"), default="vi")
     demo.add_argument("--data-dir", type=Path, default=None)
-    serve = commands.add_parser("serve", help="serve /ussd, /healthz, /metrics over HTTP")
+    serve = commands.add_parser("serve", help="serve /ussd, /healthz over HTTP; /metrics apart")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--data-dir", type=Path, default=None)
     serve.add_argument(
         "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
+    )
+    serve.add_argument(
+        "--metrics-port", type=int, default=None, help="serve /metrics on this port (off if unset)"
+    )
+    serve.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of the metrics port (loopback)"
     )
     dialogs = commands.add_parser(
         "dialogs", help="draw every registration route as a Mermaid diagram (docs/dialogs)"
@@ -100,9 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_support(settings, args)
     if args.command == "serve":
-        from bot.serve import serve
+        from bot.serve import Listener, serve
 
-        return serve(settings, args.host, args.port, args.workers)
+        metrics = Listener(args.metrics_host, args.metrics_port) if args.metrics_port else None
+        return serve(settings, args.host, args.port, args.workers, metrics=metrics)
     return 2
 
 

@@ -83,6 +83,7 @@ class SignatureDraft:
     sim_started: float | None = None  # epoch seconds
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
+    link_sms: int = 0  # links this dialog sent by SMS (limited)
     certified: SignedIdentity | None = None  # set once the signature is accepted
 
 
@@ -111,7 +112,13 @@ class Draft:
     evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
 
-    def personal(self) -> tuple[Personal, ...]:
+    @property
+    def personal(self) -> bool:
+        """Anything beyond the registrant kind chosen on the first screens: what the
+        person typed, a code sent to them, a signature - theirs alone to see."""
+        return self != Draft(kind=self.kind)
+
+    def personal_values(self) -> tuple[Personal, ...]:
         """Every personal value the draft holds, typed: records mask each wherever it
         appears, and index the conversation by the keyed hash of its phones and IDs."""
         return tuple(_personal(self))

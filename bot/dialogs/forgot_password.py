@@ -3,9 +3,12 @@
 The flow must not tell who has an account. So every path after the phone step looks the
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
-(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Rate limits count
-every request, matching or not, for the same reason. Accounts registered with a SIM or
-USB signature and no phone cannot match; the advice for them (sign in with the signature,
+(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Every request counts
+against its caller and against the (identity, phone) pair it names; only a code that
+really goes counts against the phone, so typing someone's number with made-up ID numbers
+cannot use up the owner's codes (the phone's limits are still looked at, so both read
+alike). A reset is told to the account's phone. Accounts registered with a SIM or USB
+signature and no phone cannot match; the advice for them (sign in with the signature,
 or visit a service counter) is part of the one reply everybody gets, rather than a reply
 of its own that would reveal such an account exists.
 """
@@ -26,14 +29,15 @@ from bot.dialogs.common import (
     password_steps,
 )
 from bot.dialogs.exits import Exit
-from bot.dialogs.limits import DAY, HOUR, Limit, Limits, local_moment
-from bot.dialogs.ports import PasswordHashing
+from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
+from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
 
-PER_IDENTITY: Final = Limit("forgot.identity", allowed=3, window_seconds=HOUR)
-PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)
+PER_CALLER: Final = Limit("forgot.caller", allowed=5, window_seconds=HOUR)
+PER_ACCOUNT: Final = Limit("forgot.account", allowed=3, window_seconds=HOUR)  # identity + phone
+PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)  # codes really sent
 
 
 class S(StrEnum):
@@ -64,33 +68,41 @@ class ForgotPassword:
     """The dialog, given the ports it uses."""
 
     def __init__(
-        self, accounts: Accounts, limits: Limits, codes: OtpCodes, hashing: PasswordHashing
+        self,
+        accounts: Accounts,
+        limits: Limits,
+        codes: OtpCodes,
+        hashing: PasswordHashing,
+        notifier: Notifier,
     ) -> None:
         self._accounts = accounts
         self._limits = limits
         self._codes = codes
         self._hashing = hashing
+        self._notifier = notifier
 
-    def _subjects(self, ctx: StepContext) -> tuple[tuple[str, str], tuple[str, str]]:
-        kind = ctx.draft.kind or AccountKind.CITIZEN
-        person = ctx.draft.person
-        return (kind.value, person.id_number or ""), ("phone", person.phone or "")
-
-    async def _over_limit(self, ctx: StepContext) -> Outcome | None:
-        """Too many codes for this identity (hour) or this phone (day): until when."""
-        identity, phone = self._subjects(ctx)
-        wait = max(
-            await self._limits.blocked(PER_IDENTITY, *identity),
-            await self._limits.blocked(PER_PHONE, *phone),
+    async def _spend_request(self, ctx: StepContext) -> tuple[tuple[str, ...], int]:
+        """Count a request (caller, identity + phone) and, when a code will really go, the
+        phone's daily budget; a request that matches nothing only looks at that budget, so
+        the reply is the same. Returns what was spent, and the wait when refused."""
+        kind, person = ctx.draft.kind or AccountKind.CITIZEN, ctx.draft.person
+        phone = person.phone or ""
+        account = f"{kind.value}:{person.id_number or ''}:{phone}"
+        attempt = await self._limits.spend_all(
+            (
+                (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+                (PER_ACCOUNT, ("forgot", account)),
+            )
         )
-        if not wait:
-            return None
-        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
+        if attempt.wait:
+            return (), attempt.wait
+        if ctx.draft.account_id is None:
+            return attempt.keys, await self._limits.blocked(PER_PHONE, "phone", phone)
+        phone_key = self._limits.key(PER_PHONE, "phone", phone)
+        return (*attempt.keys, phone_key), await self._limits.spend(PER_PHONE, "phone", phone)
 
-    async def _spend(self, ctx: StepContext) -> None:
-        identity, phone = self._subjects(ctx)
-        await self._limits.spend(PER_IDENTITY, *identity)
-        await self._limits.spend(PER_PHONE, *phone)
+    def _stopped(self, ctx: StepContext, wait: int) -> Outcome:
+        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
     async def _issue(self, ctx: StepContext, *, resend: bool = False) -> Outcome:
         """A code goes out only to a matching account's phone; otherwise one is made and
@@ -106,10 +118,6 @@ class ForgotPassword:
 
     @act(Exit.OK, Exit.STOPPED)
     async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
-        stopped = await self._over_limit(ctx)
-        if stopped is not None:
-            return stopped
-        await self._spend(ctx)
         draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
         account = await self._accounts.find(kind, draft.person.id_number or "")
         # only accounts with a password: a SIM or USB account signs in with its signature,
@@ -121,6 +129,9 @@ class ForgotPassword:
             and account.phone == draft.person.phone
         )
         draft.account_id = account.id if matched and account is not None else None
+        _, wait = await self._spend_request(ctx)
+        if wait:
+            return self._stopped(ctx, wait)
         draft.otp = None  # a new request starts a new code
         await self._issue(ctx)
         phone = mask_phone(draft.person.phone or "")
@@ -128,13 +139,13 @@ class ForgotPassword:
 
     @act()
     async def resend(self, ctx: StepContext, _: Any) -> Outcome:
-        stopped = await self._over_limit(ctx)
-        if stopped is not None:
-            return Outcome.stay(stopped.notice)
+        spent, wait = await self._spend_request(ctx)
+        if wait:
+            return Outcome.stay(self._stopped(ctx, wait).notice)
         outcome = await self._issue(ctx, resend=True)
         if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
+            await self._limits.give_back(spent)
             return outcome
-        await self._spend(ctx)
         phone = mask_phone(ctx.draft.otp.phone if ctx.draft.otp else "")
         return Outcome.stay(msg("forgot.code_maybe_sent", phone=phone))
 
@@ -148,6 +159,10 @@ class ForgotPassword:
         if account_id is None or password_hash is None:  # unreachable: no code verified
             return Outcome(Exit.STOPPED, msg("forgot.code_maybe_sent", phone=""))
         await self._accounts.set_password(account_id, password_hash)
+        # the account's phone hears of it, whoever reset it (no code, no password in it;
+        # the phone shows when it arrived)
+        phone = ctx.draft.person.phone or ""
+        self._notifier.send_after_reply(phone, msg("forgot.reset_sms"), ctx.lang)
         return Outcome()
 
     def dialog(self) -> Dialog:

@@ -107,7 +107,7 @@ def record_of(
     """The record of a turn (or an agent's event) for the engine's observers."""
     dialog, help = convo.shown, convo.record.help
     now = convo.engine.now().timestamp()
-    personal = dialog.draft.personal() if dialog else ()
+    personal = dialog.draft.personal_values() if dialog else ()
     if convo.caller:
         personal = (*personal, Personal(convo.caller, PersonalKind.PHONE))
     said = Said(

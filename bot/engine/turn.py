@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -44,6 +44,14 @@ TRY_AGAIN_ERRORS: Final = (
 )
 Observer = Callable[[TurnRecord], None]
 __all__ = ["Conversation", "DialogEngine", "Observer", "TurnRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A person's dialog left half done: where, and whether it holds anything of theirs."""
+
+    step: str
+    personal: bool  # typed or proved data: show it only to whoever proves to be them
 
 
 class DialogEngine:
@@ -188,10 +196,16 @@ class Conversation:
 
     def unfinished_step(self) -> str | None:
         """The step of an unfinished dialog (past the first screen), if any."""
+        unfinished = self.unfinished()
+        return unfinished.step if unfinished is not None else None
+
+    def unfinished(self) -> Unfinished | None:
+        """An unfinished dialog (past the first screen), and whether it holds anything of
+        the person's: what they typed, a code they proved, a signature."""
         dialog = self.record.dialog
         if dialog is None or dialog.step == START_STEP:
             return None
-        return dialog.step
+        return Unfinished(dialog.step, dialog.draft.personal)
 
     # -- turns ---------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 client session, event sink) opens in its own cleanup context and closes in reverse; the
 runtime is then wired by the pure `bot.bootstrap` and the channels plug in from
 `bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/console` (support agents;
-`/dashboard` redirects there), `/healthz`, `/metrics`, each channel's `/{name}`, and
-`/sim` while simulators are on."""
+`/dashboard` redirects there), `/healthz`, each channel's `/{name}`, and `/sim` while
+simulators are on. `/metrics` is guarded there (a token, or development only); `regbot
+serve --metrics-port` serves it on a listener of its own (`bot.metrics`)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
+from bot.after_reply import after_reply
 from bot.bootstrap import Adapters, Runtime, bootstrap
 from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
 from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
-from bot.metrics import METRICS, Metrics, log_turn, metrics_app
+from bot.metrics import METRICS, Metrics, log_turn, public_metrics_app
 from bot.passwords import PasswordHasher
 from bot.signing.ports import IdentityCheck
 from bot.state.keys import KeyBuilder
@@ -72,7 +74,7 @@ class Wiring:
 def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     """regbot's aiohttp application (nothing connects until it starts)."""
     settings.check()
-    app = web.Application()
+    app = web.Application(middlewares=[after_reply])
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
@@ -107,7 +109,7 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.add_subapp("/console", console_app(settings))
     app.add_subapp("/dashboard", dashboard_redirect())
     app.add_subapp("/healthz", health_app())
-    app.add_subapp("/metrics", metrics_app())
+    app.add_subapp("/metrics", public_metrics_app(app[METRICS], settings))
     for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))
@@ -242,7 +244,9 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
             http,
             settings.url_of(system.name) or f"{self_url.rstrip('/')}/sim/{system.name}",
             policy,
-            observe,
+            # SMS are not measured: a count of them moves with one person's request (a
+            # code sent when a forgot-password request matched); failures are logged
+            None if system.name == "sms" else observe,
         )
         for system in SYSTEMS
     }

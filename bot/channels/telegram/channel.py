@@ -3,7 +3,6 @@ Reply out as one message with an inline keyboard. No dialog logic here."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Final
 
@@ -17,6 +16,7 @@ from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Rendered, Reply
 from bot.engine.render import render
 from bot.i18n import Translator, msg
+from bot.keys import same_secret
 
 log = logging.getLogger("regbot.telegram")
 
@@ -133,13 +133,12 @@ class TelegramChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """`POST /telegram`: only Telegram knows the secret token set with the webhook."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+        if not same_secret(request.headers.get(SECRET_HEADER, ""), self.webhook_secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.json_response({"error": "not a Telegram update"}, status=400)
         if update is not None:
             await self.application.process_update(update)

@@ -59,7 +59,10 @@ class LazyCookieStorage(AbstractStorage):
         return self._inner
 
     async def load_session(self, request: web.Request) -> Session:
-        return await self._storage(request).load_session(request)
+        try:
+            return await self._storage(request).load_session(request)
+        except UnicodeError:  # a cookie no browser of ours sent: no session, no 500
+            return Session(None, data=None, new=True, max_age=self.max_age)
 
     async def save_session(
         self, request: web.Request, response: web.StreamResponse, session: Session
