@@ -50,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--empty", action="store_true", help="start with empty registers (no sample people)"
     )
     from bot.accounts.command import add_parser as add_accounts
+    from bot.support.commands import add_parsers as add_support
 
     add_accounts(commands)
+    add_support(commands)
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -107,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.accounts.command import run as run_accounts
 
         return run_accounts(settings, args)
+    if args.command in ("agents", "purge"):
+        from bot.support.commands import run as run_support
+
+        return run_support(settings, args)
     if args.command == "serve":
         from bot.serve import Listener, serve
 

@@ -58,7 +58,6 @@ class Settings:
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
-    dashboard_token: str | None = None
     metrics_token: str | None = None  # REGBOT_METRICS_TOKEN: /metrics on the public port
     session_ttl: int = 15 * 60
     http_timeout: float = 5.0
@@ -102,7 +101,6 @@ class Settings:
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
-            dashboard_token=get("REGBOT_DASHBOARD_TOKEN"),
             metrics_token=get("REGBOT_METRICS_TOKEN"),
             session_ttl=_int(env, "REGBOT_SESSION_TTL", 15 * 60),
             password_hashing=get("REGBOT_PASSWORD_HASHING") or "standard",

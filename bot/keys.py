@@ -62,6 +62,7 @@ class SecretKeys:
     counters: bytes  # HMAC key: rate-limit counter names (never the accounts' hash)
     otp: bytes  # HMAC key: OTP digests
     tokens: bytes  # HMAC key: signing-link tokens and other one-time values
+    console: bytes  # the support console's session cookies (aiohttp-session, Fernet)
     evidence: bytes  # HMAC key: the seal of each account's evidence (bot.accounts.sealing)
 
     @classmethod
@@ -77,6 +78,7 @@ class SecretKeys:
             counters=_derive(raw, "counters"),
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
+            console=_derive(raw, "console-session"),
             evidence=_derive(raw, "evidence"),
         )
 

@@ -54,10 +54,13 @@ FAST_COST: Final = Argon2Cost(time_cost=1, memory_kib=1024, parallelism=1)  # te
 
 
 class PasswordHasher:
-    """argon2id, synchronous: what the pool's threads run."""
+    """argon2id, synchronous: what the pool's threads run. `cost` may be a mode: "fast"
+    (tests) or anything else for the default."""
 
-    def __init__(self, cost: Argon2Cost | None = None) -> None:
-        self.cost = cost or Argon2Cost()
+    def __init__(self, cost: Argon2Cost | str | None = None) -> None:
+        if isinstance(cost, str):
+            cost = FAST_COST if cost == "fast" else DEFAULT_COST
+        self.cost = cost or DEFAULT_COST
         self._hasher = _Argon2(
             time_cost=self.cost.time_cost,
             memory_cost=self.cost.memory_kib,
@@ -73,6 +76,15 @@ class PasswordHasher:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    # The support console's few sign-ins (bot.support.agents) hash off the loop this way;
+    # a person's registration goes through the bounded PasswordPool instead.
+
+    async def hash_async(self, password: str) -> str:
+        return await asyncio.to_thread(self.hash, password)
+
+    async def verify_async(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(self.verify, password_hash, password)
 
 
 class HashingBusy(Exception):

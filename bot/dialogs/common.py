@@ -48,7 +48,7 @@ def show_date(value: date | str) -> str:
 
 def optional_email(draft: Draft) -> Msg | str:
     # in full: the person just typed it and must be able to spot a typo (a business's
-    # notices go there); logs and the dashboard never see it
+    # notices go there); logs never see it, the console's transcript masks it
     return draft.person.email or msg("common.no_email")
 
 

@@ -5,10 +5,24 @@ conversation record (`bot.state.session`); never a password or an OTP in clear."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from bot.accounts.evidence import RegisterCheck
 from bot.accounts.model import AccountKind, IdType
+from bot.i18n import Personal, PersonalKind
+
+# How each field a step fills is masked in records (transcripts, the console).
+FIELD_KINDS: Final[Mapping[str, PersonalKind]] = {
+    "full_name": PersonalKind.NAME,
+    "record_name": PersonalKind.NAME,
+    "birth_date": PersonalKind.DATE,
+    "id_number": PersonalKind.ID,
+    "phone": PersonalKind.PHONE,
+    "email": PersonalKind.EMAIL,
+    "bhxh_code": PersonalKind.ID,
+}
 
 
 @dataclass(slots=True)
@@ -114,3 +128,25 @@ class Draft:
         """Anything beyond the registrant kind chosen on the first screens: what the
         person typed, a code sent to them, a signature - theirs alone to see."""
         return self != Draft(kind=self.kind)
+
+    def personal_values(self) -> tuple[Personal, ...]:
+        """Every personal value the draft holds, typed: records mask each wherever it
+        appears, and index the conversation by the keyed hash of its phones and IDs."""
+        return tuple(_personal(self))
+
+
+def _personal(draft: Draft) -> Iterator[Personal]:
+    person = draft.person
+    for name, kind in FIELD_KINDS.items():
+        value = getattr(person, name)
+        if isinstance(value, dt.date):
+            yield Personal(value.strftime("%d/%m/%Y"), kind)
+            yield Personal(value.isoformat(), kind)
+        elif value:
+            yield Personal(str(value), kind)
+    if draft.otp is not None:
+        yield Personal(draft.otp.phone, PersonalKind.PHONE)
+    certified = draft.signature.certified
+    if certified is not None:
+        yield Personal(certified.id_number, PersonalKind.ID)
+        yield Personal(certified.name, PersonalKind.NAME)

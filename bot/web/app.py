@@ -1,10 +1,10 @@
 """The app factory: regbot's aiohttp application. Each resource (database, Redis, HTTP
 client session, event sink) opens in its own cleanup context and closes in reverse; the
 runtime is then wired by the pure `bot.bootstrap` and the channels plug in from
-`bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/dashboard`, `/healthz`,
-each channel's `/{name}`, and `/sim` while simulators are on. `/metrics` is guarded there
-(a token, or development only); `regbot serve --metrics-port` serves it on a listener of
-its own (`bot.metrics`)."""
+`bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/console` (support agents;
+`/dashboard` redirects there), `/healthz`, each channel's `/{name}`, and `/sim` while
+simulators are on. `/metrics` is guarded there (a token, or development only); `regbot
+serve --metrics-port` serves it on a listener of its own (`bot.metrics`)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,17 @@ from bot.keys import SecretKeys, load_or_create_secret
 from bot.metrics import METRICS, Metrics, log_turn, public_metrics_app
 from bot.passwords import PasswordHasher, PasswordPool, default_threads
 from bot.signing.ports import IdentityCheck
+from bot.state.keys import KeyBuilder
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
+from bot.support.agents import SqlAgents
+from bot.support.desk import Desk
+from bot.support.live import LiveBoard
+from bot.support.records import Recorder
+from bot.support.store import SupportStore
 from bot.systems import SYSTEMS
-from bot.web.dashboard import EVENTS, TRANSLATOR, dashboard_app
+from bot.web.console import SUPPORT, Support, console_app
+from bot.web.console.app import dashboard_redirect
 from bot.web.health import HEALTH, Health, health_app
 from bot.web.signing import SIGNING, signing_app
 from bot.web.simulation import Simulation, simulation
@@ -51,6 +58,8 @@ _REDIS: Final = web.AppKey("redis", Redis)
 _HTTP: Final = web.AppKey("http", aiohttp.ClientSession)
 _KEYS: Final = web.AppKey("keys", SecretKeys)
 PASSWORDS: Final = web.AppKey("passwords", PasswordPool)
+EVENTS: Final = web.AppKey("events", EventSink)
+_RECORDER: Final = web.AppKey("recorder", Recorder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +95,21 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     if simulated.web_app is not None:
         app.add_subapp("/sim", simulated.web_app)
     app.cleanup_ctx.extend(
-        [_keys, _database, _redis, _http, _event_sink, _passwords, _runtime(wiring.self_url)]
+        [
+            _keys,
+            _database,
+            _redis,
+            _http,
+            _event_sink,
+            _passwords,
+            _runtime(wiring.self_url),
+            _recorder,
+            _console,
+        ]
     )
     app.add_subapp("/sign", signing_app())
-    app.add_subapp("/dashboard", dashboard_app(settings))
+    app.add_subapp("/console", console_app(settings))
+    app.add_subapp("/dashboard", dashboard_redirect())
     app.add_subapp("/healthz", health_app())
     app.add_subapp("/metrics", public_metrics_app(app[METRICS], settings))
     for entry in enabled:
@@ -187,7 +207,6 @@ def _runtime(self_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
         )
         app[RUNTIME] = built
         app[SIGNING] = built.signing
-        app[TRANSLATOR] = built.translator
         app[HEALTH].checks.extend([adapters.accounts.ping, _store_ping(adapters)])
         try:
             async with built.resumes.consuming(built.engine.resume):
@@ -196,6 +215,38 @@ def _runtime(self_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
             await built.close()
 
     return runtime
+
+
+async def _recorder(app: web.Application) -> AsyncIterator[None]:
+    """Transcripts, events and the keyed-hash index into the database, in the background."""
+    runtime = app[RUNTIME]
+    recorder = Recorder(
+        SupportStore(app[_DATABASE], runtime.keys), runtime.translator, runtime.keys
+    )
+    runtime.engine.add_observer(recorder.observe)
+    app[_RECORDER] = recorder
+    async with recorder.running():
+        yield
+
+
+async def _console(app: web.Application) -> AsyncIterator[None]:
+    """The support console's services; its live board follows every worker's events."""
+    runtime, settings = app[RUNTIME], app[SETTINGS]
+    store = SupportStore(app[_DATABASE], runtime.keys)
+    board = LiveBoard(app[EVENTS], settings.session_ttl)
+    app[SUPPORT] = Support(
+        settings=settings,
+        translator=runtime.translator,
+        agents=SqlAgents(app[_DATABASE], PasswordHasher(settings.password_cost)),
+        store=store,
+        desk=Desk(
+            runtime.engine, runtime.pushes, store, app[_RECORDER], KeyBuilder(runtime.keys.tokens)
+        ),
+        board=board,
+        session_key=runtime.keys.console,
+    )
+    async with board.running():
+        yield
 
 
 def _adapters(app: web.Application, self_url: str) -> Adapters:

@@ -26,7 +26,6 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     secrets = harness_settings(
         tmp_path,
         ussd_secret="gateway-shared-secret",
-        dashboard_token="agents-only-token",
         zalo_app_id=ZALO_APP,  # the simulator's stand-in OA secrets
     )
     async with bot_api() as (_, api_url), make_harness(with_telegram(secrets, api_url)) as bot:
@@ -112,13 +111,14 @@ async def test_deeply_nested_json_on_the_zalo_webhook_is_refused_like_a_bad_sign
     assert tracebacks(caplog) == []
 
 
-async def test_a_dashboard_token_that_is_not_utf8_is_refused_not_a_server_error(
+async def test_a_console_cookie_that_is_not_utf8_or_forged_is_asked_to_sign_in(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    request = (
-        b"GET /dashboard HTTP/1.1\r\nHost: regbot.test\r\nConnection: close\r\n"
-        b"X-Dashboard-Token: " + NOT_UTF8 + b"\r\n\r\n"
-    )
-    assert await raw(bot, request) == 404  # as for any wrong token
+    for cookie in (NOT_UTF8, b"gAAAAABforged-not-a-fernet-token"):
+        request = (
+            b"GET /console HTTP/1.1\r\nHost: regbot.test\r\nConnection: close\r\n"
+            b"Cookie: regbot_console=" + cookie + b"\r\n\r\n"
+        )
+        assert await raw(bot, request) == 303  # to the sign-in page, as with no cookie
     assert tracebacks(caplog) == []
