@@ -223,7 +223,7 @@ class Mobile:
             Step(
                 S.DONE,
                 lambda ctx: msg("mobile.done", id_number=mask_id(ctx.draft.person.id_number or "")),
-                msg("mobile.done"),
+                msg("mobile.done_help"),
                 end=True,
             ),
         )
