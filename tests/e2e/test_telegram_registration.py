@@ -47,9 +47,7 @@ def buttons(message) -> list[tuple[str, str]]:
 async def test_regbot_registers_its_webhook_with_a_secret_token(telegram):
     api, bot, _ = telegram
     assert api.webhook["url"] == "https://regbot.example/telegram"
-    assert api.webhook["secret_token"] == bot.app[RUNTIME].keys.token_for(
-        "telegram-webhook"
-    )
+    assert api.webhook["secret_token"] == bot.app[RUNTIME].keys.token_for("telegram-webhook")
 
 
 async def test_an_update_without_the_secret_token_is_refused_and_nothing_is_sent(telegram):
