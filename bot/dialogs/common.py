@@ -149,8 +149,10 @@ class OtpCodes:
         prompt_key: str = "otp.prompt",
         resend: Act | None = None,
         check: Act | None = None,
+        ways_out: bool = False,
     ) -> Step:
-        """Type the code sent by SMS, or "Gửi lại OTP"."""
+        """Type the code sent by SMS, or "Gửi lại OTP"; with `ways_out`, also the other
+        ways and the first screen (forgot password: no code may ever come)."""
 
         def prompt(ctx: StepContext) -> Msg:
             phone = ctx.draft.otp.phone if ctx.draft.otp else ""
@@ -160,10 +162,13 @@ class OtpCodes:
             name=name,
             prompt=prompt,
             help=msg("otp.help"),
-            choices=(Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),),
+            choices=(
+                Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),
+                *((OTHER_WAYS_CHOICE, HOME_CHOICE) if ways_out else ()),
+            ),
             parse=lambda text, ctx: parse_otp(text),
             act=check or self.check_code,
-            next={Exit.OK: next_ok},
+            next={Exit.OK: next_ok, **(AWAY if ways_out else {})},
             sensitive=True,
         )
 

@@ -4,10 +4,15 @@ The flow must not tell who has an account. So every path after the phone step lo
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
 (`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Rate limits count
-every request, matching or not, for the same reason. Accounts registered with a SIM or
-USB signature and no phone cannot match; the advice for them (sign in with the signature,
-or visit a service counter) is part of the one reply everybody gets, rather than a reply
-of its own that would reveal such an account exists.
+every request, matching or not, for the same reason.
+
+An account registered with a SIM or USB signature has no password to reset. When the
+ID number and phone match one, what is true goes where only its owner reads it: an SMS
+to the account's phone says it signs in with its signature and where to get help; the
+screen stays the one everybody gets. Accounts with no phone cannot be told anything,
+so the one reply says where to go when no message comes. Civil servants' accounts all
+sign in with their Government CA token: choosing "Cơ quan nhà nước" says so at once,
+the same for everyone, without looking anything up.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import DAY, HOUR, Limit, Limits, local_moment
-from bot.dialogs.ports import PasswordHashing
+from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
@@ -40,6 +45,7 @@ class S(StrEnum):
     KIND = Entry.FORGOT.value
     ID_NUMBER = "forgot.id_number"
     TAX_CODE = "forgot.tax_code"
+    OFFICIAL = "forgot.official"
     PHONE = "forgot.phone"
     OTP = "forgot.otp"
     PASSWORD = "forgot.password"
@@ -64,12 +70,18 @@ class ForgotPassword:
     """The dialog, given the ports it uses."""
 
     def __init__(
-        self, accounts: Accounts, limits: Limits, codes: OtpCodes, hashing: PasswordHashing
+        self,
+        accounts: Accounts,
+        limits: Limits,
+        codes: OtpCodes,
+        hashing: PasswordHashing,
+        notifier: Notifier,
     ) -> None:
         self._accounts = accounts
         self._limits = limits
         self._codes = codes
         self._hashing = hashing
+        self._notifier = notifier
 
     def _subjects(self, ctx: StepContext) -> tuple[tuple[str, str], tuple[str, str]]:
         kind = ctx.draft.kind or AccountKind.CITIZEN
@@ -92,17 +104,36 @@ class ForgotPassword:
         await self._limits.spend(PER_IDENTITY, *identity)
         await self._limits.spend(PER_PHONE, *phone)
 
-    async def _issue(self, ctx: StepContext, *, resend: bool = False) -> Outcome:
+    async def _match(self, ctx: StepContext) -> tuple[int | None, bool]:
+        """The account the ID number and phone name: its id when it has a password to
+        reset, and whether it is one that signs in with its signature instead."""
+        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
+        account = await self._accounts.find(kind, draft.person.id_number or "")
+        if account is None or account.phone is None or account.phone != draft.person.phone:
+            return None, False
+        # a SIM or USB account signs in with its signature: a code to its phone must not
+        # give it a password (a level 3 account weakened)
+        if account.password_hash is None:
+            return None, True
+        return account.id, False
+
+    async def _issue(
+        self, ctx: StepContext, *, resend: bool = False, signature_account: bool = False
+    ) -> Outcome:
         """A code goes out only to a matching account's phone; otherwise one is made and
-        dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
-        after the reply: waiting for the gateway, or failing with it, would tell the two
+        dropped, so that the dialog (resend timing, tries) behaves the same, and the phone
+        of an account that signs in with its signature is told so instead. The SMS leaves
+        after the reply: waiting for the gateway, or failing with it, would tell the paths
         apart (the person can resend in a minute)."""
         phone = ctx.draft.person.phone or ""
         if ctx.draft.account_id is not None:
             return await self._codes.send(
                 ctx, phone, sms_key="forgot.sms", resend=resend, after_reply=True
             )
-        return await self._codes.send(ctx, phone, deliver=False, resend=resend)
+        outcome = await self._codes.send(ctx, phone, deliver=False, resend=resend)
+        if signature_account and outcome.exit != STAY:
+            self._notifier.send_after_reply(phone, msg("forgot.sms_signature"), ctx.lang)
+        return outcome
 
     @act(Exit.OK, Exit.STOPPED)
     async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
@@ -110,19 +141,10 @@ class ForgotPassword:
         if stopped is not None:
             return stopped
         await self._spend(ctx)
-        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
-        account = await self._accounts.find(kind, draft.person.id_number or "")
-        # only accounts with a password: a SIM or USB account signs in with its signature,
-        # and a code to its phone must not give it a password (a level 3 account weakened)
-        matched = (
-            account is not None
-            and account.password_hash is not None
-            and account.phone is not None
-            and account.phone == draft.person.phone
-        )
-        draft.account_id = account.id if matched and account is not None else None
+        draft = ctx.draft
+        draft.account_id, signature_account = await self._match(ctx)
         draft.otp = None  # a new request starts a new code
-        await self._issue(ctx)
+        await self._issue(ctx, signature_account=signature_account)
         phone = mask_phone(draft.person.phone or "")
         return Outcome(notice=msg("forgot.code_maybe_sent", phone=phone))
 
@@ -131,7 +153,10 @@ class ForgotPassword:
         stopped = await self._over_limit(ctx)
         if stopped is not None:
             return Outcome.stay(stopped.notice)
-        outcome = await self._issue(ctx, resend=True)
+        signature_account = False
+        if ctx.draft.account_id is None:  # looked up again, as for any request
+            _, signature_account = await self._match(ctx)
+        outcome = await self._issue(ctx, resend=True, signature_account=signature_account)
         if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
             return outcome
         await self._spend(ctx)
@@ -176,14 +201,23 @@ class ForgotPassword:
                         msg("forgot.kind_business"),
                         act=_choose(AccountKind.BUSINESS),
                     ),
+                    Choice(AccountKind.OFFICIAL, msg("forgot.kind_official")),
                     OTHER_WAYS_CHOICE,
                     HOME_CHOICE,
                 ),
                 next={
                     AccountKind.CITIZEN: S.ID_NUMBER,
                     AccountKind.BUSINESS: S.TAX_CODE,
+                    AccountKind.OFFICIAL: S.OFFICIAL,
                     **AWAY,
                 },
+            ),
+            Step(
+                S.OFFICIAL,
+                msg("forgot.official"),
+                msg("forgot.official_help"),
+                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
+                next=AWAY,
             ),
             Step(
                 S.ID_NUMBER,
@@ -219,6 +253,7 @@ class ForgotPassword:
                 prompt_key="forgot.otp_prompt",
                 resend=self.resend,
                 check=self.check,
+                ways_out=True,
             ),
             *password_steps(
                 (S.PASSWORD, S.PASSWORD_CONFIRM),

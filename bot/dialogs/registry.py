@@ -51,7 +51,7 @@ def all_dialogs(
         Usb(signing, notifier, certified).dialog(),
     ]
     common = Dialog("common", COMMON_STEPS, methods=(OTHER_WAYS_METHOD,))
-    entries = [ForgotPassword(accounts, limits, codes, hashing).dialog(), common]
+    entries = [ForgotPassword(accounts, limits, codes, hashing, notifier).dialog(), common]
     return [build_start([*methods, *entries]), *entries, *methods]
 
 
