@@ -9,8 +9,9 @@ from typing import Final
 
 from aiohttp import web
 
+from bot.channels.commands import UssdKey, read_ussd_key
 from bot.channels.ussd.request import BadUssdRequest, UssdRequest, parse_form
-from bot.channels.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
+from bot.channels.ussd.screen import MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
 from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound
@@ -90,7 +91,7 @@ class UssdGateway:
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
                 return await self._turn(convo, request, Action.SHOW)
-            if text in (RESTART, HOME):
+            if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
         last_page = state.page >= len(state.pages) - 1
@@ -100,10 +101,9 @@ class UssdGateway:
             return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
             return await self._turn(convo, request, Action.SHOW, lang=state.lang)
-        if text == BACK:
-            return await turn(Action.BACK)
-        if text == HOME:
-            return await turn(Action.HOME)
+        key = read_ussd_key(text)
+        if key is not None:  # back, home, help, cancel
+            return await turn(key)
         return await turn(Action.TEXT, text)
 
     async def _turn(
@@ -147,8 +147,8 @@ class UssdGateway:
             return ussd_text(self.translator, key, lang)
 
         lines = [line("ussd.resume_choose")] if notice else []
-        lines += [
-            line("ussd.resume"),
+        lines.append(line("ussd.resume"))
+        menu = [
             f"{CONTINUE} {line('ussd.resume_continue')}",
             f"{RESTART} {line('ussd.resume_restart')}",
         ]
@@ -156,7 +156,7 @@ class UssdGateway:
             session_id=request.session_id,
             text_length=0,
             text_digest=before.text_digest if before else "",
-            pages=list(paginate(lines, line("ussd.more"))),
+            pages=list(paginate(lines, line("ussd.more"), menu=menu)),
             lang=lang,
             mode=Mode.RESUME,
             seen=before.seen if before else {},

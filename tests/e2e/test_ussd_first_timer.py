@@ -1,0 +1,73 @@
+"""A first-time caller on a feature phone, through `POST /ussd`: the keys are said at the
+start and work everywhere, menus are never hidden behind "99", and nothing dead-ends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.e2e.test_ussd_mobile_registration import AN, Handset, option
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with make_harness(harness_settings(tmp_path)) as harness:
+        yield harness
+
+
+async def test_the_first_screen_says_the_keys_and_98_explains_where_the_bhxh_code_is_printed(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, "+84903123456")
+    first = await phone.dial()
+    assert "98 tro giup" in first and "97 huy" in first and "00 xoa het" in first
+    await phone.press(option(first, "Cong dan"))
+    screen = await phone.press(option(phone.screens[-1], "BHXH"))
+    assert "BHXH" in screen and "98 Tro giup" in screen  # the keys again, where they fit
+    helped = await phone.press("98")
+    assert "the bao hiem y te" in helped and helped.startswith("CON ")
+    name_step = await phone.press("0123456789")  # the dialog stayed at the code step
+    assert "ho va ten" in name_step.lower()
+
+
+async def test_97_cancels_deletes_what_was_typed_and_the_next_call_starts_afresh(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    first = await phone.dial()
+    await phone.press(option(first, "Cong dan"))
+    await phone.press(option(phone.screens[-1], "Thue bao di dong"))
+    await phone.press(AN["name"])
+    cancelled = await phone.press("97")
+    assert cancelled.startswith("END Da huy")
+    again = await phone.dial()
+    assert "Ban la:" in again and "dang lam do" not in again  # nothing left to resume
+
+
+async def test_00_clears_what_was_typed_and_shows_the_first_screen(bot: BotHarness) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    first = await phone.dial()
+    await phone.press(option(first, "Cong dan"))
+    await phone.press(option(phone.screens[-1], "Thue bao di dong"))
+    await phone.press(AN["name"])
+    assert await phone.press("00") == first
+    await phone.press(option(first, "Cong dan"))
+    name_step = await phone.press(option(phone.screens[-1], "Thue bao di dong"))
+    assert "Giu nguyen" not in name_step  # the name typed before is gone
+
+
+async def test_after_a_carrier_mismatch_the_menu_is_on_the_first_page(bot: BotHarness) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    first = await phone.dial()
+    await phone.press(option(first, "Cong dan"))
+    await phone.press(option(phone.screens[-1], "Thue bao di dong"))
+    for typed in ("Nguyen Van Binh", AN["born"], AN["id"]):
+        await phone.press(typed)
+    await phone.press(option(phone.screens[-1], "Dung so"))
+    summary = await phone.press(option(phone.screens[-1], "Bo qua"))
+    mismatch = await phone.press(option(summary, "Xac nhan"))
+    assert "khong khop" in mismatch
+    assert "Sua thong tin" in mismatch and "Man hinh dau" in mismatch
