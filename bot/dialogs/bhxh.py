@@ -21,12 +21,13 @@ from bot.dialogs.common import (
     CommonStep,
     OtpCodes,
     Registrations,
+    duplicate,
     level_2_account,
     optional_email,
     password_steps,
     show_date,
 )
-from bot.dialogs.draft import PersonDraft
+from bot.dialogs.draft import Checked, PersonDraft
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
@@ -154,7 +155,7 @@ class Bhxh:
         if wrong:
             return await self._mismatch(ctx, wrong)
         if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.BHXH_RECORD)
         if record.phone is None:
             return Outcome(Exit.NO_PHONE)
         person.id_number = record.id_number

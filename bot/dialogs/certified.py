@@ -14,10 +14,11 @@ from bot.dialogs.common import (
     HOME_CHOICE,
     CommonStep,
     Registrations,
+    duplicate,
     optional_email,
     show_date,
 )
-from bot.dialogs.draft import SignedIdentity
+from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
@@ -87,7 +88,7 @@ class CertifiedSteps:
         types an email and presses "Đăng ký" for nothing."""
         ctx.draft.signature.certified = identity
         if await self._accounts.exists(identity.kind, identity.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.CERTIFICATE)
         return Outcome(notice=msg("signing.signature_accepted"))
 
     def finish(self, method: str) -> Act:

@@ -11,12 +11,12 @@ from typing import Any, Final
 
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
 from bot.accounts.port import Accounts
-from bot.dialogs.draft import Draft
+from bot.dialogs.draft import Checked, Draft
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import Act, Choice, Method, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
+from bot.i18n import Msg, Personal, PersonalKind, msg
 from bot.otp import OtpCheck, OtpService, ResendCheck
 from bot.validation import check_password, mask_phone, parse_otp
 
@@ -258,6 +258,42 @@ def level_2_account(draft: Draft, method: str, full_name: str) -> NewAccount:
     )
 
 
+CHECKED_BY_METHOD: Final = {
+    "mobile": Checked.TYPED_ID,
+    "bhxh": Checked.BHXH_RECORD,
+    "sim": Checked.CERTIFICATE,
+    "usb": Checked.CERTIFICATE,
+}
+
+
+def duplicate(ctx: StepContext, checked: Checked) -> Outcome:
+    """An account already holds the number `checked` names: the duplicate screen says
+    which number it was (the person's own, in full to them)."""
+    ctx.draft.duplicate_of = checked
+    return Outcome(Exit.DUPLICATE)
+
+
+def _which_number(ctx: StepContext) -> Msg:
+    draft = ctx.draft
+    certified = draft.signature.certified
+    if draft.duplicate_of is Checked.CERTIFICATE and certified is not None:
+        number = Personal(certified.id_number, PersonalKind.ID)
+        if certified.kind is AccountKind.BUSINESS:
+            return msg("common.duplicate_certificate_tax_code", id_number=number)
+        return msg("common.duplicate_certificate_id", id_number=number)
+    if draft.duplicate_of is Checked.BHXH_RECORD:
+        return msg("common.duplicate_bhxh_record")
+    if draft.duplicate_of is Checked.TYPED_ID and draft.person.id_number:
+        number = Personal(draft.person.id_number, PersonalKind.ID)
+        return msg("common.duplicate_typed_id", id_number=number)
+    return msg("common.duplicate_number")
+
+
+def _duplicate_prompt(ctx: StepContext) -> tuple[Msg, Msg]:
+    """Which number already has an account (as the route checked it), then what to do."""
+    return _which_number(ctx), msg("common.duplicate")
+
+
 class Registrations:
     """Creates accounts once. A final turn can be retried after the account was made but
     before the dialog was saved (the store failed, the reply was lost): the retry finds
@@ -274,7 +310,7 @@ class Registrations:
         except DuplicateAccount:
             existing = await self.accounts.find(account.kind, account.id_number)
             if existing is None or not self._same(ctx, existing, account):
-                return Outcome(Exit.DUPLICATE)
+                return duplicate(ctx, CHECKED_BY_METHOD[account.method])
         return Outcome()
 
     def _same(self, ctx: StepContext, existing: Account, new: NewAccount) -> bool:
@@ -302,7 +338,7 @@ OTHER_WAYS_METHOD: Final = Method(
 COMMON_STEPS: Final = (
     Step(
         name=CommonStep.DUPLICATE,
-        prompt=msg("common.duplicate"),
+        prompt=_duplicate_prompt,
         help=msg("common.duplicate_help"),
         choices=(FORGOT_CHOICE, OTHER_WAYS_CHOICE, HOME_CHOICE),
         next=WAYS_OUT,

@@ -6,8 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.accounts.model import AccountKind, IdType
+
+
+class Checked(StrEnum):
+    """Where the number an account already holds came from, as the duplicate screen
+    says it: the number typed, the one on the BHXH record, the certificate's."""
+
+    TYPED_ID = "typed_id"
+    BHXH_RECORD = "bhxh_record"
+    CERTIFICATE = "certificate"
 
 
 @dataclass(slots=True)
@@ -78,3 +88,4 @@ class Draft:
     password_hash: str | None = None  # argon2id, hashed as it arrives
     signature: SignatureDraft = field(default_factory=SignatureDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
+    duplicate_of: Checked | None = None  # set when the duplicate check found an account

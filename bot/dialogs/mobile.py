@@ -18,11 +18,13 @@ from bot.dialogs.common import (
     CommonStep,
     OtpCodes,
     Registrations,
+    duplicate,
     level_2_account,
     optional_email,
     password_steps,
     show_date,
 )
+from bot.dialogs.draft import Checked
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import (
     birth_date_step,
@@ -128,7 +130,7 @@ class Mobile:
         ):
             return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_mismatch"))
         if await self._accounts.exists(AccountKind.CITIZEN, person.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.TYPED_ID)
         return await self._codes.send(ctx, person.phone)
 
     @act(Exit.OK, Exit.DUPLICATE)

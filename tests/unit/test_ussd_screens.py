@@ -9,7 +9,7 @@ import pytest
 
 from bot.accounts.model import AccountKind, IdType
 from bot.channels.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_lines, reply_pages
-from bot.dialogs.draft import Draft, OtpState, PersonDraft, SignatureDraft, SignedIdentity
+from bot.dialogs.draft import Checked, Draft, OtpState, PersonDraft, SignatureDraft, SignedIdentity
 from bot.engine.graph import START_STEP
 from bot.engine.messages import Reply
 from bot.engine.spec import Step, StepContext
@@ -67,23 +67,45 @@ def _reply(step: Step, ctx: StepContext, notice: Msg | None = None) -> Reply:
     return screen(step, session, ctx, notice)
 
 
+def _contexts(step: Step, lang: str) -> Iterator[tuple[str, StepContext]]:
+    """The step as the person sees it; the duplicate screen once per route that leads there."""
+    yield str(step.name), _context(lang)
+    if step.name == "common.duplicate":
+        for checked in Checked:
+            ctx = _context(lang)
+            ctx.draft.duplicate_of = checked
+            yield f"{step.name} ({checked})", ctx
+        business = _context(lang)
+        business.draft.duplicate_of = Checked.CERTIFICATE
+        certified = business.draft.signature.certified
+        assert certified is not None
+        certified.kind, certified.id_number = AccountKind.BUSINESS, "0100109106-001"
+        yield f"{step.name} (business certificate)", business
+
+
 def every_screen() -> Iterator[tuple[str, str, tuple[str, ...]]]:
     for lang in LANGUAGES:
         for dialog in DIALOGS:
             for step in dialog.steps:
-                try:
-                    reply = _reply(step, _context(lang))
-                except (KeyError, TypeError, AttributeError) as exc:  # needs more sample data
-                    raise AssertionError(f"{step.name}: sample data lacks {exc}") from exc
-                yield lang, step.name, reply_pages(reply, TRANSLATOR)
-                help_reply = Reply(
-                    texts=(step.help, reply.texts[-1]),
-                    options=reply.options,
-                    lang=lang,
-                    step=step.name,
-                    can_go_back=reply.can_go_back,
-                )
-                yield lang, f"{step.name} (help)", reply_pages(help_reply, TRANSLATOR)
+                for name, ctx in _contexts(step, lang):
+                    yield from _screens(step, name, ctx)
+
+
+def _screens(step: Step, name: str, ctx: StepContext) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """The step's screen, and its help screen (help, then the prompt and the options)."""
+    try:
+        reply = _reply(step, ctx)
+    except (KeyError, TypeError, AttributeError) as exc:  # needs more sample data
+        raise AssertionError(f"{step.name}: sample data lacks {exc}") from exc
+    yield ctx.lang, name, reply_pages(reply, TRANSLATOR)
+    help_reply = Reply(
+        texts=(step.help, reply.texts[-1]),
+        options=reply.options,
+        lang=ctx.lang,
+        step=step.name,
+        can_go_back=reply.can_go_back,
+    )
+    yield ctx.lang, f"{name} (help)", reply_pages(help_reply, TRANSLATOR)
 
 
 SCREENS = list(every_screen())
