@@ -75,6 +75,7 @@ class SignatureDraft:
     statement_hash: str | None = None  # base64 SHA-256 of the statement the SIM signs
     sim_code: str | None = None  # the 4-digit code shown on both sides
     sim_started: float | None = None  # epoch seconds
+    sim_checked: bool = False  # the outcome of the latest request was asked for
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
     certified: SignedIdentity | None = None  # set once the signature is accepted

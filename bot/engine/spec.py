@@ -147,6 +147,9 @@ class Step:
             signature): the same as the person asking, without their turn.
         password: the input is a password to set: a channel that cannot delete typed
             messages asks for it elsewhere (Zalo's `/secret` page).
+        release_line: the screen asks the person to end the call they are on (a SIM
+            that must confirm on the line they call from): a channel holding the line
+            ends its session, the dialog stays where it is for the next call.
     """
 
     name: StrEnum
@@ -164,6 +167,7 @@ class Step:
     show_value: DisplayFn | None = None
     on_resume: Act | None = None
     password: bool = False
+    release_line: Predicate | None = None
 
 
 @dataclass(frozen=True, slots=True)

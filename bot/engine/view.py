@@ -64,6 +64,9 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
     prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
     prompts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
     texts = ((notice,) if notice is not None else ()) + prompts
+    hints = frozenset({PASSWORD_ENTRY}) if step.password else frozenset()
+    if step.release_line is not None and step.release_line(ctx):
+        hints |= {RELEASE_LINE}
     return Reply(
         texts=texts,
         options=tuple(Option(c.key, label_of(c, ctx)) for c in choices_of(step, ctx)),
@@ -72,8 +75,9 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
         end=step.end,
         sensitive=step.sensitive,
         can_go_back=bool(session.history) and not step.end,
-        hints=frozenset({PASSWORD_ENTRY}) if step.password else frozenset(),
+        hints=hints,
     )
 
 
 PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
+RELEASE_LINE = "release_line"  # Reply hint: the person must end this call (Step.release_line)

@@ -1,5 +1,6 @@
 """Stories of level-3 registration from a feature phone (USSD): the signing link arrives by
-SMS for the computer with the token; a signing SIM is confirmed, then "1" continues."""
+SMS for the computer with the token; a signing SIM is confirmed once the call is over,
+and calling again continues."""
 
 from __future__ import annotations
 
@@ -81,13 +82,16 @@ async def test_a_feature_phone_user_registers_with_their_own_signing_sim(
     ) as resp:
         [request] = await resp.json()
     assert request["verification_code"] in waiting
+    assert waiting.startswith("END ")  # the SIM shows the request once the call is over
     assert (
         await world.bot.sim_post(
             f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "2468"}
         )
         == 200
     )
-    assert "Chu ky so hop le" in await dial.press("1")  # "I have confirmed"
+    dial = Dial(world, "ussd-sim-again")  # calls again: "continue where you left off"
+    assert "dang lam do" in await dial.press("")
+    assert "Chu ky so hop le" in await dial.press("1")
     await dial.press("1")
     assert "muc xac minh 3" in await dial.press("1")
     account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)

@@ -71,3 +71,32 @@ async def test_after_a_carrier_mismatch_the_menu_is_on_the_first_page(bot: BotHa
     mismatch = await phone.press(option(summary, "Xac nhan"))
     assert "khong khop" in mismatch
     assert "Sua thong tin" in mismatch and "Man hinh dau" in mismatch
+
+
+async def test_signing_with_the_sim_of_the_phone_that_calls_hangs_up_and_goes_on_next_call(
+    bot: BotHarness,
+) -> None:
+    """The SIM cannot show a signing request while the USSD call holds the line: the
+    caller is told to hang up, confirm on the SIM, and dial again, which goes on."""
+    from tests.e2e.test_sim_registration import answer_on_phone, issue_sim
+
+    await issue_sim(bot, id_number=AN["id"])  # the SIM of the phone that calls
+    phone = Handset(bot.client, AN["phone"])
+    first = await phone.dial()
+    await phone.press(option(first, "Cong dan"))
+    sim_step = await phone.press(option(phone.screens[-1], "Sim ky so"))
+    hang_up = await phone.press(option(sim_step, "Dung so"))
+    assert hang_up.startswith("END ") and "gac may" in hang_up and "goi lai" in hang_up
+
+    early = await phone.dial()  # called back before confirming: not a dead end
+    assert "dang lam do" in early
+    not_yet = await phone.press("1")
+    assert not_yet.startswith("CON ") and "Gui lai yeu cau" in not_yet
+
+    assert await answer_on_phone(bot, {"action": "approve", "pin": "2468"}) == 200
+    resumed = await phone.dial()
+    email = await phone.press("1")  # continue: the signature is read at once
+    assert "Chu ky so hop le" in email
+    summary = await phone.press(option(email, "Bo qua"))
+    done = await phone.press(option(summary, "Dang ky"))
+    assert done.startswith("END Dang ky thanh cong"), (resumed, done)

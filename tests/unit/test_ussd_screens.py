@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.accounts.model import AccountKind, IdType
-from bot.channels.ussd.screen import PAGE_LIMIT, SCREEN_LIMIT, paginate, reply_lines, reply_pages
+from bot.channels.ussd.screen import (
+    PAGE_LIMIT,
+    SCREEN_LIMIT,
+    as_shown,
+    paginate,
+    reply_lines,
+    reply_pages,
+)
 from bot.dialogs.draft import Checked, Draft, OtpState, PersonDraft, SignatureDraft, SignedIdentity
 from bot.engine.graph import START_STEP
 from bot.engine.messages import Reply
@@ -70,6 +77,10 @@ def _reply(step: Step, ctx: StepContext, notice: Msg | None = None) -> Reply:
 def _contexts(step: Step, lang: str) -> Iterator[tuple[str, StepContext]]:
     """The step as the person sees it; the duplicate screen once per route that leads there."""
     yield str(step.name), _context(lang)
+    if step.name == "sim.wait":  # the sample calls from the SIM's phone: also from another
+        elsewhere = _context(lang)
+        elsewhere.caller = "+84987654321"
+        yield f"{step.name} (called from another phone)", elsewhere
     if step.name == "common.duplicate":
         for checked in Checked:
             ctx = _context(lang)
@@ -168,7 +179,7 @@ def _menus() -> Iterator[tuple[str, str, list[str], tuple[str, ...]]]:
         for dialog in DIALOGS:
             for step in dialog.steps:
                 for notice in (None, msg("engine.try_again_later"), msg(longest)):
-                    reply = _reply(step, _context(lang), notice)
+                    reply = as_shown(_reply(step, _context(lang), notice))
                     if reply.options:
                         _, menu, _ = reply_lines(reply, TRANSLATOR)
                         yield (

@@ -11,7 +11,14 @@ from aiohttp import web
 
 from bot.channels.commands import UssdKey, read_ussd_key
 from bot.channels.ussd.request import BadUssdRequest, UssdRequest, parse_form
-from bot.channels.ussd.screen import MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
+from bot.channels.ussd.screen import (
+    MORE,
+    PAGE_LIMIT,
+    as_shown,
+    paginate,
+    reply_pages,
+    ussd_text,
+)
 from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound
@@ -89,8 +96,8 @@ class UssdGateway:
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
-            if text == CONTINUE:
-                return await self._turn(convo, request, Action.SHOW)
+            if text == CONTINUE:  # a step that waits (a signature) looks again at once
+                return await self._turn(convo, request, Action.RESUME)
             if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
@@ -123,7 +130,7 @@ class UssdGateway:
             caller=request.caller,
             lang=lang or (before.lang if before else None),  # a new dialog keeps the language
         )
-        reply = await convo.turn(inbound)
+        reply = as_shown(await convo.turn(inbound))
         state = ChannelState(
             session_id=request.session_id,
             text_length=0,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from bot.channels.commands import UssdKey
 from bot.engine.graph import START_STEP
 from bot.engine.messages import Reply
 from bot.engine.render import render
+from bot.engine.view import RELEASE_LINE
 from bot.i18n import Translator, msg, to_ascii
 
 SCREEN_LIMIT: Final = 182  # what a handset shows, "CON "/"END " included
@@ -25,6 +26,15 @@ PAGE_LIMIT: Final = SCREEN_LIMIT - len("CON ")
 MORE: Final = "99"  # the next page (from the last page: the first again)
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _MIN_TEXT_ROOM: Final = 24  # less than this beside the options: no room to say anything
+
+
+def as_shown(reply: Reply) -> Reply:
+    """The reply as USSD can show it: one that asks the person to end the call (to
+    confirm on the SIM of the phone that calls) ends the session, with nothing to press;
+    the dialog stays where it is for the next call."""
+    if RELEASE_LINE in reply.hints:
+        return replace(reply, options=(), can_go_back=False, end=True)
+    return reply
 
 
 def reply_lines(reply: Reply, translator: Translator) -> tuple[list[str], list[str], list[str]]:
@@ -130,6 +140,7 @@ def paginate(
 
 def reply_pages(reply: Reply, translator: Translator) -> tuple[str, ...]:
     """The pages a USSD caller sees for a Reply."""
+    reply = as_shown(reply)
     texts, menu, footer = reply_lines(reply, translator)
     more = ussd_text(translator, "ussd.more", reply.lang)
     return paginate(texts, more, menu=menu, footer=footer)
