@@ -21,8 +21,8 @@ from bot.dialogs.common import (
 from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
-from bot.validation import mask_id, parse_email
+from bot.i18n import Msg, Personal, PersonalKind, msg
+from bot.validation import parse_email
 
 LEVEL: Final = 3
 
@@ -37,7 +37,8 @@ def refusal_message(reason: str) -> Msg:
 
 
 def _email_required(ctx: StepContext) -> bool:
-    return ctx.draft.kind is not AccountKind.CITIZEN
+    """Only a business must give an email (the guide); citizens and civil servants may not."""
+    return ctx.draft.kind is AccountKind.BUSINESS
 
 
 def _email_prompt(ctx: StepContext) -> Msg:
@@ -53,9 +54,9 @@ def _summary(ctx: StepContext) -> Msg:
     return msg(
         "signing.summary",
         name_label=msg("signing.name_business" if business else "signing.name_person"),
-        name=who.name,
+        name=who.name if business else Personal(who.name, PersonalKind.NAME),
         id_type=msg(f"id_type.{who.id_type}"),
-        id_number=mask_id(who.id_number),
+        id_number=Personal(who.id_number, PersonalKind.ID),
         agency=msg("signing.summary_agency", agency=agency) if agency else "",
         issuer=who.issuer,
         not_after=show_date(who.not_after) if who.not_after > date.min else "",
@@ -68,7 +69,8 @@ def _done(method: str) -> Any:
         who = ctx.draft.signature.certified
         return msg(
             "signing.done",
-            id_number=mask_id(who.id_number if who else ""),
+            id_type=msg(f"id_type.{who.id_type if who else IdType.CCCD}"),
+            id_number=Personal(who.id_number if who else "", PersonalKind.ID),
             method=msg(f"signing.done_method_{method}"),
             level=LEVEL,
         )

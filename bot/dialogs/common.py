@@ -43,10 +43,21 @@ def show_date(value: date | str) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def optional_email(draft: Draft) -> Msg | str:
-    # in full: the person just typed it and must be able to spot a typo (a business's
-    # notices go there); logs and the dashboard never see it
-    return draft.person.email or msg("common.no_email")
+def optional_email(draft: Draft) -> Msg | Personal:
+    # in full to the person, who must be able to spot a typo (a business's notices go
+    # there); masked in transcripts, logs and the agents' view
+    email = draft.person.email
+    return Personal(email, PersonalKind.EMAIL) if email else msg("common.no_email")
+
+
+def own(value: str | None, kind: PersonalKind) -> Personal:
+    """The person's own value in their own conversation: whole to them, masked for the
+    record (an empty value stays empty)."""
+    return Personal(value or "", kind)
+
+
+def own_date(value: date | None) -> Personal:
+    return own(show_date(value) if value else "", PersonalKind.DATE)
 
 
 # -- OTP ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class Exit(StrEnum):
     RESENT = "resent"  # a new SIM signature request went out
     NEW = "new"  # a new signing link was issued
     MISMATCH = "mismatch"  # the two passwords differ
+    RETYPE_ID = "retype_id"  # a changed birth date no longer fits the ID number kept
     # options a person picks
     CONFIRM = "confirm"
     EDIT = "edit"
@@ -36,6 +37,13 @@ class Exit(StrEnum):
     OTHER_METHOD = "other_method"
     MOBILE = "mobile"  # register by mobile subscriber instead
     LANGUAGE = "language"
+    # "Sửa thông tin": which field to change
+    FULL_NAME = "full_name"
+    BIRTH_DATE = "birth_date"
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    EMAIL = "email"
+    BHXH_CODE = "bhxh_code"
     # the ways out, offered at dead ends and on the first screen
     HOME = "home"
     OTHER_WAYS = "other_ways"

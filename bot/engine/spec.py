@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from bot.accounts.model import AccountKind
 from bot.dialogs.draft import Draft
-from bot.i18n import Msg
+from bot.i18n import Msg, Personal
 from bot.validation.refusal import Invalid
 
 OK: Final = "ok"  # the outcome of an answer with no action, and of most actions
@@ -111,7 +111,7 @@ Parser = Callable[[str, StepContext], Any]
 PromptFn = Callable[[StepContext], Msg | Sequence[Msg]]
 LabelFn = Callable[[StepContext], Msg]
 Predicate = Callable[[StepContext], bool]
-DisplayFn = Callable[[Any], Msg | str]
+DisplayFn = Callable[[Any], Msg | Personal | str]
 
 
 @dataclass(frozen=True, slots=True)

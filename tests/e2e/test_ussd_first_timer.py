@@ -100,3 +100,24 @@ async def test_signing_with_the_sim_of_the_phone_that_calls_hangs_up_and_goes_on
     summary = await phone.press(option(email, "Bo qua"))
     done = await phone.press(option(summary, "Dang ky"))
     assert done.startswith("END Dang ky thanh cong"), (resumed, done)
+
+
+async def test_the_date_of_birth_is_asked_plainly_and_examples_read_alike(bot: BotHarness) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    first = await phone.dial()
+    await phone.press(option(first, "Cong dan"))
+    await phone.press(option(phone.screens[-1], "Thue bao di dong"))
+    date_step = await phone.press(AN["name"])
+    assert "ngay sinh (ngay, thang, nam), vi du: 17051990" in date_step.lower()
+    assert "ngay sinh ngay thang nam" not in date_step.lower()
+    await phone.press("1990")  # not a date: the refusal gives its example the same way
+    assert not any("VD:" in screen for screen in phone.screens), phone.screens
+
+
+async def test_other_ways_on_ussd_do_not_say_a_post_office_resets_passwords(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    ways = await phone.press(option(await phone.dial(), "Cach khac"))
+    assert "buu dien giup dang ky" in ways
+    assert "buu dien (mang CCCD) giup dang ky, cap lai mat khau" not in ways

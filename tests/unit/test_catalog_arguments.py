@@ -64,6 +64,7 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "dialogs.title.usb",
         "dialogs.title.official_usb",
         "dialogs.title.forgot",
+        "dialogs.title.post_office",
     ),
     "dialogs.exit.{}": (
         "dialogs.exit.ok",
