@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.systems import SYSTEMS
+from bot.web.signing_tools import DEFAULT_TOOLS, BadTools, SigningTool, parse_tools
 
 
 class ConfigError(Exception):
@@ -42,6 +43,7 @@ class Settings:
     session_ttl: int = 15 * 60
     http_timeout: float = 5.0
     password_hashing: str = "standard"  # "fast" only for tests and benchmarks
+    signing_tools: tuple[SigningTool, ...] = DEFAULT_TOOLS  # what /sign offers to install
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +53,11 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
+        tools = get("REGBOT_SIGNING_TOOLS")
+        try:
+            signing_tools = parse_tools(tools) if tools else DEFAULT_TOOLS
+        except BadTools as exc:
+            raise ConfigError(str(exc)) from exc
         return cls(
             env=(get("REGBOT_ENV") or "development").lower(),  # "Production" is production
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
@@ -68,6 +75,7 @@ class Settings:
             dashboard_token=get("REGBOT_DASHBOARD_TOKEN"),
             session_ttl=_int(env, "REGBOT_SESSION_TTL", 15 * 60),
             password_hashing=get("REGBOT_PASSWORD_HASHING") or "standard",
+            signing_tools=signing_tools,
         )
 
     @property

@@ -31,6 +31,7 @@ from bot.systems import SYSTEMS
 from bot.web.dashboard import EVENTS, TRANSLATOR, dashboard_app
 from bot.web.health import HEALTH, Health, health_app
 from bot.web.signing import SIGNING, signing_app
+from bot.web.signing_page import PageTools
 from bot.web.simulation import Simulation, simulation
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage
@@ -75,7 +76,9 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.cleanup_ctx.extend(
         [_keys, _database, _redis, _http, _event_sink, _runtime(wiring.self_url)]
     )
-    app.add_subapp("/sign", signing_app())
+    app.add_subapp(
+        "/sign", signing_app(PageTools(settings.signing_tools, development=not settings.production))
+    )
     app.add_subapp("/dashboard", dashboard_app(settings))
     app.add_subapp("/healthz", health_app())
     app.add_subapp("/metrics", metrics_app())

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
@@ -14,7 +15,8 @@ from bot.i18n import msg
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
-from bot.web.signing_page import signing_page
+from bot.web.signing_page import PageTools, signing_page
+from bot.web.signing_tools import DEFAULT_TOOLS, device_of
 from pki_bridge import CertificateRefused, RevocationUnavailable
 from pki_bridge.cms import verify_detached_cms
 from pki_bridge.signatures import decode_base64, verify_raw
@@ -22,12 +24,21 @@ from pki_bridge.signatures import decode_base64, verify_raw
 log = logging.getLogger("regbot.bridge")
 
 SIGNING = web.AppKey("signing", Signing)
+PAGE_TOOLS = web.AppKey("page_tools", PageTools)
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
+STATIC_DIR: Final = Path(__file__).with_name("static")
+STATIC_FILES: Final = {
+    "signing.js": "text/javascript",
+    "signing.css": "text/css",
+}
 
 
-def signing_app() -> web.Application:
-    """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING."""
+def signing_app(tools: PageTools | None = None) -> web.Application:
+    """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING.
+    `tools`: the signing tools the page offers (the setting)."""
     app = web.Application()
+    app[PAGE_TOOLS] = tools or PageTools(DEFAULT_TOOLS)
+    app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/{token}", _store_may_fail(sign_page))
     app.router.add_get("/{token}/challenge", _store_may_fail(challenge))
     app.router.add_post("/{token}", _store_may_fail(post_signature))
@@ -76,16 +87,44 @@ async def _open(request: web.Request) -> tuple[Signing, LinkRecord | None, web.R
 
 
 async def sign_page(request: web.Request) -> web.Response:
-    """The page to open on the computer with the token: what to install, then sign."""
+    """The page to open on the computer with the token: what to install for that
+    computer (the User-Agent says which), then sign."""
     signing, record, refused = await _open(request)
+    tools = request.app[PAGE_TOOLS]
     lang = record.lang if record else "vi"
     status = refused.status if refused is not None else 200
+    page = signing_page(
+        signing.translator,
+        lang,
+        ok=refused is None,
+        status=status,
+        tools=tools,
+        device=device_of(request.headers.get("User-Agent", "")),
+        official=record is not None and record.official,
+    )
     return web.Response(
-        text=signing_page(signing.translator, lang, ok=refused is None, status=status),
+        text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": tools.policy(),
+        },
+    )
+
+
+async def static_file(request: web.Request) -> web.Response:
+    """The page's script and style: files of this origin, so a strict CSP allows them."""
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=(STATIC_DIR / name).read_bytes(),
+        content_type=STATIC_FILES[name],
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
 
