@@ -233,3 +233,42 @@ def test_every_last_screen_fits_on_one_page_so_it_ends_the_session() -> None:
                     if len(pages) > 1:
                         too_long.append(f"{lang} {step.name}: {pages[0]!r}")
     assert not too_long, "\n".join(too_long)
+
+
+# The errors a feature phone meets most, before the menu that follows them: short forms
+# keep each on one screen (the options are on the first page in any case).
+ERRORS_BEFORE_MENUS = {
+    "mobile.not_verified": (
+        msg("mobile.subscriber_unknown"),
+        msg("mobile.subscriber_not_registered"),
+        msg("mobile.subscriber_mismatch"),
+    ),
+    "bhxh.not_verified": (
+        msg("bhxh.unknown_code"),
+        msg("bhxh.mismatch", fields=msg("bhxh.field_both"), tries=2),
+        msg("bhxh.locked", until="11:00"),
+    ),
+    "sim.failed": (
+        msg("pki.mssp.user_refused"),
+        msg("pki.mssp.timeout"),
+        msg("pki.mssp.wrong_pin_locked"),
+        msg("pki.refused.revoked"),
+        msg("pki.refused.untrusted"),
+        msg("signing.kind_mismatch_citizen"),
+    ),
+    "usb.failed": (msg("signing.link_expired"), msg("pki.refused.expired")),
+    "mobile.otp": (msg("otp.wrong", tries=4), msg("otp.expired"), msg("otp.resend_limit")),
+    "forgot.otp": (msg("forgot.code_maybe_sent", phone="09*****678"),),
+    "forgot.stopped": (msg("forgot.too_many", until="11:00 02/03/2025"),),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("step", sorted(ERRORS_BEFORE_MENUS))
+def test_a_common_error_and_the_menu_after_it_fit_on_one_screen(lang: str, step: str) -> None:
+    steps = {str(s.name): s for d in DIALOGS for s in d.steps}
+    for notice in ERRORS_BEFORE_MENUS[step]:
+        ctx = _context(lang)
+        ctx.caller = None
+        pages = reply_pages(_reply(steps[step], ctx, notice), TRANSLATOR)
+        assert len(pages) == 1, pages
