@@ -47,9 +47,9 @@ def reply_lines(reply: Reply, translator: Translator) -> tuple[list[str], list[s
     if reply.can_go_back and not reply.end:
         menu.append(f"{UssdKey.BACK} {ussd_text(translator, 'ussd.back', reply.lang)}")
     footer: list[str] = []
-    if reply.step == START_STEP and not reply.end:
-        menu.append(ussd_text(translator, "ussd.keys_first", reply.lang))
-    elif not reply.end:
+    if reply.step == START_STEP and len(reply.texts) == 1 and not reply.end:
+        menu.append(ussd_text(translator, "ussd.keys_first", reply.lang))  # always said
+    elif not reply.end:  # where they fit (after help, on the first screen too)
         footer.append(ussd_text(translator, "ussd.keys", reply.lang))
     return texts, menu, footer
 
