@@ -66,7 +66,7 @@ def build(store: StateStore) -> tuple[DialogEngine, FakeSms]:
     adapters = Adapters(
         store=store,
         counters=MemoryCounters(),
-        accounts=MemoryAccounts(),
+        accounts=MemoryAccounts(keys.identity_hash),
         sms=sms,
         carrier=Carrier(),
         insured=FakeInsured(),

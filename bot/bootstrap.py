@@ -26,6 +26,7 @@ from bot.passwords import PasswordHasher
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
 from bot.signing.ports import IdentityCheck, Signing
+from bot.signing.proofs import PROOF_LIFETIME, SignatureProofs
 from bot.state.keys import KeyBuilder
 from bot.state.session import RecordCodec
 from bot.state.store import Counters, StateStore
@@ -66,6 +67,8 @@ class Runtime:
     notifier: SmsNotifier
     signing: Signing
     resumes: Resumes
+    store: StateStore  # the shared store and counters, for channels that keep records
+    counters: Counters  # of their own (Zalo: each person's inbox, tokens, send rate)
 
     @property
     def pushes(self) -> Pushes:
@@ -96,6 +99,12 @@ def bootstrap(
         public=adapters.public_certificates,
         gov=adapters.gov_certificates,
         links=SigningLinks(adapters.store, keys.state, keys.tokens),
+        proofs=SignatureProofs(
+            adapters.store,
+            keys.sealer("signature-proof"),
+            keys.tokens,
+            lifetime=max(PROOF_LIFETIME, 4 * settings.session_ttl),
+        ),
         events=SigningEvents(resumes),
         translator=translator,
         public_url=public_url,
@@ -111,6 +120,7 @@ def bootstrap(
         otp=OtpService(keys.otp),
         hashing=hashing or PasswordHasher(settings.password_hashing),
         retry_window=settings.session_ttl,
+        keyed_hash=keys.identity_hash,
     )
     engine = DialogEngine(
         dialogs,
@@ -122,5 +132,14 @@ def bootstrap(
         observers=observers,
     )
     return Runtime(
-        settings, keys, translator, engine, adapters.accounts, notifier, signing, resumes
+        settings,
+        keys,
+        translator,
+        engine,
+        adapters.accounts,
+        notifier,
+        signing,
+        resumes,
+        adapters.store,
+        adapters.counters,
     )

@@ -1,4 +1,5 @@
-"""The `regbot` command: demo (terminal chat), serve (HTTP), pki and sign tools."""
+"""The `regbot` command: demo (terminal chat), serve (HTTP), accounts (audit), pki and sign
+tools."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     dialogs.add_argument(
         "--check", action="store_true", help="exit 1 when the committed drawings are stale"
     )
+    from bot.accounts.command import add_parser as add_accounts
+
+    add_accounts(commands)
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -85,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.dialogs.drawings import write_drawings
 
         return write_drawings(args.out, tuple(args.lang or ("vi", "en")), check=args.check)
+    if args.command == "accounts":
+        from bot.accounts.command import run as run_accounts
+
+        return run_accounts(settings, args)
     if args.command == "serve":
         from bot.serve import serve
 

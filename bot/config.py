@@ -36,6 +36,14 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
+    # Zalo Official Account (CONTRACTS): ZALO_APP_ID turns the channel on
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None  # checks webhook signatures
+    zalo_app_secret: str | None = None  # refreshes access tokens
+    zalo_access_token: str | None = None  # the first pair; later pairs live in the store
+    zalo_refresh_token: str | None = None
+    zalo_api_url: str | None = None  # unset: the simulator (the real API in production)
+    zalo_oauth_url: str | None = None
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
@@ -69,6 +77,13 @@ class Settings:
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_url=get("TELEGRAM_API_URL"),
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            zalo_app_id=get("ZALO_APP_ID"),
+            zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
+            zalo_app_secret=get("ZALO_APP_SECRET"),
+            zalo_access_token=get("ZALO_ACCESS_TOKEN"),
+            zalo_refresh_token=get("ZALO_REFRESH_TOKEN"),
+            zalo_api_url=get("ZALO_API_URL"),
+            zalo_oauth_url=get("ZALO_OAUTH_URL"),
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
@@ -115,6 +130,15 @@ class Settings:
         ):
             if not value:
                 problems.append(f"{name} is not set")
+        if self.zalo_app_id:  # the Zalo channel is on: it needs every secret of its OA
+            for name, value in (
+                ("ZALO_OA_SECRET_KEY", self.zalo_oa_secret_key),
+                ("ZALO_APP_SECRET", self.zalo_app_secret),
+                ("ZALO_ACCESS_TOKEN", self.zalo_access_token),
+                ("ZALO_REFRESH_TOKEN", self.zalo_refresh_token),
+            ):
+                if not value:
+                    problems.append(f"{name} is not set (ZALO_APP_ID turns Zalo on)")
         if self.password_hashing != "standard":
             problems.append("REGBOT_PASSWORD_HASHING must be standard")
         if problems:

@@ -61,6 +61,7 @@ class SecretKeys:
     identity: bytes  # HMAC key: lookup hash of identity numbers
     otp: bytes  # HMAC key: OTP digests
     tokens: bytes  # HMAC key: signing-link tokens and other one-time values
+    evidence: bytes  # HMAC key: the seal of each account's evidence (bot.accounts.sealing)
 
     @classmethod
     def from_secret(cls, secret: str | bytes) -> SecretKeys:
@@ -74,6 +75,7 @@ class SecretKeys:
             identity=_derive(raw, "identity"),
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
+            evidence=_derive(raw, "evidence"),
         )
 
     def sealer(self, purpose: str) -> Sealer:

@@ -81,14 +81,14 @@ class OtpService:
 
     def verify(self, state: OtpState, code: str, now: float) -> OtpCheck:
         """Check a typed code; counts the attempt in `state` (the caller saves it)."""
-        if state.attempts >= self.policy.max_attempts:
+        if state.used or state.attempts >= self.policy.max_attempts:  # single use
             return OtpCheck.EXHAUSTED
         if now - state.issued_at > self.policy.valid_seconds:
             return OtpCheck.EXPIRED
         state.attempts += 1
         if hmac.compare_digest(self._digest(code, state.salt), state.digest):
-            state.attempts = self.policy.max_attempts  # single use
             state.used = True
+            state.verified_at = now  # with `attempts`, the account's evidence
             return OtpCheck.OK
         if state.attempts >= self.policy.max_attempts:
             return OtpCheck.EXHAUSTED
@@ -103,4 +103,5 @@ class OtpService:
         )
 
     def tries_left(self, state: OtpState) -> int:
-        return max(0, self.policy.max_attempts - state.attempts)
+        """None once the code was used: it is single use."""
+        return 0 if state.used else max(0, self.policy.max_attempts - state.attempts)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -82,7 +82,14 @@ class JsonHttp:
         self._observe = observe
 
     async def request(
-        self, method: str, path: str, *, body: Any = None, not_found: bool = False
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        not_found: bool = False,
+        headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> JsonReply | None:
         """Send one request, retrying connection errors and 5xx replies, and timeouts of
         reads only: a POST that timed out may have been done (an SMS sent), and a second one
@@ -92,6 +99,8 @@ class JsonHttp:
             path: starts with `/`; variable segments already encoded with `path_segment`.
             not_found: the contract gives 404 a meaning ("no such record"): return None
                 instead of raising.
+            headers: extra request headers (e.g. an access token).
+            form: sent as `application/x-www-form-urlencoded` instead of the JSON `body`.
 
         Raises:
             IntegrationRejected: a 4xx reply (never retried).
@@ -104,7 +113,7 @@ class JsonHttp:
                 await asyncio.sleep(self.policy.delay_before(attempt))
             started = time.perf_counter()
             try:
-                status, raw = await self._attempt(method, url, body)
+                status, raw = await self._attempt(method, url, body, headers, form)
             except TimeoutError:
                 self._report(started, TIMEOUT)
                 last_failure = "timed out"
@@ -143,9 +152,19 @@ class JsonHttp:
             system=self.system,
         )
 
-    async def _attempt(self, method: str, url: str, body: Any) -> tuple[int, bytes]:
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
         timeout = aiohttp.ClientTimeout(total=self.policy.timeout)
-        async with self._session.request(method, url, json=body, timeout=timeout) as response:
+        sent: dict[str, Any] = {"data": dict(form)} if form is not None else {"json": body}
+        async with self._session.request(
+            method, url, headers=headers, timeout=timeout, **sent
+        ) as response:
             return response.status, await response.read()
 
     def _report(self, started: float, outcome: str) -> None:

@@ -155,3 +155,14 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToke
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = previous
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # here rather than in tests/transcripts/conftest.py, so that the option is known however
+    # pytest is started (`scripts/test --update-transcripts` gives no test path)
+    parser.addoption(
+        "--update-transcripts",
+        action="store_true",
+        default=False,
+        help="rewrite the outputs of tests/transcripts/stories/*.json from this run",
+    )

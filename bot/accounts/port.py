@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.accounts.model import Account, AccountKind, NewAccount
+
+if TYPE_CHECKING:  # pki_bridge reads bot.accounts.model: evidence (pki_bridge's) comes later
+    from bot.accounts.evidence import Evidence
 
 
 class Accounts(Protocol):
@@ -14,8 +17,12 @@ class Accounts(Protocol):
 
     async def find(self, kind: AccountKind, id_number: str) -> Account | None: ...
 
-    async def create(self, account: NewAccount) -> Account:
-        """Store a new account. Raises DuplicateAccount (enforced by a unique index)."""
+    async def create(self, account: NewAccount, evidence: Evidence) -> Account:
+        """Store a new account with the evidence of its level, in one transaction.
+
+        Raises DuplicateAccount (enforced by a unique index), or InsufficientEvidence
+        when the evidence does not carry the account's method and level.
+        """
         ...
 
     async def set_password(self, account_id: int, password_hash: str) -> None: ...

@@ -12,11 +12,14 @@ from typing import Any, Final
 
 import asyncpg
 from sqlalchemy import Row, event, exists, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.accounts import sealing
+from bot.accounts.evidence import Evidence, InsufficientEvidence, shortfalls
 from bot.accounts.model import (
     Account,
     AccountKind,
@@ -25,7 +28,8 @@ from bot.accounts.model import (
     IdType,
     NewAccount,
 )
-from bot.accounts.tables import UNIQUE_IDENTITY, accounts
+from bot.accounts.tables import UNIQUE_IDENTITY, accounts, evidence_blobs
+from bot.accounts.tables import evidence as evidence_table
 from bot.keys import SecretKeys
 
 logger = logging.getLogger(__name__)
@@ -128,17 +132,34 @@ class SqlAccounts:
             row = (await connection.execute(query)).first()
         return self._account(row) if row else None
 
-    async def create(self, account: NewAccount) -> Account:
+    async def create(self, account: NewAccount, evidence: Evidence) -> Account:
+        """Store the account and its sealed evidence in one transaction. Raises
+        DuplicateAccount, or InsufficientEvidence when the evidence does not carry the
+        account's method and level (nothing is written then)."""
         if account.password_hash is not None and not account.password_hash.startswith("$argon2id$"):
             raise ValueError("password_hash must be an argon2id hash, never a password")
-        created_at = datetime.now(UTC)
-        values = self._row_values(account, created_at)
+        values = self._row_values(account, datetime.now(UTC))
+        lacking = shortfalls(account, evidence, values["phone_hash"])
+        if lacking:
+            raise InsufficientEvidence("; ".join(lacking))
+        created_at = values["created_at"]
         try:
             async with self._connection() as connection:
                 result = await connection.execute(
                     insert(accounts).values(**values).returning(accounts.c.id)
                 )
                 new_id = int(result.scalar_one())
+                binding = sealing.Binding(
+                    account_id=new_id,
+                    kind=values["kind"],
+                    identity_hash=values["identity_hash"],
+                    level=account.verification_level,
+                    method=account.method,
+                    created_at=created_at,
+                    channel=evidence.channel,
+                    version=evidence.version,
+                )
+                await self._write_evidence(connection, binding, evidence)
         except IntegrityError as exc:
             if "identity_hash" in str(exc.orig) or UNIQUE_IDENTITY in str(exc.orig):
                 raise DuplicateAccount(str(account.kind)) from None
@@ -157,6 +178,28 @@ class SqlAccounts:
             email=account.email,
             password_hash=account.password_hash,
             agency=account.agency,
+        )
+
+    async def _write_evidence(
+        self, connection: AsyncConnection, binding: sealing.Binding, evidence: Evidence
+    ) -> None:
+        """The sealed document, and the shared DER it names unless already stored."""
+        document, blobs = sealing.encode(evidence)
+        if blobs:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            rows = [{"digest": name, "der": der} for name, der in sorted(blobs.items())]
+            await connection.execute(
+                dialect.insert(evidence_blobs).values(rows).on_conflict_do_nothing()
+            )
+        await connection.execute(
+            insert(evidence_table).values(
+                account_id=binding.account_id,
+                format=sealing.FORMAT,
+                channel=binding.channel,
+                regbot_version=binding.version,
+                document_enc=self._keys.fields.encrypt(document).decode(),
+                seal=sealing.seal(self._keys.evidence, binding, document),
+            )
         )
 
     async def set_password(self, account_id: int, password_hash: str) -> None:

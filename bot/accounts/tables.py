@@ -9,8 +9,10 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -85,3 +87,36 @@ class AccountRow(Base):
 
 
 accounts: Final = cast(Table, AccountRow.__table__)
+
+
+class EvidenceRow(Base):
+    """The evidence of one account's level (`bot.accounts.sealing`): `document_enc` is a
+    Fernet token (SecretKeys.fields) of the msgpack document, `seal` an HMAC-SHA256
+    (SecretKeys.evidence) binding it to its account. Written in the account's transaction."""
+
+    __tablename__ = "account_evidence"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("accounts.id", name="fk_account_evidence_account_id_accounts"),
+        primary_key=True,
+    )
+    format: Mapped[int] = mapped_column(SmallInteger)
+    channel: Mapped[str] = mapped_column(String(32))
+    regbot_version: Mapped[str] = mapped_column(String(64))
+    document_enc: Mapped[str] = mapped_column(Text)
+    seal: Mapped[str] = mapped_column(String(64))
+
+
+class EvidenceBlobRow(Base):
+    """DER that many accounts' evidence shares (intermediates, anchors, CRLs), stored once
+    under its SHA-256; nothing personal (a signer's own certificate stays in its document)."""
+
+    __tablename__ = "evidence_blobs"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+evidence: Final = cast(Table, EvidenceRow.__table__)
+evidence_blobs: Final = cast(Table, EvidenceBlobRow.__table__)

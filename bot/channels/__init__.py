@@ -1,1 +1,1 @@
-"""Channels: one package per way people reach regbot (console, ussd, telegram)."""
+"""Channels: one package per way people reach regbot (console, ussd, telegram, zalo)."""

@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+
+from aiohttp import web
 
 from bot.config import Settings
 from bot.engine.messages import Reply
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from bot.bootstrap import Runtime
+
+SELF_URL: Final = web.AppKey("self_url", str)
+"""On the root app: how this process reaches itself (the base of its mounted `/sim`)."""
 
 
 class Channel(Protocol):
@@ -38,6 +41,8 @@ class PushingChannel(Channel, Protocol):
 
 
 Open = Callable[["web.Application", "Runtime"], AbstractAsyncContextManager["Channel | None"]]
+WebApp = Callable[[Settings], web.Application]
+Simulator = Callable[[Settings, str], "web.Application | None"]  # (settings, self URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +58,15 @@ class ChannelEntry:
             pushes when it can push.
         pushes: whether it can reach a person outside their turn (its channel is then a
             PushingChannel).
+        pages: other sub-apps it serves, by path (Zalo's `/secret` password page).
+        simulator: its platform's simulator, mounted at `/sim/{name}` unless it returns
+            None (never in production).
     """
 
     name: str
     enabled: Callable[[Settings], bool]
-    web_app: Callable[[Settings], web.Application] | None
+    web_app: WebApp | None
     open: Open
     pushes: bool
+    pages: tuple[tuple[str, WebApp], ...] = ()
+    simulator: Simulator | None = None

@@ -7,5 +7,6 @@ from typing import Final
 from bot.channels.base import ChannelEntry
 from bot.channels.telegram import ENTRY as TELEGRAM
 from bot.channels.ussd import ENTRY as USSD
+from bot.channels.zalo import ENTRY as ZALO
 
-CHANNELS: Final[tuple[ChannelEntry, ...]] = (USSD, TELEGRAM)
+CHANNELS: Final[tuple[ChannelEntry, ...]] = (USSD, TELEGRAM, ZALO)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
@@ -161,12 +162,20 @@ class Bhxh:
         # an earlier match (then "Sửa", another code) must not lend its ID and phone to
         # this person, nor to the mobile dialog offered when this record has no phone
         person.id_number = person.record_name = person.phone = None
+        ctx.draft.evidence.register = None
         record = await self._insured.lookup(person.bhxh_code or "")
         if record is None:
             return Outcome(Exit.NOT_VERIFIED, msg("bhxh.unknown_code"))
         wrong = _compare(record, person)
         if wrong:
             return await self._mismatch(ctx, wrong)
+        ctx.draft.evidence.register = RegisterCheck(
+            Register.BHXH,
+            answered_by="BHXH",
+            read_at=ctx.now,
+            matched=(Matched.FULL_NAME, Matched.DATE_OF_BIRTH),
+            reference=record.bhxh_code,
+        )
         if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
             return duplicate(ctx, Checked.BHXH_RECORD)
         if record.phone is None:

@@ -1,5 +1,6 @@
 """Steps after a verified digital signature (SIM or USB token): what the certificate says,
-email (required for a business), "Đăng ký" -> account at level 3. No password step."""
+email (required for a business), "Đăng ký" -> account at level 3, with the signature's
+evidence (kept since its acceptance in `bot.signing.proofs`). No password step."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, Personal, PersonalKind, msg
+from bot.signing.ports import Signing
 from bot.validation import parse_email
 
 LEVEL: Final = 3
@@ -81,24 +83,33 @@ def _done(method: str) -> Any:
 class CertifiedSteps:
     """The last steps of a signature registration, for one method ("sim" or "usb")."""
 
-    def __init__(self, accounts: Accounts, registrations: Registrations) -> None:
+    def __init__(self, accounts: Accounts, registrations: Registrations, signing: Signing) -> None:
         self._accounts = accounts
         self._registrations = registrations
+        self._signing = signing
 
-    async def accept(self, ctx: StepContext, identity: SignedIdentity) -> Outcome:
-        """The signature is verified: the duplicate check comes now, before the person
-        types an email and presses "Đăng ký" for nothing."""
+    async def accept(
+        self, ctx: StepContext, identity: SignedIdentity, proof: str | None
+    ) -> Outcome:
+        """The signature is verified (`proof`: the name of its evidence): the duplicate
+        check comes now, before the person types an email and presses "Đăng ký" for
+        nothing."""
         ctx.draft.signature.certified = identity
+        ctx.draft.evidence.signature = proof
         if await self._accounts.exists(identity.kind, identity.id_number):
             return duplicate(ctx, Checked.CERTIFICATE)
         return Outcome(notice=msg("signing.signature_accepted"))
 
     def finish(self, method: str) -> Act:
-        @act(Exit.OK, Exit.DUPLICATE)
+        @act(Exit.OK, Exit.DUPLICATE, Exit.HOME)
         async def create(ctx: StepContext, _: Any) -> Outcome:
             who = ctx.draft.signature.certified
             if who is None:
                 raise ValueError("no verified signature to register")
+            name = ctx.draft.evidence.signature
+            proof = await self._signing.proofs.get(name) if name else None
+            if proof is None:  # its evidence is gone (a dialog kept open past its lifetime)
+                return Outcome(Exit.HOME, msg("signing.proof_expired"))
             account = NewAccount(
                 kind=who.kind,
                 id_type=who.id_type,
@@ -110,7 +121,7 @@ class CertifiedSteps:
                 email=ctx.draft.person.email,
                 agency=who.agency if who.kind is AccountKind.OFFICIAL else None,
             )
-            return await self._registrations.create(ctx, account)
+            return await self._registrations.create(ctx, account, proof)
 
         return create
 

@@ -4,14 +4,15 @@ account, the ways out."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.evidence import Evidence, OtpProof, SignatureProof, regbot_version
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
 from bot.accounts.port import Accounts
-from bot.dialogs.draft import Checked, Draft
+from bot.dialogs.draft import Checked, Draft, OtpState
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.dialogs.ports import Notifier, PasswordHashing
@@ -306,18 +307,49 @@ def _duplicate_prompt(ctx: StepContext) -> tuple[Msg, Msg]:
 
 
 class Registrations:
-    """Creates accounts once. A final turn can be retried after the account was made but
-    before the dialog was saved (the store failed, the reply was lost): the retry finds
-    its own account - same password hash, or for a signature registration the same
-    method within `retry_window` seconds - and is told it is done, not "duplicate"."""
+    """Creates accounts once, each with the evidence of its level. A final turn can be
+    retried after the account was made but before the dialog was saved (the store failed,
+    the reply was lost): the retry finds its own account - same password hash, or for a
+    signature registration the same method within `retry_window` seconds - and is told
+    it is done, not "duplicate".
 
-    def __init__(self, accounts: Accounts, retry_window: int) -> None:
+    `keyed_hash` is `SecretKeys.identity_hash`: the evidence names the OTP's phone only
+    by the hash the account's `phone_hash` has.
+    """
+
+    def __init__(
+        self, accounts: Accounts, retry_window: int, keyed_hash: Callable[[str, str], str]
+    ) -> None:
         self.accounts = accounts
         self._window = retry_window
+        self._hash = keyed_hash
 
-    async def create(self, ctx: StepContext, account: NewAccount) -> Outcome:
+    def evidence(self, ctx: StepContext, signature: SignatureProof | None = None) -> Evidence:
+        """What this dialog checked: the signature (level 3), or else the register's
+        answer and the SMS code (level 2); with the channel and regbot's version."""
+        channel, version = ctx.channel, regbot_version()
+        if signature is not None:
+            return Evidence(channel, version, signature=signature)
+        otp = self._otp_proof(ctx.draft.otp)
+        return Evidence(channel, version, ctx.draft.evidence.register, otp)
+
+    def _otp_proof(self, state: OtpState | None) -> OtpProof | None:
+        if state is None or not state.used or state.verified_at is None:
+            return None
+        return OtpProof(
+            phone_hash=self._hash("phone", state.phone),
+            sent_at=datetime.fromtimestamp(state.issued_at, UTC),
+            verified_at=datetime.fromtimestamp(state.verified_at, UTC),
+            tries=state.attempts,
+            resends=state.resends,
+        )
+
+    async def create(
+        self, ctx: StepContext, account: NewAccount, signature: SignatureProof | None = None
+    ) -> Outcome:
+        """Write the account with its evidence (InsufficientEvidence: nothing written)."""
         try:
-            await self.accounts.create(account)
+            await self.accounts.create(account, self.evidence(ctx, signature))
         except DuplicateAccount:
             existing = await self.accounts.find(account.kind, account.id_number)
             if existing is None or not self._same(ctx, existing, account):

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.accounts.evidence import RegisterCheck
 from bot.accounts.model import AccountKind, IdType
 
 
@@ -51,6 +52,7 @@ class OtpState:
     attempts: int = 0
     resends: int = 0
     used: bool = False
+    verified_at: float | None = None  # epoch seconds: when the right code was typed
 
 
 @dataclass(slots=True)
@@ -72,7 +74,7 @@ class SignatureDraft:
 
     sim_requests: int = 0  # requests sent in this dialog (limited)
     sim_session: str | None = None
-    statement_hash: str | None = None  # base64 SHA-256 of the statement the SIM signs
+    statement: str | None = None  # the registration statement the SIM signs (its SHA-256)
     sim_code: str | None = None  # the 4-digit code shown on both sides
     sim_started: float | None = None  # epoch seconds
     sim_checked: bool = False  # the outcome of the latest request was asked for
@@ -82,11 +84,27 @@ class SignatureDraft:
 
 
 @dataclass(slots=True)
+class EvidenceDraft:
+    """What the checks found, for the account's evidence (`bot.accounts.evidence`).
+
+    A register's answer is small and kept here. A signature's evidence (certificate,
+    chain, OCSP responses, CRLs: kilobytes, more with a large CRL) is not: this draft is
+    sealed and written on every turn. It waits in a sealed store entry of its own
+    (`bot.signing.proofs`), written once when the signature is accepted and read once
+    when the account is written; `signature` names that entry.
+    """
+
+    register: RegisterCheck | None = None
+    signature: str | None = None
+
+
+@dataclass(slots=True)
 class Draft:
     kind: AccountKind | None = None  # who registers (or whose password is reset)
     person: PersonDraft = field(default_factory=PersonDraft)
     otp: OtpState | None = None
     password_hash: str | None = None  # argon2id, hashed as it arrives
     signature: SignatureDraft = field(default_factory=SignatureDraft)
+    evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
     duplicate_of: Checked | None = None  # set when the duplicate check found an account

@@ -246,6 +246,7 @@ class ForgotPassword:
                 field="phone",
                 show_value=mask_phone,
                 next={Exit.OK: S.OTP, Exit.STOPPED: S.STOPPED},
+                phone=True,
             ),
             self._codes.step(
                 S.OTP,

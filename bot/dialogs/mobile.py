@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
@@ -142,6 +143,7 @@ def _phone_step(name: S, next_step: S) -> Step:
         field="phone",
         show_value=lambda value: own(value, PersonalKind.PHONE),
         next={Exit.OK: next_step},
+        phone=True,
     )
 
 
@@ -205,6 +207,7 @@ class Mobile:
         """The carrier confirms the number is registered to this person; no account yet."""
         person = ctx.draft.person
         assert person.phone and person.id_number and person.birth_date and person.full_name
+        ctx.draft.evidence.register = None  # only the answer about these very details counts
         subscriber = await self._carrier.lookup(person.phone)
         if subscriber is None:
             return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_unknown"))
@@ -217,6 +220,12 @@ class Mobile:
             and names_match(owner.full_name, person.full_name)
         ):
             return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_mismatch"))
+        ctx.draft.evidence.register = RegisterCheck(
+            Register.CARRIER,
+            answered_by=subscriber.carrier,
+            read_at=ctx.now,
+            matched=(Matched.ID_NUMBER, Matched.DATE_OF_BIRTH, Matched.FULL_NAME),
+        )
         if await self._accounts.exists(AccountKind.CITIZEN, person.id_number):
             return duplicate(ctx, Checked.TYPED_ID)
         return await self._codes.send(ctx, person.phone)

@@ -3,6 +3,7 @@ from the methods they offer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.accounts.port import Accounts
@@ -35,16 +36,18 @@ def all_dialogs(
     otp: OtpService,
     hashing: PasswordHashing,
     retry_window: int,
+    keyed_hash: Callable[[str, str], str],
 ) -> list[Dialog]:
     """The dialogs, in the order the first screens offer their methods.
 
     Methods without a registrant kind (forgot password, other ways) sit directly on the
     first screen, after the kinds. `retry_window`: how long a repeated final turn finds
-    its own account rather than "duplicate" (the session's lifetime).
+    its own account rather than "duplicate" (the session's lifetime). `keyed_hash`:
+    `SecretKeys.identity_hash`, for the phone an account's evidence names.
     """
     codes = OtpCodes(otp, notifier, limits)
-    registrations = Registrations(accounts, retry_window)
-    certified = CertifiedSteps(accounts, registrations)
+    registrations = Registrations(accounts, retry_window, keyed_hash)
+    certified = CertifiedSteps(accounts, registrations, signing)
     methods = [
         Mobile(carrier, accounts, codes, hashing, registrations).dialog(),
         Bhxh(insured, accounts, limits, codes, hashing, registrations).dialog(),
@@ -77,4 +80,5 @@ def dialogs_for_review() -> list[Dialog]:
         otp=port,
         hashing=port,
         retry_window=0,
+        keyed_hash=port,
     )

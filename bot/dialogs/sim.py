@@ -7,11 +7,11 @@ the signature and certificate are checked -> certificate information, email -> a
 
 from __future__ import annotations
 
-import base64
 import secrets
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.accounts.evidence import SignatureFormat, SignatureProof
 from bot.accounts.model import AccountKind
 from bot.dialogs.certified import CertifiedSteps
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
@@ -86,9 +86,8 @@ class Sim:
             return Outcome.stay(msg("signing.sim_request_limit"))
         if wait := await self._limits.blocked(REQUESTS_PER_PHONE, "phone", phone):
             return Outcome.stay(msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
-        digest = statement_hash(
-            registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
-        )
+        statement = registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
+        digest = statement_hash(statement)
         code = verification_code(digest)
         try:
             session_id = await self._signing.mssp.start(
@@ -102,7 +101,7 @@ class Sim:
             return Outcome.stay(msg("pki.mssp.not_a_signing_sim"))
         ctx.draft.person.phone = phone
         signature.sim_session = session_id
-        signature.statement_hash = base64.b64encode(digest).decode()
+        signature.statement = statement.decode()
         signature.sim_code = code
         signature.sim_started = ctx.epoch
         signature.sim_checked = False
@@ -162,15 +161,20 @@ class Sim:
             return Outcome(Exit.FAILED, outcome.message)
         if outcome.signature is None or outcome.certificate is None:
             return Outcome(Exit.FAILED, msg("pki.mssp.unavailable"))
+        statement = (signature.statement or "").encode()
         try:  # the signature must be over exactly the statement we issued
-            statement = base64.b64decode(signature.statement_hash or "")
-            identity = (await verify_outcome(outcome, statement, self._signing.public)).identity
+            digest = statement_hash(statement)
+            verified = await verify_outcome(outcome, digest, self._signing.public)
         except (CertificateRefused, RevocationUnavailable) as refused:
             return Outcome(Exit.FAILED, refused.message)
-        mismatch = kind_refusal(ctx.draft.kind or AccountKind.CITIZEN, identity)
+        mismatch = kind_refusal(ctx.draft.kind or AccountKind.CITIZEN, verified.identity)
         if mismatch is not None:
             return Outcome(Exit.FAILED, mismatch)
-        return await self._certified.accept(ctx, signed_identity(identity))
+        proof = SignatureProof(
+            statement, SignatureFormat.RAW_DIGEST, outcome.signature, verified.evidence
+        )
+        name = await self._signing.proofs.keep(proof)
+        return await self._certified.accept(ctx, signed_identity(verified.identity), name)
 
     def dialog(self) -> Dialog:
         kinds = (AccountKind.CITIZEN, AccountKind.BUSINESS)
@@ -194,6 +198,7 @@ class Sim:
                 act=self.start,
                 show_value=mask_phone,
                 next={Exit.OK: S.WAIT},
+                phone=True,
             ),
             Step(
                 S.WAIT,

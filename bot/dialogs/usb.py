@@ -96,7 +96,7 @@ class Usb:
         signature.link_id = signature.link_url = None
         if record.state is LinkState.REFUSED:
             return Outcome(Exit.FAILED, refusal_message(record.reason or "bad_signature"))
-        return await self._certified.accept(ctx, identity_of(record.identity))
+        return await self._certified.accept(ctx, identity_of(record.identity), record.proof)
 
     @act()
     async def sms_link(self, ctx: StepContext, _: Any) -> Outcome:

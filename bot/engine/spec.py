@@ -147,6 +147,8 @@ class Step:
             signature): the same as the person asking, without their turn.
         password: the input is a password to set: a channel that cannot delete typed
             messages asks for it elsewhere (Zalo's `/secret` page).
+        phone: the input is the person's phone number: a messenger can offer to share
+            it (Zalo's and Telegram's "share my phone number").
         release_line: the screen asks the person to end the call they are on (a SIM
             that must confirm on the line they call from): a channel holding the line
             ends its session, the dialog stays where it is for the next call.
@@ -167,6 +169,7 @@ class Step:
     show_value: DisplayFn | None = None
     on_resume: Act | None = None
     password: bool = False
+    phone: bool = False
     release_line: Predicate | None = None
 
 

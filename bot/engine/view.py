@@ -64,9 +64,9 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
     prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
     prompts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
     texts = ((notice,) if notice is not None else ()) + prompts
-    hints = frozenset({PASSWORD_ENTRY}) if step.password else frozenset()
-    if step.field == "phone":
-        hints |= {PHONE_ENTRY}
+    hints = frozenset(
+        hint for hint, on in ((PASSWORD_ENTRY, step.password), (PHONE_ENTRY, step.phone)) if on
+    )
     if step.release_line is not None and step.release_line(ctx):
         hints |= {RELEASE_LINE}
     return Reply(
@@ -82,5 +82,5 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
 
 
 PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
-PHONE_ENTRY = "phone_entry"  # Reply hint: the answer is a phone number (messengers offer theirs)
+PHONE_ENTRY = "phone_entry"  # Reply hint: the next input is the person's phone number
 RELEASE_LINE = "release_line"  # Reply hint: the person must end this call (Step.release_line)

@@ -30,7 +30,7 @@ _PREFIX: Final = "signlink:"
 
 class LinkState(StrEnum):
     ISSUED = "issued"  # waiting for the plugin's signature
-    SIGNED = "signed"  # accepted: `identity` holds what the certificate vouches for
+    SIGNED = "signed"  # accepted: `identity` is what the certificate vouches for, `proof` why
     REFUSED = "refused"  # a signature came and was refused: `reason` says why
 
 
@@ -48,6 +48,7 @@ class LinkRecord:
     state: LinkState = LinkState.ISSUED
     reason: str | None = None
     identity: dict[str, Any] = field(default_factory=dict)
+    proof: str | None = None  # SIGNED: the name of the signature's evidence (SignatureProofs)
 
     @property
     def official(self) -> bool:

@@ -13,6 +13,7 @@ from bot.dialogs.draft import SignedIdentity
 from bot.i18n import Msg, Translator, msg
 from bot.signing.events import SigningEvents
 from bot.signing.links import SigningLinks
+from bot.signing.proofs import SignatureProofs
 from pki_bridge import CertifiedIdentity, MobileSignatureService, Verified
 
 MSSP_TOTAL_TIMEOUT: Final = 120.0  # seconds a person has to confirm on the phone
@@ -36,6 +37,7 @@ class Signing:
     public: IdentityCheck
     gov: IdentityCheck
     links: SigningLinks
+    proofs: SignatureProofs
     events: SigningEvents
     translator: Translator
     public_url: str  # base of `/sign/{token}` links

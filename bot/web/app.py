@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
 from bot.bootstrap import Adapters, Runtime, bootstrap
-from bot.channels.base import Channel, ChannelEntry, PushingChannel
+from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
 from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
@@ -67,8 +67,16 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
     app[CHANNEL_OBJECTS] = {}
+    app[SELF_URL] = wiring.self_url
+    enabled = [entry for entry in CHANNELS if entry.enabled(settings)]
+    platforms = {  # a channel's platform simulator (Zalo's OA API and its users)
+        entry.name: sim_app
+        for entry in enabled
+        if entry.simulator is not None and not settings.production
+        if (sim_app := entry.simulator(settings, wiring.self_url)) is not None
+    }
     simulated = simulation(
-        settings, wiring.self_url, wiring.on_sms, wiring.samples, wiring.demo_pki
+        settings, wiring.self_url, wiring.on_sms, wiring.samples, wiring.demo_pki, platforms
     )
     app[_SIMULATION] = simulated
     if simulated.web_app is not None:
@@ -82,11 +90,11 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     app.add_subapp("/dashboard", dashboard_app(settings))
     app.add_subapp("/healthz", health_app())
     app.add_subapp("/metrics", metrics_app())
-    for entry in CHANNELS:
-        if not entry.enabled(settings):
-            continue
+    for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))
+        for path, page in entry.pages:
+            app.add_subapp(path, page(settings))
         app.cleanup_ctx.append(_channel(entry))
     return app
 

@@ -6,11 +6,13 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
 
+from bot.accounts.evidence import SignatureFormat, SignatureProof
 from bot.i18n import msg
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
@@ -141,17 +143,28 @@ class BadFormat(Exception):
     """The body is not one of the two forms of CONTRACTS."""
 
 
-def _signed_by(body: Any, content: bytes) -> tuple[bytes, tuple[bytes, ...]]:
-    """Check the signature covers the challenge; return (certificate, chain) to validate.
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A signature that covers the challenge, as it came, and the certificates to check."""
+
+    format: SignatureFormat
+    signature: bytes
+    certificate: bytes
+    chain: tuple[bytes, ...]
+
+
+def _signed_by(body: Any, content: bytes) -> Signed:
+    """Check the signature covers the challenge; what to validate and to keep.
 
     Raises BadFormat, or CertificateRefused("bad_signature").
     """
     if not isinstance(body, dict) or not isinstance(body.get("signature"), str):
         raise BadFormat("a JSON object with a base64 signature is expected")
     try:
+        signature = decode_base64(body["signature"])
         if "certificate" not in body:  # detached CMS SignedData
-            signed = verify_detached_cms(body["signature"], content)
-            return signed.certificate_der, signed.chain_ders
+            signed = verify_detached_cms(signature, content)
+            return Signed(SignatureFormat.CMS, signature, signed.certificate_der, signed.chain_ders)
         chain = body.get("chain") or []
         algorithm = str(body.get("hash_algorithm", "SHA256")).upper().replace("-", "")
         if not isinstance(body["certificate"], str) or not isinstance(chain, list):
@@ -160,8 +173,8 @@ def _signed_by(body: Any, content: bytes) -> tuple[bytes, tuple[bytes, ...]]:
             raise BadFormat("hash_algorithm must be SHA256")
         certificate = decode_base64(body["certificate"])
         chain_ders = tuple(decode_base64(str(c)) for c in chain)
-        verify_raw(decode_base64(body["signature"]), certificate, data=content)
-        return certificate, chain_ders
+        verify_raw(signature, certificate, data=content)
+        return Signed(SignatureFormat.RAW, signature, certificate, chain_ders)
     except CertificateRefused as refused:
         if refused.reason in FORMAT_REASONS:
             raise BadFormat(refused.reason) from refused
@@ -183,9 +196,9 @@ async def post_signature(request: web.Request) -> web.Response:
         assert record is not None
         render = signing.translator.render
         try:
-            certificate, chain = _signed_by(body, record.challenge_bytes)
+            signed = _signed_by(body, record.challenge_bytes)
             checker = signing.gov if record.official else signing.public
-            identity = (await checker.check(certificate, chain)).identity
+            verified = await checker.check(signed.certificate, signed.chain)
         except BadFormat as bad:
             log.info("signature body refused: %s", bad)  # for whoever writes a plugin adapter
             return _error(400, "bad_format", render(msg("signing.bad_format"), record.lang))
@@ -195,6 +208,7 @@ async def post_signature(request: web.Request) -> web.Response:
             await signing.links.settle(link_id, record, state=LinkState.REFUSED, reason=no.reason)
             await _continue(signing, record)
             return _error(422, no.reason, render(no.message, record.lang))
+        identity = verified.identity
         mismatch = kind_refusal(record.kind, identity)
         if mismatch is not None:
             await signing.links.settle(
@@ -202,8 +216,15 @@ async def post_signature(request: web.Request) -> web.Response:
             )
             await _continue(signing, record)
             return _error(422, "kind_mismatch", render(mismatch, record.lang))
+        proof = SignatureProof(
+            record.challenge_bytes, signed.format, signed.signature, verified.evidence
+        )
         await signing.links.settle(
-            link_id, record, state=LinkState.SIGNED, identity=identity_fields(identity)
+            link_id,
+            record,
+            state=LinkState.SIGNED,
+            identity=identity_fields(identity),
+            proof=await signing.proofs.keep(proof),
         )
     await _continue(signing, record)
     return web.json_response({"status": "accepted"})

@@ -9,6 +9,7 @@ publishes, so a USB token can be played with `regbot sign LINK --p12 FILE`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -47,13 +48,16 @@ def simulation(
     on_sms: OnMessage | None = None,
     samples: bool = False,
     demo_pki: TestPki | None = None,
+    platforms: Mapping[str, web.Application] | None = None,
 ) -> Simulation:
+    """`platforms`: simulators of the channels' platforms (Zalo), mounted beside them."""
     simulated = set(settings.simulated)
-    if not simulated:
+    if not simulated and not platforms:
         return Simulation()
     ca = simulator_ca(f"{self_url.rstrip('/')}/sim/pki") if "mssp" in simulated else None
     setup = SimulatorSetup(on_sms, sample_people() if samples else None, ca)
     apps = {system.name: system.simulator(setup) for system in SYSTEMS if system.name in simulated}
+    apps.update(platforms or {})
     if ca is not None:
         authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
         apps["pki"] = build_pki_simulator(ca, authorities)

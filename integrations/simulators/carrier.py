@@ -1,4 +1,5 @@
-"""Carrier subscriber register simulator: `GET /subscribers/{e164}`, `POST /subscribers`."""
+"""Carrier subscriber register simulator: `GET /subscribers/{e164}`, `POST /subscribers`,
+`GET /lookups`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aiohttp import web
 
 from integrations.carrier import Subscriber
 from integrations.simulators.faults import add_fault_switch, error, faultable, read_json
+from integrations.simulators.lookups import add_lookup_counter, count_lookup
 from integrations.wire import WireError, subscriber_from_json, subscriber_to_json
 
 CARRIER_SUBSCRIBERS = web.AppKey("carrier_subscribers", dict[str, Subscriber])
@@ -15,7 +17,9 @@ CARRIER_SUBSCRIBERS = web.AppKey("carrier_subscribers", dict[str, Subscriber])
 
 @faultable
 async def lookup_subscriber(request: web.Request) -> web.Response:
-    subscriber = request.app[CARRIER_SUBSCRIBERS].get(request.match_info["e164"])
+    e164 = request.match_info["e164"]
+    count_lookup(request, e164)
+    subscriber = request.app[CARRIER_SUBSCRIBERS].get(e164)
     if subscriber is None:
         return error(404, "no such subscriber")
     return web.json_response(subscriber_to_json(subscriber))
@@ -38,4 +42,5 @@ def carrier_simulator(subscribers: Iterable[Subscriber] = ()) -> web.Application
     app.router.add_get("/subscribers/{e164}", lookup_subscriber)
     app.router.add_post("/subscribers", add_subscriber)
     add_fault_switch(app)
+    add_lookup_counter(app)
     return app

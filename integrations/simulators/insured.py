@@ -1,4 +1,4 @@
-"""BHXH register simulator: `GET /insured/{bhxh_code}`, `POST /insured`."""
+"""BHXH register simulator: `GET /insured/{bhxh_code}`, `POST /insured`, `GET /lookups`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from aiohttp import web
 
 from integrations.insured import InsuredPerson
 from integrations.simulators.faults import add_fault_switch, error, faultable, read_json
+from integrations.simulators.lookups import add_lookup_counter, count_lookup
 from integrations.wire import WireError, insured_from_json, insured_to_json
 
 INSURED_PEOPLE = web.AppKey("insured_people", dict[str, InsuredPerson])
@@ -15,7 +16,9 @@ INSURED_PEOPLE = web.AppKey("insured_people", dict[str, InsuredPerson])
 
 @faultable
 async def lookup_insured(request: web.Request) -> web.Response:
-    person = request.app[INSURED_PEOPLE].get(request.match_info["code"])
+    code = request.match_info["code"]
+    count_lookup(request, code)
+    person = request.app[INSURED_PEOPLE].get(code)
     if person is None:
         return error(404, "no such insured person")
     return web.json_response(insured_to_json(person))
@@ -38,4 +41,5 @@ def insured_simulator(people: Iterable[InsuredPerson] = ()) -> web.Application:
     app.router.add_get("/insured/{code}", lookup_insured)
     app.router.add_post("/insured", add_insured)
     add_fault_switch(app)
+    add_lookup_counter(app)
     return app

@@ -16,6 +16,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
+from integrations.simulators.lookups import add_lookup_counter, count_lookup
 from pki_bridge.mssp import verification_code
 from pki_bridge.testing.authority import CaUrls, CertificateAuthority, Issued, new_key, subject_name
 
@@ -140,6 +141,7 @@ async def _start(request: web.Request) -> web.Response:
     if len(hash_bytes) != 32 or body.get("hash_algorithm") != "SHA256":
         return web.json_response({"error": "hash must be a base64 SHA-256"}, status=400)
     phone = e164(str(body.get("phone", "")))
+    count_lookup(request, phone)
     session = SignatureSession(
         secrets.token_urlsafe(12),
         phone,
@@ -221,7 +223,8 @@ def build_mssp_simulator(
 ) -> web.Application:
     """An app to mount at `/sim/mssp`: the contract's `POST /signature` and
     `GET /signature/{id}`, and the control endpoints `POST /sims`, `GET /pending?phone=`,
-    `POST /pending/{session_id}`. A request unanswered for `request_timeout` s is TIMEOUT."""
+    `POST /pending/{session_id}`, `GET /lookups` (signature requests per phone). A request
+    unanswered for `request_timeout` s is TIMEOUT."""
     app = web.Application()
     app[MSSP_STATE] = MsspSimulatorState(ca, request_timeout, clock)
     app.router.add_post("/signature", _start)
@@ -229,4 +232,5 @@ def build_mssp_simulator(
     app.router.add_post("/sims", _issue_sim)
     app.router.add_get("/pending", _pending)
     app.router.add_post("/pending/{session_id}", _answer)
+    add_lookup_counter(app)
     return app

@@ -11,6 +11,7 @@ from bot.accounts.model import AccountKind, IdType, NewAccount
 from bot.passwords import PasswordHasher
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
+from tests.support.evidence import evidence_for
 
 AN_ID, AN_PHONE, AN_TYPED_PHONE = "001090012345", "+84912345678", "0912 345 678"
 OLD, NEW = "Hoa-Sen#2024", "Sen-Hong#2025"
@@ -36,8 +37,9 @@ async def open_account(bot: BotHarness, **fields: object) -> int:
         "phone": AN_PHONE,
         "password_hash": HASHER.hash(OLD),
     }
-    account = await bot.accounts.create(NewAccount(**{**defaults, **fields}))  # type: ignore[arg-type]
-    return account.id
+    account = NewAccount(**{**defaults, **fields})  # type: ignore[arg-type]
+    created = await bot.accounts.create(account, evidence_for(account, bot.app[RUNTIME].keys))
+    return created.id
 
 
 async def ask_for_code(

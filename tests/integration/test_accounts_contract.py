@@ -24,9 +24,13 @@ from bot.accounts import (
     IdType,
     NewAccount,
 )
+from bot.accounts.audit import open_evidence, verify
+from bot.accounts.evidence import InsufficientEvidence
+from bot.accounts.records import AccountRecords
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import current_revision, head_revision, migrate
 from bot.keys import SecretKeys
+from tests.support.evidence import evidence_for
 
 KEYS = SecretKeys.from_secret("a test secret that is long enough")
 PASSWORD_HASH = PasswordHasher().hash("Matkhau@2024")
@@ -45,6 +49,13 @@ AN = NewAccount(
 )
 
 
+class Registering(SqlAccounts):
+    """The repository, each account given evidence its method would have recorded."""
+
+    async def create(self, account: NewAccount, evidence: Any = None) -> Account:
+        return await super().create(account, evidence or evidence_for(account, KEYS))
+
+
 @dataclass
 class Database:
     """A migrated, empty database of one backend, and ways to open more engines on it."""
@@ -59,13 +70,13 @@ class Database:
         self.engines.append(engine)
         return engine
 
-    def accounts(self) -> SqlAccounts:
+    def accounts(self) -> Registering:
         """A repository with its own engine: another worker process, as far as it knows."""
-        return SqlAccounts(self.engine(), KEYS)
+        return Registering(self.engine(), KEYS)
 
-    async def raw_rows(self) -> list[dict[str, Any]]:
+    async def raw_rows(self, table: str = "accounts") -> list[dict[str, Any]]:
         async with self.engine().connect() as connection:
-            result = await connection.execute(text("SELECT * FROM accounts"))
+            result = await connection.execute(text(f"SELECT * FROM {table}"))
             return [dict(row._mapping) for row in result]
 
 
@@ -184,7 +195,9 @@ class TestAccountsContract:
     async def test_the_same_number_may_hold_a_citizen_and_a_business_account(
         self, database: Database
     ):
-        business = replace(AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb")
+        business = replace(
+            AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb", verification_level=3
+        )
 
         citizen_account = await database.accounts().create(AN)
         business_account = await database.accounts().create(business)
@@ -245,7 +258,7 @@ class TestAccountsContract:
     async def test_an_unreachable_database_is_reported_not_crashed_on(self, database: Database):
         engine = make_engine(database.unreachable_url)
         database.engines.append(engine)
-        accounts = SqlAccounts(engine, KEYS)
+        accounts = Registering(engine, KEYS)
 
         async with asyncio.timeout(15):
             assert await accounts.ping() is False
@@ -258,6 +271,57 @@ class TestAccountsContract:
             for operation in operations:
                 with pytest.raises(AccountsUnavailable):
                     await operation()
+
+    async def test_an_account_is_written_with_its_sealed_evidence_which_reads_back_whole(
+        self, database: Database
+    ):
+        insured = replace(AN, method="bhxh")
+        created = await database.accounts().create(insured)
+
+        record = await AccountRecords(database.engine(), KEYS).record(created.id)
+        assert record is not None and record.account == created
+        checks = await verify(record, KEYS.evidence)
+        assert all(check.ok for check in checks), checks
+        _, evidence = open_evidence(record, KEYS.evidence)
+        assert evidence == evidence_for(insured, KEYS)  # with its times to the microsecond
+
+        [row] = await database.raw_rows("account_evidence")
+        stored = " ".join(str(value) for value in row.values())
+        for clear in ("0123456789", "912345678", "001090012345", "Viettel", "BHXH"):
+            assert clear not in stored  # the document is encrypted whole
+
+    async def test_an_account_whose_evidence_falls_short_is_not_written(self, database: Database):
+        accounts = database.accounts()
+        without_code = replace(evidence_for(AN, KEYS), otp=None)
+        with pytest.raises(InsufficientEvidence, match="no SMS code was verified"):
+            await accounts.create(AN, without_code)
+        to_another_phone = evidence_for(replace(AN, phone="+84987654321"), KEYS)
+        with pytest.raises(InsufficientEvidence, match="did not go to the account's phone"):
+            await accounts.create(AN, to_another_phone)
+        mobile = evidence_for(AN, KEYS)
+        with pytest.raises(InsufficientEvidence, match="gives level 2, not 3"):
+            await accounts.create(replace(AN, verification_level=3), mobile)
+        with pytest.raises(InsufficientEvidence, match="no signature"):
+            await accounts.create(replace(AN, method="sim", verification_level=3), mobile)
+
+        assert await database.raw_rows() == []
+        assert await database.raw_rows("account_evidence") == []
+
+    async def test_a_refused_duplicate_leaves_no_evidence_behind(self, database: Database):
+        await database.accounts().create(AN)
+        with pytest.raises(DuplicateAccount):
+            await database.accounts().create(replace(AN, method="bhxh"))
+        assert len(await database.raw_rows("account_evidence")) == 1
+
+    async def test_certificates_and_crls_many_accounts_share_are_stored_once(
+        self, database: Database
+    ):
+        first = replace(AN, kind=AccountKind.BUSINESS, method="usb", verification_level=3)
+        second = replace(first, id_number="0100109106")
+        for account in (first, second):
+            await database.accounts().create(account)
+        assert len(await database.raw_rows("account_evidence")) == 2
+        assert len(await database.raw_rows("evidence_blobs")) == 2  # intermediate, anchor
 
     async def test_a_reachable_database_answers_the_health_check(self, database: Database):
         assert await database.accounts().ping() is True

@@ -86,6 +86,19 @@ async def test_an_unknown_number_is_not_found_rather_than_an_error(
     assert await carrier.lookup("+84399999999") is None
 
 
+async def test_the_simulator_counts_which_numbers_it_was_asked_for_found_or_not(
+    carrier: CarrierHttpClient, session: aiohttp.ClientSession, server: TestServer
+) -> None:
+    """So a story that loads a subscriber it never looks up fails (transcript tests)."""
+    await carrier.lookup("+84987654321")
+    await carrier.lookup("+84987654321")
+    await carrier.lookup("+84399999999")
+
+    async with session.get(str(server.make_url("/sim/carrier/lookups"))) as response:
+        assert response.status == 200
+        assert await response.json() == {"+84987654321": 2, "+84399999999": 1}
+
+
 async def test_the_demo_numbers_are_preloaded_with_their_ownership(
     carrier: CarrierHttpClient,
 ) -> None:

@@ -92,6 +92,19 @@ async def test_an_insured_person_may_have_no_phone_on_record(
     assert person is not None and person.phone is None
 
 
+async def test_the_simulator_counts_which_codes_it_was_asked_for_found_or_not(
+    bhxh: InsuredHttpClient, session: aiohttp.ClientSession, server: TestServer
+) -> None:
+    """So a story that loads a BHXH record it never looks up fails (transcript tests)."""
+    await post(session, server, CONTRACT_REPLY)
+    await bhxh.lookup("0123400001")
+    await bhxh.lookup("9999999999")
+
+    async with session.get(str(server.make_url("/sim/bhxh/lookups"))) as response:
+        assert response.status == 200
+        assert await response.json() == {"0123400001": 1, "9999999999": 1}
+
+
 async def test_an_unknown_bhxh_code_is_not_found_rather_than_an_error(
     bhxh: InsuredHttpClient,
 ) -> None:

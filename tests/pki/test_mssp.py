@@ -118,6 +118,18 @@ async def test_business_sim_gives_the_tax_code(mssp_world):
     assert (identity.kind, identity.id_number) == ("business", "0100109106")
 
 
+async def test_the_simulator_counts_signature_requests_per_phone(mssp_world):
+    """So a story that issues a signing SIM it never asks to sign fails (transcript tests)."""
+    w = mssp_world
+    await w.issue_sim(phone=PHONE, id_number="001090012345", full_name="Nguyễn Văn An", pin="1")
+    await w.client.start(PHONE, new_statement(), "Đăng ký")
+    await w.client.start("+84903123456", new_statement(), "Đăng ký")  # no SIM there
+    await w.client.start(PHONE, new_statement(), "Đăng ký")
+    async with w.http.get(f"{w.base}/sim/mssp/lookups") as response:
+        assert response.status == 200
+        assert await response.json() == {PHONE: 2, "+84903123456": 1}
+
+
 async def test_a_sim_signature_is_not_accepted_for_another_statement(mssp_world):
     w = mssp_world
     await w.issue_sim(phone=PHONE, id_number="001090012345", full_name="An", pin="1234")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.accounts.evidence import Evidence, InsufficientEvidence, shortfalls
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
 from bot.accounts.port import Accounts
 from bot.bootstrap import Adapters, Runtime, bootstrap
@@ -86,11 +87,14 @@ class RefusingCertificates:
 
 
 class MemoryAccounts:
-    """Accounts in a dict, unique per (kind, id_number) as the database's index is."""
+    """Accounts in a dict, unique per (kind, id_number) as the database's index is, each
+    with its evidence, refused as the repository refuses it when it falls short."""
 
-    def __init__(self) -> None:
+    def __init__(self, keyed_hash: Callable[[str, str], str]) -> None:
         self._rows: dict[tuple[AccountKind, str], Account] = {}
         self._ids = itertools.count(1)
+        self._hash = keyed_hash
+        self.evidence: dict[int, Evidence] = {}
 
     async def exists(self, kind: AccountKind, id_number: str) -> bool:
         return (kind, id_number) in self._rows
@@ -98,7 +102,10 @@ class MemoryAccounts:
     async def find(self, kind: AccountKind, id_number: str) -> Account | None:
         return self._rows.get((kind, id_number))
 
-    async def create(self, account: NewAccount) -> Account:
+    async def create(self, account: NewAccount, evidence: Evidence) -> Account:
+        phone_hash = self._hash("phone", account.phone) if account.phone else None
+        if lacking := shortfalls(account, evidence, phone_hash):
+            raise InsufficientEvidence("; ".join(lacking))
         key = (account.kind, account.id_number)
         if key in self._rows:
             raise DuplicateAccount
@@ -107,6 +114,7 @@ class MemoryAccounts:
         }
         row = Account(id=next(self._ids), created_at=dt.datetime.now(dt.UTC), **fields)
         self._rows[key] = row
+        self.evidence[row.id] = evidence
         return row
 
     async def set_password(self, account_id: int, password_hash: str) -> None:
@@ -172,8 +180,9 @@ def fake_world(tmp_path: Path | None = None, **overrides: Any) -> FakeWorld:
         secret_key="unit-test-secret-0123456789",
         **overrides,
     )
+    keys = SecretKeys.from_secret(settings.secret_key or "")
     sms, carrier, insured, mssp = FakeSms(), FakeCarrier(), FakeInsured(), FakeMssp()
-    accounts, store = MemoryAccounts(), MemoryStore()
+    accounts, store = MemoryAccounts(keys.identity_hash), MemoryStore()
     adapters = Adapters(
         store=store,
         counters=MemoryCounters(),
@@ -188,7 +197,7 @@ def fake_world(tmp_path: Path | None = None, **overrides: Any) -> FakeWorld:
     runtime = bootstrap(
         settings,
         adapters,
-        keys=SecretKeys.from_secret(settings.secret_key or ""),
+        keys=keys,
         public_url="https://dichvucong.example",
     )
     return FakeWorld(runtime, sms, carrier, insured, mssp, accounts, store)

@@ -21,6 +21,17 @@ def test_the_right_code_passes_once():
     assert otp.verify(state, code, 11.0) is OtpCheck.EXHAUSTED  # single use
 
 
+def test_a_passed_code_tells_when_and_after_how_many_tries_for_the_evidence():
+    otp = OtpService(KEY)
+    code, state = otp.issue(100.0, PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    assert otp.verify(state, wrong, 110.0) is OtpCheck.WRONG
+    assert otp.verify(state, code, 130.0) is OtpCheck.OK
+    assert (state.attempts, state.verified_at, otp.tries_left(state)) == (2, 130.0, 0)
+    assert not otp.is_live(state, 131.0)
+    assert otp.verify(state, code, 131.0) is OtpCheck.EXHAUSTED  # still single use
+
+
 def test_five_wrong_tries_exhaust_the_code():
     otp = OtpService(KEY)
     code, state = otp.issue(0.0, PHONE)

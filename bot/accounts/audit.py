@@ -1,0 +1,150 @@
+"""`regbot accounts verify`: re-check an account's evidence offline, and say what was
+checked. Two layers: the seal (nobody without regbot's key changed the record or moved
+it to another account) and the substance (the evidence carries the account's level; a
+signature verifies over its statement with the certificate, whose path to the stored
+anchor holds at the recorded time with the stored OCSP responses / CRLs, and names this
+account's holder), so that even a record resealed by a key holder must still hold up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+from bot.accounts import sealing
+from bot.accounts.evidence import Evidence, SignatureFormat, SignatureProof, shortfalls
+from bot.accounts.model import Account
+from bot.accounts.records import AccountRecord
+from bot.accounts.repository import normalise_identity
+from pki_bridge import CertificateRefused, CertifiedIdentity
+from pki_bridge.cms import verify_detached_cms
+from pki_bridge.mssp import statement_hash
+from pki_bridge.signatures import verify_raw
+from pki_bridge.validation import revalidate
+
+SEAL_BINDS: Final = (
+    "account id, kind, identity hash, level, method, creation time, channel, regbot version"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing verified, and what it showed."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def open_evidence(record: AccountRecord, seal_key: bytes) -> tuple[list[Check], Evidence | None]:
+    """Presence, format, decryption, seal and shared parts; the evidence once readable."""
+    stored = record.evidence
+    if stored is None:
+        return [Check("evidence record", False, "this account has no evidence record")], None
+    checks = [Check("evidence record", True, "present")]
+    if stored.format != sealing.FORMAT:
+        return [*checks, Check("format", False, f"unknown format {stored.format}")], None
+    if stored.document is None:
+        detail = "the document does not open with this REGBOT_SECRET_KEY"
+        return [*checks, Check("document", False, detail)], None
+    holds = sealing.seal_holds(seal_key, stored.binding, stored.document, stored.seal)
+    detail = f"HMAC-SHA256 over the document and {SEAL_BINDS}"
+    if not holds:
+        detail = "does not match: the record was changed, or belongs to another account"
+    checks.append(Check("seal", holds, detail))
+    try:
+        binding = stored.binding
+        evidence = sealing.decode(stored.document, stored.blobs, binding.channel, binding.version)
+    except sealing.BrokenBlob as broken:
+        return [*checks, Check("shared parts", False, str(broken))], None
+    except ValueError as exc:  # msgspec's DecodeError
+        return [*checks, Check("document", False, f"unreadable ({exc})")], None
+    if stored.blobs:
+        detail = f"{len(stored.blobs)} (intermediates, anchor, CRLs) match their SHA-256"
+        checks.append(Check("shared parts", True, detail))
+    return checks, evidence
+
+
+async def verify(record: AccountRecord, seal_key: bytes) -> list[Check]:
+    """Every check of one account, in order; the account verifies when all are ok."""
+    checks, evidence = open_evidence(record, seal_key)
+    if evidence is None:
+        return checks
+    account = record.account
+    lacking = shortfalls(account, evidence, record.phone_hash)
+    enough = f"{account.method} evidence carries level {account.verification_level}"
+    checks.append(Check("sufficiency", not lacking, "; ".join(lacking) or enough))
+    if evidence.signature is not None:
+        checks += await signature_checks(account, evidence.signature)
+    return checks
+
+
+async def signature_checks(account: Account, proof: SignatureProof) -> list[Check]:
+    """The signature over the statement, the certificate path offline, who it names."""
+    checks = [_signature(proof)]
+    if proof.format is SignatureFormat.RAW_DIGEST:
+        checks.append(_sim_statement(account, proof))
+    validation = proof.validation
+    try:
+        identity = await revalidate(validation)
+    except CertificateRefused as refused:
+        detail = f"refused offline: {refused.reason}"
+        return [*checks, Check("certificate path", False, detail)]
+    revocation = f"{len(validation.ocsp_responses)} OCSP response(s)"
+    for facts in validation.crl_facts():
+        revocation += f", CRL {facts.number} of {facts.issuer} ({facts.this_update:%Y-%m-%d %H:%M})"
+    detail = (
+        f"to the stored anchor at {validation.validated_at.isoformat(timespec='seconds')}, "
+        f"no network; status by {validation.status_source}: {revocation}"
+    )
+    checks.append(Check("certificate path", True, detail))
+    checks.append(_holder(account, identity))
+    return checks
+
+
+def _signature(proof: SignatureProof) -> Check:
+    certificate = proof.validation.certificate
+    try:
+        if proof.format is SignatureFormat.RAW_DIGEST:
+            verify_raw(proof.signature, certificate, digest=statement_hash(proof.statement))
+        elif proof.format is SignatureFormat.RAW:
+            verify_raw(proof.signature, certificate, data=proof.statement)
+        else:
+            signed = verify_detached_cms(proof.signature, proof.statement)
+            if signed.certificate_der != certificate:
+                return Check("signature", False, "the CMS is signed by another certificate")
+    except CertificateRefused as refused:
+        return Check("signature", False, f"{proof.format} over the statement: {refused.reason}")
+    detail = f"{proof.format} over the {len(proof.statement)}-byte statement, signer's key"
+    return Check("signature", True, detail)
+
+
+def statement_lines(statement: bytes) -> dict[str, str]:
+    """The `name: value` lines of a SIM registration statement."""
+    text = statement.decode("utf-8", "replace")
+    pairs = (line.partition(": ") for line in text.splitlines())
+    return {name: value for name, sep, value in pairs if sep}
+
+
+def _sim_statement(account: Account, proof: SignatureProof) -> Check:
+    """The statement regbot issued names the phone of this account and a time before the
+    certificate was validated."""
+    lines = statement_lines(proof.statement)
+    try:
+        signed_at = dt.datetime.fromisoformat(lines.get("time", ""))
+    except ValueError:
+        return Check("statement", False, "no time in the statement")
+    if lines.get("phone") != account.phone:
+        return Check("statement", False, "names another phone than the account's")
+    if not signed_at <= proof.validation.validated_at <= account.created_at:
+        return Check("statement", False, "its time is not before validation and account")
+    return Check("statement", True, "names the account's phone; issued before validation")
+
+
+def _holder(account: Account, identity: CertifiedIdentity) -> Check:
+    same = identity.kind == account.kind and normalise_identity(
+        identity.id_number
+    ) == normalise_identity(account.id_number)
+    if not same:
+        return Check("holder", False, "the certificate names another holder than the account")
+    return Check("holder", True, f"the certificate names this {account.kind}'s {account.id_type}")

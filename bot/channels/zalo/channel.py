@@ -1,0 +1,255 @@
+"""The Zalo channel: webhook events are queued per person and applied in order, each
+once; each Reply goes out as OA messages. No dialog logic here.
+
+A reply that cannot be delivered (Zalo down, no working token) undoes its turn: when
+the person next writes, they are told to try again and shown where they are."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any, Final
+
+import msgspec
+
+from bot.channels.commands import read_command
+from bot.channels.zalo.config import CHANNEL
+from bot.channels.zalo.events import Kind, ZaloEvent
+from bot.channels.zalo.inbox import Inbox, Queued
+from bot.channels.zalo.messages import NAV, Button, Layout, layout_messages, links_in, phone_request
+from bot.channels.zalo.oa import OaMessages, Undelivered
+from bot.channels.zalo.secret_links import SecretLinks
+from bot.engine import DialogEngine
+from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.render import render
+from bot.engine.spec import Invalid
+from bot.engine.turn import Conversation
+from bot.engine.view import PASSWORD_ENTRY, PHONE_ENTRY
+from bot.i18n import Msg, Translator, msg
+from bot.state.store import StoreUnavailable
+from bot.validation import parse_phone
+
+log = logging.getLogger("regbot.zalo")
+
+NAV_ACTIONS: Final = dict(zip(NAV, (Action.BACK, Action.HELP, Action.CANCEL), strict=True))
+PAGE_PATHS: Final = ("/sign/",)  # regbot's pages a reply may link to: buttons too
+SHARE_PHONE_IMAGE: Final = "/zalo/share-phone.png"
+
+
+class ZaloSlot(msgspec.Struct):
+    """The channel's part of the person's conversation record (sealed with the dialog)."""
+
+    last_seq: int = 0  # the last inbox event applied: a drain that crashed is not redone
+    unanswered: bool = False  # the last reply could not be delivered
+    offered: list[str] = msgspec.field(default_factory=list)  # option keys on buttons
+    hints: list[str] = msgspec.field(default_factory=list)  # what the last step asks for
+    phone: str = ""  # E.164, shared by the person through `request_user_info`
+    secret_link: str = ""  # the id of the live password link
+    secret_step: str = ""  # the password step it was issued for
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(ZaloSlot)
+
+
+def _slot(convo: Conversation) -> ZaloSlot:
+    blob = convo.slot(CHANNEL)
+    if blob is None:
+        return ZaloSlot()
+    try:
+        return _decoder.decode(blob)
+    except msgspec.DecodeError:
+        return ZaloSlot()
+
+
+class ZaloChannel:
+    name = CHANNEL
+
+    def __init__(
+        self,
+        engine: DialogEngine,
+        translator: Translator,
+        inbox: Inbox,
+        oa: OaMessages,
+        secrets: SecretLinks,
+        *,
+        public_url: str,
+    ) -> None:
+        self.engine = engine
+        self.translator = translator
+        self.secrets = secrets
+        self._inbox = inbox
+        self._oa = oa
+        self.public_url = public_url.rstrip("/")
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the webhook's side: queue, answer, apply after ---------------------------------
+
+    async def accept(self, event: ZaloEvent) -> bool:
+        """Queue the event and start draining; False for a delivery seen before."""
+        person = self.engine.session_key(CHANNEL, event.user_id)
+        if not await self._inbox.append(person, event):
+            return False
+        self._spawn(self.drain(event.user_id))
+        return True
+
+    async def drain(self, user_id: str) -> None:
+        """Apply the person's queued events oldest first; any worker may drain, one at a
+        time (a drain that waited too long leaves the queue to the one draining it)."""
+        person = self.engine.session_key(CHANNEL, user_id)
+        try:
+            async with self._inbox.drain_lock(person):
+                while (queued := await self._inbox.head(person)) is not None:
+                    try:
+                        await self._apply(user_id, queued)
+                    except StoreUnavailable:
+                        raise
+                    except Exception:  # one bad event must not block the person's queue
+                        log.exception("a Zalo event could not be applied")
+                    await self._inbox.done(person, queued.seq)
+        except StoreUnavailable:
+            log.warning("Zalo events left for another drain: the store is busy or down")
+
+    async def _apply(self, user_id: str, queued: Queued) -> None:
+        try:
+            async with self.engine.conversation(CHANNEL, user_id) as convo:
+                slot = _slot(convo)
+                if queued.seq <= slot.last_seq:
+                    return  # applied before a crash, not yet taken off the queue
+                slot.last_seq = queued.seq
+                inbound, notice = self._read(user_id, queued, slot)
+                reply = await convo.turn(inbound)
+                messages = await self._outgoing(user_id, reply, slot, notice)
+                convo.set_slot(CHANNEL, _encoder.encode(slot))
+                await self._oa.send_all(user_id, messages)  # fails: the turn is undone
+        except Undelivered:
+            await self._owe_an_answer(user_id, queued.seq)
+
+    def _read(self, user_id: str, queued: Queued, slot: ZaloSlot) -> tuple[Inbound, Msg | None]:
+        """The engine input for a queued event, and a notice to show before the reply."""
+
+        def inbound(action: Action = Action.TEXT, **fields: Any) -> Inbound:
+            caller = fields.pop("caller", None) or slot.phone or None
+            return Inbound(CHANNEL, user_id, action=action, caller=caller, **fields)
+
+        kind = queued.event_kind
+        if slot.unanswered:
+            slot.unanswered = False
+            return inbound(Action.SHOW), msg("engine.try_again_later")
+        if kind is Kind.FOLLOW:
+            return inbound(Action.SHOW), None
+        if kind is Kind.MEDIA:
+            return inbound(Action.SHOW), msg("zalo.text_only")
+        if kind is Kind.PHONE:
+            try:
+                phone = parse_phone(queued.phone)
+            except Invalid as refused:
+                return inbound(Action.SHOW), refused.message
+            slot.phone = phone
+            if PHONE_ENTRY in slot.hints:  # the answer to the phone step, from Zalo itself
+                return inbound(text=phone, caller=phone), None
+            return inbound(Action.SHOW), None
+        text = queued.text
+        if text in NAV_ACTIONS:
+            return inbound(NAV_ACTIONS[text]), None
+        command = read_command(text, keypad=True)
+        if command is not None:
+            return inbound(command.action, text=command.argument), None
+        if text.strip() in slot.offered:
+            return inbound(Action.CHOOSE, choice=text.strip()), None
+        if slot.secret_step:  # never take a password typed into a chat that keeps it
+            return inbound(Action.SHOW), msg("zalo.password_not_here")
+        return inbound(text=text), None
+
+    async def _owe_an_answer(self, user_id: str, seq: int) -> None:
+        """Remember that the person got no answer (their turn was undone)."""
+        try:
+            async with self.engine.conversation(CHANNEL, user_id) as convo:
+                slot = _slot(convo)
+                slot.last_seq = max(slot.last_seq, seq)
+                slot.unanswered = True
+                convo.set_slot(CHANNEL, _encoder.encode(slot))
+        except StoreUnavailable:
+            log.warning("could not note an undelivered Zalo reply: the store is down")
+
+    # -- replies ------------------------------------------------------------------------
+
+    async def push(self, user_id: str, reply: Reply) -> None:
+        """A reply outside the person's turn (a signature arrived, a password was set)."""
+        try:
+            async with self.engine.conversation(CHANNEL, user_id) as convo:
+                slot = _slot(convo)
+                messages = await self._outgoing(user_id, reply, slot, None)
+                convo.set_slot(CHANNEL, _encoder.encode(slot))
+                await self._oa.send_all(user_id, messages)
+        except Undelivered:
+            await self._owe_an_answer(user_id, 0)
+
+    async def _outgoing(
+        self, user_id: str, reply: Reply, slot: ZaloSlot, notice: Msg | None
+    ) -> list[dict[str, Any]]:
+        """The OA messages for a reply; a password step gets a fresh `/secret` link."""
+
+        def text(key: str, **params: object) -> str:
+            return self.translator.render(msg(key, **params), reply.lang)
+
+        shown = render(reply, self.translator)
+        texts = [*([self.translator.render(notice, reply.lang)] if notice else []), *shown.texts]
+        links = [
+            Button(text("zalo.open_page"), url=url)
+            for url in links_in(texts, self.public_url, PAGE_PATHS)
+        ]
+        if slot.secret_link:  # a newer screen: the previous password link stops working
+            await self.secrets.withdraw(slot.secret_link)
+            slot.secret_link = slot.secret_step = ""
+        if PASSWORD_ENTRY in reply.hints and not reply.end:
+            token, slot.secret_link = await self.secrets.issue(
+                CHANNEL, user_id, reply.lang, reply.step
+            )
+            slot.secret_step = reply.step
+            minutes = self.secrets.lifetime // 60
+            texts.append(text("zalo.password_link", minutes=minutes))
+            url = f"{self.public_url}/secret/{token}"
+            links.insert(0, Button(text("zalo.password_button"), url=url))
+        nav = []
+        if not reply.end:
+            if reply.can_go_back:
+                nav.append(Button(text("zalo.back"), "nav:back"))
+            nav += [
+                Button(text("zalo.help"), "nav:help"),
+                Button(text("zalo.cancel"), "nav:cancel"),
+            ]
+        layout = Layout(texts, shown.options, nav, links, nav_words=text("zalo.nav_words"))
+        messages, slot.offered = layout_messages(layout)
+        slot.hints = sorted(reply.hints)
+        if PHONE_ENTRY in reply.hints and not reply.end:
+            messages.append(
+                phone_request(
+                    text("zalo.share_phone_title"),
+                    text("zalo.share_phone_subtitle"),
+                    self.public_url + SHARE_PHONE_IMAGE,
+                )
+            )
+        return messages
+
+    # -- background work ----------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait until every drain started here has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Let running drains finish (what is left stays queued for the next one)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), grace)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,96 @@
+"""Zalo's webhook events: the signature that proves Zalo sent one, and what it means.
+
+`X-ZEvent-Signature: mac=<hex SHA-256 of app_id + raw body + timestamp + OA secret key>`,
+with `app_id` and `timestamp` as they appear in the body (CONTRACTS)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+SIGNATURE_HEADER: Final = "X-ZEvent-Signature"
+MEDIA_EVENTS: Final = frozenset(
+    {
+        "user_send_image",
+        "user_send_sticker",
+        "user_send_gif",
+        "user_send_file",
+        "user_send_audio",
+        "user_send_video",
+        "user_send_location",
+        "user_send_link",
+    }
+)
+
+
+class Kind(StrEnum):
+    TEXT = "text"  # typed text, or a tapped `oa.query.hide` button's payload
+    FOLLOW = "follow"
+    MEDIA = "media"  # an image, sticker, file, location...: the bot reads text only
+    PHONE = "phone"  # `user_submit_info`: the sender's own number
+
+
+@dataclass(frozen=True, slots=True)
+class ZaloEvent:
+    kind: Kind
+    user_id: str
+    delivery: str  # what makes a delivery unique: the msg_id, or the event itself
+    text: str = ""
+    phone: str = ""
+
+    def __repr__(self) -> str:  # the text may be an OTP or an ID number: never printed
+        return f"ZaloEvent({self.kind}, delivery={self.delivery[:8]}...)"
+
+
+def mac(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
+    data = app_id.encode() + body + timestamp.encode() + secret_key.encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def verified(body: bytes, header: str, app_id: str, secret_key: str) -> dict[str, Any] | None:
+    """The event when the signature is Zalo's for this app, else None (in constant time)."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    given = header.strip().removeprefix("mac=").strip().lower()
+    sent_app, timestamp = event.get("app_id"), event.get("timestamp")
+    if sent_app is None or timestamp is None:
+        return None
+    expected = mac(_as_text(sent_app), body, _as_text(timestamp), secret_key)
+    good = hmac.compare_digest(given.encode(), expected.encode())
+    return event if good and _as_text(sent_app) == app_id else None
+
+
+def parse_event(event: dict[str, Any]) -> ZaloEvent | None:
+    """What the event asks of the bot; None for what needs no answer (unfollow, others)."""
+    name = str(event.get("event_name", ""))
+    sender = event.get("follower") if name == "follow" else event.get("sender")
+    user_id = str(sender.get("id", "")) if isinstance(sender, dict) else ""
+    if not user_id:
+        return None
+    message = event.get("message") if isinstance(event.get("message"), dict) else {}
+    assert isinstance(message, dict)
+    msg_id = str(message.get("msg_id") or "")
+    delivery = msg_id or f"{name}:{user_id}:{_as_text(event.get('timestamp', ''))}"
+    if name == "user_send_text":
+        return ZaloEvent(Kind.TEXT, user_id, delivery, text=str(message.get("text", "")))
+    if name == "follow":
+        return ZaloEvent(Kind.FOLLOW, user_id, delivery)
+    if name in MEDIA_EVENTS:
+        return ZaloEvent(Kind.MEDIA, user_id, delivery)
+    if name == "user_submit_info":
+        info = event.get("info") if isinstance(event.get("info"), dict) else {}
+        assert isinstance(info, dict)
+        return ZaloEvent(Kind.PHONE, user_id, delivery, phone=str(info.get("phone", "")))
+    return None

@@ -1,0 +1,107 @@
+"""A Reply as OA messages: text (2,000 characters at most), options as `oa.query.hide`
+buttons (5 at most a message), links to regbot's pages as `oa.open.url` buttons, and the
+phone request template. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+TEXT_LIMIT: Final = 2000
+BUTTON_LIMIT: Final = 5
+TITLE_LIMIT: Final = 100
+NAV: Final = ("nav:back", "nav:help", "nav:cancel")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    payload: str = ""  # what a tap sends back as text
+    url: str = ""  # an `oa.open.url` button when set
+
+    def as_json(self) -> dict[str, Any]:
+        title = _clip(self.title, TITLE_LIMIT)
+        if self.url:
+            return {"title": title, "type": "oa.open.url", "payload": {"url": self.url}}
+        return {"title": title, "type": "oa.query.hide", "payload": self.payload}
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What one reply shows: its texts, options (key, label), the ways back and out,
+    and links to open; `nav_words` is the line saying how to type them instead."""
+
+    texts: Sequence[str]
+    options: Sequence[tuple[str, str]]
+    nav: Sequence[Button]
+    links: Sequence[Button] = ()
+    nav_words: str = ""
+
+
+def layout_messages(layout: Layout) -> tuple[list[dict[str, Any]], list[str]]:
+    """The messages, and the option keys offered as buttons (a tap sends the key)."""
+    options, nav, links = list(layout.options), list(layout.nav), list(layout.links)
+    texts = list(layout.texts)
+    offered = [key for key, _ in options]
+    if len(links) + len(options) > BUTTON_LIMIT:  # number them; a typed number picks one
+        texts.append("\n".join(f"{n}. {label}" for n, (_, label) in enumerate(options, 1)))
+        options = []
+    buttons = [*links, *(Button(label, key) for key, label in options)]
+    if len(buttons) + len(nav) <= BUTTON_LIMIT:
+        buttons += nav
+    elif nav and layout.nav_words:
+        texts.append(layout.nav_words)
+    chunks = _chunks("\n\n".join(t for t in texts if t))
+    messages: list[dict[str, Any]] = [{"text": chunk} for chunk in chunks[:-1]]
+    last: dict[str, Any] = {"text": chunks[-1]}
+    if buttons:
+        last["attachment"] = {
+            "type": "template",
+            "payload": {"buttons": [b.as_json() for b in buttons[:BUTTON_LIMIT]]},
+        }
+    messages.append(last)
+    return messages, offered
+
+
+def phone_request(title: str, subtitle: str, image_url: str) -> dict[str, Any]:
+    """The `request_user_info` template: Zalo answers with `user_submit_info`."""
+    element = {"title": _clip(title, TITLE_LIMIT), "subtitle": subtitle, "image_url": image_url}
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "request_user_info", "elements": [element]},
+        }
+    }
+
+
+def links_in(texts: Sequence[str], base: str, paths: Sequence[str]) -> list[str]:
+    """regbot's own page links (`{base}/sign/...`) in the texts, each once, in order."""
+    prefixes = "|".join(re.escape(f"{base.rstrip('/')}{path}") for path in paths)
+    found: list[str] = []
+    for text in texts:
+        for url in re.findall(rf"(?:{prefixes})[A-Za-z0-9_\-]+", text):
+            if url not in found:
+                found.append(url)
+    return found
+
+
+def _chunks(text: str) -> list[str]:
+    """Cut at paragraph, then line, then hard boundaries so each piece fits a message."""
+    text = text or " "
+    pieces: list[str] = []
+    while len(text) > TEXT_LIMIT:
+        cut = text.rfind("\n\n", 0, TEXT_LIMIT)
+        if cut <= 0:
+            cut = text.rfind("\n", 0, TEXT_LIMIT)
+        if cut <= 0:
+            cut = TEXT_LIMIT
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return pieces
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,177 @@
+"""Stories of tampering with accounts and their evidence, each caught by `regbot accounts
+verify`. An insider who can write the database but has no key breaks the seal; one who
+also holds regbot's key (and reseals) is still caught by the substance: the signature,
+the certificate path, the level its method gives."""
+
+from __future__ import annotations
+
+import msgspec
+
+from bot.accounts import sealing
+from tests.e2e.evidence_world import (  # noqa: F401 - fixtures
+    EvidenceWorld,
+    Method,
+    evidence_world_fixture,
+)
+from tests.e2e.signing_world import (  # noqa: F401 - fixtures
+    ca_port_fixture,
+    signing_world_fixture,
+    test_pki_fixture,
+)
+
+
+def failed(out: str) -> set[str]:
+    """The names of the checks that failed."""
+    return {
+        line.split("FAIL  ", 1)[1].split(":")[0] for line in out.splitlines() if "FAIL  " in line
+    }
+
+
+def signed(change: object) -> object:
+    """A change to the signature part of a document."""
+
+    def apply(document: sealing.Document) -> sealing.Document:
+        assert document.signature is not None
+        edited = msgspec.structs.replace(document.signature, **change)  # type: ignore[arg-type]
+        return msgspec.structs.replace(document, signature=edited)
+
+    return apply
+
+
+async def caught(world: EvidenceWorld, account_id: int) -> set[str]:
+    """The checks that failed; verify must exit 1 and say the account FAILED."""
+    return failed(await report(world, account_id))
+
+
+async def report(world: EvidenceWorld, account_id: int) -> str:
+    status, out = await world.verify(account_id)
+    assert status == 1, out
+    assert out.splitlines()[-1] == f"account {account_id}: FAILED"
+    return out
+
+
+async def test_an_edited_level_is_detected(evidence_world: EvidenceWorld):
+    world = evidence_world
+    account_id = await world.register(Method.MOBILE)
+    world.insider.sql("UPDATE accounts SET verification_level = 3 WHERE id = ?", account_id)
+
+    out = await report(world, account_id)
+    assert "FAIL  seal: does not match" in out
+    assert "FAIL  sufficiency: method mobile gives level 2, not 3" in out
+
+
+async def test_an_edited_method_is_detected(evidence_world: EvidenceWorld):
+    world = evidence_world
+    account_id = await world.register(Method.MOBILE)
+    world.insider.sql("UPDATE accounts SET method = 'bhxh' WHERE id = ?", account_id)
+
+    out = await report(world, account_id)
+    assert "FAIL  seal" in out and "no answer of the bhxh register" in out
+
+
+async def test_a_swapped_certificate_is_detected_with_or_without_regbots_key(
+    evidence_world: EvidenceWorld,
+):
+    world = evidence_world
+    account_id = await world.register(Method.SIM_CITIZEN)
+    someone_else = world.signing.pki.users["citizen"].der  # a valid certificate of another
+
+    await world.insider.edit_document(account_id, signed({"certificate": someone_else}))
+    assert "seal" in await caught(world, account_id)
+
+    await world.insider.edit_document(
+        account_id, signed({"certificate": someone_else}), reseal=True
+    )
+    assert await caught(world, account_id) == {"signature", "certificate path"}
+
+
+async def test_a_changed_statement_is_detected_with_or_without_regbots_key(
+    evidence_world: EvidenceWorld,
+):
+    world = evidence_world
+    account_id = await world.register(Method.SIM_CITIZEN)
+    record = await world.insider.record(account_id)
+    assert record.evidence is not None and record.evidence.document is not None
+    document = msgspec.msgpack.decode(record.evidence.document, type=sealing.Document)
+    assert document.signature is not None
+    other = document.signature.statement.replace(b"+84912345678", b"+84988888888")
+    assert other != document.signature.statement
+
+    await world.insider.edit_document(account_id, signed({"statement": other}))
+    assert "seal" in await caught(world, account_id)
+
+    await world.insider.edit_document(account_id, signed({"statement": other}), reseal=True)
+    assert await caught(world, account_id) == {"signature", "statement"}
+
+
+async def test_evidence_copied_to_another_account_is_detected(evidence_world: EvidenceWorld):
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    columns = "format, channel, regbot_version, document_enc, seal"
+    [row] = world.insider.rows(f"SELECT {columns} FROM account_evidence WHERE account_id = ?", huy)
+    world.insider.sql(
+        "UPDATE account_evidence SET format = ?, channel = ?, regbot_version = ?, "
+        "document_enc = ?, seal = ? WHERE account_id = ?",
+        *row,
+        an,
+    )
+    assert "FAIL  seal: does not match" in await report(world, an)
+
+    # resealed for An by a key holder, Huy's evidence still does not carry An's account
+    await world.insider.edit_document(an, lambda document: document, reseal=True)
+    out = await report(world, an)
+    assert failed(out) == {"sufficiency"}
+    assert "no answer of the carrier register" in out
+    assert "the SMS code did not go to the account's phone" in out
+    assert (await world.verify(huy))[0] == 0
+
+
+async def test_a_removed_ocsp_response_is_detected(evidence_world: EvidenceWorld):
+    world = evidence_world
+    account_id = await world.register(Method.USB_CITIZEN)
+
+    await world.insider.edit_document(account_id, signed({"ocsp_responses": ()}))
+    assert "seal" in await caught(world, account_id)
+
+    await world.insider.edit_document(account_id, signed({"ocsp_responses": ()}), reseal=True)
+    out = await report(world, account_id)
+    assert failed(out) == {"certificate path"}
+    assert "refused offline: no_revocation_info" in out
+
+
+async def test_a_replaced_intermediate_or_anchor_is_detected(evidence_world: EvidenceWorld):
+    world = evidence_world
+    account_id = await world.register(Method.USB_BUSINESS)
+    [(first,)] = world.insider.rows("SELECT digest FROM evidence_blobs ORDER BY digest LIMIT 1")
+    world.insider.sql(
+        "UPDATE evidence_blobs SET der = ? WHERE digest = ?",
+        world.signing.pki.users["business"].der,
+        first,
+    )
+    out = await report(world, account_id)
+    assert failed(out) == {"shared parts"}
+    assert "does not hold the bytes it names" in out
+
+
+async def test_an_account_without_evidence_is_reported(evidence_world: EvidenceWorld):
+    world = evidence_world
+    account_id = await world.register(Method.BHXH)
+    world.insider.sql("DELETE FROM account_evidence WHERE account_id = ?", account_id)
+    out = await report(world, account_id)
+    assert "FAIL  evidence record: this account has no evidence record" in out
+
+
+async def test_verify_all_checks_every_account_and_counts(evidence_world: EvidenceWorld):
+    world = evidence_world
+    ids = [await world.register(method) for method in (Method.MOBILE, Method.SIM_CITIZEN)]
+    ids.append(await world.register(Method.OFFICIAL))
+    status, out = await world.verify("--all")
+    assert (status, out.splitlines()) == (0, ["3 accounts: 3 verified, 0 failed"])
+
+    world.insider.sql("UPDATE accounts SET kind = 'citizen' WHERE id = ?", ids[2])
+    status, out = await world.verify("--all")
+    assert status == 1
+    assert out.splitlines()[-1] == "3 accounts: 2 verified, 1 failed"
+    assert f"account {ids[2]}: FAIL seal" in out
+    assert all(line.startswith(f"account {ids[2]}: FAIL") for line in out.splitlines()[:-1])

@@ -1,0 +1,261 @@
+"""Zalo under the platform's rules, over real HTTP: signed webhooks only, acknowledged at
+once and applied after, a retried delivery applied once, a burst applied and answered in
+order, buttons at most five, stickers, contact sharing, sends retried on 5xx, a token
+refresh that fails, and the `/secret` password page's refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import aiohttp
+
+from bot.accounts.model import AccountKind
+from bot.channels.zalo.events import SIGNATURE_HEADER, mac
+from bot.channels.zalo.webhook import ZALO
+from bot.config import ConfigError, Settings
+from bot.web.app import Wiring, create_app
+from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
+    APP_ID,
+    PasswordPage,
+    ZaloWorld,
+    browser_fixture,
+    buttons,
+    payloads,
+    secret_link,
+    text_of,
+    zalo_fixture,
+)
+
+PASSWORD = "Hoa-Sen#2024"
+
+
+def aiohttp_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession()
+
+
+async def post_event(zalo: ZaloWorld, event: dict, signature: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+    body = json.dumps(event).encode()
+    response = await zalo.bot.client.post("/zalo", data=body, headers=headers)
+    return response.status
+
+
+def text_event(user: str, text: str, msg_id: str = "m-1") -> dict:
+    return {
+        "app_id": APP_ID,
+        "event_name": "user_send_text",
+        "timestamp": "1764579600000",
+        "sender": {"id": user},
+        "recipient": {"id": "oa"},
+        "message": {"msg_id": msg_id, "text": text},
+    }
+
+
+async def test_a_webhook_without_zalos_signature_is_refused_and_does_nothing(zalo: ZaloWorld):
+    event = text_event("eve", "/start")
+    body = json.dumps(event).encode()
+    assert await post_event(zalo, event, None) == 401
+    assert await post_event(zalo, event, "mac=" + "0" * 64) == 401
+    forged = mac(APP_ID, body, "1764579600000", "not-the-oa-secret")
+    assert await post_event(zalo, event, f"mac={forged}") == 401
+    assert await post_event(zalo, {"app_id": APP_ID}, "mac=00") == 401
+    await zalo.settle()
+    assert await zalo.inbox("eve") == []
+    async with zalo.bot.engine.conversation("zalo", "eve") as convo:
+        assert convo.record.dialog is None  # no turn ran
+
+
+async def test_a_retried_delivery_is_applied_once(zalo: ZaloWorld):
+    await zalo.event("dup", "follow")
+    await zalo.say("dup", "1")
+    await zalo.tap("dup", "mobile")
+    await zalo.say("dup", "Nguyễn Văn An")  # -> date of birth
+    before = len(await zalo.inbox("dup"))
+    response = await zalo.bot.client.post("/sim/zalo/users/dup/redeliver")
+    assert (await response.json())["status"] == 200  # acknowledged, as Zalo expects
+    await zalo.settle()
+    assert len(await zalo.inbox("dup")) == before  # no second turn, no second answer
+    assert "ngày sinh" in text_of(await zalo.say("dup", "?")).lower()
+
+
+NAMES = "An Bình Cường Dũng Giang Hải Khoa Long Minh Nam Phúc Quang Sơn Tùng".split()
+
+
+async def test_thirty_messages_at_once_are_applied_and_answered_in_order(zalo: ZaloWorld):
+    """Typed faster than the bot answers: each name, then 'back' - whose screen offers to
+    keep the name just typed, so the answers show the order the turns ran in."""
+    await zalo.event("fast", "follow")
+    burst = ["1", "mobile"] + [t for name in NAMES for t in (f"Nguyễn Văn {name}", "0")]
+    assert len(burst) == 30
+    before = len(await zalo.inbox("fast"))
+    for text in burst:  # each acknowledged at once; the turns run behind
+        assert (await zalo.deliver("fast", {"text": text}))["status"] == 200
+    await zalo.settle()
+    answers = (await zalo.inbox("fast"))[before:]
+    assert len(answers) == 30
+    kept = [title for a in answers[3::2] for title, _ in buttons([a]) if "Nguyễn Văn" in title]
+    assert kept == [f"Giữ nguyên: Nguyễn Văn {name}" for name in NAMES]
+
+
+async def test_options_are_buttons_five_at_most_and_a_longer_menu_is_numbered(zalo: ZaloWorld):
+    first = await zalo.event("menu", "follow")
+    text = text_of(first)
+    assert "1. Công dân" in text and "6. English" in text  # six options: numbered
+    assert payloads(first) == ["nav:help", "nav:cancel"]
+    methods = await zalo.say("menu", "1")  # the typed number picks
+    assert "6. Về màn hình đầu" in text_of(methods)  # six methods (Vietnam Post): numbered
+    assert payloads(methods) == ["nav:back", "nav:help", "nav:cancel"]
+    name_step = await zalo.say("menu", "1")
+    assert payloads(name_step) == ["nav:back", "nav:help", "nav:cancel"]
+    assert "Chọn phương thức" in text_of(await zalo.tap("menu", "nav:back"))
+    assert "Công dân" in text_of(await zalo.say("menu", "?"))  # help, typed
+    cancelled = await zalo.tap("menu", "nav:cancel")
+    assert "đã được xóa" in text_of(cancelled) and buttons(cancelled) == []
+    await zalo.say("menu", "hello")  # a new conversation
+    kinds = await zalo.say("menu", "4")  # forgot password: five options, buttons
+    assert payloads(kinds) == ["citizen", "business", "official", "other_ways", "home"]
+    assert "Gõ 0 để quay lại" in text_of(kinds)  # the ways back, as words
+    for message in await zalo.inbox("menu"):
+        assert len(message["buttons"]) <= 5
+        assert all(len(b["title"]) <= 100 for b in message["buttons"])
+
+
+async def test_a_sticker_gets_a_polite_answer_and_the_dialog_stays(zalo: ZaloWorld):
+    await zalo.event("st", "follow")
+    await zalo.say("st", "1")
+    await zalo.tap("st", "mobile")
+    await zalo.say("st", "Nguyễn Văn An")
+    for kind in ("user_send_sticker", "user_send_image", "user_send_location"):
+        polite = text_of(await zalo.event("st", kind))
+        assert "chỉ đọc được tin nhắn chữ" in polite and "ngày sinh" in polite.lower()
+    assert "CCCD" in text_of(await zalo.say("st", "17/05/1990"))
+
+
+async def test_a_shared_zalo_phone_is_offered_at_the_signing_sim_phone_step(zalo: ZaloWorld):
+    await zalo.event("sh", "follow")
+    await zalo.say("sh", "1")
+    await zalo.share_phone("sh", "84912345678")  # not asked yet: kept, nothing else
+    phone_step = await zalo.tap("sh", "sim")
+    assert "use_caller" in payloads(phone_step)
+    assert "09*****678" in str(buttons(phone_step))
+    refused = await zalo.share_phone("sh", "not a phone")
+    assert "số điện thoại" in text_of(refused).lower()
+
+
+async def test_a_send_that_fails_with_5xx_is_retried_and_delivered_once(zalo: ZaloWorld):
+    response = await zalo.bot.client.post("/sim/zalo/faults", json={"send_failures": 2})
+    assert response.status == 200
+    first = await zalo.event("retry", "follow")
+    assert len(first) == 1 and "Bạn đăng ký tài khoản" in first[0]["text"]
+
+
+async def test_a_failed_token_refresh_loses_nothing_and_the_person_is_told_to_try_again(
+    zalo: ZaloWorld, caplog
+):
+    await zalo.event("tok", "follow")
+    await zalo.say("tok", "1")
+    await zalo.tap("tok", "mobile")
+    await zalo.say("tok", "Nguyễn Văn An")
+    await zalo.bot.client.post("/sim/zalo/faults", json={"oauth_down": True})
+    await zalo.bot.client.post("/sim/zalo/expire-token")
+    assert await zalo.say("tok", "17/05/1990") == []  # nothing could be sent
+    assert "token refresh failed" in caplog.text
+    await zalo.bot.client.post("/sim/zalo/faults", json={"oauth_down": False})
+    answer = text_of(await zalo.say("tok", "hello?"))
+    assert "vui lòng thử lại sau" in answer  # told, and shown where they are
+    assert "ngày sinh" in answer.lower()  # the date was not taken: they type it again
+    assert "CCCD" in text_of(await zalo.say("tok", "17/05/1990"))
+    state = await (await zalo.bot.client.get("/sim/zalo/state")).json()
+    assert state["refreshes"] == 1
+
+
+async def to_password_step(zalo: ZaloWorld, user: str) -> list[dict]:
+    await zalo.event(user, "follow")
+    await zalo.say(user, "1")
+    await zalo.tap(user, "mobile")
+    for text in ("Nguyễn Văn An", "17/05/1990", "001090012345", "0912345678"):
+        await zalo.say(user, text)
+    await zalo.tap(user, "skip")
+    await zalo.tap(user, "confirm")
+    return await zalo.say(user, await zalo.bot.last_code("+84912345678"))
+
+
+async def test_the_password_page_refuses_a_reused_an_expired_and_a_forged_post(
+    zalo: ZaloWorld, browser: PasswordPage
+):
+    url = secret_link(await to_password_step(zalo, "pw"))
+    status, page, csrf = await browser.open(url)
+    assert status == 200 and "<script" not in page and "http" not in page.split("<body>")[1]
+    async with browser.http.get(url) as response:
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+
+    # CSRF: another site's form (no cookie, a wrong field, or its Origin) does nothing
+    assert (await browser.submit(url, PASSWORD, PASSWORD, "0" * 64))[0] == 403
+    status, _ = await browser.submit(url, PASSWORD, PASSWORD, csrf, Origin="https://evil.example")
+    assert status == 403
+    async with aiohttp_session() as stranger:
+        async with stranger.post(url, data={"csrf": csrf, "password": PASSWORD}) as response:
+            assert response.status == 403
+
+    # the same rules and messages as in any chat
+    status, page = await browser.submit(url, "short", "short", csrf)
+    assert status == 422 and "8 ký tự" in page
+    status, page = await browser.submit(url, PASSWORD, "Hoa-Sen#2025", csrf)
+    assert status == 422 and "không khớp" in page
+    assert await zalo.bot.accounts.find(AccountKind.CITIZEN, "001090012345") is None
+
+    status, page = await browser.submit(url, PASSWORD, PASSWORD, csrf)
+    assert status == 200
+    await zalo.wait_for("pw", "Đăng ký thành công")
+    status, page, _ = await browser.open(url)  # single use
+    assert status == 409 and "đã được dùng" in page
+
+
+async def test_a_password_typed_into_the_chat_is_refused_and_the_link_replaced(
+    zalo: ZaloWorld, browser: PasswordPage
+):
+    old = secret_link(await to_password_step(zalo, "typed"))
+    answer = await zalo.say("typed", PASSWORD)
+    assert "Đừng gõ mật khẩu vào Zalo" in text_of(answer)
+    new = secret_link(answer)
+    assert new != old and (await browser.open(old))[0] == 409
+    assert await zalo.bot.accounts.find(AccountKind.CITIZEN, "001090012345") is None
+    channel = zalo.bot.app[ZALO]
+    channel.secrets.clock = lambda: 10**11  # much later: the link has expired
+    status, page, _ = await browser.open(new)
+    assert status == 410 and "hết hạn" in page
+
+
+def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simulator(tmp_path):
+    real = {
+        "env": "production",
+        "secret_key": "k" * 32,
+        "redis_url": "redis://127.0.0.1:6379/4",
+        "database_url": "postgresql+asyncpg://x@127.0.0.1/x",
+        "system_urls": {name: "https://x.example" for name in ("sms", "carrier", "bhxh", "mssp")},
+        "zalo_app_id": APP_ID,
+    }
+    try:
+        Settings(**real).check()
+    except ConfigError as refused:
+        assert "ZALO_OA_SECRET_KEY" in str(refused) and "ZALO_REFRESH_TOKEN" in str(refused)
+    else:
+        raise AssertionError("production started without the OA's secrets")
+    secrets = {
+        "zalo_oa_secret_key": "s",
+        "zalo_app_secret": "a",
+        "zalo_access_token": "t",
+        "zalo_refresh_token": "r",
+    }
+    app = create_app(Settings(**real, **secrets), Wiring(self_url="http://127.0.0.1:1"))
+    paths = [r.canonical for r in app.router.resources()]
+    assert "/zalo" in paths and "/secret" in paths and not any(p.startswith("/sim") for p in paths)
+    dev = dataclasses.replace(Settings(**real, **secrets), env="development")
+    app = create_app(dev, Wiring(self_url="http://127.0.0.1:1"))
+    assert "/sim" in [r.canonical for r in app.router.resources()]
