@@ -373,6 +373,12 @@ HOME: Final[Mapping[str, StrEnum]] = {Exit.HOME: Entry.START}
 AWAY: Final[Mapping[str, StrEnum]] = {Exit.OTHER_WAYS: Entry.OTHER_WAYS, **HOME}
 WAYS_OUT: Final[Mapping[str, StrEnum]] = {Exit.FORGOT: Entry.FORGOT, **AWAY}
 
+
+def ways_out_step(name: StrEnum, prompt: Msg, help: Msg) -> Step:
+    """A screen that only informs (what to do elsewhere), then offers the ways out."""
+    return Step(name, prompt, help, choices=(OTHER_WAYS_CHOICE, HOME_CHOICE), next=AWAY)
+
+
 # On the first screen (no registrant kind): the help screen with the other ways.
 OTHER_WAYS_METHOD: Final = Method(
     Exit.OTHER_WAYS, msg("common.choice_other_ways"), kinds=(), entry=CommonStep.OTHER_WAYS

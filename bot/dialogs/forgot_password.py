@@ -29,6 +29,7 @@ from bot.dialogs.common import (
     Entry,
     OtpCodes,
     password_steps,
+    ways_out_step,
 )
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import DAY, HOUR, Limit, Limits, local_moment
@@ -212,13 +213,7 @@ class ForgotPassword:
                     **AWAY,
                 },
             ),
-            Step(
-                S.OFFICIAL,
-                msg("forgot.official"),
-                msg("forgot.official_help"),
-                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-                next=AWAY,
-            ),
+            ways_out_step(S.OFFICIAL, msg("forgot.official"), msg("forgot.official_help")),
             Step(
                 S.ID_NUMBER,
                 msg("forgot.id_number_prompt"),
@@ -262,12 +257,6 @@ class ForgotPassword:
                 self.set_password,
                 {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
             ),
-            Step(
-                S.STOPPED,
-                msg("forgot.stopped_prompt"),
-                msg("forgot.stopped_help"),
-                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-                next=AWAY,
-            ),
+            ways_out_step(S.STOPPED, msg("forgot.stopped_prompt"), msg("forgot.stopped_help")),
             Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
         )

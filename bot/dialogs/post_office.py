@@ -7,8 +7,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.accounts.model import AccountKind
-from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE
-from bot.engine.spec import Dialog, Method, Step
+from bot.dialogs.common import ways_out_step
+from bot.engine.spec import Dialog, Method
 from bot.i18n import msg
 
 
@@ -20,12 +20,8 @@ def post_office_dialog() -> Dialog:
     return Dialog(
         name="post_office",
         steps=(
-            Step(
-                PostOfficeStep.INFO,
-                msg("post_office.info"),
-                msg("post_office.info_help"),
-                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-                next=AWAY,
+            ways_out_step(
+                PostOfficeStep.INFO, msg("post_office.info"), msg("post_office.info_help")
             ),
         ),
         methods=(

@@ -38,6 +38,20 @@ ANDROID = "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 Mobile S
 LICENSE = "PD94bWwgdmVyc2lvbj0iMS4wIj8+"  # a VNPT licence for this domain, as VNPT issues
 
 
+def vnpt_tool(*endpoints: str, license: str | None = None) -> SigningTool:
+    return SigningTool(
+        "VNPT-CA Plugin", Os.WINDOWS, "https://vnpt-ca.vn", adapter="vnpt",
+        endpoints=endpoints, license=license,
+    )  # fmt: skip
+
+
+def bkav_tool(endpoint: str) -> SigningTool:
+    return SigningTool(
+        "BkavCA Signer Plugin", Os.WINDOWS, "https://bkavca.vn", adapter="bkav",
+        endpoints=(endpoint,),
+    )  # fmt: skip
+
+
 async def page(world: SigningWorld, url: str, user_agent: str) -> tuple[str, dict[str, str]]:
     async with world.http.get(url, headers={"User-Agent": user_agent}) as response:
         assert response.status == 200
@@ -106,21 +120,8 @@ async def with_tools(
         tool_service("/", bkav_answer(test_pki.users["citizen"])) as bkav,
     ):
         tools = (
-            SigningTool(
-                "VNPT-CA Plugin",
-                Os.WINDOWS,
-                "https://vnpt-ca.vn",
-                adapter="vnpt",
-                endpoints=("ws://127.0.0.1:9/plugin", vnpt.url),
-                license=LICENSE,
-            ),
-            SigningTool(
-                "BkavCA Signer Plugin",
-                Os.WINDOWS,
-                "https://bkavca.vn",
-                adapter="bkav",
-                endpoints=(bkav.url,),
-            ),
+            vnpt_tool("ws://127.0.0.1:9/plugin", vnpt.url, license=LICENSE),
+            bkav_tool(bkav.url),
             SigningTool(
                 "VGCA Sign Service",
                 Os.ANY,
@@ -171,20 +172,8 @@ async def test_with_the_first_tool_missing_the_page_asks_the_next_one(
 ):
     async with tool_service("/", bkav_answer(test_pki.users["citizen"])) as bkav:
         tools = (
-            SigningTool(
-                "VNPT-CA Plugin",
-                Os.WINDOWS,
-                "https://vnpt-ca.vn",
-                adapter="vnpt",
-                endpoints=("ws://127.0.0.1:9/plugin",),  # not installed
-            ),
-            SigningTool(
-                "BkavCA Signer Plugin",
-                Os.WINDOWS,
-                "https://bkavca.vn",
-                adapter="bkav",
-                endpoints=(bkav.url,),
-            ),
+            vnpt_tool("ws://127.0.0.1:9/plugin"),  # not installed
+            bkav_tool(bkav.url),
         )
         async with open_signing_world(tmp_path, test_pki, ca_port, signing_tools=tools) as world:
             url = await world.get_link("an")
@@ -199,15 +188,7 @@ async def test_with_the_first_tool_missing_the_page_asks_the_next_one(
 async def test_with_no_tool_running_the_page_says_so_and_the_link_stays_usable(
     tmp_path: Path, test_pki: TestPki, ca_port: int
 ):
-    tools = (
-        SigningTool(
-            "VNPT-CA Plugin",
-            Os.WINDOWS,
-            "https://vnpt-ca.vn",
-            adapter="vnpt",
-            endpoints=("ws://127.0.0.1:9/plugin",),
-        ),
-    )
+    tools = (vnpt_tool("ws://127.0.0.1:9/plugin"),)
     async with open_signing_world(tmp_path, test_pki, ca_port, signing_tools=tools) as world:
         url = await world.get_link("an")
         assert await open_in_browser(world.http, url, tmp_path) == {"error": "no_plugin"}
