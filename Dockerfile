@@ -8,12 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REGBOT_DATA_DIR=/var/lib/regbot
 
 WORKDIR /app
+# the dependencies exactly as locked, checked by hash (scripts/lock regenerates the lock)
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY integrations ./integrations
 COPY pki_bridge ./pki_bridge
 COPY locales ./locales
-RUN pip install . \
+RUN pip install --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --home-dir /var/lib/regbot --create-home regbot
 
 USER regbot

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bot.accounts.port import Accounts
 from bot.config import Settings
+from bot.dialogs.common import OtpCodes
 from bot.dialogs.limits import Limits
 from bot.dialogs.ports import PasswordHashing
 from bot.dialogs.registry import all_dialogs
@@ -69,6 +70,7 @@ class Runtime:
     resumes: Resumes
     store: StateStore  # the shared store and counters, for channels that keep records
     counters: Counters  # of their own (Zalo: each person's inbox, tokens, send rate)
+    otp_codes: OtpCodes  # codes by SMS outside a dialog (USSD: proving the caller's phone)
 
     @property
     def pushes(self) -> Pushes:
@@ -110,14 +112,17 @@ def bootstrap(
         public_url=public_url,
     )
     notifier = SmsNotifier(adapters.sms, translator)
+    # counters are named by a hash of their own, never the accounts table's identity_hash
+    limits = Limits(adapters.counters, keys.counter_hash)
+    otp = OtpService(keys.otp)
     dialogs = all_dialogs(
         accounts=adapters.accounts,
         carrier=adapters.carrier,
         insured=adapters.insured,
         signing=signing,
         notifier=notifier,
-        limits=Limits(adapters.counters, keys.identity_hash),
-        otp=OtpService(keys.otp),
+        limits=limits,
+        otp=otp,
         hashing=hashing or PasswordHasher(settings.password_hashing),
         retry_window=settings.session_ttl,
         keyed_hash=keys.identity_hash,
@@ -142,4 +147,5 @@ def bootstrap(
         resumes,
         adapters.store,
         adapters.counters,
+        OtpCodes(otp, notifier, limits),
     )

@@ -20,12 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="chat with the bot in the terminal, all embedded")
     demo.add_argument("--lang", choices=("vi", "en"), default="vi")
     demo.add_argument("--data-dir", type=Path, default=None)
-    serve = commands.add_parser("serve", help="serve /ussd, /healthz, /metrics over HTTP")
+    serve = commands.add_parser("serve", help="serve /ussd, /healthz over HTTP; /metrics apart")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--data-dir", type=Path, default=None)
     serve.add_argument(
         "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
+    )
+    serve.add_argument(
+        "--metrics-port", type=int, default=None, help="serve /metrics on this port (off if unset)"
+    )
+    serve.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of the metrics port (loopback)"
     )
     dialogs = commands.add_parser(
         "dialogs", help="draw every registration route as a Mermaid diagram (docs/dialogs)"
@@ -36,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="exit 1 when the committed drawings are stale"
     )
     from bot.accounts.command import add_parser as add_accounts
+    from bot.support.commands import add_parsers as add_support
 
     add_accounts(commands)
+    add_support(commands)
     # The plugin's and the CA's part (pki_bridge); their own parsers read the arguments.
     pki = commands.add_parser("pki", help="`regbot pki test-ca DIR`: a test PKI for demos")
     pki.add_argument("tool", choices=("test-ca",))
@@ -93,10 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.accounts.command import run as run_accounts
 
         return run_accounts(settings, args)
-    if args.command == "serve":
-        from bot.serve import serve
+    if args.command in ("agents", "purge"):
+        from bot.support.commands import run as run_support
 
-        return serve(settings, args.host, args.port, args.workers)
+        return run_support(settings, args)
+    if args.command == "serve":
+        from bot.serve import Listener, serve
+
+        metrics = Listener(args.metrics_host, args.metrics_port) if args.metrics_port else None
+        return serve(settings, args.host, args.port, args.workers, metrics=metrics)
     return 2
 
 

@@ -6,9 +6,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
 
 from bot.systems import SYSTEMS
 from bot.web.signing_tools import DEFAULT_TOOLS, BadTools, SigningTool, parse_tools
+
+ENVIRONMENTS: Final = ("development", "test", "production")
+MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY in production
+MIN_SECRET_SYMBOLS: Final = 10  # distinct characters: "aaaa…" or "abab…" is not a key
+# placeholders people leave in (case-insensitive): a key that holds one is not random
+WEAK_SECRET_MARKERS: Final = (
+    "changeme", "change-me", "change_me", "secret", "password", "example", "default",
+    "regbot", "test", "123456", "qwerty", "abcdef",
+)  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -47,7 +58,7 @@ class Settings:
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
-    dashboard_token: str | None = None
+    metrics_token: str | None = None  # REGBOT_METRICS_TOKEN: /metrics on the public port
     session_ttl: int = 15 * 60
     http_timeout: float = 5.0
     password_hashing: str = "standard"  # "fast" only for tests and benchmarks
@@ -61,13 +72,19 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
+        environment = (get("REGBOT_ENV") or "development").lower()  # "Production" too
+        if environment not in ENVIRONMENTS:
+            # a typo ("prod") must not fall back to development and mount the simulators
+            raise ConfigError(
+                f"REGBOT_ENV must be one of {', '.join(ENVIRONMENTS)} (it is {environment!r})"
+            )
         tools = get("REGBOT_SIGNING_TOOLS")
         try:
             signing_tools = parse_tools(tools) if tools else DEFAULT_TOOLS
         except BadTools as exc:
             raise ConfigError(str(exc)) from exc
         return cls(
-            env=(get("REGBOT_ENV") or "development").lower(),  # "Production" is production
+            env=environment,
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
             redis_url=get("REDIS_URL"),
             database_url=get("DATABASE_URL"),
@@ -87,7 +104,7 @@ class Settings:
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
-            dashboard_token=get("REGBOT_DASHBOARD_TOKEN"),
+            metrics_token=get("REGBOT_METRICS_TOKEN"),
             session_ttl=_int(env, "REGBOT_SESSION_TTL", 15 * 60),
             password_hashing=get("REGBOT_PASSWORD_HASHING") or "standard",
             signing_tools=signing_tools,
@@ -117,7 +134,10 @@ class Settings:
         return bool(self.simulated)
 
     def check(self) -> None:
-        """Refuse to run production on simulators or without its secrets and stores."""
+        """Refuse to run production on simulators, without its secrets and stores, or with
+        settings that would let a stranger in (a weak key, plain-http links)."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"REGBOT_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if not self.production:
             return
         problems = []
@@ -127,9 +147,23 @@ class Settings:
             ("REGBOT_SECRET_KEY", self.secret_key),
             ("REDIS_URL", self.redis_url),
             ("DATABASE_URL", self.database_url),
+            ("USSD_SECRET", self.ussd_secret),
+            ("REGBOT_PUBLIC_URL", self.public_url),
+            ("PKI_TRUST_ANCHORS", self.pki_trust_anchors),
+            ("PKI_GOV_TRUST_ANCHORS", self.pki_gov_trust_anchors),
         ):
             if not value:
                 problems.append(f"{name} is not set")
+        if self.secret_key and weak_secret(self.secret_key):
+            problems.append(
+                f"REGBOT_SECRET_KEY is too weak: use at least {MIN_SECRET_KEY} random "
+                "characters, e.g. the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if self.public_url and not _https(self.public_url):
+            problems.append(
+                "REGBOT_PUBLIC_URL must be an https:// address (signing links are opened there)"
+            )
         if self.zalo_app_id:  # the Zalo channel is on: it needs every secret of its OA
             for name, value in (
                 ("ZALO_OA_SECRET_KEY", self.zalo_oa_secret_key),
@@ -143,3 +177,21 @@ class Settings:
             problems.append("REGBOT_PASSWORD_HASHING must be standard")
         if problems:
             raise ConfigError("REGBOT_ENV=production refuses to start: " + "; ".join(problems))
+
+
+def weak_secret(secret: str) -> bool:
+    """Short, made of few symbols, or holding a placeholder word: not a production key."""
+    lowered = secret.lower()
+    return (
+        len(secret) < MIN_SECRET_KEY
+        or len(set(secret)) < MIN_SECRET_SYMBOLS
+        or any(marker in lowered for marker in WEAK_SECRET_MARKERS)
+    )
+
+
+def _https(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)

@@ -58,9 +58,11 @@ class SecretKeys:
     state: Fernet  # one-time values at rest (signing links)
     sealing: bytes  # AES-GCM key: dialog and channel state at rest (see Sealer)
     fields: Fernet  # personal fields of accounts at rest
-    identity: bytes  # HMAC key: lookup hash of identity numbers
+    identity: bytes  # HMAC key: lookup hash of identity numbers (the accounts table)
+    counters: bytes  # HMAC key: rate-limit counter names (never the accounts' hash)
     otp: bytes  # HMAC key: OTP digests
     tokens: bytes  # HMAC key: signing-link tokens and other one-time values
+    console: bytes  # the support console's session cookies (aiohttp-session, Fernet)
     evidence: bytes  # HMAC key: the seal of each account's evidence (bot.accounts.sealing)
 
     @classmethod
@@ -73,8 +75,10 @@ class SecretKeys:
             sealing=_derive(raw, "sealing"),
             fields=Fernet(base64.urlsafe_b64encode(_derive(raw, "fields"))),
             identity=_derive(raw, "identity"),
+            counters=_derive(raw, "counters"),
             otp=_derive(raw, "otp"),
             tokens=_derive(raw, "tokens"),
+            console=_derive(raw, "console-session"),
             evidence=_derive(raw, "evidence"),
         )
 
@@ -85,6 +89,11 @@ class SecretKeys:
         """Keyed hash of a normalised identity number, per registrant kind."""
         return hmac.new(self.identity, f"{kind}:{id_number}".encode(), hashlib.sha256).hexdigest()
 
+    def counter_hash(self, kind: str, value: str) -> str:
+        """Keyed hash naming a rate-limit counter: its own key, so the names in Redis
+        cannot be matched against `accounts.identity_hash` in the database."""
+        return hmac.new(self.counters, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
     def token_for(self, purpose: str) -> str:
         """A stable secret for a purpose (e.g. the Telegram webhook's secret token)."""
         return hmac.new(self.tokens, purpose.encode(), hashlib.sha256).hexdigest()[:48]
@@ -94,6 +103,21 @@ class SecretKeys:
 
     def decrypt(self, token: str) -> str:
         return self.fields.decrypt(token.encode()).decode()
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret from a request (a header) with ours.
+
+    Header values arrive decoded with `surrogateescape`: raw bytes that are not UTF-8
+    compare as those bytes (and never match) instead of failing the request.
+    """
+    if not given or not expected:
+        return False
+    try:
+        raw = given.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoder produces: not our secret
+        return False
+    return hmac.compare_digest(raw, expected.encode())
 
 
 def load_or_create_secret(path: Path) -> str:

@@ -6,14 +6,17 @@ counters, and nothing is registered at import time.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
+from bot.config import ConfigError, Settings
 from bot.engine import TurnRecord
 from integrations.http import NOT_FOUND, OK
 
@@ -93,16 +96,65 @@ def log_turn(record: TurnRecord) -> None:
 METRICS: Final = web.AppKey("metrics", Metrics)
 
 
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus text exposition of this app's registry."""
-    body = request.config_dict[METRICS].exposition()
-    response = web.Response(body=body)
+def metrics_app(metrics: Metrics) -> web.Application:
+    """`GET /metrics` on a listener of its own, never on the public port: what it counts
+    is for the operator, and counts that move with one person's request (an SMS sent
+    when a forgot-password request matched) must not reach the world."""
+
+    async def endpoint(_: web.Request) -> web.Response:
+        return await _exposition(metrics)
+
+    app = web.Application()
+    app.router.add_get("/metrics", endpoint)
+    return app
+
+
+def public_metrics_app(metrics: Metrics, settings: Settings) -> web.Application:
+    """`/metrics` on the public port, as the contract lists it, guarded: with
+    REGBOT_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; without one, open
+    in development and test (the embedded default) and absent in production, where the
+    operator scrapes `regbot serve --metrics-port` on loopback instead."""
+    token = settings.metrics_token
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if token:
+            given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+                return web.Response(status=401, text="Unauthorized")
+        elif settings.production:
+            raise web.HTTPNotFound()
+        return await _exposition(metrics)
+
+    app = web.Application()
+    app.router.add_get("", guarded)
+    return app
+
+
+async def _exposition(metrics: Metrics) -> web.Response:
+    response = web.Response(body=metrics.exposition())
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     response.charset = "utf-8"
     return response
 
 
-def metrics_app() -> web.Application:
-    app = web.Application()
-    app.router.add_get("", metrics_endpoint)
-    return app
+def metrics_listener(
+    host: str, port: int, *, reuse_port: bool = False
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context serving the app's metrics on `host:port` while the app runs."""
+
+    async def listener(app: web.Application) -> AsyncIterator[None]:
+        runner = web.AppRunner(metrics_app(app[METRICS]), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            problem = f"the metrics port {host}:{port} cannot be opened: {exc.strerror}"
+            raise ConfigError(problem) from None
+        try:
+            yield
+        finally:
+            await runner.cleanup()
+
+    return listener

@@ -1,11 +1,13 @@
 """The Notifier port over the SMS gateway: a message rendered from the catalogs, sent now
-or once the reply has left."""
+or once the reply has left (`bot.after_reply`: held until the HTTP response is written,
+then a random pause - not even rendered during the turn)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from bot.after_reply import after_the_reply
 from bot.i18n import Msg, Translator
 from integrations.sms import SmsGateway
 
@@ -22,7 +24,7 @@ class SmsNotifier:
         await self._sms.send(phone, self._translator.render(message, lang))
 
     def send_after_reply(self, phone: str, message: Msg, lang: str) -> None:
-        task = asyncio.ensure_future(self.send(phone, message, lang))
+        task = asyncio.ensure_future(after_the_reply(self.send(phone, message, lang)))
         self.pending.add(task)
         task.add_done_callback(self._done)
 

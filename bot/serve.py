@@ -4,25 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from typing import Final, TextIO
 
 from aiohttp import web
 
 from bot.accounts.schema import migrate
 from bot.config import ConfigError, Settings
+from bot.metrics import metrics_listener
 from bot.web.app import Wiring, create_app
 
 SHUTDOWN_SECONDS: Final = 30.0  # turns in flight get this long to finish on SIGTERM
 _ANY_ADDRESS: Final = ("", "0.0.0.0", "::")  # noqa: S104 - recognised, not bound
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def listen_hosts(settings: Settings, host: str) -> list[str]:
+    """Where to listen: `host`, and the loopback too when simulators are mounted and `host`
+    is another address - they answer this machine only, regbot's own clients included."""
+    if settings.simulators_on and host not in _ANY_ADDRESS and not _loopback(host):
+        return [host, "127.0.0.1"]
+    return [host]
+
+
 def self_url(host: str, port: int) -> str:
-    """How this process reaches itself (the simulators it mounts)."""
-    reachable = "127.0.0.1" if host in _ANY_ADDRESS else host
+    """How this process reaches itself (the simulators it mounts): over the loopback
+    unless it listens on one loopback address only."""
+    reachable = host if _loopback(host) else "127.0.0.1"
     if ":" in reachable:
         reachable = f"[{reachable}]"
     return f"http://{reachable}:{port}"
@@ -39,9 +58,28 @@ def configure_logging(stream: TextIO = sys.stderr) -> None:
         turns.addHandler(handler)
 
 
-def build(settings: Settings, host: str, port: int) -> web.Application:
-    """The served app: with simulators on, the sample people are pre-loaded (demo)."""
-    return create_app(settings, Wiring(self_url=self_url(host, port), samples=True))
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """Where a side listener (metrics) binds."""
+
+    host: str
+    port: int
+
+
+def build(
+    settings: Settings,
+    host: str,
+    port: int,
+    metrics: Listener | None = None,
+    *,
+    reuse_port: bool = False,
+) -> web.Application:
+    """The served app: with simulators on, the sample people are pre-loaded (demo); with
+    `metrics`, /metrics on a listener of its own (never on the public port)."""
+    app = create_app(settings, Wiring(self_url=self_url(host, port), samples=True))
+    if metrics is not None:
+        app.cleanup_ctx.append(metrics_listener(metrics.host, metrics.port, reuse_port=reuse_port))
+    return app
 
 
 def check_workers(settings: Settings, workers: int) -> None:
@@ -59,7 +97,14 @@ def check_workers(settings: Settings, workers: int) -> None:
         )
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers: int = 1) -> int:
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workers: int = 1,
+    *,
+    metrics: Listener | None = None,
+) -> int:
     """Run until SIGINT/SIGTERM; exit status 2 when the settings refuse to start.
 
     On a signal the listening socket closes first, requests in flight finish (up to
@@ -71,15 +116,17 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, workers
         settings.check()
         check_workers(settings, workers)
         if workers > 1:
-            return supervise(settings, host, port, workers)
-        app = build(settings, host, port)
+            return supervise(settings, host, port, workers, metrics)
+        app = build(settings, host, port, metrics)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
     return run(app, settings, host, port, reuse_port=False)
 
 
-def supervise(settings: Settings, host: str, port: int, workers: int) -> int:
+def supervise(
+    settings: Settings, host: str, port: int, workers: int, metrics: Listener | None = None
+) -> int:
     """Migrate once, fork the workers, pass signals on, and wait for them all."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(migrate(settings.accounts_url))  # ConfigError when it does not answer
@@ -89,7 +136,8 @@ def supervise(settings: Settings, host: str, port: int, workers: int) -> int:
         if pid == 0:  # a worker: build its own app (nothing is connected before this)
             code = 1
             try:
-                code = run(build(settings, host, port), settings, host, port, reuse_port=True)
+                app = build(settings, host, port, metrics, reuse_port=True)
+                code = run(app, settings, host, port, reuse_port=True)
             finally:
                 os._exit(code)
         children.append(pid)
@@ -114,17 +162,17 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
     if settings.simulators_on:
         log.warning("simulators mounted under /sim for: %s", ", ".join(settings.simulated))
     try:
-        _run_app(app, host, port, reuse_port)
+        _run_app(app, listen_hosts(settings, host), port, reuse_port)
     except ConfigError as exc:  # found while starting: the database, the trust anchors
         print(exc, file=sys.stderr)
         return 2
     return 0
 
 
-def _run_app(app: web.Application, host: str, port: int, reuse_port: bool) -> None:
+def _run_app(app: web.Application, hosts: list[str], port: int, reuse_port: bool) -> None:
     web.run_app(
         app,
-        host=host,
+        host=hosts,
         port=port,
         shutdown_timeout=SHUTDOWN_SECONDS,
         reuse_port=reuse_port or None,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import unicodedata
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -90,6 +90,21 @@ def normalise_identity(number: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction; an unreachable database becomes AccountsUnavailable
+    (an IntegrityError, e.g. a duplicate, goes through as it is)."""
+    try:
+        async with engine.begin() as connection:
+            yield connection
+    except IntegrityError:
+        raise
+    except _UNAVAILABLE as exc:
+        # the type only: SQLAlchemy's message carries the statement's parameters
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        raise AccountsUnavailable(type(exc).__name__) from exc
+
+
 class SqlAccounts:
     """Accounts in one table; identity looked up by keyed hash, personal fields encrypted."""
 
@@ -100,18 +115,8 @@ class SqlAccounts:
     def _identity_hash(self, kind: AccountKind, id_number: str) -> str:
         return self._keys.identity_hash(str(kind), normalise_identity(id_number))
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction; an unreachable database becomes AccountsUnavailable."""
-        try:
-            async with self._engine.begin() as connection:
-                yield connection
-        except IntegrityError:
-            raise
-        except _UNAVAILABLE as exc:
-            # the type only: SQLAlchemy's message carries the statement's parameters
-            logger.warning("accounts database unavailable: %s", type(exc).__name__)
-            raise AccountsUnavailable(type(exc).__name__) from exc
+    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return transaction(self._engine)
 
     async def exists(self, kind: AccountKind, id_number: str) -> bool:
         query = select(

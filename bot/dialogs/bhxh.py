@@ -3,8 +3,12 @@
 BHXH code, name, date of birth, optional email -> summary -> the BHXH register holds the
 code and the name and birth date match -> no account for the CCCD/CMND on the record ->
 OTP to the phone on the record -> password twice. The person never types the ID number.
-Three mismatches for one code within an hour lock that code for an hour, for everyone,
-so the flow cannot be used to guess someone else's details.
+
+The flow must not help anyone guess someone else's details: an unknown code and details
+that do not match get one reply, which names no field; every lookup spends a try first
+(per caller, and per code from all callers), given back when the details match. One
+stranger runs out of tries long before the code locks for its owner; many strangers
+together lock the code for an hour.
 """
 
 from __future__ import annotations
@@ -37,15 +41,15 @@ from bot.dialogs.fields import (
     full_name_step,
     optional_email_step,
 )
-from bot.dialogs.limits import HOUR, Limit, Limits, local_time
+from bot.dialogs.limits import HOUR, Limit, Limits, Subject, caller, local_time
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, PersonalKind, msg
 from bot.validation import names_match, parse_bhxh_code
 from integrations.insured import InsuredPerson, InsuredRegister
 
-MISMATCHES: Final = Limit("bhxh.mismatch", allowed=3, window_seconds=HOUR)
-LOCK: Final = Limit("bhxh.lock", allowed=1, window_seconds=HOUR)
+PER_CALLER: Final = Limit("bhxh.caller", allowed=3, window_seconds=HOUR)
+PER_CODE: Final = Limit("bhxh.code", allowed=10, window_seconds=HOUR)
 
 
 class S(StrEnum):
@@ -74,14 +78,22 @@ class Elsewhere(StrEnum):
     MOBILE = "mobile.full_name"
 
 
-def _compare(person: InsuredPerson, typed: PersonDraft) -> list[Msg]:
-    """Which typed fields differ from the record (names without case or diacritics)."""
-    wrong = []
-    if not names_match(person.full_name, typed.full_name or ""):
-        wrong.append(msg("bhxh.field_name"))
-    if person.date_of_birth != typed.birth_date:
-        wrong.append(msg("bhxh.field_birth_date"))
-    return wrong
+def _matches(person: InsuredPerson, typed: PersonDraft) -> bool:
+    """The typed name (without case or diacritics) and birth date are the record's."""
+    return names_match(person.full_name, typed.full_name or "") and (
+        person.date_of_birth == typed.birth_date
+    )
+
+
+def _limits(ctx: StepContext) -> tuple[tuple[Limit, Subject], ...]:
+    return (
+        (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+        (PER_CODE, ("bhxh", ctx.draft.person.bhxh_code or "")),
+    )
+
+
+def _locked(ctx: StepContext, wait: int) -> Outcome:
+    return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=local_time(ctx.now, wait)))
 
 
 def _summary(ctx: StepContext) -> Msg:
@@ -125,50 +137,34 @@ class Bhxh:
         self._hashing = hashing
         self._registrations = registrations
 
-    async def _locked(self, ctx: StepContext) -> Outcome | None:
-        """The code's lock, if it is on: tells until when (Vietnam time)."""
-        wait = await self._limits.blocked(LOCK, "bhxh", ctx.draft.person.bhxh_code or "")
-        if not wait:
-            return None
-        return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=local_time(ctx.now, wait)))
-
     @act(Exit.OK, Exit.NOT_VERIFIED)
     async def check_lock(self, ctx: StepContext, _: Any) -> Outcome:
         """Said as soon as the code is typed, so nobody fills in the rest for nothing."""
-        return await self._locked(ctx) or Outcome()
-
-    async def _mismatch(self, ctx: StepContext, fields: list[Msg]) -> Outcome:
-        """Count the miss against the code; the third within an hour locks it."""
-        code = ctx.draft.person.bhxh_code or ""
-        misses = await self._limits.spend(MISMATCHES, "bhxh", code)
-        if misses >= MISMATCHES.allowed:
-            await self._limits.reset(MISMATCHES, "bhxh", code)
-            await self._limits.spend(LOCK, "bhxh", code)
-            until = local_time(ctx.now, LOCK.window_seconds)
-            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=until))
-        which = fields[0] if len(fields) == 1 else msg("bhxh.field_both")
-        return Outcome(
-            Exit.NOT_VERIFIED,
-            msg("bhxh.mismatch", fields=which, tries=MISMATCHES.allowed - misses),
-        )
+        for limit, (kind, value) in _limits(ctx):
+            if wait := await self._limits.blocked(limit, kind, value):
+                return _locked(ctx, wait)
+        return Outcome()
 
     @act(Exit.OK, Exit.NOT_VERIFIED, Exit.DUPLICATE, Exit.NO_PHONE)
     async def verify(self, ctx: StepContext, _: Any) -> Outcome:
         """Guide step 3: the BHXH register's record must match; then the duplicate check."""
-        locked = await self._locked(ctx)
-        if locked is not None:
-            return locked
         person = ctx.draft.person
         # an earlier match (then "Sửa", another code) must not lend its ID and phone to
         # this person, nor to the mobile dialog offered when this record has no phone
         person.id_number = person.record_name = person.phone = None
         ctx.draft.evidence.register = None
-        record = await self._insured.lookup(person.bhxh_code or "")
-        if record is None:
-            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.unknown_code"))
-        wrong = _compare(record, person)
-        if wrong:
-            return await self._mismatch(ctx, wrong)
+        attempt = await self._limits.spend_all(_limits(ctx))  # before the lookup
+        if attempt.wait:
+            return _locked(ctx, attempt.wait)
+        try:
+            record = await self._insured.lookup(person.bhxh_code or "")
+        except BaseException:
+            await self._limits.give_back(attempt.keys)  # no answer: the try was not made
+            raise
+        if record is None or not _matches(record, person):
+            # an unknown code or details that differ: one reply, naming no field
+            return Outcome(Exit.NOT_VERIFIED, msg("bhxh.not_matched", tries=attempt.left))
+        await self._limits.give_back(attempt.keys)  # the owner's details: not a guess
         ctx.draft.evidence.register = RegisterCheck(
             Register.BHXH,
             answered_by="BHXH",
@@ -223,6 +219,7 @@ class Bhxh:
                     (Exit.EMAIL, msg("common.field_email"), S.EDIT_EMAIL),
                 ),
                 msg("bhxh.edit_help"),
+                S.SUMMARY,
             ),
             self._code_step(S.EDIT_CODE, msg("bhxh.edit_code_prompt"), S.SUMMARY),
             full_name_step(

@@ -21,10 +21,12 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
+from bot.dialogs.fields import caller_mobile
+from bot.dialogs.ports import Notifier
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, Personal, PersonalKind, msg
 from bot.signing.ports import Signing
-from bot.validation import parse_email
+from bot.validation import mask_id, parse_email
 
 LEVEL: Final = 3
 
@@ -83,10 +85,17 @@ def _done(method: str) -> Any:
 class CertifiedSteps:
     """The last steps of a signature registration, for one method ("sim" or "usb")."""
 
-    def __init__(self, accounts: Accounts, registrations: Registrations, signing: Signing) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        registrations: Registrations,
+        signing: Signing,
+        notifier: Notifier,
+    ) -> None:
         self._accounts = accounts
         self._registrations = registrations
         self._signing = signing
+        self._notifier = notifier
 
     async def accept(
         self, ctx: StepContext, identity: SignedIdentity, proof: str | None
@@ -121,7 +130,16 @@ class CertifiedSteps:
                 email=ctx.draft.person.email,
                 agency=who.agency if who.kind is AccountKind.OFFICIAL else None,
             )
-            return await self._registrations.create(ctx, account, proof)
+            outcome = await self._registrations.create(ctx, account, proof)
+            phone = ctx.draft.person.phone or caller_mobile(ctx)  # the SIM's, or who dialled
+            if outcome.exit == Exit.OK and phone:
+                notice = msg(
+                    "signing.registered_sms",
+                    id_number=mask_id(account.id_number),
+                    method=msg(f"signing.sms_method_{method}"),
+                )
+                self._notifier.send_after_reply(phone, notice, ctx.lang)
+            return outcome
 
         return create
 

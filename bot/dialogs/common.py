@@ -95,9 +95,11 @@ class OtpCodes:
         A live code already sent to that phone in this dialog is not sent again unless the
         person asked for a resend (coming back to the summary and confirming again).
         With `deliver=False` everything happens (state, resend rules, notice) except the
-        SMS: forgot password runs this when no account matches, and sends with
-        `after_reply=True` when one does, so both paths take the same time and fail the
-        same way (not at all). Raises IntegrationUnavailable when the gateway fails.
+        SMS, and the phone's budget is looked at, not spent (a code nobody receives must
+        not use up the owner's): forgot password runs this when no account matches, and
+        sends with `after_reply=True` when one does, so both paths look alike and fail
+        alike (not at all). Raises IntegrationUnavailable when the gateway fails: the
+        code that did not leave is not counted.
         """
         now = ctx.epoch
         previous = ctx.draft.otp
@@ -111,7 +113,8 @@ class OtpCodes:
                 return Outcome.stay(msg("otp.resend_too_soon", seconds=wait))
             if verdict is ResendCheck.LIMIT:
                 return Outcome.stay(msg("otp.resend_limit"))
-        if wait := await self._limits.blocked(OTP_PER_PHONE, "phone", phone):
+        check = self._limits.spend if deliver else self._limits.blocked
+        if wait := await check(OTP_PER_PHONE, "phone", phone):
             return Outcome.stay(msg("otp.phone_limit", until=local_time(ctx.now, wait)))
         code, state = self._otp.issue(now, phone, previous)
         if deliver:
@@ -119,8 +122,11 @@ class OtpCodes:
             if after_reply:
                 self._notifier.send_after_reply(phone, text, ctx.lang)
             else:
-                await self._notifier.send(phone, text, ctx.lang)
-        await self._limits.spend(OTP_PER_PHONE, "phone", phone)
+                try:
+                    await self._notifier.send(phone, text, ctx.lang)
+                except BaseException:
+                    await self._limits.give_back([self._limits.key(OTP_PER_PHONE, "phone", phone)])
+                    raise
         ctx.draft.otp = state
         return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
 

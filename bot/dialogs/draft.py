@@ -5,11 +5,25 @@ conversation record (`bot.state.session`); never a password or an OTP in clear."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from bot.accounts.evidence import RegisterCheck
 from bot.accounts.model import AccountKind, IdType
+from bot.i18n import Personal, PersonalKind
+
+# How each field a step fills is masked in records (transcripts, the console).
+FIELD_KINDS: Final[Mapping[str, PersonalKind]] = {
+    "full_name": PersonalKind.NAME,
+    "record_name": PersonalKind.NAME,
+    "birth_date": PersonalKind.DATE,
+    "id_number": PersonalKind.ID,
+    "phone": PersonalKind.PHONE,
+    "email": PersonalKind.EMAIL,
+    "bhxh_code": PersonalKind.ID,
+}
 
 
 class Checked(StrEnum):
@@ -80,6 +94,7 @@ class SignatureDraft:
     sim_checked: bool = False  # the outcome of the latest request was asked for
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
+    link_sms: int = 0  # links this dialog sent by SMS (limited)
     certified: SignedIdentity | None = None  # set once the signature is accepted
 
 
@@ -108,3 +123,31 @@ class Draft:
     evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
     duplicate_of: Checked | None = None  # set when the duplicate check found an account
+
+    @property
+    def personal(self) -> bool:
+        """Anything beyond the registrant kind chosen on the first screens: what the
+        person typed, a code sent to them, a signature - theirs alone to see."""
+        return self != Draft(kind=self.kind)
+
+    def personal_values(self) -> tuple[Personal, ...]:
+        """Every personal value the draft holds, typed: records mask each wherever it
+        appears, and index the conversation by the keyed hash of its phones and IDs."""
+        return tuple(_personal(self))
+
+
+def _personal(draft: Draft) -> Iterator[Personal]:
+    person = draft.person
+    for name, kind in FIELD_KINDS.items():
+        value = getattr(person, name)
+        if isinstance(value, dt.date):
+            yield Personal(value.strftime("%d/%m/%Y"), kind)
+            yield Personal(value.isoformat(), kind)
+        elif value:
+            yield Personal(str(value), kind)
+    if draft.otp is not None:
+        yield Personal(draft.otp.phone, PersonalKind.PHONE)
+    certified = draft.signature.certified
+    if certified is not None:
+        yield Personal(certified.id_number, PersonalKind.ID)
+        yield Personal(certified.name, PersonalKind.NAME)

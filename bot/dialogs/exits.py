@@ -44,6 +44,7 @@ class Exit(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     BHXH_CODE = "bhxh_code"
+    SUMMARY = "summary"  # nothing to change: back to the summary
     # the ways out, offered at dead ends and on the first screen
     HOME = "home"
     OTHER_WAYS = "other_ways"

@@ -85,13 +85,18 @@ def use_caller_choice(
     )
 
 
-def edit_menu_step(name: StrEnum, fields: Sequence[tuple[Exit, Msg, StrEnum]], help: Msg) -> Step:
+def edit_menu_step(
+    name: StrEnum, fields: Sequence[tuple[Exit, Msg, StrEnum]], help: Msg, summary: StrEnum
+) -> Step:
     """ "Sửa thông tin": which field to change; each leads to its own edit step, which
-    returns to the summary."""
+    returns to the summary - as does "nothing to change"."""
     return Step(
         name,
         msg("common.edit_which"),
         help,
-        choices=tuple(Choice(exit, label) for exit, label, _ in fields),
-        next={exit: step for exit, _, step in fields},
+        choices=(
+            *(Choice(exit, label) for exit, label, _ in fields),
+            Choice(Exit.SUMMARY, msg("common.edit_none")),
+        ),
+        next={**{exit: step for exit, _, step in fields}, Exit.SUMMARY: summary},
     )

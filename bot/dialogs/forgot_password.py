@@ -3,8 +3,11 @@
 The flow must not tell who has an account. So every path after the phone step looks the
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
-(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Rate limits count
-every request, matching or not, for the same reason.
+(`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Every request counts
+against its caller and against the (identity, phone) pair it names; only a message that
+really goes counts against the phone, so typing someone's number with made-up ID numbers
+cannot use up the owner's codes (the phone's limits are still looked at, so both read
+alike). A reset is told to the account's phone.
 
 An account registered with a SIM or USB signature has no password to reset. When the
 ID number and phone match one, what is true goes where only its owner reads it: an SMS
@@ -32,14 +35,15 @@ from bot.dialogs.common import (
     ways_out_step,
 )
 from bot.dialogs.exits import Exit
-from bot.dialogs.limits import DAY, HOUR, Limit, Limits, local_moment
+from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
 from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
 from bot.validation import mask_id, mask_phone, parse_citizen_id, parse_phone, parse_tax_code
 
-PER_IDENTITY: Final = Limit("forgot.identity", allowed=3, window_seconds=HOUR)
-PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)
+PER_CALLER: Final = Limit("forgot.caller", allowed=5, window_seconds=HOUR)
+PER_ACCOUNT: Final = Limit("forgot.account", allowed=3, window_seconds=HOUR)  # identity + phone
+PER_PHONE: Final = Limit("forgot.phone", allowed=10, window_seconds=DAY)  # codes really sent
 
 
 class S(StrEnum):
@@ -84,26 +88,31 @@ class ForgotPassword:
         self._hashing = hashing
         self._notifier = notifier
 
-    def _subjects(self, ctx: StepContext) -> tuple[tuple[str, str], tuple[str, str]]:
-        kind = ctx.draft.kind or AccountKind.CITIZEN
-        person = ctx.draft.person
-        return (kind.value, person.id_number or ""), ("phone", person.phone or "")
-
-    async def _over_limit(self, ctx: StepContext) -> Outcome | None:
-        """Too many codes for this identity (hour) or this phone (day): until when."""
-        identity, phone = self._subjects(ctx)
-        wait = max(
-            await self._limits.blocked(PER_IDENTITY, *identity),
-            await self._limits.blocked(PER_PHONE, *phone),
+    async def _spend_request(
+        self, ctx: StepContext, *, sends: bool = False
+    ) -> tuple[tuple[str, ...], int]:
+        """Count a request (caller, identity + phone) and, when a message will really go
+        (a code, or `sends`: the word to a signature account), the phone's daily budget; a
+        request that matches nothing only looks at that budget, so the reply is the same.
+        Returns what was spent, and the wait when refused."""
+        kind, person = ctx.draft.kind or AccountKind.CITIZEN, ctx.draft.person
+        phone = person.phone or ""
+        account = f"{kind.value}:{person.id_number or ''}:{phone}"
+        attempt = await self._limits.spend_all(
+            (
+                (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+                (PER_ACCOUNT, ("forgot", account)),
+            )
         )
-        if not wait:
-            return None
-        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
+        if attempt.wait:
+            return (), attempt.wait
+        if ctx.draft.account_id is None and not sends:
+            return attempt.keys, await self._limits.blocked(PER_PHONE, "phone", phone)
+        phone_key = self._limits.key(PER_PHONE, "phone", phone)
+        return (*attempt.keys, phone_key), await self._limits.spend(PER_PHONE, "phone", phone)
 
-    async def _spend(self, ctx: StepContext) -> None:
-        identity, phone = self._subjects(ctx)
-        await self._limits.spend(PER_IDENTITY, *identity)
-        await self._limits.spend(PER_PHONE, *phone)
+    def _stopped(self, ctx: StepContext, wait: int) -> Outcome:
+        return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
     async def _match(self, ctx: StepContext) -> tuple[int | None, bool]:
         """The account the ID number and phone name: its id when it has a password to
@@ -138,12 +147,11 @@ class ForgotPassword:
 
     @act(Exit.OK, Exit.STOPPED)
     async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
-        stopped = await self._over_limit(ctx)
-        if stopped is not None:
-            return stopped
-        await self._spend(ctx)
         draft = ctx.draft
         draft.account_id, signature_account = await self._match(ctx)
+        _, wait = await self._spend_request(ctx, sends=signature_account)
+        if wait:
+            return self._stopped(ctx, wait)
         draft.otp = None  # a new request starts a new code
         await self._issue(ctx, signature_account=signature_account)
         phone = mask_phone(draft.person.phone or "")
@@ -151,16 +159,16 @@ class ForgotPassword:
 
     @act()
     async def resend(self, ctx: StepContext, _: Any) -> Outcome:
-        stopped = await self._over_limit(ctx)
-        if stopped is not None:
-            return Outcome.stay(stopped.notice)
         signature_account = False
         if ctx.draft.account_id is None:  # looked up again, as for any request
             _, signature_account = await self._match(ctx)
+        spent, wait = await self._spend_request(ctx, sends=signature_account)
+        if wait:
+            return Outcome.stay(self._stopped(ctx, wait).notice)
         outcome = await self._issue(ctx, resend=True, signature_account=signature_account)
         if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
+            await self._limits.give_back(spent)
             return outcome
-        await self._spend(ctx)
         phone = mask_phone(ctx.draft.otp.phone if ctx.draft.otp else "")
         return Outcome.stay(msg("forgot.code_maybe_sent", phone=phone))
 
@@ -174,6 +182,10 @@ class ForgotPassword:
         if account_id is None or password_hash is None:  # unreachable: no code verified
             return Outcome(Exit.STOPPED, msg("forgot.code_maybe_sent", phone=""))
         await self._accounts.set_password(account_id, password_hash)
+        # the account's phone hears of it, whoever reset it (no code, no password in it;
+        # the phone shows when it arrived)
+        phone = ctx.draft.person.phone or ""
+        self._notifier.send_after_reply(phone, msg("forgot.reset_sms"), ctx.lang)
         return Outcome()
 
     def dialog(self) -> Dialog:

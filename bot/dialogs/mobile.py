@@ -2,12 +2,16 @@
 
 Name, date of birth, CCCD/CMND, phone, optional email -> summary -> the carrier confirms
 the number is registered to this person -> no account yet -> OTP -> password twice.
+
+The carrier check must not tell a stranger who owns a phone: an unknown number, a number
+not registered to its owner and details that differ get one reply, and every check spends
+a try first - per caller, per phone and per ID number - given back when the details match.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind
@@ -27,7 +31,7 @@ from bot.dialogs.common import (
     password_steps,
     show_date,
 )
-from bot.dialogs.draft import Checked
+from bot.dialogs.draft import Checked, PersonDraft
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import (
     birth_date_step,
@@ -36,11 +40,16 @@ from bot.dialogs.fields import (
     optional_email_step,
     use_caller_choice,
 )
+from bot.dialogs.limits import HOUR, Limit, Limits, caller, local_time
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, PersonalKind, msg
 from bot.validation import names_match, parse_birth_date, parse_citizen_id, parse_phone
-from integrations.carrier import CarrierRegister
+from integrations.carrier import CarrierRegister, Subscriber
+
+PER_CALLER: Final = Limit("carrier.caller", allowed=3, window_seconds=HOUR)
+PER_PHONE: Final = Limit("carrier.phone", allowed=10, window_seconds=HOUR)
+PER_ID: Final = Limit("carrier.id", allowed=10, window_seconds=HOUR)
 
 
 class S(StrEnum):
@@ -160,6 +169,7 @@ def _edit_steps() -> tuple[Step, ...]:
                 (Exit.EMAIL, msg("common.field_email"), S.EDIT_EMAIL),
             ),
             msg("mobile.edit_help"),
+            S.SUMMARY,
         ),
         full_name_step(
             S.EDIT_FULL_NAME,
@@ -185,6 +195,18 @@ def _edit_steps() -> tuple[Step, ...]:
     )
 
 
+def _owned_by_typist(subscriber: Subscriber, typed: PersonDraft) -> bool:
+    """The number is registered to its owner, and the owner is who the person says."""
+    owner = subscriber.owner
+    return (
+        subscriber.owner_registered
+        and owner is not None
+        and owner.id_number == typed.id_number
+        and owner.date_of_birth == typed.birth_date
+        and names_match(owner.full_name, typed.full_name or "")
+    )
+
+
 class Mobile:
     """The dialog, given the ports it uses."""
 
@@ -192,12 +214,14 @@ class Mobile:
         self,
         carrier: CarrierRegister,
         accounts: Accounts,
+        limits: Limits,
         codes: OtpCodes,
         hashing: PasswordHashing,
         registrations: Registrations,
     ) -> None:
         self._carrier = carrier
         self._accounts = accounts
+        self._limits = limits
         self._codes = codes
         self._hashing = hashing
         self._registrations = registrations
@@ -208,18 +232,26 @@ class Mobile:
         person = ctx.draft.person
         assert person.phone and person.id_number and person.birth_date and person.full_name
         ctx.draft.evidence.register = None  # only the answer about these very details counts
-        subscriber = await self._carrier.lookup(person.phone)
-        if subscriber is None:
-            return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_unknown"))
-        owner = subscriber.owner
-        if not subscriber.owner_registered or owner is None:
-            return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_not_registered"))
-        if not (
-            owner.id_number == person.id_number
-            and owner.date_of_birth == person.birth_date
-            and names_match(owner.full_name, person.full_name)
-        ):
-            return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_mismatch"))
+        attempt = await self._limits.spend_all(  # before the lookup: parallel guesses too
+            (
+                (PER_CALLER, caller(ctx.channel, ctx.user_id)),
+                (PER_PHONE, ("phone", person.phone)),
+                (PER_ID, ("citizen", person.id_number)),
+            )
+        )
+        if attempt.wait:
+            until = local_time(ctx.now, attempt.wait)
+            return Outcome(Exit.NOT_VERIFIED, msg("mobile.subscriber_locked", until=until))
+        try:
+            subscriber = await self._carrier.lookup(person.phone)
+        except BaseException:
+            await self._limits.give_back(attempt.keys)  # no answer: the try was not made
+            raise
+        if subscriber is None or not _owned_by_typist(subscriber, person):
+            # unknown, not registered to its owner, or another owner: one reply
+            notice = msg("mobile.subscriber_not_verified", tries=attempt.left)
+            return Outcome(Exit.NOT_VERIFIED, notice)
+        await self._limits.give_back(attempt.keys)  # the owner's details: not a guess
         ctx.draft.evidence.register = RegisterCheck(
             Register.CARRIER,
             answered_by=subscriber.carrier,

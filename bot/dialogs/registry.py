@@ -47,12 +47,12 @@ def all_dialogs(
     """
     codes = OtpCodes(otp, notifier, limits)
     registrations = Registrations(accounts, retry_window, keyed_hash)
-    certified = CertifiedSteps(accounts, registrations, signing)
+    certified = CertifiedSteps(accounts, registrations, signing, notifier)
     methods = [
-        Mobile(carrier, accounts, codes, hashing, registrations).dialog(),
+        Mobile(carrier, accounts, limits, codes, hashing, registrations).dialog(),
         Bhxh(insured, accounts, limits, codes, hashing, registrations).dialog(),
         Sim(signing, limits, certified).dialog(),
-        Usb(signing, notifier, certified).dialog(),
+        Usb(signing, notifier, limits, certified).dialog(),
         post_office_dialog(),
     ]
     common = Dialog("common", COMMON_STEPS, methods=(OTHER_WAYS_METHOD,))

@@ -84,18 +84,23 @@ class Sim:
         signature = ctx.draft.signature
         if signature.sim_requests >= REQUESTS_PER_DIALOG:
             return Outcome.stay(msg("signing.sim_request_limit"))
-        if wait := await self._limits.blocked(REQUESTS_PER_PHONE, "phone", phone):
+        # spent before the phone rings (one step: parallel requests cannot all pass)
+        if wait := await self._limits.spend(REQUESTS_PER_PHONE, "phone", phone):
             return Outcome.stay(msg("signing.sim_phone_limit", until=local_time(ctx.now, wait)))
         statement = registration_statement(SERVICE, phone, secrets.token_urlsafe(16), ctx.now)
         digest = statement_hash(statement)
         code = verification_code(digest)
+        spent = [self._limits.key(REQUESTS_PER_PHONE, "phone", phone)]
         try:
             session_id = await self._signing.mssp.start(
                 phone, digest, self._signing.display_text(code, ctx.lang)
             )
         except IntegrationRejected:
+            await self._limits.give_back(spent)  # no request reached the phone
             return Outcome.stay(msg("pki.mssp.unavailable"))
-        await self._limits.spend(REQUESTS_PER_PHONE, "phone", phone)
+        except BaseException:
+            await self._limits.give_back(spent)
+            raise
         signature.sim_requests += 1
         if await self._not_a_signing_sim(session_id):  # say so now, not after "I confirmed"
             return Outcome.stay(msg("pki.mssp.not_a_signing_sim"))

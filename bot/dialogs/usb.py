@@ -9,19 +9,24 @@ continues by itself where the channel can push, or when the person says they sig
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from bot.accounts.model import AccountKind
 from bot.dialogs.certified import CertifiedSteps, refusal_message
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import caller_mobile
+from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.dialogs.ports import Notifier
 from bot.engine.spec import Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
 from bot.signing.links import LINK_LIFETIME, LinkState
 from bot.signing.ports import Signing, identity_of
 from bot.validation import mask_phone
+
+# Links by SMS ring a phone like codes do: limited per phone (any dialog) and per dialog.
+LINK_SMS_PER_PHONE: Final = Limit("usb_link_sms", allowed=5, window_seconds=HOUR)
+LINK_SMS_PER_DIALOG: Final = 3
 
 
 class UsbStep(StrEnum):
@@ -61,9 +66,12 @@ def _wait_prompt(ctx: StepContext) -> tuple[Msg, ...]:
 class Usb:
     """The dialog, given the ports it uses."""
 
-    def __init__(self, signing: Signing, notifier: Notifier, certified: CertifiedSteps) -> None:
+    def __init__(
+        self, signing: Signing, notifier: Notifier, limits: Limits, certified: CertifiedSteps
+    ) -> None:
         self._signing = signing
         self._notifier = notifier
+        self._limits = limits
         self._certified = certified
 
     def _issue_link(self, names: Names, exit: Exit) -> Act:
@@ -104,12 +112,23 @@ class Usb:
         phone = caller_mobile(ctx)
         if phone is None:  # a caller from abroad: no SMS from here, the link is on the screen
             return Outcome.stay(msg("signing.usb_link_no_sms"))
+        signature = ctx.draft.signature
+        if signature.link_sms >= LINK_SMS_PER_DIALOG:
+            return Outcome.stay(msg("signing.usb_link_sms_limit"))
+        if wait := await self._limits.spend(LINK_SMS_PER_PHONE, "phone", phone):
+            until = local_time(ctx.now, wait)
+            return Outcome.stay(msg("signing.usb_link_sms_phone_limit", until=until))
         text = msg(
             "signing.usb_link_sms",
-            url=ctx.draft.signature.link_url or "",
+            url=signature.link_url or "",
             minutes=LINK_LIFETIME // 60,
         )
-        await self._notifier.send(phone, text, ctx.lang)
+        try:
+            await self._notifier.send(phone, text, ctx.lang)
+        except BaseException:  # nothing left: not counted
+            await self._limits.give_back([self._limits.key(LINK_SMS_PER_PHONE, "phone", phone)])
+            raise
+        signature.link_sms += 1
         return Outcome.stay(msg("signing.usb_link_sent", phone=mask_phone(phone)))
 
     def dialog(self) -> Dialog:

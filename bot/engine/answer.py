@@ -22,6 +22,7 @@ class Answer:
     exit: str
     value: Any = None
     act: Act | None = None
+    typed: bool = False  # typed text its parser accepted (not a picked option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def read_answer(step: Step, ctx: StepContext, inbound: Inbound) -> Answer | Refu
         return Refusal(refused.message)
     if step.field:
         setattr(ctx.draft.person, step.field, value)
-    return Answer(OK, value, step.act)
+    return Answer(OK, value, step.act, typed=True)
 
 
 def _picked(step: Step, ctx: StepContext, chosen: Choice) -> Answer:

@@ -137,6 +137,8 @@ class DialogGraph:
             auto_transitions=False,
         )
         self.version = _version(self.steps)
+        # the entry step of each registration method -> its key (what the console shows)
+        self.methods = {str(m.entry): m.key for d in dialogs for m in d.methods if m.kinds}
 
     def destination(self, source: str, exit: str) -> str | None:
         """Where `exit` leads from `source`; None when the graph has no such edge."""

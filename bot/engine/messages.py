@@ -51,6 +51,40 @@ class SignatureArrived(Resume):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentEvent:
+    """A support agent acting on a person's conversation, outside the person's turn. The
+    engine applies it to the person's record; the reply it gives goes out through the
+    channel's push, or, where the channel cannot push (USSD), waits in the record and
+    comes first on the person's next screen."""
+
+    channel: str
+    user_id: str
+    agent: str  # the agent's name, for the record
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessage(AgentEvent):
+    """The agent writes to the person."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TakeOver(AgentEvent):
+    """The bot pauses; what the person types goes to the agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandBack(AgentEvent):
+    """The bot resumes at the step where it paused."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResetConversation(AgentEvent):
+    """The person's dialog starts again from the first screen (its data deleted)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Option:
     """A numbered option of a reply: `key` is what a button sends back."""
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
 
+from bot.background import running
 from bot.engine.messages import Reply, Resume
 
 log = logging.getLogger("regbot.resumes")
@@ -73,13 +74,8 @@ class Resumes:
                 finally:
                     self._queue.task_done()
 
-        task = asyncio.create_task(consume())
-        try:
+        async with running(consume()):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def settle(self) -> None:
         """Wait until every posted event was consumed and its reply pushed (tests)."""

@@ -20,8 +20,10 @@ from typing import Any, Final
 from bot.accounts.model import AccountsUnavailable
 from bot.dialogs.draft import Draft
 from bot.engine.answer import Answer, Refusal, read_answer
+from bot.engine.desk import apply_event, help_screen, pending_first, to_agent
 from bot.engine.graph import START_STEP, DialogGraph
-from bot.engine.messages import Action, Inbound, Reply, Resume
+from bot.engine.messages import Action, AgentEvent, Inbound, Reply, Resume
+from bot.engine.records import TurnRecord, Typed, record_of, typed_of
 from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
 from bot.engine.view import screen
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
@@ -40,20 +42,16 @@ TRY_AGAIN_ERRORS: Final = (
     AccountsUnavailable,
     StoreUnavailable,
 )
-Observer = Callable[["TurnRecord"], None]
+Observer = Callable[[TurnRecord], None]
+__all__ = ["Conversation", "DialogEngine", "Observer", "TurnRecord"]
 
 
 @dataclass(frozen=True, slots=True)
-class TurnRecord:
-    """What a turn did, without personal data: for logs, metrics and the dashboard."""
+class Unfinished:
+    """A person's dialog left half done: where, and whether it holds anything of theirs."""
 
-    channel: str
-    step_before: str
-    step_after: str
-    outcome: str
-    seconds: float
-    person: str = ""  # the conversation key: a keyed hash, never the user id itself
-    ended: bool = False
+    step: str
+    personal: bool  # typed or proved data: show it only to whoever proves to be them
 
 
 class DialogEngine:
@@ -121,6 +119,13 @@ class DialogEngine:
         async with self.conversation(event.channel, event.user_id) as convo:
             return await convo.resume(event)
 
+    async def intervene(self, event: AgentEvent, *, can_push: bool) -> Reply | None:
+        """A support agent's event (`bot.engine.desk`): the reply to push now, or None
+        when the channel cannot push and the person sees it on their next screen.
+        Raises StoreUnavailable."""
+        async with self.conversation(event.channel, event.user_id) as convo:
+            return convo.intervene(event, can_push=can_push)
+
     # -- shared by conversations -----------------------------------------------------
 
     def notify(self, record: TurnRecord) -> None:
@@ -170,6 +175,13 @@ class Conversation:
         self.channel, self.user_id, self.key = channel, user_id, key
         self._blob = blob
         self.record, self._notice = engine.decode(blob)
+        self.shown: DialogSession | None = self.record.dialog  # the dialog a reply showed
+        self.failed = False  # this turn's answer was refused
+        self.caller: str | None = None
+
+    @property
+    def engine(self) -> DialogEngine:
+        return self._engine
 
     # -- channel slots and where the person is -----------------------------------------
 
@@ -184,10 +196,16 @@ class Conversation:
 
     def unfinished_step(self) -> str | None:
         """The step of an unfinished dialog (past the first screen), if any."""
+        unfinished = self.unfinished()
+        return unfinished.step if unfinished is not None else None
+
+    def unfinished(self) -> Unfinished | None:
+        """An unfinished dialog (past the first screen), and whether it holds anything of
+        the person's: what they typed, a code they proved, a signature."""
         dialog = self.record.dialog
         if dialog is None or dialog.step == START_STEP:
             return None
-        return dialog.step
+        return Unfinished(dialog.step, dialog.draft.personal)
 
     # -- turns ---------------------------------------------------------------------------
 
@@ -196,32 +214,83 @@ class Conversation:
         and nothing of this turn is kept."""
         started = time.perf_counter()
         before = self.record.dialog.step if self.record.dialog else ""
-        saved = self.record.dialog
+        saved = self.shown = self.record.dialog
+        self.failed, self.caller = False, inbound.caller
+        typed = typed_of(self, inbound)
+        if self.record.paused and inbound.action is not Action.CANCEL:
+            reply = pending_first(self, to_agent(self, inbound))
+            self.report(before, reply, "to_agent", started, typed)
+            return reply
+        if self.record.help is not None:  # cancelling ends the agent's take-over too
+            self.record.help.paused = False
         try:
             reply = await self._turn(inbound)
         except StoreUnavailable:
             raise
         except Exception:
             log.exception("turn failed on %s", self.channel)
-            self.record.dialog = self._rollback(saved)
+            self.record.dialog = self.shown = self._rollback(saved)
             reply, before = unanswered(inbound.lang, "engine.internal_error"), ""
-        self._engine.notify(
-            TurnRecord(
-                self.channel,
-                before,
-                reply.step,
-                inbound.action.value,
-                time.perf_counter() - started,
-                person=self.key,
-                ended=reply.end,
-            )
-        )
+        reply = pending_first(self, reply)
+        self._track(before)
+        self.report(before, reply, inbound.action.value, started, typed)
         return reply
+
+    def intervene(self, event: AgentEvent, *, can_push: bool) -> Reply | None:
+        started = time.perf_counter()
+        self.shown, self.failed = self.record.dialog, False
+        before = self.shown.step if self.shown else ""
+        outcome, reply = apply_event(self, event, can_push=can_push)
+        self.shown = self.record.dialog
+        shown = reply or Reply(texts=(), lang=self.lang, step=self.step)
+        self.report(before, shown, outcome, started, None, event)
+        return reply
+
+    def report(
+        self,
+        before: str,
+        reply: Reply,
+        outcome: str,
+        started: float,
+        typed: Typed | None,
+        event: AgentEvent | None = None,
+    ) -> None:
+        """Tell the engine's observers what happened (`bot.engine.records`)."""
+        seconds = time.perf_counter() - started
+        self._engine.notify(record_of(self, before, reply, outcome, seconds, typed, event))
+
+    @property
+    def lang(self) -> str:
+        dialog = self.record.dialog
+        return dialog.lang if dialog else DEFAULT_LANGUAGE
+
+    @property
+    def step(self) -> str:
+        dialog = self.record.dialog
+        return dialog.step if dialog else ""
+
+    def current_screen(self) -> Reply:
+        """What the person is looking at: the step, or the agent's screen when paused."""
+        dialog = self.record.dialog
+        if self.record.paused or dialog is None:
+            return help_screen(self)
+        return self._show(dialog, self.context(dialog, None), None)
+
+    def _track(self, before: str) -> None:
+        """When the person reached their step, and how many answers it refused since."""
+        dialog = self.record.dialog
+        if dialog is None:
+            return
+        if dialog.step != before or not dialog.entered:
+            dialog.entered = self._engine.now().timestamp()
+            dialog.failures = 0
+        elif self.failed:
+            dialog.failures += 1
 
     async def resume(self, event: Resume) -> Reply | None:
         dialog = self.record.dialog
-        if dialog is None or dialog.step != event.at_step:
-            return None
+        if dialog is None or dialog.step != event.at_step or self.record.paused:
+            return None  # paused: the person asks again once the agent hands back
         if self._engine.steps[dialog.step].on_resume is None:
             return None
         return await self.turn(Inbound(self.channel, self.user_id, action=Action.RESUME))
@@ -239,7 +308,8 @@ class Conversation:
                 spec_version=self._engine.spec_version,
             )
             self.record.dialog = dialog
-        ctx = self._context(dialog, inbound.caller)
+        self.shown = dialog
+        ctx = self.context(dialog, inbound.caller)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(dialog, ctx, self._notice)
         else:
@@ -284,6 +354,7 @@ class Conversation:
             log.exception("parser failed at %s", step.name)
             answer = Refusal(msg("engine.internal_error"))
         if isinstance(answer, Refusal):
+            self.failed = True
             reply = self._show(dialog, ctx, answer.message)
         else:
             reply = await self._run(dialog, ctx, step, answer)
@@ -299,10 +370,12 @@ class Conversation:
         if answer.act is not None:
             ran = await _act(answer.act, ctx, answer.value, step.name)
             if isinstance(ran, Refusal):
+                self.failed = True
                 return self._show(dialog, ctx, ran.message)
             outcome = ran
             dialog.lang = ctx.lang
         if outcome.exit == STAY:
+            self.failed = answer.typed  # e.g. a wrong code; not a resend asked for
             return self._show(dialog, ctx, outcome.notice)
         dest = self._engine.graph.destination(step.name, outcome.exit)
         if dest is None:
@@ -312,6 +385,7 @@ class Conversation:
         return self._show(dialog, ctx, outcome.notice)
 
     def _advance(self, dialog: DialogSession, source: str, dest: str) -> None:
+        dialog.method = self._engine.graph.methods.get(dest, dialog.method)
         if dest != source:
             if self._engine.steps[dest].checkpoint:
                 dialog.history.clear()
@@ -321,7 +395,7 @@ class Conversation:
                 dialog.history.append(source)
         dialog.step = dest
 
-    def _context(self, dialog: DialogSession, caller: str | None) -> StepContext:
+    def context(self, dialog: DialogSession, caller: str | None) -> StepContext:
         return StepContext(
             draft=dialog.draft,
             lang=dialog.lang,
@@ -363,3 +437,4 @@ def _restart(dialog: DialogSession) -> None:
     dialog.draft = Draft()
     dialog.history.clear()
     dialog.step = START_STEP
+    dialog.method = ""

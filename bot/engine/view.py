@@ -55,6 +55,16 @@ def choice_act(step: Step, chosen: Choice) -> Act | None:
     return chosen.act
 
 
+def chosen_label(step: Step, ctx: StepContext, inbound: Inbound) -> Msg | None:
+    """The label of the option an input picks at `step`, if it picks one (for records)."""
+    text = inbound.text.strip()
+    choices = choices_of(step, ctx)
+    chosen = match_choice(choices, inbound, text, has_parser=step.parse is not None)
+    if chosen is None and not text and inbound.action is Action.TEXT:  # as read_answer
+        chosen = next((c for c in choices if c.key == SKIP), None)
+    return label_of(chosen, ctx) if chosen is not None else None
+
+
 def label_of(choice: Choice, ctx: StepContext) -> Msg:
     return choice.label(ctx) if callable(choice.label) else choice.label
 

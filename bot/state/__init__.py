@@ -8,7 +8,7 @@ from bot.state.session import (
     RecordCodec,
     UnreadableSession,
 )
-from bot.state.store import Counters, StateStore, StoreUnavailable
+from bot.state.store import Counters, Spend, StateStore, StoreUnavailable
 
 __all__ = [
     "ConversationRecord",
@@ -16,6 +16,7 @@ __all__ = [
     "DialogSession",
     "KeyBuilder",
     "RecordCodec",
+    "Spend",
     "StateKey",
     "StateStore",
     "StoreUnavailable",

@@ -11,6 +11,12 @@ itself (a phone number on USSD, a chat id on Telegram):
 
 `{prefix}` is the store's (`regbot:` by default); `{person}` is
 HMAC-SHA256(tokens key, "session {channel}:{user_id}"), hex, first 32 characters.
+
+The conversation key `{channel}:{person}` also names the conversation in the support
+console's tables. The phones and ID numbers a conversation carries (typed into a dialog,
+or the caller's number) are indexed by `lookup`: HMAC-SHA256(tokens key,
+"lookup {kind}:{value}"), hex - so an agent finds a conversation by the number the
+caller gives, and no number is stored in clear.
 """
 
 from __future__ import annotations
@@ -41,3 +47,9 @@ class KeyBuilder:
         purpose = f"session {key}".encode()
         digest = hmac.new(self._key, purpose, hashlib.sha256).hexdigest()
         return f"{key.channel}:{digest[:32]}"
+
+    def lookup(self, kind: str, value: str) -> str:
+        """The keyed hash a conversation is found by: `kind` is "phone" (E.164) or "id"
+        (an ID number, normalised: digits and upper-case letters only)."""
+        purpose = f"lookup {kind}:{value}".encode()
+        return hmac.new(self._key, purpose, hashlib.sha256).hexdigest()

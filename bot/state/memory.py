@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from bot.state.store import Held
+from bot.state.store import Held, Spend
 
 
 class MemoryStore:
@@ -70,11 +70,17 @@ class MemoryCounters:
             return None
         return item
 
-    async def hit(self, key: str, window_seconds: int) -> int:
+    async def spend_within(self, key: str, allowed: int, window_seconds: int) -> Spend:
+        # no await inside: nothing can run between reading the count and writing it
         item = self._live(key)
         count, expires = item if item else (0, self._clock() + window_seconds)
         self._counts[key] = (count + 1, expires)
-        return count + 1
+        return Spend(count + 1 <= allowed, count + 1, self._left(expires))
+
+    async def give_back(self, key: str) -> None:
+        item = self._live(key)
+        if item and item[0] > 0:
+            self._counts[key] = (item[0] - 1, item[1])
 
     async def count(self, key: str) -> int:
         item = self._live(key)
@@ -82,7 +88,7 @@ class MemoryCounters:
 
     async def ttl(self, key: str) -> int:
         item = self._live(key)
-        return max(0, int(item[1] - self._clock() + 0.999)) if item else 0
+        return self._left(item[1]) if item else 0
 
-    async def reset(self, key: str) -> None:
-        self._counts.pop(key, None)
+    def _left(self, expires: float) -> int:
+        return max(0, int(expires - self._clock() + 0.999))

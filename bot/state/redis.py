@@ -15,7 +15,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from bot.state.store import Held, StoreUnavailable
+from bot.state.store import Held, Spend, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +25,25 @@ DEFAULT_PREFIX: Final = "regbot:"
 LOCK_TIMEOUT: Final = 15.0  # a crashed worker's lock is gone after this many seconds
 LOCK_WAIT: Final = 10.0  # a turn waits this long for the person's previous turn
 
-# INCR then EXPIRE on the first hit of a window, in one atomic step: a crash between the
-# two cannot leave a counter that never expires (that would lock a person out for good).
-_HIT: Final = """
+# Count first, then judge: INCR gives each of N parallel callers its own number, so only
+# the first `allowed` of them are within the limit. The window's expiry is set on its
+# first event in the same script: a crash in between cannot leave a counter that never
+# expires (that would lock a person out for good). Returns {count, milliseconds left}.
+_SPEND: Final = """
 local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if n == 1 or left < 0 then
+  left = tonumber(ARGV[1]) * 1000
+  redis.call('PEXPIRE', KEYS[1], left)
 end
-return n
+return {n, left}
+"""
+
+_GIVE_BACK: Final = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
 """
 
 _UNAVAILABLE: Final = (RedisError, OSError)
@@ -230,19 +241,25 @@ def _bytes(value: str | bytes | None) -> bytes | None:
 
 
 class RedisCounters:
-    """Fixed-window counters `{prefix}count:{key}`: INCR + EXPIRE in one Lua script."""
+    """Fixed-window counters `{prefix}count:{key}`: each spend is one Lua script."""
 
     def __init__(self, client: Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
         self._prefix = prefix
-        self._hit: Callable[..., Awaitable[int]] = client.register_script(_HIT)
+        self._spend: Callable[..., Awaitable[list[int]]] = client.register_script(_SPEND)
+        self._give_back: Callable[..., Awaitable[int]] = client.register_script(_GIVE_BACK)
 
     def counter_key(self, key: str) -> str:
         return f"{self._prefix}count:{key}"
 
-    async def hit(self, key: str, window_seconds: int) -> int:
-        count = await _call(self._hit(keys=[self.counter_key(key)], args=[window_seconds]))
-        return int(count)
+    async def spend_within(self, key: str, allowed: int, window_seconds: int) -> Spend:
+        count, millis = await _call(
+            self._spend(keys=[self.counter_key(key)], args=[window_seconds])
+        )
+        return Spend(int(count) <= allowed, int(count), math.ceil(int(millis) / 1000))
+
+    async def give_back(self, key: str) -> None:
+        await _call(self._give_back(keys=[self.counter_key(key)]))
 
     async def count(self, key: str) -> int:
         value = await _call(self._client.get(self.counter_key(key)))
@@ -251,6 +268,3 @@ class RedisCounters:
     async def ttl(self, key: str) -> int:
         millis = await _call(self._client.pttl(self.counter_key(key)))
         return math.ceil(millis / 1000) if millis > 0 else 0
-
-    async def reset(self, key: str) -> None:
-        await _call(self._client.delete(self.counter_key(key)))

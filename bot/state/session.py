@@ -25,6 +25,32 @@ class DialogSession:
     draft: Draft = field(default_factory=Draft)
     history: list[str] = field(default_factory=list)
     turn: int = 0
+    method: str = ""  # the registration method chosen (its key), "" before one is
+    entered: float = 0.0  # epoch seconds: when the person reached `step`
+    failures: int = 0  # refused answers at `step` (the console's "stuck" flag)
+
+
+@dataclass(slots=True)
+class Note:
+    """Something for the person from outside their turn (an agent wrote, took over...):
+    a catalog key and the agent's text, if any."""
+
+    key: str
+    text: str = ""
+
+
+@dataclass(slots=True)
+class AgentHelp:
+    """A support agent's part in the conversation: whether the bot is paused for them,
+    and what waits for the person's next screen on a channel that cannot push."""
+
+    agent: str = ""
+    paused: bool = False
+    pending: list[Note] = field(default_factory=list)
+
+    @property
+    def idle(self) -> bool:
+        return not self.paused and not self.pending
 
 
 @dataclass(slots=True)
@@ -32,16 +58,22 @@ class ConversationRecord:
     """Everything stored for one person on one channel.
 
     `dialog` is None between dialogs (after the end, before the first turn); `slots` are
-    the channels' own bytes (USSD keeps its last screens there), opaque to the engine.
+    the channels' own bytes (USSD keeps its last screens there), opaque to the engine;
+    `help` is a support agent's part (`bot.engine.desk`).
     """
 
     dialog: DialogSession | None = None
     slots: dict[str, bytes] = field(default_factory=dict)
     format: int = FORMAT
+    help: AgentHelp | None = None
 
     @property
     def empty(self) -> bool:
-        return self.dialog is None and not self.slots
+        return self.dialog is None and not self.slots and (self.help is None or self.help.idle)
+
+    @property
+    def paused(self) -> bool:
+        return self.help is not None and self.help.paused
 
 
 class UnreadableSession(Exception):

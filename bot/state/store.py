@@ -54,11 +54,27 @@ class StateStore(Protocol):
         ...
 
 
-class Counters(Protocol):
-    """Counts of events in a time window, shared by all workers (rate limits, lockouts)."""
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What `Counters.spend_within` answers."""
 
-    async def hit(self, key: str, window_seconds: int) -> int:
-        """Count one event; return the count in the current window."""
+    allowed: bool  # within the limit: go on (the event is counted either way)
+    count: int  # events in the window, this one included
+    retry_after: int  # seconds until the window ends
+
+
+class Counters(Protocol):
+    """Counts of events in fixed time windows, shared by all workers (rate limits,
+    lockouts). A window starts with its first event; later events do not extend it."""
+
+    async def spend_within(self, key: str, allowed: int, window_seconds: int) -> Spend:
+        """Count one event and say whether it is within `allowed` per window, in one
+        atomic step: parallel requests can never all pass a check made before the count."""
+        ...
+
+    async def give_back(self, key: str) -> None:
+        """Uncount one event that turned out not to be what the limit counts (details that
+        matched, a call that never happened). Never below zero; the window stays."""
         ...
 
     async def count(self, key: str) -> int: ...
@@ -66,5 +82,3 @@ class Counters(Protocol):
     async def ttl(self, key: str) -> int:
         """Seconds until the window of `key` ends (0 if none)."""
         ...
-
-    async def reset(self, key: str) -> None: ...

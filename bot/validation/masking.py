@@ -1,4 +1,5 @@
-"""Partly hidden personal data for summaries, USSD screens, logs and the dashboard."""
+"""Partly hidden personal data for summaries, USSD screens and logs (the console's
+records mask by `bot.i18n.Personal` instead: the last 3 digits, the initials)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""regbot's web surfaces as aiohttp sub-apps: signing page, dashboard, health, metrics."""
+"""regbot's web surfaces as aiohttp sub-apps: signing page, support console, health, metrics."""

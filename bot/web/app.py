@@ -1,8 +1,10 @@
 """The app factory: regbot's aiohttp application. Each resource (database, Redis, HTTP
 client session, event sink) opens in its own cleanup context and closes in reverse; the
 runtime is then wired by the pure `bot.bootstrap` and the channels plug in from
-`bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/dashboard`, `/healthz`,
-`/metrics`, each channel's `/{name}`, and `/sim` while simulators are on."""
+`bot.channels.registry`. Web surfaces are sub-apps: `/sign`, `/console` (support agents;
+`/dashboard` redirects there), `/healthz`, each channel's `/{name}`, and `/sim` while
+simulators are on. `/metrics` is guarded there (a token, or development only); `regbot
+serve --metrics-port` serves it on a listener of its own (`bot.metrics`)."""
 
 from __future__ import annotations
 
@@ -17,18 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.accounts.schema import migrate
+from bot.after_reply import after_reply
 from bot.bootstrap import Adapters, Runtime, bootstrap
 from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
 from bot.channels.registry import CHANNELS
 from bot.config import ConfigError, Settings
 from bot.events import ConversationEvent, EventSink, MemorySink, RedisStreamSink
 from bot.keys import SecretKeys, load_or_create_secret
-from bot.metrics import METRICS, Metrics, log_turn, metrics_app
+from bot.metrics import METRICS, Metrics, log_turn, public_metrics_app
+from bot.passwords import PasswordHasher
 from bot.signing.ports import IdentityCheck
+from bot.state.keys import KeyBuilder
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
+from bot.support.agents import SqlAgents
+from bot.support.desk import Desk
+from bot.support.live import LiveBoard
+from bot.support.records import Recorder
+from bot.support.store import SupportStore
 from bot.systems import SYSTEMS
-from bot.web.dashboard import EVENTS, TRANSLATOR, dashboard_app
+from bot.web.console import SUPPORT, Support, console_app
+from bot.web.console.app import dashboard_redirect
 from bot.web.health import HEALTH, Health, health_app
 from bot.web.signing import SIGNING, signing_app
 from bot.web.signing_page import PageTools
@@ -47,6 +58,8 @@ _DATABASE: Final = web.AppKey("database", AsyncEngine)
 _REDIS: Final = web.AppKey("redis", Redis)
 _HTTP: Final = web.AppKey("http", aiohttp.ClientSession)
 _KEYS: Final = web.AppKey("keys", SecretKeys)
+EVENTS: Final = web.AppKey("events", EventSink)
+_RECORDER: Final = web.AppKey("recorder", Recorder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +75,7 @@ class Wiring:
 def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     """regbot's aiohttp application (nothing connects until it starts)."""
     settings.check()
-    app = web.Application()
+    app = web.Application(middlewares=[after_reply])
     app[SETTINGS] = settings
     app[HEALTH] = Health()
     app[METRICS] = Metrics()
@@ -82,14 +95,24 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
     if simulated.web_app is not None:
         app.add_subapp("/sim", simulated.web_app)
     app.cleanup_ctx.extend(
-        [_keys, _database, _redis, _http, _event_sink, _runtime(wiring.self_url)]
+        [
+            _keys,
+            _database,
+            _redis,
+            _http,
+            _event_sink,
+            _runtime(wiring.self_url),
+            _recorder,
+            _console,
+        ]
     )
     app.add_subapp(
         "/sign", signing_app(PageTools(settings.signing_tools, development=not settings.production))
     )
-    app.add_subapp("/dashboard", dashboard_app(settings))
+    app.add_subapp("/console", console_app(settings))
+    app.add_subapp("/dashboard", dashboard_redirect())
     app.add_subapp("/healthz", health_app())
-    app.add_subapp("/metrics", metrics_app())
+    app.add_subapp("/metrics", public_metrics_app(app[METRICS], settings))
     for entry in enabled:
         if entry.web_app is not None:
             app.add_subapp(f"/{entry.name}", entry.web_app(settings))
@@ -170,7 +193,6 @@ def _runtime(self_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
         )
         app[RUNTIME] = built
         app[SIGNING] = built.signing
-        app[TRANSLATOR] = built.translator
         app[HEALTH].checks.extend([adapters.accounts.ping, _store_ping(adapters)])
         try:
             async with built.resumes.consuming(built.engine.resume):
@@ -179,6 +201,38 @@ def _runtime(self_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
             await built.close()
 
     return runtime
+
+
+async def _recorder(app: web.Application) -> AsyncIterator[None]:
+    """Transcripts, events and the keyed-hash index into the database, in the background."""
+    runtime = app[RUNTIME]
+    recorder = Recorder(
+        SupportStore(app[_DATABASE], runtime.keys), runtime.translator, runtime.keys
+    )
+    runtime.engine.add_observer(recorder.observe)
+    app[_RECORDER] = recorder
+    async with recorder.running():
+        yield
+
+
+async def _console(app: web.Application) -> AsyncIterator[None]:
+    """The support console's services; its live board follows every worker's events."""
+    runtime, settings = app[RUNTIME], app[SETTINGS]
+    store = SupportStore(app[_DATABASE], runtime.keys)
+    board = LiveBoard(app[EVENTS], settings.session_ttl)
+    app[SUPPORT] = Support(
+        settings=settings,
+        translator=runtime.translator,
+        agents=SqlAgents(app[_DATABASE], PasswordHasher(settings.password_hashing)),
+        store=store,
+        desk=Desk(
+            runtime.engine, runtime.pushes, store, app[_RECORDER], KeyBuilder(runtime.keys.tokens)
+        ),
+        board=board,
+        session_key=runtime.keys.console,
+    )
+    async with board.running():
+        yield
 
 
 def _adapters(app: web.Application, self_url: str) -> Adapters:
@@ -193,7 +247,9 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
             http,
             settings.url_of(system.name) or f"{self_url.rstrip('/')}/sim/{system.name}",
             policy,
-            observe,
+            # SMS are not measured: a count of them moves with one person's request (a
+            # code sent when a forgot-password request matched); failures are logged
+            None if system.name == "sms" else observe,
         )
         for system in SYSTEMS
     }

@@ -13,10 +13,11 @@ from typing import Any, Final
 from aiohttp import web
 
 from bot.accounts.evidence import SignatureFormat, SignatureProof
-from bot.i18n import msg
+from bot.i18n import Msg, msg
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
+from bot.validation import mask_phone
 from bot.web.signing_page import PageTools, signing_page
 from bot.web.signing_tools import DEFAULT_TOOLS, device_of
 from pki_bridge import CertificateRefused, RevocationUnavailable
@@ -33,6 +34,21 @@ STATIC_FILES: Final = {
     "signing.js": "text/javascript",
     "signing.css": "text/css",
 }
+# every answer under /sign: never framed (clickjacking the Sign button), never sniffed
+# into another type, never naming the link in a Referer, never cached
+SAFE_HEADERS: Final = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+# how the page names the conversation it completes, on channels without a phone number
+CHANNEL_NAMES: Final = {
+    "telegram": "signing.channel_telegram",
+    "zalo": "signing.channel_zalo",
+    "console": "signing.channel_console",
+}
 
 
 def signing_app(tools: PageTools | None = None) -> web.Application:
@@ -40,28 +56,32 @@ def signing_app(tools: PageTools | None = None) -> web.Application:
     `tools`: the signing tools the page offers (the setting)."""
     app = web.Application()
     app[PAGE_TOOLS] = tools or PageTools(DEFAULT_TOOLS)
-    app.router.add_get("/static/{name}", static_file)
-    app.router.add_get("/{token}", _store_may_fail(sign_page))
-    app.router.add_get("/{token}/challenge", _store_may_fail(challenge))
-    app.router.add_post("/{token}", _store_may_fail(post_signature))
+    app.router.add_get("/static/{name}", _guarded(static_file))
+    app.router.add_get("/{token}", _guarded(sign_page))
+    app.router.add_get("/{token}/challenge", _guarded(challenge))
+    app.router.add_post("/{token}", _guarded(post_signature))
     return app
 
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def _store_may_fail(handler: Handler) -> Handler:
-    """The links live in the state store: when it is down, a clear 503, never a 500 page."""
+def _guarded(handler: Handler) -> Handler:
+    """The safe headers on every answer; and since the links live in the state store,
+    a clear 503 when it is down, never a 500 page."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.Response:
         try:
-            return await handler(request)
+            response = await handler(request)
         except StoreUnavailable:
             text = request.config_dict[SIGNING].translator.render(
                 msg("engine.try_again_later"), "vi"
             )
-            return _error(503, "try_again_later", text)
+            response = _error(503, "try_again_later", text)
+        for name, value in SAFE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     return guarded
 
@@ -95,6 +115,7 @@ async def sign_page(request: web.Request) -> web.Response:
     tools = request.app[PAGE_TOOLS]
     lang = record.lang if record else "vi"
     status = refused.status if refused is not None else 200
+    started_by = _started_by(record) if record is not None and refused is None else None
     page = signing_page(
         signing.translator,
         lang,
@@ -103,17 +124,14 @@ async def sign_page(request: web.Request) -> web.Response:
         tools=tools,
         device=device_of(request.headers.get("User-Agent", "")),
         official=record is not None and record.official,
+        started_by=started_by,
     )
     return web.Response(
         text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": tools.policy(),
-        },
+        headers={"Content-Security-Policy": tools.policy()},
     )
 
 
@@ -128,6 +146,15 @@ async def static_file(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _started_by(record: LinkRecord) -> Msg:
+    """Which conversation the link completes: the masked number that dialled (USSD), or
+    the channel - so a person sent someone else's link can tell it is not theirs."""
+    if record.channel == "ussd":
+        return msg("signing.page_started_by_phone", phone=mask_phone(record.user_id))
+    name = CHANNEL_NAMES.get(record.channel, "signing.channel_other")
+    return msg("signing.page_started_on", channel=msg(name))
 
 
 async def challenge(request: web.Request) -> web.Response:
@@ -171,8 +198,10 @@ def _signed_by(body: Any, content: bytes) -> Signed:
             raise BadFormat("certificate must be base64 and chain a list")
         if algorithm != "SHA256":
             raise BadFormat("hash_algorithm must be SHA256")
+        if not all(isinstance(c, str) for c in chain):
+            raise BadFormat("chain must be a list of base64 certificates")
         certificate = decode_base64(body["certificate"])
-        chain_ders = tuple(decode_base64(str(c)) for c in chain)
+        chain_ders = tuple(decode_base64(c) for c in chain)
         verify_raw(signature, certificate, data=content)
         return Signed(SignatureFormat.RAW, signature, certificate, chain_ders)
     except CertificateRefused as refused:
@@ -187,7 +216,7 @@ async def post_signature(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json recurses
         body = None
     async with signing.links.settling(token) as link_id:
         _, record, refused = await _open(request)

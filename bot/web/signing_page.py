@@ -12,7 +12,7 @@ from pathlib import Path
 from string import Template
 from typing import Final
 
-from bot.i18n import Translator, msg
+from bot.i18n import Msg, Translator, msg
 from bot.web.signing_tools import Device, SigningTool, as_config, connect_sources, tools_for
 
 _TEMPLATE: Final = Path(__file__).with_name("signing_page.html")
@@ -53,10 +53,11 @@ def signing_page(
     tools: PageTools | None = None,
     device: Device = Device.UNKNOWN,
     official: bool = False,
+    started_by: Msg | None = None,
 ) -> str:
-    """The page: the tool for this computer (the Government CA's for a civil servant),
-    the driver, then a Sign button; for an unknown, used or expired link, only why it
-    cannot be used and what to do."""
+    """The page: which conversation it completes (`started_by`), the tool for this
+    computer (the Government CA's for a civil servant), the driver, then a Sign button;
+    for an unknown, used or expired link, only why it cannot be used and what to do."""
 
     def text(key: str) -> str:
         return html.escape(translator.render(msg(f"signing.page_{key}"), lang))
@@ -75,8 +76,11 @@ def signing_page(
                 text("press_sign"),
             )
         )
+        whose = html.escape(translator.render(started_by, lang)) if started_by else ""
         body = (
-            f"{phone}<p>{text('intro')}</p><ol>{steps}</ol>"
+            f"{phone}"
+            f'<p id="started-by"><strong>{whose}</strong> {text("not_yours")}</p>'
+            f"<p>{text('intro')}</p><ol>{steps}</ol>"
             f'<p><button id="sign" type="button">{text("sign_button")}</button></p>'
             f'<div id="status" role="status"></div>'
             f'<details id="paste"><summary>{text("paste_title")}</summary>'

@@ -17,7 +17,7 @@ from cryptography import x509
 
 from bot.config import ConfigError, Settings
 from bot.systems import SYSTEMS, SimulatorSetup
-from integrations.simulators import SIMULATORS, OnMessage, sample_people
+from integrations.simulators import SIMULATORS, OnMessage, sample_people, this_machine_only
 from pki_bridge.testing.mssp_simulator import simulator_ca
 from pki_bridge.testing.pki_server import build_pki_simulator
 from pki_bridge.testing.testca import TestPki
@@ -61,7 +61,7 @@ def simulation(
     if ca is not None:
         authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
         apps["pki"] = build_pki_simulator(ca, authorities)
-    sim = web.Application()
+    sim = web.Application(middlewares=[this_machine_only])  # never from another address
     sim[SIMULATORS] = apps
     for name, app in apps.items():
         sim.add_subapp(f"/{name}", app)

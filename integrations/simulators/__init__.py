@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
+from typing import Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from integrations.simulators.carrier import CARRIER_SUBSCRIBERS, carrier_simulator
 from integrations.simulators.faults import FAULTS, FaultSwitch
@@ -28,10 +31,36 @@ __all__ = [
     "insured_simulator",
     "sample_people",
     "sms_simulator",
+    "this_machine_only",
 ]
 
 SIMULATORS = web.AppKey("simulators", dict[str, web.Application])
 """On the `/sim` app: each mounted simulator by name, to reach its state in-process."""
+
+FORWARDED: Final = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def from_this_machine(request: web.Request) -> bool:
+    """The peer is a loopback address and no proxy relayed the request (a proxy on this
+    machine would otherwise pass the world's requests on as loopback ones)."""
+    if any(header in request.headers for header in FORWARDED) or not request.remote:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+@web.middleware
+async def this_machine_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The simulators hand out every OTP, carrier and BHXH record and mint signing SIMs:
+    from anywhere but this machine they do not exist (404)."""
+    if not from_this_machine(request):
+        raise web.HTTPNotFound()
+    return await handler(request)
 
 
 def build_simulators_app(
@@ -56,7 +85,7 @@ def build_simulators_app(
         "bhxh": insured_simulator(samples.insured if samples else ()),
         **(extra or {}),
     }
-    sim = web.Application()
+    sim = web.Application(middlewares=[this_machine_only])
     sim[SIMULATORS] = simulators
     for name, app in simulators.items():
         sim.add_subapp(f"/{name}", app)

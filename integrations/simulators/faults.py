@@ -55,7 +55,7 @@ async def read_json(request: web.Request) -> Any:
     """The request's JSON body, or a 400 `{"error"}` reply when it is not JSON."""
     try:
         return json.loads(await request.text())
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise web.HTTPBadRequest(
             text=json.dumps({"error": "body is not valid JSON"}), content_type="application/json"
         ) from exc

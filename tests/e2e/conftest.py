@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
 
 from bot.accounts.port import Accounts
 from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
+from bot.state.redis import redis_client
 from bot.web.app import RUNTIME, Wiring, create_app
 
 
@@ -81,6 +85,31 @@ class BotHarness:
         return response.status
 
 
+def redis_settings(tmp_path: Path, redis_url: str) -> Settings:
+    """The harness on the real Redis, with a secret of its own: the hashed key names of
+    this test cannot meet another run's."""
+    return Settings(
+        data_dir=tmp_path,
+        password_hashing="fast",
+        secret_key=f"test-secret-{uuid.uuid4().hex}",
+        redis_url=redis_url,
+    )
+
+
+@asynccontextmanager
+async def redis_left_clean(redis_url: str) -> AsyncIterator[Redis]:
+    """A client on the real Redis; the `regbot:` keys created meanwhile are deleted."""
+    client = redis_client(redis_url)
+    before = {key async for key in client.scan_iter("regbot:*")}
+    try:
+        yield client
+    finally:
+        created = {key async for key in client.scan_iter("regbot:*")} - before
+        if created:
+            await client.delete(*created)
+        await client.aclose()
+
+
 def harness_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(
         data_dir=tmp_path,
@@ -98,8 +127,9 @@ async def bot_app(tmp_path: Path) -> AsyncIterator[BotHarness]:
 
 
 class _harness:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, before_start: Callable[[Any], None] | None = None):
         self.settings = settings
+        self.before_start = before_start  # e.g. add a signal handler while it can be added
 
     async def __aenter__(self) -> BotHarness:
         sock = socket.socket()
@@ -107,6 +137,8 @@ class _harness:
         port = sock.getsockname()[1]
         sock.close()
         app = create_app(self.settings, Wiring(self_url=f"http://127.0.0.1:{port}", samples=True))
+        if self.before_start is not None:
+            self.before_start(app)
         self.client = TestClient(TestServer(app, host="127.0.0.1", port=port))
         await self.client.start_server()
         runtime = app[RUNTIME]
@@ -118,5 +150,5 @@ class _harness:
         await self.client.close()
 
 
-def make_harness(settings: Settings) -> _harness:
-    return _harness(settings)
+def make_harness(settings: Settings, before_start: Callable[[Any], None] | None = None) -> _harness:
+    return _harness(settings, before_start)

@@ -95,7 +95,8 @@ async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(
 async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app: BotHarness) -> None:
     wrong = {**HUY, "code": "0123456780"}
     screen = await confirm(bot_app, "typo", wrong)
-    assert "Không tìm thấy mã số BHXH" in text_of(screen)
+    assert "mã số BHXH không có trong cơ sở dữ liệu" in text_of(screen)
+    assert "thẻ BHYT, sổ BHXH hoặc ứng dụng VssID" in text_of(screen)  # where to find it
     assert any("phương thức đăng ký khác" in line for line in screen)
     assert any("Cách khác / hỗ trợ" in line for line in screen)
 
@@ -114,13 +115,24 @@ async def test_an_unknown_code_lets_the_person_choose_another_method(bot_app: Bo
     assert "Thuê bao di động" in methods and "Bảo hiểm xã hội" in methods
 
 
+async def test_an_unknown_code_and_either_wrong_detail_get_one_reply_naming_no_field(
+    bot_app: BotHarness,
+) -> None:
+    """A reply that named the wrong field confirmed the other one to a guesser."""
+    unknown = text_of(await confirm(bot_app, "a", {**HUY, "code": "0123456780"}))
+    wrong_name = text_of(await confirm(bot_app, "b", {**HUY, "name": "Do Quang Hung"}))
+    wrong_date = text_of(await confirm(bot_app, "c", {**HUY, "dob": "31/08/1992"}))
+    both = text_of(await confirm(bot_app, "d", {**HUY, "name": "Do Quang Hung", "dob": "1/1/1990"}))
+    assert unknown == wrong_name == wrong_date == both
+    assert "họ tên, ngày sinh" in unknown and "còn 2 lần thử" in unknown
+
+
 async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can_be_fixed(
     bot_app: BotHarness,
 ) -> None:
     refused = await confirm(bot_app, "mis", {**HUY, "name": "Do Quang Hung"})
     screen = text_of(refused)
-    assert "Không đăng ký được tài khoản" in screen
-    assert "Họ và tên" in screen and "Ngày sinh" not in screen  # says which field to check
+    assert "không khớp" in screen
     assert "Huy" not in screen and HUY_ID not in screen and "09" not in screen
     assert await bot_app.sms_to(HUY_PHONE) == []
     assert await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID) is None
@@ -130,13 +142,15 @@ async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can
     assert "09*****456" in text_of(await bot_app.say("mis", option(summary, "Xác nhận")))
 
 
-async def test_a_mismatched_birth_date_names_the_birth_date(bot_app: BotHarness) -> None:
-    screen = text_of(await confirm(bot_app, "dob", {**HUY, "dob": "31/08/1992"}))
-    assert "Ngày sinh" in screen and "Họ và tên" not in screen
-    assert "30/08/1992" not in screen
+async def retry(bot: BotHarness, user: str) -> str:
+    """After a refusal: "Sửa thông tin" -> the birth date, kept -> the summary -> confirm."""
+    which = await bot.say(user, "1")  # "Sửa thông tin" is the first option
+    await bot.say(user, option(which, "Ngày sinh"))
+    summary = await bot.say(user, "1")  # keep it
+    return text_of(await bot.say(user, option(summary, "Xác nhận")))
 
 
-async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(
+async def test_a_strangers_three_misses_stop_the_stranger_but_not_the_owner(
     bot_app: BotHarness,
 ) -> None:
     bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
@@ -144,28 +158,37 @@ async def test_three_mismatches_lock_the_code_for_everyone_until_a_stated_time(
     await fill_details(bot_app, "owner", HUY)
 
     guess = {**HUY, "dob": "01/01/1990"}
-    refused = await confirm(bot_app, "guesser", guess)
-    assert "còn 2 lần" in text_of(refused)
-    for tries_left in (1, 0):
-        await edit(bot_app, "guesser", refused, "Ngày sinh")
-        summary = await bot_app.say("guesser", "1")  # keep the same birth date
-        refused = await bot_app.say("guesser", option(summary, "Xác nhận"))
-        screen = text_of(refused)
-        if tries_left:
-            assert "còn 1 lần" in screen
-    assert "tạm thời bị khóa" in screen and "11:00" in screen and "giờ Việt Nam" in screen
+    first = text_of(await confirm(bot_app, "guesser", guess))
+    assert "còn 2 lần" in first
+    assert "còn 1 lần" in await retry(bot_app, "guesser")
+    assert "còn 0 lần" in await retry(bot_app, "guesser")
+    stopped = await retry(bot_app, "guesser")
+    assert "quá nhiều lần đối chiếu" in stopped and "11:00" in stopped and "giờ Việt Nam" in stopped
 
-    # The owner, with the right details, is locked out too...
+    # The owner, with the right details, is not locked out by one stranger.
     owner = text_of(await bot_app.say("owner", "1"))
-    assert "tạm thời bị khóa" in owner and "11:00" in owner
+    assert "09*****456" in owner
+    assert len(await bot_app.sms_to(HUY_PHONE)) == 1
+
+
+async def test_ten_misses_from_many_callers_lock_the_code_for_everyone_until_a_stated_time(
+    bot_app: BotHarness,
+) -> None:
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
+    await fill_details(bot_app, "owner", HUY)
+    for n in range(10):  # ten strangers, one guess each
+        screen = text_of(await confirm(bot_app, f"stranger-{n}", {**HUY, "dob": f"{n + 1}/1/1990"}))
+        assert "còn 2 lần" in screen
+    owner = text_of(await bot_app.say("owner", "1"))
+    assert "quá nhiều lần đối chiếu" in owner and "11:00" in owner
     assert await bot_app.sms_to(HUY_PHONE) == []
     assert await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID) is None
-    # ... and anyone else is told so as soon as the code is typed.
+    # ... anyone else is told so as soon as the code is typed.
     await bot_app.say("late", "1")
     await bot_app.say("late", "1")
     await bot_app.say("late", "2")
     late = text_of(await bot_app.say("late", HUY["code"]))
-    assert "tạm thời bị khóa" in late and "11:00" in late
+    assert "quá nhiều lần đối chiếu" in late and "11:00" in late
     # Other codes are not affected.
     assert "09*****678" in text_of(await confirm(bot_app, "an", AN))
 

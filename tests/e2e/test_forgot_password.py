@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.engine.messages import Action
 from bot.passwords import PasswordHasher
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
@@ -77,6 +78,37 @@ async def test_citizen_who_forgot_the_password_sets_a_new_one_with_a_code_to_the
     stored = await password_of(bot_app, AccountKind.CITIZEN, AN_ID)
     hasher = HASHER
     assert hasher.verify(stored, NEW) and not hasher.verify(stored, OLD)
+
+
+async def test_a_password_reset_is_told_to_the_accounts_phone_without_a_secret(
+    bot_app: BotHarness,
+) -> None:
+    """Whoever reset it, the owner's phone hears of it and can call the complaint line."""
+    await open_account(bot_app)
+    await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
+    code = await bot_app.last_code(AN_PHONE)
+    await bot_app.say("an", code)
+    await bot_app.say("an", NEW)
+    await bot_app.say("an", NEW)
+    [_code_sms, notice] = await bot_app.sms_to(AN_PHONE)
+    assert "vua duoc dat lai" in notice and "18001096" in notice
+    assert code not in notice and NEW not in notice and AN_ID not in notice
+    assert notice.isascii()
+
+
+async def test_the_reset_notice_is_in_the_language_of_the_conversation(
+    bot_app: BotHarness,
+) -> None:
+    await open_account(bot_app)
+    first = await bot_app.say("en", lang="en")
+    for typed in (option(first, "Forgot password"), "1", AN_ID, AN_TYPED_PHONE):
+        await bot_app.say("en", typed)
+    await bot_app.say("en", await bot_app.last_code(AN_PHONE))
+    await bot_app.say("en", NEW)
+    done = text_of(await bot_app.say("en", NEW))
+    assert "password" in done.lower()
+    notice = (await bot_app.sms_to(AN_PHONE))[-1]
+    assert "was just reset" in notice
 
 
 async def test_a_business_resets_its_password_with_its_tax_code(bot_app: BotHarness) -> None:
@@ -149,13 +181,61 @@ async def test_three_codes_an_hour_per_identity_whether_or_not_the_account_exist
 
 
 async def test_ten_codes_a_day_per_phone(bot_app: BotHarness) -> None:
+    """Four accounts share one family phone: codes that really go to it stop at ten."""
     bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
-    await open_account(bot_app, id_number="123456789", id_type=IdType.CMND)
-    for n in range(10):  # ten different CMND numbers, the same phone
-        await ask_for_code(bot_app, f"p-{n}", f"10000000{n}", AN_TYPED_PHONE)
-    stopped = text_of(await ask_for_code(bot_app, "p-10", "123456789", AN_TYPED_PHONE))
+    family = [f"12345678{n}" for n in range(4)]
+    for id_number in family:
+        await open_account(bot_app, id_number=id_number, id_type=IdType.CMND)
+    for n in range(10):
+        await ask_for_code(bot_app, f"p-{n}", family[n % 4], AN_TYPED_PHONE)
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+    stopped = text_of(await ask_for_code(bot_app, "p-10", family[2], AN_TYPED_PHONE))
     assert "quá nhiều yêu cầu mã OTP" in stopped
-    assert await bot_app.sms_to(AN_PHONE) == []  # the owner's request was refused too
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+
+
+async def test_requests_with_made_up_id_numbers_do_not_lock_the_owner_out(
+    bot_app: BotHarness,
+) -> None:
+    """Her phone number alone used to block her reset for a day: every request that
+    named it counted, whatever the ID number."""
+    await open_account(bot_app)
+    for n in range(12):  # strangers: her phone, made-up CMND numbers
+        screen = text_of(await ask_for_code(bot_app, f"x-{n}", f"10000000{n % 10}", AN_TYPED_PHONE))
+        assert "Nếu số giấy tờ" in screen  # the same reply as ever
+    assert await bot_app.sms_to(AN_PHONE) == []
+
+    owner = text_of(await ask_for_code(bot_app, "owner", AN_ID, AN_TYPED_PHONE))
+    assert "Nếu số giấy tờ" in owner
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1
+    await bot_app.say("owner", await bot_app.last_code(AN_PHONE))
+    assert bot_app.last["owner"].step == "forgot.password"
+
+
+async def test_requests_with_made_up_id_numbers_do_not_block_her_registration_code(
+    bot_app: BotHarness,
+) -> None:
+    from tests.e2e.test_mobile_registration import fill_details
+
+    for n in range(12):
+        await ask_for_code(bot_app, f"x-{n}", f"10000000{n % 10}", AN_TYPED_PHONE)
+    await fill_details(bot_app, "an")
+    screen = text_of(await bot_app.say("an", "1"))
+    assert "Mã OTP đã được gửi" in screen
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1
+
+
+async def test_one_caller_gets_five_requests_an_hour_whatever_the_numbers(
+    bot_app: BotHarness,
+) -> None:
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
+    for n in range(5):
+        await bot_app.send("scanner", action=Action.HOME)
+        screen = text_of(await ask_for_code(bot_app, "scanner", f"10000000{n}", f"090312345{n}"))
+        assert "Nếu số giấy tờ" in screen
+    await bot_app.send("scanner", action=Action.HOME)
+    stopped = text_of(await ask_for_code(bot_app, "scanner", "100000009", "0903123459"))
+    assert "quá nhiều yêu cầu mã OTP" in stopped and "11:00" in stopped
 
 
 def option(screen: list[str], label: str) -> str:
@@ -207,7 +287,8 @@ async def test_a_sim_account_holder_at_the_duplicate_is_told_by_sms_to_sign_in_w
     nobody = await ask_for_code(bot_app, "nobody", "048168001122", AN_TYPED_PHONE)
     assert signer == nobody  # nothing on the screen tells the two apart
 
-    [sms] = await bot_app.sms_to(AN_PHONE)
+    *_, registered, sms = await bot_app.sms_to(AN_PHONE)  # after the level-3 notice
+    assert "muc xac minh 3" in registered
     assert "dang nhap bang chu ky so" in sms and "18001096" in sms
     assert not re.search(r"\b\d{6}\b", sms)  # no code: there is no password to reset
     otp_step = text_of(signer)

@@ -81,7 +81,7 @@ async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_messa
     assert "Nguyen Van An" not in text and "0912" not in text  # never whose account it is
 
 
-async def test_number_not_registered_to_its_owner_is_refused_with_a_reason(bot_app):
+async def test_number_not_registered_to_its_owner_is_refused_with_what_to_check(bot_app):
     binh = {
         "name": "Trần Thị Bình",
         "dob": "02/11/1985",
@@ -90,7 +90,8 @@ async def test_number_not_registered_to_its_owner_is_refused_with_a_reason(bot_a
     }
     await fill_details(bot_app, "binh", binh)
     text = "\n".join(await bot_app.say("binh", "1"))
-    assert "chưa được đăng ký chính chủ" in text
+    assert "chưa xác nhận được số điện thoại này là thuê bao chính chủ" in text
+    assert "cửa hàng của nhà mạng" in text  # where to go when it is not in her name
     assert await bot_app.sms_to("+84987654321") == []
 
 
@@ -105,7 +106,7 @@ async def test_details_that_do_not_match_the_subscriber_are_refused_without_reve
     }
     await fill_details(bot_app, "minh", minh)
     text = "\n".join(await bot_app.say("minh", "1"))
-    assert "không khớp" in text
+    assert "họ tên, ngày sinh và số CCCD/CMND" in text  # what to check
     assert "Phạm Thị Hoa" not in text and "048168001122" not in text
     assert await bot_app.sms_to("+84381234567") == []
 

@@ -111,8 +111,14 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 
 
 async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
-    served: Served,
+    tmp_path: Path,
 ) -> None:
+    metrics_port = free_port()
+    env = serve_env(tmp_path, REGBOT_METRICS_TOKEN="scraper-token")
+    served = await start_serve(
+        env, tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
+    )
+    metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     async with aiohttp.ClientSession() as http:
         form = {"sessionId": "op-1", "serviceCode": "*123#", "phoneNumber": CALLER, "text": ""}
         async with http.post(served.url + "/ussd", data=form) as response:
@@ -123,6 +129,8 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
         async with http.get(served.url + "/healthz") as response:
             assert response.status == 200
         async with http.get(served.url + "/metrics") as response:
+            assert response.status == 401  # on the public port only with the token
+        async with http.get(metrics_url) as response:
             metrics = await response.text()
             assert response.status == 200
     assert 'regbot_turns_total{channel="ussd",outcome="show"} 1.0' in metrics
@@ -136,17 +144,74 @@ async def test_an_operator_serves_ussd_and_sees_health_metrics_and_clean_logs(
     assert "912345678" not in log  # no phone number in any log line
 
 
+async def test_metrics_count_no_sms(tmp_path: Path) -> None:
+    """An SMS counter moved only when a forgot-password request matched an account."""
+    metrics_port = free_port()
+    served = await start_serve(
+        serve_env(tmp_path), tmp_path / "serve.log", None, "--metrics-port", str(metrics_port)
+    )
+    inputs = ["1", "1", "Nguyen Van An", "17051990", "001090012345", "1", "1", "1"]
+    form = {"sessionId": "op-2", "serviceCode": "*123#", "phoneNumber": CALLER}
+    try:
+        async with aiohttp.ClientSession() as http:
+            for typed in range(len(inputs) + 1):
+                data = {**form, "text": "*".join(inputs[:typed])}
+                async with http.post(served.url + "/ussd", data=data) as response:
+                    screen = await response.text()
+            async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as response:
+                metrics = await response.text()
+    finally:
+        stop(served)
+    assert "OTP" in screen  # a code went by SMS
+    assert 'system="carrier"' in metrics  # the other systems are measured
+    assert "sms" not in metrics
+
+
+async def test_the_public_port_serves_metrics_in_development_as_the_contract_lists(
+    served: Served,
+) -> None:
+    async with aiohttp.ClientSession() as http, http.get(served.url + "/metrics") as response:
+        assert response.status == 200
+        assert "regbot_turns" in await response.text()
+        assert "sms" not in await response.text()
+
+
+async def test_in_production_public_metrics_need_the_operators_token() -> None:
+    """A stranger cannot read them; the operator's scraper sends REGBOT_METRICS_TOKEN, or
+    scrapes `--metrics-port` on loopback."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.config import Settings
+    from bot.metrics import Metrics, public_metrics_app
+
+    closed = public_metrics_app(Metrics(), Settings(env="production"))
+    async with TestClient(TestServer(closed)) as client:
+        assert (await client.get("/")).status == 404
+    guarded = public_metrics_app(Metrics(), Settings(env="production", metrics_token="s3cr3t"))
+    async with TestClient(TestServer(guarded)) as client:
+        assert (await client.get("/")).status == 401
+        wrong = await client.get("/", headers={"Authorization": "Bearer nope"})
+        assert wrong.status == 401
+        right = await client.get("/", headers={"Authorization": "Bearer s3cr3t"})
+        assert right.status == 200 and "regbot_turn_seconds" in await right.text()
+
+
+def serve_once(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`regbot serve` that is expected to stop by itself (refused settings)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
 def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) -> None:
     env = serve_env(tmp_path, REGBOT_ENV="production")
     env.pop("REGBOT_SECRET_KEY")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-    )
+    result = serve_once(env)
     assert result.returncode != 0
     assert "REGBOT_ENV=production refuses to start" in result.stderr
     assert "simulators would be mounted" in result.stderr
@@ -164,14 +229,7 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
 def test_a_service_that_cannot_start_says_why_without_a_traceback(
     tmp_path: Path, setting: str, value: str, says: str
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=serve_env(tmp_path, **{setting: value}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    result = serve_once(serve_env(tmp_path, **{setting: value}))
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert "nobody" not in result.stderr  # no part of a database URL

@@ -12,23 +12,22 @@ from bot.accounts.model import AccountKind
 from bot.channels.telegram.channel import SECRET_HEADER
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import harness_settings, make_harness
-from tests.support.telegram_api import TelegramApi, text_update
+from tests.support.telegram_api import (
+    TelegramApi,
+    bot_api,
+    text_update,
+    with_telegram,
+)
 
 CHAT = 777001
 
 
 @pytest.fixture
 async def telegram(tmp_path):
-    api = TelegramApi()
-    server = TestServer(api.app(), host="127.0.0.1")
-    await server.start_server()
-    settings = dataclasses.replace(
-        harness_settings(tmp_path),
-        telegram_bot_token="123456:TEST-token",
-        telegram_api_url=str(server.make_url("/bot")),
-        telegram_webhook_url="https://regbot.example/telegram",
-    )
-    async with make_harness(settings) as bot:
+    async with (
+        bot_api() as (api, api_url),
+        make_harness(with_telegram(harness_settings(tmp_path), api_url)) as bot,
+    ):
         secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
 
         async def post(update: dict, token: str | None = secret) -> int:
@@ -37,7 +36,6 @@ async def telegram(tmp_path):
             return response.status
 
         yield api, bot, post
-    await server.close()
 
 
 def buttons(message) -> list[tuple[str, str]]:

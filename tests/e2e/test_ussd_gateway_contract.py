@@ -43,7 +43,7 @@ async def test_a_gateway_without_the_secret_is_refused_and_nothing_happens(
         assert conversation.record.empty  # nothing was stored for the caller
 
 
-async def test_a_gateway_with_the_secret_in_the_header_or_the_query_is_served(
+async def test_a_gateway_with_the_secret_in_the_header_is_served(
     guarded: tuple[BotHarness, list[TurnRecord]],
 ) -> None:
     bot, turns = guarded
@@ -51,10 +51,20 @@ async def test_a_gateway_with_the_secret_in_the_header_or_the_query_is_served(
     assert by_header.status == 200
     assert (await by_header.text()).startswith("CON ")
     response = await bot.client.post(
-        "/ussd", data={**FIRST, "text": "1"}, params={"secret": SECRET}
+        "/ussd", data={**FIRST, "text": "1"}, headers={"X-USSD-Secret": SECRET}
     )
     assert response.status == 200 and "Thue bao di dong" in await response.text()
     assert len(turns) == 2
+
+
+async def test_the_secret_in_the_query_string_is_refused(
+    guarded: tuple[BotHarness, list[TurnRecord]],
+) -> None:
+    """A secret in a URL lands in access logs, proxies and the gateway's dashboards."""
+    bot, turns = guarded
+    response = await bot.client.post("/ussd", data=FIRST, params={"secret": SECRET})
+    assert response.status == 403
+    assert turns == []
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,9 @@ async def test_a_citizen_whose_session_dropped_continues_where_they_left_off(
     offer = await phone.dial()
     assert "1 Tiep tuc" in offer and "2 Dang ky lai" in offer
     screen = await phone.press("1")
+    # what she typed is hers: a new network session first proves the phone
+    assert "ma OTP 6 so da gui toi 09*****678" in screen and "Nguyen" not in screen
+    screen = await phone.press((await sms_codes(bot, AN["phone"]))[-1])
     assert "CCCD" in screen  # the id number step, name and birth date kept
     await phone.press(AN["id"])
     screen = await phone.press("0")  # back: the id number is kept

@@ -235,10 +235,14 @@ async def test_a_password_typed_into_the_chat_is_refused_and_the_link_replaced(
 def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simulator(tmp_path):
     real = {
         "env": "production",
-        "secret_key": "k" * 32,
+        "secret_key": "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo",
         "redis_url": "redis://127.0.0.1:6379/4",
         "database_url": "postgresql+asyncpg://x@127.0.0.1/x",
         "system_urls": {name: "https://x.example" for name in ("sms", "carrier", "bhxh", "mssp")},
+        "ussd_secret": "gateway-4f7e2a9c1d8b",
+        "public_url": "https://dichvucong.example",
+        "pki_trust_anchors": "/etc/regbot/anchors.pem",
+        "pki_gov_trust_anchors": "/etc/regbot/gov-anchors.pem",
         "zalo_app_id": APP_ID,
     }
     try:

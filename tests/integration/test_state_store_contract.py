@@ -214,33 +214,46 @@ class TestStateStoreContract:
         assert await counters.count("otp-wrong:reg-1") == 0
         assert await counters.ttl("otp-wrong:reg-1") == 0
 
-        assert await counters.hit("otp-wrong:reg-1", window_seconds=1) == 1
-        assert await counters.hit("otp-wrong:reg-1", window_seconds=1) == 2
-        assert await counters.count("otp-wrong:reg-1") == 2
+        first = await counters.spend_within("otp-wrong:reg-1", 2, window_seconds=1)
+        second = await counters.spend_within("otp-wrong:reg-1", 2, window_seconds=1)
+        third = await counters.spend_within("otp-wrong:reg-1", 2, window_seconds=1)
+        assert (first.allowed, second.allowed, third.allowed) == (True, True, False)
+        assert (first.count, third.count, third.retry_after) == (1, 3, 1)
         assert await counters.count("otp-wrong:reg-2") == 0
         assert await counters.ttl("otp-wrong:reg-1") == 1
 
         await adapter.elapse(1.2)
 
         assert await counters.count("otp-wrong:reg-1") == 0
-        assert await counters.hit("otp-wrong:reg-1", window_seconds=60) == 1
+        assert (await counters.spend_within("otp-wrong:reg-1", 2, window_seconds=60)).allowed
 
-    async def test_a_later_hit_does_not_extend_the_window(self, adapter: Adapter):
-        await adapter.counters.hit("resend:reg-1", window_seconds=60)
+    async def test_a_later_spend_does_not_extend_the_window(self, adapter: Adapter):
+        await adapter.counters.spend_within("resend:reg-1", 5, window_seconds=60)
         await adapter.elapse(1.1)
-        await adapter.counters.hit("resend:reg-1", window_seconds=60)
+        later = await adapter.counters.spend_within("resend:reg-1", 5, window_seconds=60)
 
+        assert later.retry_after in (59, 58)
         assert await adapter.counters.ttl("resend:reg-1") in (59, 58)
 
-    async def test_a_reset_counter_starts_from_zero(self, adapter: Adapter):
-        await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300)
-        await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300)
+    async def test_parallel_spends_never_pass_the_limit_together(self, adapter: Adapter):
+        """Forty requests at once, three allowed: exactly three go on (check-and-spend is
+        one step; a check followed by a separate spend lets all forty through)."""
+        spends = await asyncio.gather(
+            *(adapter.counters.spend_within("bhxh:code-1", 3, window_seconds=60) for _ in range(40))
+        )
+        assert sum(spend.allowed for spend in spends) == 3
+        assert sorted(spend.count for spend in spends) == list(range(1, 41))
 
-        await adapter.counters.reset("otp-wrong:reg-1")
+    async def test_a_spend_given_back_frees_its_place_but_keeps_the_window(self, adapter: Adapter):
+        counters = adapter.counters
+        await counters.spend_within("carrier:phone-1", 1, window_seconds=60)
+        await counters.give_back("carrier:phone-1")
+        await counters.give_back("carrier:phone-1")  # never below zero
 
-        assert await adapter.counters.count("otp-wrong:reg-1") == 0
-        assert await adapter.counters.ttl("otp-wrong:reg-1") == 0
-        assert await adapter.counters.hit("otp-wrong:reg-1", window_seconds=300) == 1
+        assert await counters.count("carrier:phone-1") == 0
+        assert await counters.ttl("carrier:phone-1") in (60, 59)
+        assert (await counters.spend_within("carrier:phone-1", 1, window_seconds=60)).allowed
+        assert not (await counters.spend_within("carrier:phone-1", 1, window_seconds=60)).allowed
 
 
 class TestRedisLock:
@@ -334,7 +347,9 @@ class TestRedisDown:
                     async with store.lock("telegram:42"):
                         pass
                 with pytest.raises(StoreUnavailable):
-                    await counters.hit("otp-wrong:reg-1", window_seconds=60)
+                    await counters.spend_within("otp-wrong:reg-1", 3, window_seconds=60)
+                with pytest.raises(StoreUnavailable):
+                    await counters.give_back("otp-wrong:reg-1")
                 with pytest.raises(StoreUnavailable):
                     await counters.ttl("otp-wrong:reg-1")
         finally:

@@ -201,3 +201,14 @@ def fake_world(tmp_path: Path | None = None, **overrides: Any) -> FakeWorld:
         public_url="https://dichvucong.example",
     )
     return FakeWorld(runtime, sms, carrier, insured, mssp, accounts, store)
+
+
+AN_PHONE = "+84912345678"
+AN_ID = "001090012345"
+
+
+def world_with_an() -> FakeWorld:
+    """The fakes, with Nguyễn Văn An a registered subscriber of his phone."""
+    world = fake_world()
+    world.carrier.add(AN_PHONE, AN_ID, "Nguyễn Văn An", dt.date(1990, 5, 17))
+    return world

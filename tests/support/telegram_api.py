@@ -4,13 +4,43 @@ bot sent, so Telegram stories can be told without Telegram."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+WEBHOOK_URL = "https://regbot.example/telegram"
+BOT_TOKEN = "123456:TEST-token"
+
+
+@asynccontextmanager
+async def bot_api() -> AsyncIterator[tuple[TelegramApi, str]]:
+    """The emulator on a local port, and the TELEGRAM_API_URL that reaches it."""
+    api = TelegramApi()
+    server = TestServer(api.app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield api, str(server.make_url("/bot"))
+    finally:
+        await server.close()
+
+
+def with_telegram(settings: Any, api_url: str, *, webhook: bool = True) -> Any:
+    """`settings` with the Telegram channel on, talking to `api_url`."""
+    return dataclasses.replace(
+        settings,
+        telegram_bot_token=BOT_TOKEN,
+        telegram_api_url=api_url,
+        telegram_webhook_url=WEBHOOK_URL if webhook else None,
+    )
+
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "regbot", "username": "regbot_test_bot"}
 

@@ -141,6 +141,7 @@ class Ussd:
     KEYS: Final = {"back": "0", "home": "00"}
 
     def __init__(self, world: World, caller: str) -> None:
+        self._world = world
         self._client = world.client
         self._caller = caller
         self._session = ""
@@ -189,7 +190,8 @@ class Ussd:
 
     async def _call_again(self, label: str) -> list[Record]:
         """The call was ended mid-dialog (a SIM confirms only once the line is free): the
-        person dials again and continues where they left off."""
+        person dials again, continues where they left off, and types the code sent by SMS
+        that proves the phone on a new call."""
         records = [await self.open_session(f"call again: dial {SERVICE_CODE}")]
         if find_option(self._options(), label) is None:
             resume = find_option(self._options(), "Tiep tuc") or find_option(
@@ -197,6 +199,13 @@ class Ussd:
             )
             if resume is not None:
                 records.append({**await self._press(resume), "input": "continue where I was"})
+        if any(
+            "(de chac chan dung la ban)" in line or "(to make sure it is you)" in line
+            for line in self._screen
+        ):  # a new call proves the phone with a code by SMS
+            texts = [sms["text"] for sms in await self._world.outbox() if sms["to"] == self._caller]
+            code = re.findall(r"\b\d{6}\b", texts[-1])[0]
+            records.append({**await self._press(code), "input": "the code sent by SMS"})
         return records
 
     async def open_session(self, sent: str) -> Record:

@@ -109,6 +109,7 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
     ),
     "id_type.{}": ("id_type.CCCD", "id_type.CMND", "id_type.MST", "id_type.HC", "id_type.MNS"),
     "signing.done_method_{}": ("signing.done_method_sim", "signing.done_method_usb"),
+    "signing.sms_method_{}": ("signing.sms_method_sim", "signing.sms_method_usb"),
     "signing.{}_intro": ("signing.usb_intro", "signing.official_intro"),
     "signing.{}_intro_help": ("signing.usb_intro_help", "signing.official_intro_help"),
     "validation.{}.not_digits": (
@@ -147,6 +148,18 @@ HANDED_KEYS: Mapping[str, frozenset[str]] = {
     "ussd.bad_request.caller": frozenset({"field"}),
     "ussd.bad_request.too_long": frozenset({"field"}),
     "ussd.bad_request.form": frozenset({"field"}),
+    "ussd.resume_sms": frozenset({"code", "minutes"}),  # proof.SMS_KEY -> OtpCodes.send
+    "help.agent_message": frozenset({"text"}),  # Note(key, text) -> msg(note.key, text=...)
+    # the console's sign-in page: t(error, attempts=..., minutes=...)
+    "support.signin.failed": frozenset({"attempts", "minutes"}),
+    "support.signin.locked": frozenset({"attempts", "minutes"}),
+    # refused.html: t(reason, days=...); base.html: t(flash, minimum=...)
+    "support.conversation.gone": frozenset({"days"}),
+    "support.reveal.reason_short": frozenset({"minimum"}),
+    # conversation.html: t('support.line.' ~ line.kind, agent=...)
+    "support.line.take_over": frozenset({"agent"}),
+    "support.line.hand_back": frozenset({"agent"}),
+    "support.line.reset": frozenset({"agent"}),
     # invalid(f"validation.password.weak.{n}", **{"p1": ..., "pn": ...})
     **{
         f"validation.password.weak.{n}": frozenset(f"p{i}" for i in range(1, n + 1))
@@ -213,9 +226,26 @@ def scan() -> tuple[tuple[Use, ...], tuple[str, ...]]:
                 continue
             passes = frozenset(kw.arg for kw in node.keywords if kw.arg)
             uses += [Use(key, passes, line) for key in found]
+    uses += _template_uses(keys)
     for key, passes in HANDED_KEYS.items():
         uses.append(Use(key, passes, "HANDED_KEYS"))
     return tuple(uses), tuple(undeclared)
+
+
+TEMPLATE_CALL = re.compile(r"""\bt\(\s*'([A-Za-z0-9_.@-]+)'\s*((?:,(?:[^()]|\([^()]*\))*)?)\)""")
+
+
+def _template_uses(keys: set[str]) -> list[Use]:
+    """The console's Jinja templates render keys with `t('key', name=value)`."""
+    uses = []
+    for path in sorted((ROOT / "bot").rglob("*.html")):
+        source = path.read_text(encoding="utf-8")
+        for found in TEMPLATE_CALL.finditer(source):
+            if found.group(1) in keys:
+                passes = frozenset(re.findall(r"(\w+)\s*=", found.group(2)))
+                line = source.count("\n", 0, found.start()) + 1
+                uses.append(Use(found.group(1), passes, f"{path.relative_to(ROOT)}:{line}"))
+    return uses
 
 
 def _callee(node: ast.Call) -> str:

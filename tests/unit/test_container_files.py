@@ -70,3 +70,10 @@ def test_compose_sets_only_settings_regbot_reads_and_runs_in_production() -> Non
         assert required in names
     assert "postgresql+asyncpg://" in block and "@postgres:5432/" in block
     assert "redis://redis:6379" in block
+
+
+def test_compose_refuses_to_start_without_the_secrets_production_needs() -> None:
+    """`${NAME:?why}`: docker compose itself stops when one is unset, and says why."""
+    block = COMPOSE.split("  environment:", 1)[1].split("  expose:", 1)[0]
+    for name in ("REGBOT_SECRET_KEY", "USSD_SECRET", "REGBOT_PUBLIC_URL", "PKI_TRUST_ANCHORS"):
+        assert re.search(rf"^    {name}: \$\{{{name}:\?[^}}]+\}}$", block, re.MULTILINE), name

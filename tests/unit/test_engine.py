@@ -4,7 +4,6 @@ milliseconds each."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
 
 import pytest
@@ -13,18 +12,14 @@ from bot.accounts.model import AccountKind
 from bot.engine.messages import Action, Inbound, SignatureArrived
 from bot.state.session import ConversationRecord, DialogSession
 from integrations.errors import IntegrationUnavailable
-from tests.support.fakes import FakeWorld, fake_world
+from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, world_with_an
 
-AN_PHONE = "+84912345678"
-AN_ID = "001090012345"
 PASSWORD = "Hoa-Sen#2024"
 
 
 @pytest.fixture
 def world() -> FakeWorld:
-    world = fake_world()
-    world.carrier.add(AN_PHONE, AN_ID, "Nguyễn Văn An", dt.date(1990, 5, 17))
-    return world
+    return world_with_an()
 
 
 async def at_summary(world: FakeWorld, user: str) -> str:

@@ -239,13 +239,11 @@ def test_every_last_screen_fits_on_one_page_so_it_ends_the_session() -> None:
 # keep each on one screen (the options are on the first page in any case).
 ERRORS_BEFORE_MENUS = {
     "mobile.not_verified": (
-        msg("mobile.subscriber_unknown"),
-        msg("mobile.subscriber_not_registered"),
-        msg("mobile.subscriber_mismatch"),
+        msg("mobile.subscriber_not_verified", tries=2),
+        msg("mobile.subscriber_locked", until="11:00"),
     ),
     "bhxh.not_verified": (
-        msg("bhxh.unknown_code"),
-        msg("bhxh.mismatch", fields=msg("bhxh.field_both"), tries=2),
+        msg("bhxh.not_matched", tries=2),
         msg("bhxh.locked", until="11:00"),
     ),
     "sim.failed": (
@@ -268,6 +266,7 @@ ERRORS_BEFORE_MENUS = {
 def test_a_common_error_and_the_menu_after_it_fit_on_one_screen(lang: str, step: str) -> None:
     steps = {str(s.name): s for d in DIALOGS for s in d.steps}
     for notice in ERRORS_BEFORE_MENUS[step]:
+        assert TRANSLATOR.has(notice.key, lang), notice.key  # the list follows the catalog
         ctx = _context(lang)
         ctx.caller = None
         pages = reply_pages(_reply(steps[step], ctx, notice), TRANSLATOR)

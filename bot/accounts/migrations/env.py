@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.accounts import support_tables  # noqa: F401 - its tables join Base.metadata
 from bot.accounts.tables import Base
 
 config = context.config

@@ -8,7 +8,6 @@ group every member would drive one registration and see its summary."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Final
 
@@ -34,6 +33,7 @@ from bot.engine.render import render
 from bot.engine.turn import SECRET_CONSUMED, Conversation
 from bot.engine.view import PHONE_ENTRY
 from bot.i18n import Translator, msg
+from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
 
 log = logging.getLogger("regbot.telegram")
@@ -101,13 +101,12 @@ class TelegramChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """`POST /telegram`: only Telegram knows the secret token set with the webhook."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+        if not same_secret(request.headers.get(SECRET_HEADER, ""), self.webhook_secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.json_response({"error": "not a Telegram update"}, status=400)
         if update is not None:
             await self.application.process_update(update)

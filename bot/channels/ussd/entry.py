@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.bootstrap import Runtime
 from bot.channels.base import Channel, ChannelEntry
 from bot.channels.ussd.gateway import CHANNEL, USSD, UssdGateway, ussd_endpoint
+from bot.channels.ussd.proof import CallerProof
 from bot.channels.ussd.session import ChannelCodec
 from bot.config import Settings
 
@@ -26,6 +27,7 @@ async def open_ussd(app: web.Application, runtime: Runtime) -> AsyncIterator[Cha
         runtime.engine,
         runtime.translator,
         ChannelCodec(runtime.keys.tokens),
+        CallerProof(runtime.otp_codes, runtime.engine.now),
         secret=runtime.settings.ussd_secret,
     )
     app[USSD] = gateway

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import replace
 from typing import Final
@@ -10,6 +9,7 @@ from typing import Final
 from aiohttp import web
 
 from bot.channels.commands import UssdKey, read_ussd_key
+from bot.channels.ussd.proof import CallerProof, Proof
 from bot.channels.ussd.request import BadUssdRequest, UssdRequest, parse_form
 from bot.channels.ussd.screen import (
     MORE,
@@ -20,10 +20,12 @@ from bot.channels.ussd.screen import (
     ussd_text,
 )
 from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
+from bot.dialogs.draft import OtpState
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound
 from bot.engine.turn import Conversation
-from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.i18n import DEFAULT_LANGUAGE, Translator, to_ascii
+from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
 
 log = logging.getLogger("regbot.ussd")
@@ -32,6 +34,8 @@ CHANNEL: Final = "ussd"
 MAX_SEEN: Final = 16  # earlier screens kept per session for late retries
 CONTINUE: Final = "1"
 RESTART: Final = "2"
+RESEND: Final = "1"  # on the screen that asks for the code proving the phone
+SECRET_HEADER: Final = "X-USSD-Secret"
 
 
 class UssdGateway:
@@ -39,6 +43,9 @@ class UssdGateway:
 
     The whole request runs under the caller's lock in the shared store, so a retry
     that reaches another worker waits and then finds the first one's screen.
+
+    `phoneNumber` is the gateway's word only: a new network session that would resume a
+    dialog holding personal data first types a code sent by SMS to that number (`proof`).
     """
 
     name = CHANNEL
@@ -48,6 +55,7 @@ class UssdGateway:
         engine: DialogEngine,
         translator: Translator,
         codec: ChannelCodec,
+        proof: CallerProof,
         *,
         secret: str | None = None,
     ) -> None:
@@ -55,6 +63,7 @@ class UssdGateway:
         self.translator = translator
         self.secret = secret
         self._codec = codec
+        self._proof = proof
 
     async def answer(self, request: UssdRequest) -> str:
         """The response body for one request: `CON <screen>` or `END <screen>`."""
@@ -90,17 +99,28 @@ class UssdGateway:
 
         if state is None or delta is Delta.NEW_SESSION:
             lang = state.lang if state else DEFAULT_LANGUAGE
-            if convo.unfinished_step():
-                return self._resume(request, lang, notice=False)
+            if convo.unfinished() is not None:
+                proof = state.proof if state else None  # a code already sent stays valid
+                return self._resume(request, lang, notice=False, proof=proof)
             return await self._turn(convo, request, Action.SHOW, lang=lang)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
         if state.mode == Mode.RESUME:
-            if text == CONTINUE:  # a step that waits (a signature) looks again at once
-                return await self._turn(convo, request, Action.RESUME)
+            if text == CONTINUE:
+                return await self._continue(convo, state, request)
             if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
+        if state.mode == Mode.PROVE:
+            if text in (RESTART, UssdKey.HOME):
+                return await self._turn(convo, request, Action.HOME)
+            if text == RESEND:
+                sent = await self._proof.send(request.caller, state.lang, state.proof, resend=True)
+                return self._prove(request, state, sent)
+            checked = await self._proof.check(request.caller, state.lang, state.proof, text)
+            if checked.proven:  # a step that waits (a signature) looks again at once
+                return await self._turn(convo, request, Action.RESUME)
+            return self._prove(request, state, checked)
         last_page = state.page >= len(state.pages) - 1
         if not last_page and (text == MORE or state.end):
             return self._rebase(replace(state, page=state.page + 1), request)
@@ -142,6 +162,39 @@ class UssdGateway:
         )
         return self._rebase(state, request)
 
+    async def _continue(
+        self, convo: Conversation, state: ChannelState, request: UssdRequest
+    ) -> ChannelState:
+        """ "Continue where you left off": at once when the dialog holds nothing of the
+        person's; otherwise only after the code sent to the caller's phone is typed."""
+        unfinished = convo.unfinished()
+        if unfinished is None or not unfinished.personal:  # a waiting step looks again
+            return await self._turn(convo, request, Action.RESUME)
+        sent = await self._proof.send(request.caller, state.lang, state.proof)
+        return self._prove(request, state, sent)
+
+    def _prove(self, request: UssdRequest, before: ChannelState, proof: Proof) -> ChannelState:
+        """The screen asking for the code that proves the phone (or saying none can)."""
+
+        def line(key: str, **params: object) -> str:
+            return ussd_text(self.translator, key, before.lang, **params)
+
+        notice = proof.notice
+        lines = [to_ascii(self.translator.render(notice, before.lang, "ussd"))] if notice else []
+        menu = [f"{RESTART} {line('ussd.resume_restart')}"]
+        if proof.phone is not None:
+            lines += [line("ussd.prove_prompt", phone=proof.phone)]
+            menu.insert(0, f"{RESEND} {line('otp.resend')}")
+        state = replace(
+            before,
+            pages=list(paginate(lines, line("ussd.more"), menu=menu)),
+            page=0,
+            end=False,
+            mode=Mode.PROVE,
+            proof=proof.state,
+        )
+        return self._rebase(state, request)
+
     def _resume(
         self,
         request: UssdRequest,
@@ -149,6 +202,7 @@ class UssdGateway:
         *,
         notice: bool,
         before: ChannelState | None = None,
+        proof: OtpState | None = None,
     ) -> ChannelState:
         def line(key: str) -> str:
             return ussd_text(self.translator, key, lang)
@@ -167,6 +221,7 @@ class UssdGateway:
             lang=lang,
             mode=Mode.RESUME,
             seen=before.seen if before else {},
+            proof=before.proof if before else proof,
         )
         return self._rebase(state, request)
 
@@ -194,11 +249,11 @@ def _plain(body: str, status: int = 200) -> web.Response:
 
 
 def _secret_ok(request: web.Request, secret: str | None) -> bool:
-    """The header or the query parameter (gateways support one or the other) must match."""
+    """The gateway sends the shared secret in the X-USSD-Secret header, never in the URL:
+    a query string is written to access logs, proxies and the gateway's own dashboards."""
     if not secret:
         return True
-    given = (request.headers.get("X-USSD-Secret", ""), request.query.get("secret", ""))
-    return any(hmac.compare_digest(value.encode(), secret.encode()) for value in given if value)
+    return same_secret(request.headers.get(SECRET_HEADER, ""), secret)
 
 
 async def ussd_endpoint(request: web.Request) -> web.Response:

@@ -17,12 +17,15 @@ from typing import Final
 
 import msgspec
 
+from bot.dialogs.draft import OtpState
+
 SEPARATOR: Final = "*"
 
 
 class Mode(StrEnum):
     DIALOG = "dialog"  # the screen is the engine's reply
     RESUME = "resume"  # "1 continue where you left off, 2 start again"
+    PROVE = "prove"  # a new network session types the code sent to the caller's phone
 
 
 @dataclass(slots=True)
@@ -38,6 +41,8 @@ class ChannelState:
     # the screen each earlier request of the session got, by the digest of its text: a
     # late retry of one of them gets that same screen again
     seen: dict[str, str] = field(default_factory=dict)
+    # the code that proves the caller's phone before a dialog is resumed (digest only)
+    proof: OtpState | None = None
 
     def body(self) -> str:
         """The response body for the current page: `CON ...` or `END ...`."""

@@ -6,11 +6,12 @@ with `app_id` and `timestamp` as they appear in the body (CONTRACTS)."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
+
+from bot.keys import same_secret
 
 SIGNATURE_HEADER: Final = "X-ZEvent-Signature"
 MEDIA_EVENTS: Final = frozenset(
@@ -59,7 +60,7 @@ def verified(body: bytes, header: str, app_id: str, secret_key: str) -> dict[str
     """The event when the signature is Zalo's for this app, else None (in constant time)."""
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json recurses
         return None
     if not isinstance(event, dict):
         return None
@@ -68,7 +69,7 @@ def verified(body: bytes, header: str, app_id: str, secret_key: str) -> dict[str
     if sent_app is None or timestamp is None:
         return None
     expected = mac(_as_text(sent_app), body, _as_text(timestamp), secret_key)
-    good = hmac.compare_digest(given.encode(), expected.encode())
+    good = same_secret(given, expected)  # a header that is not UTF-8: a mismatch
     return event if good and _as_text(sent_app) == app_id else None
 
 

@@ -77,7 +77,8 @@ class OaMessages:
         for _ in range(50):
             now = time.time()
             second = int(now)
-            if await self._counters.hit(RATE_KEY.format(second=second), 2) <= self._per_second:
+            key = RATE_KEY.format(second=second)
+            if (await self._counters.spend_within(key, self._per_second, 2)).allowed:
                 return
             await asyncio.sleep(second + 1 - now + 0.001)
 

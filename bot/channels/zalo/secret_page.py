@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import html
 import logging
 import secrets
@@ -30,6 +29,7 @@ from bot.engine.messages import Inbound, Reply
 from bot.engine.render import render
 from bot.engine.view import PASSWORD_ENTRY
 from bot.i18n import msg
+from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
 
 log = logging.getLogger("regbot.zalo")
@@ -169,7 +169,7 @@ async def _set_password(request: web.Request, channel: ZaloChannel, token: str) 
     expected = channel.secrets.form_token(token, cookie)
     if (
         not cookie
-        or not hmac.compare_digest(given.encode(), expected.encode())
+        or not same_secret(given, expected)
         or not _same_origin(request, channel.public_url)
     ):
         link = await channel.secrets.by_token(token)

@@ -1,0 +1,158 @@
+"""Support agents' accounts: argon2id passwords under the citizens' password rules, two
+roles, and a lockout - 5 failed sign-ins lock the account for 15 minutes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.accounts.repository import transaction
+from bot.accounts.support_tables import agents
+from bot.passwords import PasswordHasher
+from bot.validation import check_password
+
+LOCK_AFTER: Final = 5
+LOCK_FOR: Final = timedelta(minutes=15)
+NAME: Final = re.compile(r"[A-Za-z0-9._-]{2,64}")
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # watches, finds, reads masked transcripts, helps
+    SUPERVISOR = "supervisor"  # and reveals a field with a reason, reads the audit log
+
+
+class SignIn(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"  # unknown name, disabled, or wrong password: said alike
+    LOCKED = "locked"  # this failure locked the account
+    STILL_LOCKED = "still_locked"  # tried while locked: not even checked
+
+
+class AgentExists(Exception):
+    pass
+
+
+class BadAgentName(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: int
+    name: str
+    role: Role
+    disabled: bool
+    locked_until: datetime | None
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
+
+class SqlAgents:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        hasher: PasswordHasher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._hasher = hasher
+        self._clock = clock
+        self._decoy: str | None = None
+
+    async def add(self, name: str, role: Role, password: str) -> Agent:
+        """Raises BadAgentName, Invalid (the password rules), AgentExists."""
+        if not NAME.fullmatch(name):
+            raise BadAgentName(name)
+        password = check_password(password)  # in NFC, as sign-ins compare it
+        values = {
+            "name": name,
+            "role": str(role),
+            "password_hash": await self._hasher.hash_async(password),
+            "disabled": False,
+            "failures": 0,
+            "locked_until": None,
+            "created_at": self._clock(),
+        }
+        try:
+            async with transaction(self._engine) as connection:
+                result = await connection.execute(
+                    insert(agents).values(**values).returning(agents.c.id)
+                )
+                agent_id = int(result.scalar_one())
+        except IntegrityError:
+            raise AgentExists(name) from None
+        return Agent(agent_id, name, role, False, None)
+
+    async def disable(self, name: str) -> bool:
+        async with transaction(self._engine) as connection:
+            result = await connection.execute(
+                update(agents).where(agents.c.name == name).values(disabled=True)
+            )
+        return bool(result.rowcount)
+
+    async def all(self) -> list[Agent]:
+        async with transaction(self._engine) as connection:
+            rows = (await connection.execute(select(agents).order_by(agents.c.name))).all()
+        return [_agent(row) for row in rows]
+
+    async def get(self, agent_id: int) -> Agent | None:
+        async with transaction(self._engine) as connection:
+            row = (await connection.execute(select(agents).where(agents.c.id == agent_id))).first()
+        return _agent(row) if row else None
+
+    async def sign_in(self, name: str, password: str) -> tuple[SignIn, Agent | None]:
+        """Check a sign-in; the 5th failure in a row locks the account for 15 minutes.
+        An unknown or disabled name costs the same hashing as a known one."""
+        now = self._clock()
+        password = unicodedata.normalize("NFC", password)
+        async with transaction(self._engine) as connection:
+            row = (await connection.execute(select(agents).where(agents.c.name == name))).first()
+        if row is None or row.disabled:
+            await self._hasher.verify_async(await self._decoy_hash(), password)
+            return SignIn.WRONG, None
+        agent = _agent(row)
+        if row.locked_until is not None and row.locked_until > now:
+            return SignIn.STILL_LOCKED, agent
+        if await self._hasher.verify_async(row.password_hash, password):
+            async with transaction(self._engine) as connection:
+                await connection.execute(
+                    update(agents)
+                    .where(agents.c.id == row.id)
+                    .values(failures=0, locked_until=None)
+                )
+            return SignIn.OK, agent
+        async with transaction(self._engine) as connection:
+            failures = await connection.scalar(
+                update(agents)
+                .where(agents.c.id == row.id)
+                .values(failures=agents.c.failures + 1)
+                .returning(agents.c.failures)
+            )
+            if failures is not None and failures >= LOCK_AFTER:
+                await connection.execute(
+                    update(agents)
+                    .where(agents.c.id == row.id)
+                    .values(failures=0, locked_until=now + LOCK_FOR)
+                )
+                return SignIn.LOCKED, agent
+        return SignIn.WRONG, agent
+
+    async def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = await self._hasher.hash_async("decoy-Password#1")
+        return self._decoy
+
+
+def _agent(row: Any) -> Agent:
+    return Agent(int(row.id), row.name, Role(row.role), bool(row.disabled), row.locked_until)

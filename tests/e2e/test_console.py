@@ -1,0 +1,159 @@
+"""The console over plain HTTP: the old dashboard's address leads to it, nothing but the
+sign-in page opens without a session, cookies are Secure in production, the live list
+of every worker comes through the shared Redis stream, and operators manage agents and
+retention from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.accounts.model import AccountsUnavailable
+from bot.channels.console.chat import Console
+from bot.cli import main
+from bot.config import Settings
+from bot.engine.messages import Action, Inbound
+from bot.events import ConversationEvent, RedisStreamSink
+from bot.i18n import Translator
+from bot.keys import SecretKeys
+from bot.state.redis import redis_client
+from bot.support.agents import Role
+from bot.support.desk import Delivered
+from bot.support.live import LiveBoard
+from bot.web.app import RUNTIME
+from bot.web.console import SUPPORT, Support, console_app
+
+
+async def test_the_old_dashboard_leads_to_the_console_which_asks_to_sign_in(bot_app):
+    client = bot_app.client
+    moved = await client.get("/dashboard", allow_redirects=False)
+    assert moved.status == 301 and moved.headers["Location"] == "/console"
+    for path in ("/console", "/console/funnel", "/console/audit", "/console/c/ussd:" + "0" * 32):
+        page = await client.get(path, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"] == "/console/signin", path
+    assert (await client.get("/console/stream")).status == 401
+    assert (await client.post("/console/search", data={"number": "0912345678"})).status == 401
+    signin = await client.get("/console/signin")
+    assert signin.status == 200
+    assert "default-src 'self'" in signin.headers["Content-Security-Policy"]
+    body = await signin.text()
+    assert (
+        'name="csrf"' in body
+        and "cdn" not in body.lower()
+        and "http" not in body.split("<body>")[1].replace("http-equiv", "")
+    )
+    css = await client.get("/console/static/console.css")
+    assert css.status == 200  # every asset is served by regbot
+
+
+async def test_in_production_the_session_cookie_is_secure_http_only_and_same_site(tmp_path):
+    settings = Settings(env="production", data_dir=tmp_path)
+    app = web.Application()
+    stub: Any = None
+    app[SUPPORT] = Support(
+        settings=settings,
+        translator=Translator.load(),
+        agents=stub,
+        store=stub,
+        desk=stub,
+        board=stub,
+        session_key=SecretKeys.from_secret("production-secret-0123456789").console,
+    )
+    app.add_subapp("/console", console_app(settings))
+    async with TestClient(TestServer(app)) as client:
+        page = await client.get("/console/signin")
+        cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/console" in cookie
+
+
+async def test_a_worker_s_live_list_shows_the_turns_of_every_worker(redis_url):
+    key = f"test-events-{uuid.uuid4().hex[:8]}"
+    client = redis_client(redis_url)
+    try:
+        board = LiveBoard(RedisStreamSink(client, key=key), ttl_seconds=900)
+        async with board.running():
+            other_worker = RedisStreamSink(client, key=key)
+            event = ConversationEvent(
+                time.time(),
+                "ussd",
+                "ussd:1",
+                "start.who",
+                "mobile.full_name",
+                "choose",
+                1.0,
+                False,
+                who="+8491****678",
+                method="mobile",
+            )
+            other_worker.emit(event)
+            await other_worker.flush()
+            async with asyncio.timeout(5):
+                while not board.rows():
+                    await board.changed(1.0)
+        [row] = board.rows()
+        assert row.event.step == "mobile.full_name" and row.event.who == "+8491****678"
+    finally:
+        await client.delete(key)
+        await client.aclose()
+
+
+def test_operators_add_list_and_disable_agents_and_purge_old_records(
+    tmp_path: Path, monkeypatch, capsys
+):
+    data = ["--data-dir", str(tmp_path)]
+    monkeypatch.setenv("REGBOT_PASSWORD_HASHING", "fast")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hoa-Sen#2024\n"))
+    assert main(["agents", "add", "lan", "--role", "supervisor", *data]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("matkhau\n"))
+    assert main(["agents", "add", "minh", *data]) == 1
+    assert "8 characters" in capsys.readouterr().err  # the citizens' password rules
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hoa-Sen#2024\n"))
+    assert main(["agents", "add", "lan", *data]) == 1
+    assert main(["agents", "disable", "lan", *data]) == 0
+    assert main(["agents", "list", *data]) == 0
+    assert "lan\tsupervisor\tdisabled" in capsys.readouterr().out
+    assert main(["purge", *data]) == 0
+    assert "transcript_lines\t0 deleted" in capsys.readouterr().out
+
+
+async def test_an_agent_s_message_appears_in_the_terminal_chat_at_once(bot_app):
+    runtime, support = bot_app.app[RUNTIME], bot_app.app[SUPPORT]
+    out = io.StringIO()
+    terminal = Console(runtime.engine, runtime.translator, out=out)
+    runtime.pushes.register("console", terminal.push)  # as `regbot demo` does
+    await terminal.turn(Inbound("console", "terminal", action=Action.SHOW))
+    await terminal.turn(Inbound("console", "terminal", text="1"))
+    agent = await support.agents.add("lan", Role.AGENT, "Hoa-Sen#2024")
+    key = runtime.engine.session_key("console", "terminal")
+    await support.desk.settle()
+    done = await support.desk.message(agent, key, "Chào anh, tôi ở tổng đài hỗ trợ.")
+    assert done is Delivered.PUSHED
+    shown = out.getvalue().split("Chào anh")[0]
+    assert "Nhân viên hỗ trợ: " in out.getvalue() and "Công dân" in shown
+    assert "Thuê bao di động" in out.getvalue().split("tổng đài hỗ trợ.")[1]  # and the screen
+    [entry] = await support.store.audit_log()
+    assert (entry.agent, entry.action, entry.key) == ("lan", "message", key)
+
+
+async def test_a_database_that_does_not_answer_is_said_plainly_not_a_server_error(bot_app):
+    support = bot_app.app[SUPPORT]
+
+    async def down(name: str, password: str):
+        raise AccountsUnavailable("OSError")
+
+    support.agents.sign_in = down  # type: ignore[method-assign]
+    client = bot_app.client
+    page = await client.get("/console/signin")
+    csrf = (await page.text()).split('name="csrf" value="')[1].split('"')[0]
+    answer = await client.post(
+        "/console/signin", data={"csrf": csrf, "name": "lan", "password": "Hoa-Sen#2024"}
+    )
+    assert answer.status == 503 and "hãy thử lại" in (await answer.text())

@@ -1,0 +1,124 @@
+"""Hostile HTTP never gets a 500 or a traceback in the log: JSON nested deeper than a
+parser recurses, and secret headers that are not UTF-8, on every surface that reads one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.web.app import RUNTIME
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.support.telegram_api import bot_api, with_telegram
+
+NOT_UTF8 = b"\xff\xfe\xc3(\x80"
+ZALO_APP = "4321987654321"
+ZALO_EVENT = b'{"app_id": "4321987654321", "timestamp": "1764579600000"}'
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    """Every surface that reads a secret header is on."""
+    secrets = harness_settings(
+        tmp_path,
+        ussd_secret="gateway-shared-secret",
+        zalo_app_id=ZALO_APP,  # the simulator's stand-in OA secrets
+    )
+    async with bot_api() as (_, api_url), make_harness(with_telegram(secrets, api_url)) as bot:
+        yield bot
+
+
+async def raw(bot: BotHarness, request: bytes) -> int:
+    """Send bytes as they are (no client would encode such headers) and read the status."""
+    host, port = bot.client.server.host, bot.client.server.port
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(request)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+def post(path: str, body: bytes, content_type: str, *headers: bytes) -> bytes:
+    lines = [
+        f"POST {path} HTTP/1.1".encode(),
+        b"Host: regbot.test",
+        f"Content-Type: {content_type}".encode(),
+        f"Content-Length: {len(body)}".encode(),
+        b"Connection: close",
+        *headers,
+    ]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+async def test_deeply_nested_json_on_a_signing_link_is_a_client_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await raw(bot, post("/sign/some-token", DEEP, "application/json"))
+    assert 400 <= status < 500
+    assert tracebacks(caplog) == []
+
+
+async def test_deeply_nested_json_on_the_telegram_webhook_is_a_client_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = bot.app[RUNTIME].keys.token_for("telegram-webhook").encode()
+    header = b"X-Telegram-Bot-Api-Secret-Token: " + secret
+    status = await raw(bot, post("/telegram", DEEP, "application/json", header))
+    assert status == 400
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "content_type", "body"),
+    [
+        ("/ussd", b"X-USSD-Secret", "application/x-www-form-urlencoded", b"sessionId=s&text="),
+        ("/telegram", b"X-Telegram-Bot-Api-Secret-Token", "application/json", b"{}"),
+        ("/zalo", b"X-ZEvent-Signature", "application/json", ZALO_EVENT),
+    ],
+)
+async def test_a_secret_header_that_is_not_utf8_is_refused_not_a_server_error(
+    bot: BotHarness,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    header: bytes,
+    content_type: str,
+    body: bytes,
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await raw(bot, post(path, body, content_type, header + b": " + NOT_UTF8))
+    assert status in (401, 403)  # Zalo's contract says 401 for a bad signature
+    assert tracebacks(caplog) == []
+
+
+async def test_deeply_nested_json_on_the_zalo_webhook_is_refused_like_a_bad_signature(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    header = b"X-ZEvent-Signature: mac=" + b"0" * 64
+    assert await raw(bot, post("/zalo", DEEP, "application/json", header)) == 401
+    assert tracebacks(caplog) == []
+
+
+async def test_a_console_cookie_that_is_not_utf8_or_forged_is_asked_to_sign_in(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    for cookie in (NOT_UTF8, b"gAAAAABforged-not-a-fernet-token"):
+        request = (
+            b"GET /console HTTP/1.1\r\nHost: regbot.test\r\nConnection: close\r\n"
+            b"Cookie: regbot_console=" + cookie + b"\r\n\r\n"
+        )
+        assert await raw(bot, request) == 303  # to the sign-in page, as with no cookie
+    assert tracebacks(caplog) == []

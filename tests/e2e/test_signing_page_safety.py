@@ -1,0 +1,117 @@
+"""The signing page cannot be framed, sniffed or fed a script from elsewhere; it says which
+conversation it completes; and a level-3 registration is told to the holder's phone."""
+
+from __future__ import annotations
+
+import re
+
+from bot.accounts.model import AccountKind
+from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge.testing.testca import CITIZEN_CCCD
+from tests.e2e.signing_world import (  # noqa: F401 - fixtures
+    LINK,
+    SigningWorld,
+    ca_port_fixture,
+    signing_world_fixture,
+    test_pki_fixture,
+)
+from tests.e2e.test_usb_over_ussd import CALLER, Dial, call_again
+
+SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
+LOCAL = re.compile(r"^wss?://(localhost|127\.0\.0\.1):\d+$")
+
+
+async def link_by_sms(world: SigningWorld, dial: Dial) -> str:
+    """A feature phone: citizen, USB token, get the link, send it by SMS; the link sent."""
+    await dial.press("")
+    await dial.press("1", "4", "1", "2")
+    found = LINK.search((await world.bot.sms_to(CALLER))[-1])
+    assert found
+    return found.group(0)
+
+
+async def test_the_signing_page_allows_only_its_own_script_and_refuses_frames(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    url = await world.get_link("hoa")
+    async with world.http.get(url) as page:
+        html, headers = await page.text(), page.headers
+    policy = headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    scripts = SCRIPT.findall(html)
+    # one script file of the page's own; the other tag is data (JSON), which never runs
+    assert [attrs for attrs, _ in scripts if "src=" in attrs] == [' src="/sign/static/signing.js"']
+    assert all('type="application/json"' in attrs for attrs, body in scripts if body.strip())
+    assert "<style" not in html and " style=" not in html
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    # the page itself, and the signing tools' services on this computer only
+    connect = directives["connect-src"].split()
+    assert connect[0] == "'self'" and all(LOCAL.match(source) for source in connect[1:])
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    async with world.http.get(url + "/challenge") as challenge:  # the JSON answers too
+        assert challenge.headers["X-Content-Type-Options"] == "nosniff"
+        assert challenge.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_the_page_says_which_conversation_it_completes(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    dial = Dial(world, "ussd-page")
+    async with world.http.get(await link_by_sms(world, dial)) as page:
+        html = await page.text()
+    assert "09*****678" in html and "USSD" in html  # the number that asked for it
+    assert "+84912345678" not in html and "0912345678" not in html
+
+    url = await world.get_link("chat-user")  # a chat channel: no number to show
+    async with world.http.get(url) as page:
+        html = await page.text()
+    assert "Nếu bạn không bắt đầu đăng ký này" in html
+
+
+async def test_a_level_3_registration_is_told_to_the_signing_sims_phone(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    body = {"phone": CALLER, "id_number": CITIZEN_CCCD, "full_name": "Nguyễn Văn An", "pin": "2468"}
+    assert await world.bot.sim_post("/sim/mssp/sims", body) == 201
+    dial = Dial(world, "ussd-sim-notice")
+    await dial.press("")
+    await dial.press("1", "3", "1")  # citizen, signing SIM, "use my number"
+    async with world.http.get(
+        world.bot.client.make_url("/sim/mssp/pending"), params={"phone": CALLER}
+    ) as resp:
+        [request] = await resp.json()
+    await world.bot.sim_post(
+        f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "2468"}
+    )
+    dial, resumed = await call_again(world, "ussd-sim-notice-again")  # after hanging up
+    assert "Chu ky so hop le" in resumed
+    await dial.press("1")  # skip the email
+    assert "muc xac minh 3" in await dial.press("1")  # register
+
+    notice = (await world.bot.sms_to(CALLER))[-1]  # after the code that proved the phone
+    assert "muc xac minh 3" in notice and "001*******45" in notice and "18001096" in notice
+    assert CITIZEN_CCCD not in notice
+
+
+async def test_a_usb_registration_started_on_ussd_is_told_to_the_callers_phone(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    dial = Dial(world, "ussd-usb-notice")
+    url = await link_by_sms(world, dial)
+    signer = issued_signer(world.pki.users["citizen"])
+    assert (await sign_url(url, signer, session=world.http))[0] == 200
+    await dial.press("1")  # "I have signed"
+    await dial.press("1")  # skip the email
+    assert "muc xac minh 3" in await dial.press("1")
+    assert await world.bot.accounts.exists(AccountKind.CITIZEN, CITIZEN_CCCD)
+    [_link, notice] = await world.bot.sms_to(CALLER)
+    assert "muc xac minh 3" in notice and "001*******45" in notice

@@ -1,0 +1,46 @@
+"""The "send the link by SMS" option (a USB-token registration from a feature phone) rings a phone
+like a code does: at most three messages a registration, five an hour to one phone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.e2e.test_ussd_mobile_registration import AN, Handset, option
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with make_harness(harness_settings(tmp_path)) as harness:
+        yield harness
+
+
+async def waiting_for_the_token(phone: Handset) -> str:
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "Cong dan"))
+    screen = await phone.press(option(screen, "USB"))
+    return await phone.press(option(screen, "Lay duong dan"))
+
+
+async def test_three_link_messages_a_registration_and_five_an_hour_to_a_phone(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN["phone"])
+    waiting = await waiting_for_the_token(phone)
+    for _ in range(3):
+        assert "09*****678" in await phone.press(option(waiting, "SMS"))
+    fourth = await phone.press(option(waiting, "SMS"))
+    assert "3 lan" in fourth
+    assert len(await bot.sms_to(AN["phone"])) == 3
+
+    await phone.press("00")  # home: a new registration, a new link
+    again = Handset(bot.client, AN["phone"])
+    waiting = await waiting_for_the_token(again)
+    for _ in range(2):
+        assert "09*****678" in await again.press(option(waiting, "SMS"))
+    refused = await again.press(option(waiting, "SMS"))
+    assert "qua nhieu tin nhan" in refused
+    assert len(await bot.sms_to(AN["phone"])) == 5
