@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.passwords import DEFAULT_COST, FAST_COST, Argon2Cost
 from bot.systems import SYSTEMS
+from bot.web.signing_tools import DEFAULT_TOOLS, BadTools, SigningTool, parse_tools
 
 ENVIRONMENTS: Final = ("development", "test", "production")
 MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY in production
@@ -65,6 +66,7 @@ class Settings:
     argon2: Argon2Cost = DEFAULT_COST  # REGBOT_ARGON2_{TIME_COST,MEMORY_KIB,PARALLELISM}
     password_threads: int = 0  # REGBOT_PASSWORD_THREADS; 0: the cores but one (per worker)
     password_queue: int = 32  # REGBOT_PASSWORD_QUEUE: hashes waiting before "try again"
+    signing_tools: tuple[SigningTool, ...] = DEFAULT_TOOLS  # what /sign offers to install
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +82,11 @@ class Settings:
             raise ConfigError(
                 f"REGBOT_ENV must be one of {', '.join(ENVIRONMENTS)} (it is {environment!r})"
             )
+        tools = get("REGBOT_SIGNING_TOOLS")
+        try:
+            signing_tools = parse_tools(tools) if tools else DEFAULT_TOOLS
+        except BadTools as exc:
+            raise ConfigError(str(exc)) from exc
         return cls(
             env=environment,
             data_dir=Path(get("REGBOT_DATA_DIR") or "data"),
@@ -111,6 +118,7 @@ class Settings:
             ),
             password_threads=_int(env, "REGBOT_PASSWORD_THREADS", 0),
             password_queue=_int(env, "REGBOT_PASSWORD_QUEUE", 32),
+            signing_tools=signing_tools,
         )
 
     @property

@@ -170,9 +170,7 @@ class RedisStreamSink:
         while True:
             _unless_cancelled(None)  # redis-py may have swallowed a cancel in a retry
             try:
-                answer: Any = await self._client.xread(
-                    {self._key: last}, count=500, block=BLOCK_MS
-                )
+                answer: Any = await self._client.xread({self._key: last}, count=500, block=BLOCK_MS)
             except (RedisError, OSError) as exc:
                 _unless_cancelled(exc)
                 log.warning("following conversation events: %s", type(exc).__name__)

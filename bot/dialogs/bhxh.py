@@ -26,19 +26,26 @@ from bot.dialogs.common import (
     CommonStep,
     OtpCodes,
     Registrations,
+    duplicate,
     level_2_account,
     optional_email,
+    own,
+    own_date,
     password_steps,
-    show_date,
 )
-from bot.dialogs.draft import PersonDraft
+from bot.dialogs.draft import Checked, PersonDraft
 from bot.dialogs.exits import Exit
-from bot.dialogs.fields import birth_date_step, full_name_step, optional_email_step
+from bot.dialogs.fields import (
+    birth_date_step,
+    edit_menu_step,
+    full_name_step,
+    optional_email_step,
+)
 from bot.dialogs.limits import HOUR, Limit, Limits, Subject, caller, local_time
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
-from bot.validation import mask_id, mask_phone, names_match, parse_bhxh_code
+from bot.i18n import Msg, PersonalKind, msg
+from bot.validation import names_match, parse_bhxh_code
 from integrations.insured import InsuredPerson, InsuredRegister
 
 PER_CALLER: Final = Limit("bhxh.caller", allowed=3, window_seconds=HOUR)
@@ -51,6 +58,11 @@ class S(StrEnum):
     BIRTH_DATE = "bhxh.birth_date"
     EMAIL = "bhxh.email"
     SUMMARY = "bhxh.summary"
+    EDIT = "bhxh.edit"  # "Sửa thông tin": which field, then back to the summary
+    EDIT_CODE = "bhxh.edit_code"
+    EDIT_FULL_NAME = "bhxh.edit_full_name"
+    EDIT_BIRTH_DATE = "bhxh.edit_birth_date"
+    EDIT_EMAIL = "bhxh.edit_email"
     NOT_VERIFIED = "bhxh.not_verified"
     NO_PHONE = "bhxh.no_phone"
     OTP = "bhxh.otp"
@@ -86,22 +98,24 @@ def _locked(ctx: StepContext, wait: int) -> Outcome:
 
 
 def _summary(ctx: StepContext) -> Msg:
+    """What the person typed, in full to them, masked for the record."""
     person = ctx.draft.person
     return msg(
         "bhxh.summary",
-        bhxh_code=person.bhxh_code or "",
-        name=person.full_name or "",
-        birth_date=show_date(person.birth_date) if person.birth_date else "",
+        bhxh_code=own(person.bhxh_code, PersonalKind.ID),
+        name=own(person.full_name, PersonalKind.NAME),
+        birth_date=own_date(person.birth_date),
         email=optional_email(ctx.draft),
     )
 
 
 def _done(ctx: StepContext) -> Msg:
+    """The account's own ID number and phone, now that the code sent there proved it."""
     person = ctx.draft.person
     return msg(
         "bhxh.done",
-        id_number=mask_id(person.id_number or ""),
-        phone=mask_phone(person.phone or ""),
+        id_number=own(person.id_number, PersonalKind.ID),
+        phone=own(person.phone, PersonalKind.PHONE),
     )
 
 
@@ -160,7 +174,7 @@ class Bhxh:
             reference=record.bhxh_code,
         )
         if await self._accounts.exists(AccountKind.CITIZEN, record.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.BHXH_RECORD)
         if record.phone is None:
             return Outcome(Exit.NO_PHONE)
         person.id_number = record.id_number
@@ -183,17 +197,52 @@ class Bhxh:
             ),
         )
 
+    def _code_step(self, name: S, prompt: Msg, next_step: S) -> Step:
+        return Step(
+            name,
+            prompt,
+            msg("bhxh.code_help"),
+            parse=lambda text, ctx: parse_bhxh_code(text),
+            act=self.check_lock,
+            field="bhxh_code",
+            next={Exit.OK: next_step, Exit.NOT_VERIFIED: S.NOT_VERIFIED},
+        )
+
+    def _edit_steps(self) -> tuple[Step, ...]:
+        """ "Sửa thông tin": which field, that field alone, then the summary again."""
+        return (
+            edit_menu_step(
+                S.EDIT,
+                (
+                    (Exit.BHXH_CODE, msg("bhxh.field_code"), S.EDIT_CODE),
+                    (Exit.FULL_NAME, msg("common.field_full_name"), S.EDIT_FULL_NAME),
+                    (Exit.BIRTH_DATE, msg("common.field_birth_date"), S.EDIT_BIRTH_DATE),
+                    (Exit.EMAIL, msg("common.field_email"), S.EDIT_EMAIL),
+                ),
+                msg("bhxh.edit_help"),
+                S.SUMMARY,
+            ),
+            self._code_step(S.EDIT_CODE, msg("bhxh.edit_code_prompt"), S.SUMMARY),
+            full_name_step(
+                S.EDIT_FULL_NAME,
+                msg("common.edit_full_name_prompt"),
+                msg("bhxh.full_name_help"),
+                S.SUMMARY,
+            ),
+            birth_date_step(
+                S.EDIT_BIRTH_DATE,
+                msg("bhxh.birth_date_prompt"),
+                msg("bhxh.birth_date_help"),
+                S.SUMMARY,
+            ),
+            optional_email_step(
+                S.EDIT_EMAIL, msg("bhxh.email_prompt"), msg("bhxh.email_help"), S.SUMMARY
+            ),
+        )
+
     def steps(self) -> tuple[Step, ...]:
         return (
-            Step(
-                S.CODE,
-                msg("bhxh.code_prompt"),
-                msg("bhxh.code_help"),
-                parse=lambda text, ctx: parse_bhxh_code(text),
-                act=self.check_lock,
-                field="bhxh_code",
-                next={Exit.OK: S.FULL_NAME, Exit.NOT_VERIFIED: S.NOT_VERIFIED},
-            ),
+            self._code_step(S.CODE, msg("bhxh.code_prompt"), S.FULL_NAME),
             full_name_step(
                 S.FULL_NAME, msg("bhxh.full_name_prompt"), msg("bhxh.full_name_help"), S.BIRTH_DATE
             ),
@@ -213,12 +262,13 @@ class Bhxh:
                 ),
                 next={
                     Exit.OK: S.OTP,
-                    Exit.EDIT: S.CODE,
+                    Exit.EDIT: S.EDIT,
                     Exit.NOT_VERIFIED: S.NOT_VERIFIED,
                     Exit.NO_PHONE: S.NO_PHONE,
                     Exit.DUPLICATE: CommonStep.DUPLICATE,
                 },
             ),
+            *self._edit_steps(),
             Step(
                 S.NOT_VERIFIED,
                 msg("bhxh.not_verified_prompt"),
@@ -230,7 +280,7 @@ class Bhxh:
                     HOME_CHOICE,
                 ),
                 next={
-                    Exit.EDIT: S.CODE,
+                    Exit.EDIT: S.EDIT,
                     Exit.OTHER_METHOD: Elsewhere.CITIZEN_METHODS,
                     **AWAY,
                 },

@@ -15,15 +15,16 @@ from bot.dialogs.common import (
     HOME_CHOICE,
     CommonStep,
     Registrations,
+    duplicate,
     optional_email,
     show_date,
 )
-from bot.dialogs.draft import SignedIdentity
+from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import caller_mobile
 from bot.dialogs.ports import Notifier
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
+from bot.i18n import Msg, Personal, PersonalKind, msg
 from bot.signing.ports import Signing
 from bot.validation import mask_id, parse_email
 
@@ -40,7 +41,8 @@ def refusal_message(reason: str) -> Msg:
 
 
 def _email_required(ctx: StepContext) -> bool:
-    return ctx.draft.kind is not AccountKind.CITIZEN
+    """Only a business must give an email (the guide); citizens and civil servants may not."""
+    return ctx.draft.kind is AccountKind.BUSINESS
 
 
 def _email_prompt(ctx: StepContext) -> Msg:
@@ -56,9 +58,9 @@ def _summary(ctx: StepContext) -> Msg:
     return msg(
         "signing.summary",
         name_label=msg("signing.name_business" if business else "signing.name_person"),
-        name=who.name,
+        name=who.name if business else Personal(who.name, PersonalKind.NAME),
         id_type=msg(f"id_type.{who.id_type}"),
-        id_number=mask_id(who.id_number),
+        id_number=Personal(who.id_number, PersonalKind.ID),
         agency=msg("signing.summary_agency", agency=agency) if agency else "",
         issuer=who.issuer,
         not_after=show_date(who.not_after) if who.not_after > date.min else "",
@@ -71,7 +73,8 @@ def _done(method: str) -> Any:
         who = ctx.draft.signature.certified
         return msg(
             "signing.done",
-            id_number=mask_id(who.id_number if who else ""),
+            id_type=msg(f"id_type.{who.id_type if who else IdType.CCCD}"),
+            id_number=Personal(who.id_number if who else "", PersonalKind.ID),
             method=msg(f"signing.done_method_{method}"),
             level=LEVEL,
         )
@@ -103,7 +106,7 @@ class CertifiedSteps:
         ctx.draft.signature.certified = identity
         ctx.draft.evidence.signature = proof
         if await self._accounts.exists(identity.kind, identity.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.CERTIFICATE)
         return Outcome(notice=msg("signing.signature_accepted"))
 
     def finish(self, method: str) -> Act:

@@ -13,12 +13,12 @@ from typing import Any, Final
 from bot.accounts.evidence import Evidence, OtpProof, SignatureProof, regbot_version
 from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
 from bot.accounts.port import Accounts
-from bot.dialogs.draft import Draft, OtpState, PasswordEntry
+from bot.dialogs.draft import Checked, Draft, OtpState, PasswordEntry
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Method, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
+from bot.i18n import Msg, Personal, PersonalKind, msg
 from bot.otp import OtpCheck, OtpService, ResendCheck
 from bot.passwords import HashingBusy, new_salt
 from bot.validation import check_password, mask_phone, parse_otp
@@ -46,10 +46,21 @@ def show_date(value: date | str) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def optional_email(draft: Draft) -> Msg | str:
-    # in full: the person just typed it and must be able to spot a typo (a business's
-    # notices go there); logs never see it, the console's transcript masks it
-    return draft.person.email or msg("common.no_email")
+def optional_email(draft: Draft) -> Msg | Personal:
+    # in full to the person, who must be able to spot a typo (a business's notices go
+    # there); masked in transcripts, logs and the agents' view
+    email = draft.person.email
+    return Personal(email, PersonalKind.EMAIL) if email else msg("common.no_email")
+
+
+def own(value: str | None, kind: PersonalKind) -> Personal:
+    """The person's own value in their own conversation: whole to them, masked for the
+    record (an empty value stays empty)."""
+    return Personal(value or "", kind)
+
+
+def own_date(value: date | None) -> Personal:
+    return own(show_date(value) if value else "", PersonalKind.DATE)
 
 
 # -- OTP ---------------------------------------------------------------------------
@@ -158,8 +169,10 @@ class OtpCodes:
         prompt_key: str = "otp.prompt",
         resend: Act | None = None,
         check: Act | None = None,
+        ways_out: bool = False,
     ) -> Step:
-        """Type the code sent by SMS, or "Gửi lại OTP"."""
+        """Type the code sent by SMS, or "Gửi lại OTP"; with `ways_out`, also the other
+        ways and the first screen (forgot password: no code may ever come)."""
 
         def prompt(ctx: StepContext) -> Msg:
             phone = ctx.draft.otp.phone if ctx.draft.otp else ""
@@ -169,10 +182,13 @@ class OtpCodes:
             name=name,
             prompt=prompt,
             help=msg("otp.help"),
-            choices=(Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),),
+            choices=(
+                Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),
+                *((OTHER_WAYS_CHOICE, HOME_CHOICE) if ways_out else ()),
+            ),
             parse=lambda text, ctx: parse_otp(text),
             act=check or self.check_code,
-            next={Exit.OK: next_ok},
+            next={Exit.OK: next_ok, **(AWAY if ways_out else {})},
             sensitive=True,
         )
 
@@ -296,6 +312,42 @@ def level_2_account(draft: Draft, method: str, full_name: str) -> NewAccount:
     )
 
 
+CHECKED_BY_METHOD: Final = {
+    "mobile": Checked.TYPED_ID,
+    "bhxh": Checked.BHXH_RECORD,
+    "sim": Checked.CERTIFICATE,
+    "usb": Checked.CERTIFICATE,
+}
+
+
+def duplicate(ctx: StepContext, checked: Checked) -> Outcome:
+    """An account already holds the number `checked` names: the duplicate screen says
+    which number it was (the person's own, in full to them)."""
+    ctx.draft.duplicate_of = checked
+    return Outcome(Exit.DUPLICATE)
+
+
+def _which_number(ctx: StepContext) -> Msg:
+    draft = ctx.draft
+    certified = draft.signature.certified
+    if draft.duplicate_of is Checked.CERTIFICATE and certified is not None:
+        number = Personal(certified.id_number, PersonalKind.ID)
+        if certified.kind is AccountKind.BUSINESS:
+            return msg("common.duplicate_certificate_tax_code", id_number=number)
+        return msg("common.duplicate_certificate_id", id_number=number)
+    if draft.duplicate_of is Checked.BHXH_RECORD:
+        return msg("common.duplicate_bhxh_record")
+    if draft.duplicate_of is Checked.TYPED_ID and draft.person.id_number:
+        number = Personal(draft.person.id_number, PersonalKind.ID)
+        return msg("common.duplicate_typed_id", id_number=number)
+    return msg("common.duplicate_number")
+
+
+def _duplicate_prompt(ctx: StepContext) -> tuple[Msg, Msg]:
+    """Which number already has an account (as the route checked it), then what to do."""
+    return _which_number(ctx), msg("common.duplicate")
+
+
 class Registrations:
     """Creates accounts once, each with the evidence of its level. A final turn can be
     retried after the account was made but before the dialog was saved (the store failed,
@@ -343,7 +395,7 @@ class Registrations:
         except DuplicateAccount:
             existing = await self.accounts.find(account.kind, account.id_number)
             if existing is None or not self._same(ctx, existing, account):
-                return Outcome(Exit.DUPLICATE)
+                return duplicate(ctx, CHECKED_BY_METHOD[account.method])
         return Outcome()
 
     def _same(self, ctx: StepContext, existing: Account, new: NewAccount) -> bool:
@@ -364,6 +416,12 @@ HOME: Final[Mapping[str, StrEnum]] = {Exit.HOME: Entry.START}
 AWAY: Final[Mapping[str, StrEnum]] = {Exit.OTHER_WAYS: Entry.OTHER_WAYS, **HOME}
 WAYS_OUT: Final[Mapping[str, StrEnum]] = {Exit.FORGOT: Entry.FORGOT, **AWAY}
 
+
+def ways_out_step(name: StrEnum, prompt: Msg, help: Msg) -> Step:
+    """A screen that only informs (what to do elsewhere), then offers the ways out."""
+    return Step(name, prompt, help, choices=(OTHER_WAYS_CHOICE, HOME_CHOICE), next=AWAY)
+
+
 # On the first screen (no registrant kind): the help screen with the other ways.
 OTHER_WAYS_METHOD: Final = Method(
     Exit.OTHER_WAYS, msg("common.choice_other_ways"), kinds=(), entry=CommonStep.OTHER_WAYS
@@ -372,7 +430,7 @@ OTHER_WAYS_METHOD: Final = Method(
 COMMON_STEPS: Final = (
     Step(
         name=CommonStep.DUPLICATE,
-        prompt=msg("common.duplicate"),
+        prompt=_duplicate_prompt,
         help=msg("common.duplicate_help"),
         choices=(FORGOT_CHOICE, OTHER_WAYS_CHOICE, HOME_CHOICE),
         next=WAYS_OUT,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Final
 
 from bot.accounts.evidence import RegisterCheck
@@ -23,6 +24,15 @@ FIELD_KINDS: Final[Mapping[str, PersonalKind]] = {
     "email": PersonalKind.EMAIL,
     "bhxh_code": PersonalKind.ID,
 }
+
+
+class Checked(StrEnum):
+    """Where the number an account already holds came from, as the duplicate screen
+    says it: the number typed, the one on the BHXH record, the certificate's."""
+
+    TYPED_ID = "typed_id"
+    BHXH_RECORD = "bhxh_record"
+    CERTIFICATE = "certificate"
 
 
 @dataclass(slots=True)
@@ -81,6 +91,7 @@ class SignatureDraft:
     statement: str | None = None  # the registration statement the SIM signs (its SHA-256)
     sim_code: str | None = None  # the 4-digit code shown on both sides
     sim_started: float | None = None  # epoch seconds
+    sim_checked: bool = False  # the outcome of the latest request was asked for
     link_id: str | None = None  # the store key of the USB-token link (a keyed hash)
     link_url: str | None = None
     link_sms: int = 0  # links this dialog sent by SMS (limited)
@@ -122,6 +133,7 @@ class Draft:
     signature: SignatureDraft = field(default_factory=SignatureDraft)
     evidence: EvidenceDraft = field(default_factory=EvidenceDraft)
     account_id: int | None = None  # forgot password: set only when an account matched
+    duplicate_of: Checked | None = None  # set when the duplicate check found an account
 
     @property
     def personal(self) -> bool:

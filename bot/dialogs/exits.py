@@ -22,6 +22,7 @@ class Exit(StrEnum):
     NEW = "new"  # a new signing link was issued
     MISMATCH = "mismatch"  # the two passwords differ
     TOO_MANY = "too_many"  # they differed too often: this dialog's password step is over
+    RETYPE_ID = "retype_id"  # a changed birth date no longer fits the ID number kept
     # options a person picks
     CONFIRM = "confirm"
     EDIT = "edit"
@@ -37,6 +38,14 @@ class Exit(StrEnum):
     OTHER_METHOD = "other_method"
     MOBILE = "mobile"  # register by mobile subscriber instead
     LANGUAGE = "language"
+    # "Sửa thông tin": which field to change
+    FULL_NAME = "full_name"
+    BIRTH_DATE = "birth_date"
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    EMAIL = "email"
+    BHXH_CODE = "bhxh_code"
+    SUMMARY = "summary"  # nothing to change: back to the summary
     # the ways out, offered at dead ends and on the first screen
     HOME = "home"
     OTHER_WAYS = "other_ways"

@@ -3,7 +3,7 @@ each dialog gives its own words (prompt, help) and where to go next."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -82,4 +82,21 @@ def use_caller_choice(
         lambda ctx: msg("phone.use_caller", phone=mask_phone(caller_mobile(ctx) or "")),
         use_caller,
         when=lambda ctx: caller_mobile(ctx) is not None,
+    )
+
+
+def edit_menu_step(
+    name: StrEnum, fields: Sequence[tuple[Exit, Msg, StrEnum]], help: Msg, summary: StrEnum
+) -> Step:
+    """ "Sửa thông tin": which field to change; each leads to its own edit step, which
+    returns to the summary - as does "nothing to change"."""
+    return Step(
+        name,
+        msg("common.edit_which"),
+        help,
+        choices=(
+            *(Choice(exit, label) for exit, label, _ in fields),
+            Choice(Exit.SUMMARY, msg("common.edit_none")),
+        ),
+        next={**{exit: step for exit, _, step in fields}, Exit.SUMMARY: summary},
     )

@@ -4,13 +4,18 @@ The flow must not tell who has an account. So every path after the phone step lo
 same: the same reply ("if an account matches, we have sent a code"), the same OTP step
 with the same resend rules, and codes that are simply "wrong" when nothing was sent
 (`OtpCodes.send(deliver=False)`, `OtpCodes.check(genuine=False)`). Every request counts
-against its caller and against the (identity, phone) pair it names; only a code that
+against its caller and against the (identity, phone) pair it names; only a message that
 really goes counts against the phone, so typing someone's number with made-up ID numbers
 cannot use up the owner's codes (the phone's limits are still looked at, so both read
-alike). A reset is told to the account's phone. Accounts registered with a SIM or USB
-signature and no phone cannot match; the advice for them (sign in with the signature,
-or visit a service counter) is part of the one reply everybody gets, rather than a reply
-of its own that would reveal such an account exists.
+alike). A reset is told to the account's phone.
+
+An account registered with a SIM or USB signature has no password to reset. When the
+ID number and phone match one, what is true goes where only its owner reads it: an SMS
+to the account's phone says it signs in with its signature and where to get help; the
+screen stays the one everybody gets. Accounts with no phone cannot be told anything,
+so the one reply says where to go when no message comes. Civil servants' accounts all
+sign in with their Government CA token: choosing "Cơ quan nhà nước" says so at once,
+the same for everyone, without looking anything up.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bot.dialogs.common import (
     Entry,
     OtpCodes,
     password_steps,
+    ways_out_step,
 )
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
@@ -44,6 +50,7 @@ class S(StrEnum):
     KIND = Entry.FORGOT.value
     ID_NUMBER = "forgot.id_number"
     TAX_CODE = "forgot.tax_code"
+    OFFICIAL = "forgot.official"
     PHONE = "forgot.phone"
     OTP = "forgot.otp"
     PASSWORD = "forgot.password"
@@ -82,10 +89,13 @@ class ForgotPassword:
         self._hashing = hashing
         self._notifier = notifier
 
-    async def _spend_request(self, ctx: StepContext) -> tuple[tuple[str, ...], int]:
-        """Count a request (caller, identity + phone) and, when a code will really go, the
-        phone's daily budget; a request that matches nothing only looks at that budget, so
-        the reply is the same. Returns what was spent, and the wait when refused."""
+    async def _spend_request(
+        self, ctx: StepContext, *, sends: bool = False
+    ) -> tuple[tuple[str, ...], int]:
+        """Count a request (caller, identity + phone) and, when a message will really go
+        (a code, or `sends`: the word to a signature account), the phone's daily budget; a
+        request that matches nothing only looks at that budget, so the reply is the same.
+        Returns what was spent, and the wait when refused."""
         kind, person = ctx.draft.kind or AccountKind.CITIZEN, ctx.draft.person
         phone = person.phone or ""
         account = f"{kind.value}:{person.id_number or ''}:{phone}"
@@ -97,7 +107,7 @@ class ForgotPassword:
         )
         if attempt.wait:
             return (), attempt.wait
-        if ctx.draft.account_id is None:
+        if ctx.draft.account_id is None and not sends:
             return attempt.keys, await self._limits.blocked(PER_PHONE, "phone", phone)
         phone_key = self._limits.key(PER_PHONE, "phone", phone)
         return (*attempt.keys, phone_key), await self._limits.spend(PER_PHONE, "phone", phone)
@@ -105,45 +115,58 @@ class ForgotPassword:
     def _stopped(self, ctx: StepContext, wait: int) -> Outcome:
         return Outcome(Exit.STOPPED, msg("forgot.too_many", until=local_moment(ctx.now, wait)))
 
-    async def _issue(self, ctx: StepContext, *, resend: bool = False) -> Outcome:
+    async def _match(self, ctx: StepContext) -> tuple[int | None, bool]:
+        """The account the ID number and phone name: its id when it has a password to
+        reset, and whether it is one that signs in with its signature instead."""
+        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
+        account = await self._accounts.find(kind, draft.person.id_number or "")
+        if account is None or account.phone is None or account.phone != draft.person.phone:
+            return None, False
+        # a SIM or USB account signs in with its signature: a code to its phone must not
+        # give it a password (a level 3 account weakened)
+        if account.password_hash is None:
+            return None, True
+        return account.id, False
+
+    async def _issue(
+        self, ctx: StepContext, *, resend: bool = False, signature_account: bool = False
+    ) -> Outcome:
         """A code goes out only to a matching account's phone; otherwise one is made and
-        dropped, so that the dialog (resend timing, tries) behaves the same. The SMS leaves
-        after the reply: waiting for the gateway, or failing with it, would tell the two
+        dropped, so that the dialog (resend timing, tries) behaves the same, and the phone
+        of an account that signs in with its signature is told so instead. The SMS leaves
+        after the reply: waiting for the gateway, or failing with it, would tell the paths
         apart (the person can resend in a minute)."""
         phone = ctx.draft.person.phone or ""
         if ctx.draft.account_id is not None:
             return await self._codes.send(
                 ctx, phone, sms_key="forgot.sms", resend=resend, after_reply=True
             )
-        return await self._codes.send(ctx, phone, deliver=False, resend=resend)
+        outcome = await self._codes.send(ctx, phone, deliver=False, resend=resend)
+        if signature_account and outcome.exit != STAY:
+            self._notifier.send_after_reply(phone, msg("forgot.sms_signature"), ctx.lang)
+        return outcome
 
     @act(Exit.OK, Exit.STOPPED)
     async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
-        draft, kind = ctx.draft, ctx.draft.kind or AccountKind.CITIZEN
-        account = await self._accounts.find(kind, draft.person.id_number or "")
-        # only accounts with a password: a SIM or USB account signs in with its signature,
-        # and a code to its phone must not give it a password (a level 3 account weakened)
-        matched = (
-            account is not None
-            and account.password_hash is not None
-            and account.phone is not None
-            and account.phone == draft.person.phone
-        )
-        draft.account_id = account.id if matched and account is not None else None
-        _, wait = await self._spend_request(ctx)
+        draft = ctx.draft
+        draft.account_id, signature_account = await self._match(ctx)
+        _, wait = await self._spend_request(ctx, sends=signature_account)
         if wait:
             return self._stopped(ctx, wait)
         draft.otp = None  # a new request starts a new code
-        await self._issue(ctx)
+        await self._issue(ctx, signature_account=signature_account)
         phone = mask_phone(draft.person.phone or "")
         return Outcome(notice=msg("forgot.code_maybe_sent", phone=phone))
 
     @act()
     async def resend(self, ctx: StepContext, _: Any) -> Outcome:
-        spent, wait = await self._spend_request(ctx)
+        signature_account = False
+        if ctx.draft.account_id is None:  # looked up again, as for any request
+            _, signature_account = await self._match(ctx)
+        spent, wait = await self._spend_request(ctx, sends=signature_account)
         if wait:
             return Outcome.stay(self._stopped(ctx, wait).notice)
-        outcome = await self._issue(ctx, resend=True)
+        outcome = await self._issue(ctx, resend=True, signature_account=signature_account)
         if outcome.exit == STAY:  # too soon, or no more resends: nothing was issued
             await self._limits.give_back(spent)
             return outcome
@@ -192,15 +215,18 @@ class ForgotPassword:
                         msg("forgot.kind_business"),
                         act=_choose(AccountKind.BUSINESS),
                     ),
+                    Choice(AccountKind.OFFICIAL, msg("forgot.kind_official")),
                     OTHER_WAYS_CHOICE,
                     HOME_CHOICE,
                 ),
                 next={
                     AccountKind.CITIZEN: S.ID_NUMBER,
                     AccountKind.BUSINESS: S.TAX_CODE,
+                    AccountKind.OFFICIAL: S.OFFICIAL,
                     **AWAY,
                 },
             ),
+            ways_out_step(S.OFFICIAL, msg("forgot.official"), msg("forgot.official_help")),
             Step(
                 S.ID_NUMBER,
                 msg("forgot.id_number_prompt"),
@@ -236,6 +262,7 @@ class ForgotPassword:
                 prompt_key="forgot.otp_prompt",
                 resend=self.resend,
                 check=self.check,
+                ways_out=True,
             ),
             *password_steps(
                 (S.PASSWORD, S.PASSWORD_CONFIRM, S.PASSWORD_STOPPED),
@@ -243,12 +270,6 @@ class ForgotPassword:
                 self.set_password,
                 {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
             ),
-            Step(
-                S.STOPPED,
-                msg("forgot.stopped_prompt"),
-                msg("forgot.stopped_help"),
-                choices=(OTHER_WAYS_CHOICE, HOME_CHOICE),
-                next=AWAY,
-            ),
+            ways_out_step(S.STOPPED, msg("forgot.stopped_prompt"), msg("forgot.stopped_help")),
             Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),
         )

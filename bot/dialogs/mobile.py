@@ -23,15 +23,19 @@ from bot.dialogs.common import (
     CommonStep,
     OtpCodes,
     Registrations,
+    duplicate,
     level_2_account,
     optional_email,
+    own,
+    own_date,
     password_steps,
     show_date,
 )
-from bot.dialogs.draft import PersonDraft
+from bot.dialogs.draft import Checked, PersonDraft
 from bot.dialogs.exits import Exit
 from bot.dialogs.fields import (
     birth_date_step,
+    edit_menu_step,
     full_name_step,
     optional_email_step,
     use_caller_choice,
@@ -39,8 +43,8 @@ from bot.dialogs.fields import (
 from bot.dialogs.limits import HOUR, Limit, Limits, caller, local_time
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import Choice, Dialog, Invalid, Method, Outcome, Step, StepContext, act
-from bot.i18n import Msg, msg
-from bot.validation import mask_id, mask_phone, names_match, parse_citizen_id, parse_phone
+from bot.i18n import Msg, PersonalKind, msg
+from bot.validation import names_match, parse_birth_date, parse_citizen_id, parse_phone
 from integrations.carrier import CarrierRegister, Subscriber
 
 PER_CALLER: Final = Limit("carrier.caller", allowed=3, window_seconds=HOUR)
@@ -55,6 +59,12 @@ class S(StrEnum):
     PHONE = "mobile.phone"
     EMAIL = "mobile.email"
     SUMMARY = "mobile.summary"
+    EDIT = "mobile.edit"  # "Sửa thông tin": which field, then back to the summary
+    EDIT_FULL_NAME = "mobile.edit_full_name"
+    EDIT_BIRTH_DATE = "mobile.edit_birth_date"
+    EDIT_ID_NUMBER = "mobile.edit_id_number"
+    EDIT_PHONE = "mobile.edit_phone"
+    EDIT_EMAIL = "mobile.edit_email"
     NOT_VERIFIED = "mobile.not_verified"
     OTP = "mobile.otp"
     PASSWORD = "mobile.password"
@@ -67,17 +77,30 @@ def _id_number(text: str, ctx: StepContext) -> str:
     return parse_citizen_id(text, ctx.draft.person.birth_date).number
 
 
-@act(Exit.OK)
-async def _birth_date_changed(ctx: StepContext, _: Any) -> Outcome:
-    """A CCCD kept from before must still fit the birth date (coming back with "back")."""
+def _id_still_fits(ctx: StepContext) -> Outcome | None:
+    """A CCCD kept from before must still fit a changed birth date: if not, it is
+    cleared and asked again, with the reason."""
     person = ctx.draft.person
     if person.id_number:
         try:
             parse_citizen_id(person.id_number, person.birth_date)
         except Invalid as refused:
-            person.id_number = None  # asked again at the next step, with the reason
-            return Outcome(notice=refused.message)
-    return Outcome()
+            person.id_number = None
+            return Outcome(Exit.RETYPE_ID, refused.message)
+    return None
+
+
+@act(Exit.OK)
+async def _birth_date_changed(ctx: StepContext, _: Any) -> Outcome:
+    """Coming back with "back": the next step asks the ID number anyway."""
+    refused = _id_still_fits(ctx)
+    return Outcome(notice=refused.notice) if refused else Outcome()
+
+
+@act(Exit.OK, Exit.RETYPE_ID)
+async def _birth_date_edited(ctx: StepContext, _: Any) -> Outcome:
+    """From the edit menu: back to the summary, or to the ID number that no longer fits."""
+    return _id_still_fits(ctx) or Outcome()
 
 
 @act(Exit.OK)
@@ -93,15 +116,83 @@ async def _keep_phone(ctx: StepContext, phone: str) -> Outcome:
 
 
 def _summary(ctx: StepContext) -> Msg:
+    """Everything typed, in full to the person (a typo must be visible after "does not
+    match the carrier's record"), masked in transcripts and the agents' view."""
     person = ctx.draft.person
     return msg(
         "mobile.summary",
-        name=person.full_name or "",
-        birth_date=show_date(person.birth_date) if person.birth_date else "",
-        id_type=person.id_type.value,
-        id_number=mask_id(person.id_number or ""),
-        phone=mask_phone(person.phone or ""),
+        name=own(person.full_name, PersonalKind.NAME),
+        birth_date=own_date(person.birth_date),
+        id_type=msg(f"id_type.{person.id_type}"),
+        id_number=own(person.id_number, PersonalKind.ID),
+        phone=own(person.phone, PersonalKind.PHONE),
         email=optional_email(ctx.draft),
+    )
+
+
+def _id_number_step(name: S, next_step: S) -> Step:
+    return Step(
+        name,
+        msg("mobile.id_number_prompt"),
+        msg("mobile.id_number_help"),
+        parse=_id_number,
+        act=_id_note,
+        field="id_number",
+        show_value=lambda value: own(value, PersonalKind.ID),
+        next={Exit.OK: next_step},
+    )
+
+
+def _phone_step(name: S, next_step: S) -> Step:
+    return Step(
+        name,
+        msg("mobile.phone_prompt"),
+        msg("mobile.phone_help"),
+        choices=(use_caller_choice(_keep_phone, Exit.OK),),
+        parse=lambda text, ctx: parse_phone(text),
+        field="phone",
+        show_value=lambda value: own(value, PersonalKind.PHONE),
+        next={Exit.OK: next_step},
+        phone=True,
+    )
+
+
+def _edit_steps() -> tuple[Step, ...]:
+    """ "Sửa thông tin": which field, that field alone, then the summary again."""
+    return (
+        edit_menu_step(
+            S.EDIT,
+            (
+                (Exit.FULL_NAME, msg("common.field_full_name"), S.EDIT_FULL_NAME),
+                (Exit.BIRTH_DATE, msg("common.field_birth_date"), S.EDIT_BIRTH_DATE),
+                (Exit.ID_NUMBER, msg("common.field_id_number"), S.EDIT_ID_NUMBER),
+                (Exit.PHONE, msg("common.field_phone"), S.EDIT_PHONE),
+                (Exit.EMAIL, msg("common.field_email"), S.EDIT_EMAIL),
+            ),
+            msg("mobile.edit_help"),
+            S.SUMMARY,
+        ),
+        full_name_step(
+            S.EDIT_FULL_NAME,
+            msg("common.edit_full_name_prompt"),
+            msg("mobile.full_name_help"),
+            S.SUMMARY,
+        ),
+        Step(
+            S.EDIT_BIRTH_DATE,
+            msg("mobile.birth_date_prompt"),
+            msg("mobile.birth_date_help"),
+            parse=lambda text, ctx: parse_birth_date(text, ctx.now.date()),
+            act=_birth_date_edited,
+            field="birth_date",
+            show_value=show_date,
+            next={Exit.OK: S.SUMMARY, Exit.RETYPE_ID: S.EDIT_ID_NUMBER},
+        ),
+        _id_number_step(S.EDIT_ID_NUMBER, S.SUMMARY),
+        _phone_step(S.EDIT_PHONE, S.SUMMARY),
+        optional_email_step(
+            S.EDIT_EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY
+        ),
     )
 
 
@@ -169,7 +260,7 @@ class Mobile:
             matched=(Matched.ID_NUMBER, Matched.DATE_OF_BIRTH, Matched.FULL_NAME),
         )
         if await self._accounts.exists(AccountKind.CITIZEN, person.id_number):
-            return Outcome(Exit.DUPLICATE)
+            return duplicate(ctx, Checked.TYPED_ID)
         return await self._codes.send(ctx, person.phone)
 
     @act(Exit.OK, Exit.DUPLICATE)
@@ -205,27 +296,8 @@ class Mobile:
                 S.ID_NUMBER,
                 act=_birth_date_changed,
             ),
-            Step(
-                S.ID_NUMBER,
-                msg("mobile.id_number_prompt"),
-                msg("mobile.id_number_help"),
-                parse=_id_number,
-                act=_id_note,
-                field="id_number",
-                show_value=mask_id,
-                next={Exit.OK: S.PHONE},
-            ),
-            Step(
-                S.PHONE,
-                msg("mobile.phone_prompt"),
-                msg("mobile.phone_help"),
-                choices=(use_caller_choice(_keep_phone, Exit.OK),),
-                parse=lambda text, ctx: parse_phone(text),
-                field="phone",
-                show_value=mask_phone,
-                next={Exit.OK: S.EMAIL},
-                phone=True,
-            ),
+            _id_number_step(S.ID_NUMBER, S.PHONE),
+            _phone_step(S.PHONE, S.EMAIL),
             optional_email_step(
                 S.EMAIL, msg("mobile.email_prompt"), msg("mobile.email_help"), S.SUMMARY
             ),
@@ -239,11 +311,12 @@ class Mobile:
                 ),
                 next={
                     Exit.OK: S.OTP,
-                    Exit.EDIT: S.FULL_NAME,
+                    Exit.EDIT: S.EDIT,
                     Exit.NOT_VERIFIED: S.NOT_VERIFIED,
                     Exit.DUPLICATE: CommonStep.DUPLICATE,
                 },
             ),
+            *_edit_steps(),
             Step(
                 S.NOT_VERIFIED,
                 msg("mobile.not_verified_prompt"),
@@ -253,7 +326,7 @@ class Mobile:
                     OTHER_WAYS_CHOICE,
                     HOME_CHOICE,
                 ),
-                next={Exit.EDIT: S.FULL_NAME, **AWAY},
+                next={Exit.EDIT: S.EDIT, **AWAY},
             ),
             self._codes.step(S.OTP, next_ok=S.PASSWORD),
             *password_steps(
@@ -264,8 +337,10 @@ class Mobile:
             ),
             Step(
                 S.DONE,
-                lambda ctx: msg("mobile.done", id_number=mask_id(ctx.draft.person.id_number or "")),
-                msg("mobile.done"),
+                lambda ctx: msg(
+                    "mobile.done", id_number=own(ctx.draft.person.id_number, PersonalKind.ID)
+                ),
+                msg("mobile.done_help"),
                 end=True,
             ),
         )

@@ -14,6 +14,7 @@ from bot.dialogs.forgot_password import ForgotPassword
 from bot.dialogs.limits import Limits
 from bot.dialogs.mobile import Mobile
 from bot.dialogs.ports import Notifier, PasswordHashing
+from bot.dialogs.post_office import post_office_dialog
 from bot.dialogs.sim import Sim
 from bot.dialogs.start import build_start
 from bot.dialogs.usb import Usb
@@ -52,6 +53,7 @@ def all_dialogs(
         Bhxh(insured, accounts, limits, codes, hashing, registrations).dialog(),
         Sim(signing, limits, certified).dialog(),
         Usb(signing, notifier, limits, certified).dialog(),
+        post_office_dialog(),
     ]
     common = Dialog("common", COMMON_STEPS, methods=(OTHER_WAYS_METHOD,))
     entries = [ForgotPassword(accounts, limits, codes, hashing, notifier).dialog(), common]

@@ -16,7 +16,7 @@ from bot.accounts.model import AccountKind
 from bot.dialogs.certified import CertifiedSteps
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.exits import Exit
-from bot.dialogs.fields import use_caller_choice
+from bot.dialogs.fields import caller_mobile, use_caller_choice
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
@@ -52,11 +52,22 @@ REQUESTS_PER_PHONE: Final = Limit("sim_phone", allowed=5, window_seconds=HOUR)
 REQUESTS_PER_DIALOG: Final = 4  # the first and three resends
 
 
+def _calling_from_the_sim(ctx: StepContext) -> bool:
+    """The person calls (USSD) from the phone whose SIM must confirm, and has not asked
+    since the request went out: the SIM cannot show the request while the call holds the
+    line, so they are asked to hang up, confirm, and call again."""
+    phone = ctx.draft.person.phone
+    return phone is not None and caller_mobile(ctx) == phone and not ctx.draft.signature.sim_checked
+
+
 def _wait_prompt(ctx: StepContext) -> tuple[Msg, ...]:
     signature = ctx.draft.signature
+    phone = mask_phone(ctx.draft.person.phone or "")
+    if _calling_from_the_sim(ctx):
+        return (msg("signing.sim_hang_up", code=signature.sim_code or "", phone=phone),)
     return (
         msg("pki.mssp.confirm_on_phone", code=signature.sim_code or ""),
-        msg("signing.sim_wait_hint", phone=mask_phone(ctx.draft.person.phone or "")),
+        msg("signing.sim_wait_hint", phone=phone),
     )
 
 
@@ -98,6 +109,7 @@ class Sim:
         signature.statement = statement.decode()
         signature.sim_code = code
         signature.sim_started = ctx.epoch
+        signature.sim_checked = False
         events = self._signing.events
         if events.can_push(ctx.channel):
             events.spawn(self._wait_in_background(ctx.channel, ctx.user_id, session_id))
@@ -137,6 +149,7 @@ class Sim:
     async def check(self, ctx: StepContext, _: Any) -> Outcome:
         """Has the phone answered? Poll once; verify a signature over exactly our statement."""
         signature = ctx.draft.signature
+        signature.sim_checked = True
         session = signature.sim_session
         if session is None:
             return Outcome(Exit.FAILED, msg("pki.mssp.timeout"))
@@ -204,6 +217,7 @@ class Sim:
                     HOME_CHOICE,
                 ),
                 on_resume=self.check,
+                release_line=_calling_from_the_sim,
                 next={
                     Exit.OK: S.EMAIL,
                     Exit.FAILED: S.FAILED,

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from bot.accounts.model import AccountKind
 from bot.dialogs.draft import Draft
-from bot.i18n import Msg
+from bot.i18n import Msg, Personal
 from bot.validation.refusal import Invalid
 
 OK: Final = "ok"  # the outcome of an answer with no action, and of most actions
@@ -111,7 +111,7 @@ Parser = Callable[[str, StepContext], Any]
 PromptFn = Callable[[StepContext], Msg | Sequence[Msg]]
 LabelFn = Callable[[StepContext], Msg]
 Predicate = Callable[[StepContext], bool]
-DisplayFn = Callable[[Any], Msg | str]
+DisplayFn = Callable[[Any], Msg | Personal | str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,10 @@ class Step:
         password: the input is a password to set: a channel that cannot delete typed
             messages asks for it elsewhere (Zalo's `/secret` page).
         phone: the input is the person's phone number: a messenger can offer to share
-            it (Zalo's "share my phone number").
+            it (Zalo's and Telegram's "share my phone number").
+        release_line: the screen asks the person to end the call they are on (a SIM
+            that must confirm on the line they call from): a channel holding the line
+            ends its session, the dialog stays where it is for the next call.
     """
 
     name: StrEnum
@@ -167,6 +170,7 @@ class Step:
     on_resume: Act | None = None
     password: bool = False
     phone: bool = False
+    release_line: Predicate | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,11 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
     prompt = step.prompt(ctx) if callable(step.prompt) else step.prompt
     prompts = (prompt,) if isinstance(prompt, Msg) else tuple(prompt)
     texts = ((notice,) if notice is not None else ()) + prompts
+    hints = frozenset(
+        hint for hint, on in ((PASSWORD_ENTRY, step.password), (PHONE_ENTRY, step.phone)) if on
+    )
+    if step.release_line is not None and step.release_line(ctx):
+        hints |= {RELEASE_LINE}
     return Reply(
         texts=texts,
         options=tuple(Option(c.key, label_of(c, ctx)) for c in choices_of(step, ctx)),
@@ -82,11 +87,10 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
         end=step.end,
         sensitive=step.sensitive,
         can_go_back=bool(session.history) and not step.end,
-        hints=frozenset(
-            hint for hint, on in ((PASSWORD_ENTRY, step.password), (PHONE_ENTRY, step.phone)) if on
-        ),
+        hints=hints,
     )
 
 
 PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
 PHONE_ENTRY = "phone_entry"  # Reply hint: the next input is the person's phone number
+RELEASE_LINE = "release_line"  # Reply hint: the person must end this call (Step.release_line)

@@ -42,6 +42,7 @@ from bot.web.console import SUPPORT, Support, console_app
 from bot.web.console.app import dashboard_redirect
 from bot.web.health import HEALTH, Health, health_app
 from bot.web.signing import SIGNING, signing_app
+from bot.web.signing_page import PageTools
 from bot.web.simulation import Simulation, simulation
 from integrations.http import RetryPolicy
 from integrations.simulators import OnMessage
@@ -107,7 +108,9 @@ def create_app(settings: Settings, wiring: Wiring) -> web.Application:
             _console,
         ]
     )
-    app.add_subapp("/sign", signing_app())
+    app.add_subapp(
+        "/sign", signing_app(PageTools(settings.signing_tools, development=not settings.production))
+    )
     app.add_subapp("/console", console_app(settings))
     app.add_subapp("/dashboard", dashboard_redirect())
     app.add_subapp("/healthz", health_app())

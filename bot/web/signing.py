@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
@@ -17,7 +18,8 @@ from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
 from bot.validation import mask_phone
-from bot.web.signing_page import page_policy, signing_page
+from bot.web.signing_page import PageTools, signing_page
+from bot.web.signing_tools import DEFAULT_TOOLS, device_of
 from pki_bridge import CertificateRefused, RevocationUnavailable
 from pki_bridge.cms import verify_detached_cms
 from pki_bridge.signatures import decode_base64, verify_raw
@@ -25,7 +27,13 @@ from pki_bridge.signatures import decode_base64, verify_raw
 log = logging.getLogger("regbot.bridge")
 
 SIGNING = web.AppKey("signing", Signing)
+PAGE_TOOLS = web.AppKey("page_tools", PageTools)
 FORMAT_REASONS: Final = frozenset({"malformed_signature", "malformed_certificate"})
+STATIC_DIR: Final = Path(__file__).with_name("static")
+STATIC_FILES: Final = {
+    "signing.js": "text/javascript",
+    "signing.css": "text/css",
+}
 # every answer under /sign: never framed (clickjacking the Sign button), never sniffed
 # into another type, never naming the link in a Referer, never cached
 SAFE_HEADERS: Final = {
@@ -43,9 +51,12 @@ CHANNEL_NAMES: Final = {
 }
 
 
-def signing_app() -> web.Application:
-    """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING."""
+def signing_app(tools: PageTools | None = None) -> web.Application:
+    """The sub-app mounted at `/sign`; the runtime puts the signing ports at SIGNING.
+    `tools`: the signing tools the page offers (the setting)."""
     app = web.Application()
+    app[PAGE_TOOLS] = tools or PageTools(DEFAULT_TOOLS)
+    app.router.add_get("/static/{name}", _guarded(static_file))
     app.router.add_get("/{token}", _guarded(sign_page))
     app.router.add_get("/{token}/challenge", _guarded(challenge))
     app.router.add_post("/{token}", _guarded(post_signature))
@@ -98,20 +109,42 @@ async def _open(request: web.Request) -> tuple[Signing, LinkRecord | None, web.R
 
 
 async def sign_page(request: web.Request) -> web.Response:
-    """The page to open on the computer with the token: what to install, then sign."""
+    """The page to open on the computer with the token: what to install for that
+    computer (the User-Agent says which), then sign."""
     signing, record, refused = await _open(request)
+    tools = request.app[PAGE_TOOLS]
     lang = record.lang if record else "vi"
     status = refused.status if refused is not None else 200
     started_by = _started_by(record) if record is not None and refused is None else None
     page = signing_page(
-        signing.translator, lang, ok=refused is None, status=status, started_by=started_by
+        signing.translator,
+        lang,
+        ok=refused is None,
+        status=status,
+        tools=tools,
+        device=device_of(request.headers.get("User-Agent", "")),
+        official=record is not None and record.official,
+        started_by=started_by,
     )
     return web.Response(
         text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"Content-Security-Policy": page_policy()},
+        headers={"Content-Security-Policy": tools.policy()},
+    )
+
+
+async def static_file(request: web.Request) -> web.Response:
+    """The page's script and style: files of this origin, so a strict CSP allows them."""
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=(STATIC_DIR / name).read_bytes(),
+        content_type=STATIC_FILES[name],
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
 

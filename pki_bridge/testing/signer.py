@@ -16,6 +16,7 @@ import pkcs11
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pkcs11 import Attribute, ObjectClass, TokenFlag
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
@@ -29,11 +30,28 @@ TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 def p12_signer(path: str | Path, pin: str) -> Signer:
-    """A signer whose key and certificates come from a PKCS#12 file protected by `pin`."""
-    signer = SimpleSigner.load_pkcs12(str(path), passphrase=pin.encode())
-    if signer is None:
-        raise ValueError(f"cannot open {path}: wrong PIN or not a PKCS#12 file")
-    return signer
+    """A signer whose key and certificates come from a PKCS#12 file protected by `pin`.
+
+    Read here rather than by pyhanko's `load_pkcs12`, which logs a traceback for a wrong
+    passphrase before returning None: a person who mistyped a PIN gets one line.
+    """
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(Path(path).read_bytes(), pin.encode())
+    except ValueError:
+        raise ValueError(f"wrong PIN for {path}, or it is not a PKCS#12 file") from None
+    if key is None or cert is None:
+        raise ValueError(f"{path} holds no key with its certificate")
+    key_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    der = serialization.Encoding.DER
+    return SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(der)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs(
+            [asn1_x509.Certificate.load(c.public_bytes(der)) for c in extra or ()]
+        ),
+    )
 
 
 def issued_signer(issued: Issued) -> Signer:
@@ -163,5 +181,5 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, pkcs11.exceptions.PinLocked):
         return "the token's PIN is locked"
     if isinstance(exc, ValueError):
-        return f"cannot open the key ({exc}); check the file and the passphrase"
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from bot.accounts.model import AccountKind
 from bot.web.app import RUNTIME
 from tests.browser.conftest import PASSWORD, Served, shot, sign_in
-from tests.support.telegram_api import button_update, text_update
+from tests.support.telegram_api import text_update
 
 
 def row_of(page, who: str):
@@ -135,8 +135,8 @@ def test_an_agent_s_message_reaches_telegram_at_once_and_ussd_on_the_next_screen
 ):
     chat = 777123
     served.telegram_update(text_update(chat, "/start"))
-    served.telegram_update(button_update(chat, "citizen"))
-    served.telegram_update(button_update(chat, "mobile"))
+    served.telegram_update(served.telegram.press(chat, "citizen"))
+    served.telegram_update(served.telegram.press(chat, "mobile"))
     for typed in ("Tran Van Son", "05/06/1987", "001087009876", "0911 000 303"):
         served.telegram_update(text_update(chat, typed))
     sign_in(page, served, "minh")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,15 @@ def test_pki_fixture(ca_port: int) -> TestPki:
 async def signing_world_fixture(
     tmp_path: Path, test_pki: TestPki, ca_port: int
 ) -> AsyncIterator[SigningWorld]:
+    async with open_signing_world(tmp_path, test_pki, ca_port) as world:
+        yield world
+
+
+@asynccontextmanager
+async def open_signing_world(
+    tmp_path: Path, test_pki: TestPki, ca_port: int, **settings: Any
+) -> AsyncIterator[SigningWorld]:
+    """The world, with `settings` on top of the harness's (e.g. the signing tools)."""
     root = web.Application()
     sim = build_pki_simulator(test_pki.root, test_pki.authorities)
     root.add_subapp("/sim/pki", sim)
@@ -85,11 +95,11 @@ async def signing_world_fixture(
     anchors, gov = tmp_path / "anchors.pem", tmp_path / "gov-anchors.pem"
     anchors.write_bytes(pem_bundle(test_pki.public_anchors))
     gov.write_bytes(pem_bundle(test_pki.gov_anchors))
-    settings = harness_settings(
-        tmp_path, pki_trust_anchors=str(anchors), pki_gov_trust_anchors=str(gov)
+    harness = harness_settings(
+        tmp_path, pki_trust_anchors=str(anchors), pki_gov_trust_anchors=str(gov), **settings
     )
     try:
-        async with make_harness(settings) as bot, aiohttp.ClientSession() as http:
+        async with make_harness(harness) as bot, aiohttp.ClientSession() as http:
             ca_url = f"http://127.0.0.1:{ca_port}/sim/pki"
             yield SigningWorld(bot, test_pki, sim[PKI_STATE], http, ca_url)
     finally:

@@ -4,6 +4,7 @@ from the replies whether an account exists."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from bot.accounts.model import AccountKind, IdType, NewAccount
@@ -261,3 +262,57 @@ async def test_a_cccd_from_a_registration_is_never_offered_as_a_tax_code(
     tax = text_of(await bot_app.say("mix", "2"))  # business
     assert bot_app.last["mix"].step == "forgot.tax_code"
     assert "001*******45" not in tax and "Giữ nguyên" not in tax
+
+
+async def test_a_sim_account_holder_at_the_duplicate_is_told_by_sms_to_sign_in_with_the_sim(
+    bot_app: BotHarness,
+) -> None:
+    """Registered by signing SIM, trying again, told "already registered", choosing
+    "Quên mật khẩu": the screen is everybody's; the SMS to the SIM says what is true."""
+    from tests.e2e.test_sim_registration import answer_on_phone, ask_signature, choose, issue_sim
+
+    await issue_sim(bot_app, id_number=AN_ID)
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": "2468"})
+    await choose(bot_app, "an", "check")
+    await bot_app.say("an", "1")
+    await choose(bot_app, "an", "register")
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": "2468"})
+    duplicate = await choose(bot_app, "an", "check")
+    await bot_app.say("an", option(duplicate, "Quên mật khẩu"))
+    await bot_app.say("an", "1")  # citizen
+    await bot_app.say("an", AN_ID)
+    signer = await bot_app.say("an", AN_TYPED_PHONE)
+    nobody = await ask_for_code(bot_app, "nobody", "048168001122", AN_TYPED_PHONE)
+    assert signer == nobody  # nothing on the screen tells the two apart
+
+    # both leave after their replies, each after a random pause: in either order
+    registered, sms = sorted(await bot_app.sms_to(AN_PHONE), key=lambda t: "muc xac minh" not in t)
+    assert "muc xac minh 3" in registered
+    assert "dang nhap bang chu ky so" in sms and "18001096" in sms
+    assert not re.search(r"\b\d{6}\b", sms)  # no code: there is no password to reset
+    otp_step = text_of(signer)
+    assert "Về màn hình đầu" in otp_step  # and a way out of a code that never comes
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID)
+    assert account is not None and account.password_hash is None
+
+
+async def test_a_civil_servant_who_forgot_the_password_is_told_the_token_is_the_way_in(
+    bot_app: BotHarness,
+) -> None:
+    kinds = await bot_app.say("cb", option(await bot_app.say("cb"), "Quên mật khẩu"))
+    answer = text_of(await bot_app.say("cb", option(kinds, "Cơ quan nhà nước")))
+    assert "đăng nhập bằng chính USB ký số" in answer and "18001096" in answer
+    assert "Về màn hình đầu" in answer and not bot_app.last["cb"].end
+    assert await bot_app.sms_to(AN_PHONE) == []
+
+
+async def test_cancelling_a_password_reset_does_not_say_a_registration_was_cancelled(
+    bot_app: BotHarness,
+) -> None:
+    from bot.engine.messages import Action
+
+    await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
+    cancelled = text_of(await bot_app.say("an", action=Action.CANCEL))
+    assert cancelled.startswith("Đã hủy.") and "đăng ký" not in cancelled

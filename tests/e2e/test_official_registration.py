@@ -25,7 +25,7 @@ async def test_an_official_registers_with_a_government_ca_token_and_their_agency
     assert await sign_url(url, signer, session=world.http) == (200, {"status": "accepted"})
 
     email_step = "\n".join(await world.choose("bich", "check"))
-    assert "bắt buộc" in email_step
+    assert "không bắt buộc" in email_step and "ten@congty.vn" not in email_step
     summary = "\n".join(await world.bot.say("bich", "bich.tt@moj.gov.vn"))
     assert "Trần Thị Bích" in summary and "Văn phòng Bộ - Bộ Tư pháp" in summary
     await world.choose("bich", "register")
@@ -43,7 +43,8 @@ async def test_a_public_ca_certificate_cannot_register_an_official(signing_world
     signer = issued_signer(world.pki.users["citizen"])
     status, reply = await sign_url(url, signer, session=world.http)
     assert (status, reply["error"]) == (422, "untrusted")
-    assert "Ban Cơ yếu Chính phủ" in "\n".join(await world.choose("p", "check"))
+    refused = "\n".join(await world.choose("p", "check"))
+    assert "Ban Cơ yếu Chính phủ" in refused and "được cấp phép cấp" not in refused
     assert await world.bot.accounts.find(AccountKind.OFFICIAL, CITIZEN_CCCD) is None
 
 
@@ -56,3 +57,18 @@ async def test_a_government_ca_certificate_does_not_pass_as_a_citizens(
     status, reply = await sign_url(url, signer, session=world.http)
     assert (status, reply["error"]) == (422, "untrusted")
     assert await world.bot.accounts.find(AccountKind.CITIZEN, OFFICIAL_CCCD) is None
+
+
+async def test_an_official_may_skip_the_email_as_the_guide_asks_for_none(
+    signing_world: SigningWorld,
+):
+    world = signing_world
+    url = await world.get_link("lan", kind="official", method="official_usb")
+    signer = issued_signer(world.pki.users["official"])
+    assert await sign_url(url, signer, session=world.http) == (200, {"status": "accepted"})
+    await world.choose("lan", "check")
+    summary = "\n".join(await world.bot.say("lan", ""))  # nothing typed: skipped
+    assert "Email: (không có)" in summary
+    await world.choose("lan", "register")
+    account = await world.bot.accounts.find(AccountKind.OFFICIAL, OFFICIAL_CCCD)
+    assert account is not None and account.email is None

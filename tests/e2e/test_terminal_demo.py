@@ -54,6 +54,19 @@ async def start_demo(tmp_path: Path, *args: str) -> Terminal:
     return Terminal(proc)
 
 
+async def sign_in_another_terminal(link: str, p12: str) -> None:
+    """`regbot sign` plays the plugin on "the computer with the token"."""
+    signer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot.cli", "sign", link, "--p12", p12, "--pin", "1234"),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(signer.communicate(), 30)
+    assert signer.returncode == 0, output.decode()
+
+
 async def register_an(term: Terminal, done_pattern: str) -> None:
     for line in ("1", "1", "Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678", "1", "1"):
         await term.type(line)
@@ -122,26 +135,40 @@ async def test_a_business_registers_with_a_usb_token_signed_from_another_termina
         await term.read_until(r"1\. Get the signing link")
         await term.type("1")
         link = (await term.read_until(r"(http://127\.0\.0\.1:\d+/sign/[\w-]+)")).group(1)
-        signer = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "sign",
-            link,
-            "--p12",
-            f"{users}/business.p12",
-            "--pin",
-            "1234",
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(signer.communicate(), 30)
-        assert signer.returncode == 0, output.decode()
+        await sign_in_another_terminal(link, f"{users}/business.p12")
         await term.read_until(r"signature is valid")  # the chat went on by itself
         await term.type("ketoan@hoasen.example.vn")  # required for a business
         await term.read_until(r"Công ty TNHH Hoa Sen")  # read from the certificate
         await term.read_until(r"1\. ")
+        await term.type("1")
+        await term.read_until(r"(?i)registration complete")
+    finally:
+        term.proc.kill()
+        await term.proc.wait()
+
+
+async def test_the_demo_s_two_sample_companies_both_register(tmp_path):
+    """Sen Vàng signs with its SIM, then Hoa Sen with its USB token: two companies, two
+    tax codes, so the second is not told its tax code already has an account."""
+    term = await start_demo(tmp_path, "--lang", "en")
+    try:
+        users = (await term.read_until(r"--p12 (\S+)/citizen\.p12 --pin 1234")).group(1)
+        for line in ("2", "1", "0987000111"):  # business -> signing SIM
+            await term.type(line)
+        await term.read_until(r"\[SIM \+84987000111\]")
+        await term.type("/ky 2222")
+        await term.read_until(r"signature is valid")
+        await term.type("ketoan@senvang.example.vn")
+        await term.read_until(r"Công ty TNHH Sen Vàng")
+        await term.type("1")
+        await term.read_until(r"(?i)registration complete")
+        for line in ("again", "2", "2", "1"):  # business -> USB token -> get the link
+            await term.type(line)
+        link = (await term.read_until(r"(http://127\.0\.0\.1:\d+/sign/[\w-]+)")).group(1)
+        await sign_in_another_terminal(link, f"{users}/business.p12")
+        await term.read_until(r"signature is valid")
+        await term.type("ketoan@hoasen.example.vn")
+        await term.read_until(r"Công ty TNHH Hoa Sen")
         await term.type("1")
         await term.read_until(r"(?i)registration complete")
     finally:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.accounts.model import AccountKind
 from bot.cli import main
 from pki_bridge.testing.authority import subject_name
@@ -56,3 +58,19 @@ async def test_a_citizen_signs_with_regbot_sign_and_a_pin_protected_token(
     assert await asyncio.to_thread(main, ["sign", url, *token, "--pin", "000000"]) == 2
     assert await asyncio.to_thread(main, ["sign", url, *token, "--pin", softhsm_token.pin]) == 0
     assert "Chữ ký số hợp lệ" in "\n".join(await world.choose("hoa", "check"))
+
+
+async def test_a_mistyped_pin_gets_one_line_and_no_traceback(
+    signing_world: SigningWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    world = signing_world
+    write_test_pki(world.pki, tmp_path / "pki")
+    url = await world.get_link("lan")
+    p12 = tmp_path / "pki" / "users" / "citizen.p12"
+    assert await asyncio.to_thread(main, ["sign", url, "--p12", str(p12), "--pin", "9999"]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"regbot sign: wrong PIN for {p12}, or it is not a PKCS#12 file\n", err
+    assert out == ""
+    # the link is still there for the right PIN
+    argv = ["sign", url, "--p12", str(p12), "--pin", DEFAULT_PASSPHRASE]
+    assert await asyncio.to_thread(main, argv) == 0

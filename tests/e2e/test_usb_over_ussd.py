@@ -1,7 +1,10 @@
 """Stories of level-3 registration from a feature phone (USSD): the signing link arrives by
-SMS for the computer with the token; a signing SIM is confirmed, then "1" continues."""
+SMS for the computer with the token; a signing SIM is confirmed once the call is over,
+and calling again continues once a code by SMS proves the phone."""
 
 from __future__ import annotations
+
+import re
 
 from bot.accounts.model import AccountKind
 from pki_bridge.testing.signer import issued_signer, sign_url
@@ -40,6 +43,16 @@ class Dial:
             assert response.status == 200
             screen = await response.text()
         return screen
+
+
+async def call_again(world: SigningWorld, session: str) -> tuple[Dial, str]:
+    """Dials again after a hang-up: "continue where you left off", then the code sent by
+    SMS that proves the phone on a new call; the screen where the dialog goes on."""
+    dial = Dial(world, session)
+    assert "dang lam do" in await dial.press("")
+    assert "ma OTP" in await dial.press("1")
+    code = re.findall(r"\b\d{6}\b", (await world.bot.sms_to(CALLER))[-1])[0]
+    return dial, await dial.press(code)
 
 
 async def test_a_feature_phone_user_gets_the_link_by_sms_and_registers_with_a_token(
@@ -81,13 +94,15 @@ async def test_a_feature_phone_user_registers_with_their_own_signing_sim(
     ) as resp:
         [request] = await resp.json()
     assert request["verification_code"] in waiting
+    assert waiting.startswith("END ")  # the SIM shows the request once the call is over
     assert (
         await world.bot.sim_post(
             f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "2468"}
         )
         == 200
     )
-    assert "Chu ky so hop le" in await dial.press("1")  # "I have confirmed"
+    dial, resumed = await call_again(world, "ussd-sim-again")
+    assert "Chu ky so hop le" in resumed
     await dial.press("1")
     assert "muc xac minh 3" in await dial.press("1")
     account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)

@@ -106,14 +106,18 @@ async def test_options_are_buttons_five_at_most_and_a_longer_menu_is_numbered(za
     assert "1. Công dân" in text and "6. English" in text  # six options: numbered
     assert payloads(first) == ["nav:help", "nav:cancel"]
     methods = await zalo.say("menu", "1")  # the typed number picks
-    assert payloads(methods) == ["mobile", "bhxh", "sim", "usb", "home"]
-    assert "Gõ 0 để quay lại" in text_of(methods)  # the ways back, as words
-    name_step = await zalo.tap("menu", "mobile")
+    assert "6. Về màn hình đầu" in text_of(methods)  # six methods (Vietnam Post): numbered
+    assert payloads(methods) == ["nav:back", "nav:help", "nav:cancel"]
+    name_step = await zalo.say("menu", "1")
     assert payloads(name_step) == ["nav:back", "nav:help", "nav:cancel"]
     assert "Chọn phương thức" in text_of(await zalo.tap("menu", "nav:back"))
     assert "Công dân" in text_of(await zalo.say("menu", "?"))  # help, typed
     cancelled = await zalo.tap("menu", "nav:cancel")
     assert "đã được xóa" in text_of(cancelled) and buttons(cancelled) == []
+    await zalo.say("menu", "hello")  # a new conversation
+    kinds = await zalo.say("menu", "4")  # forgot password: five options, buttons
+    assert payloads(kinds) == ["citizen", "business", "official", "other_ways", "home"]
+    assert "Gõ 0 để quay lại" in text_of(kinds)  # the ways back, as words
     for message in await zalo.inbox("menu"):
         assert len(message["buttons"]) <= 5
         assert all(len(b["title"]) <= 100 for b in message["buttons"])

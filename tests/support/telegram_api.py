@@ -49,8 +49,12 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "regbot", "username": "reg
 class SentMessage:
     chat_id: int
     text: str
-    buttons: list[list[dict[str, str]]]
+    buttons: list[list[dict[str, str]]]  # the inline keyboard, as a client still shows it
     message_id: int
+    reply_keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
+    removes_keyboard: bool = False
+    started: float = 0.0  # when the bot's sendMessage call arrived
+    answered: float = 0.0  # when it was answered
 
 
 @dataclass
@@ -59,6 +63,8 @@ class TelegramApi:
     deleted: list[tuple[int, int]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)  # served to getUpdates
+    notices: list[str | None] = field(default_factory=list)  # answerCallbackQuery texts
+    send_delay: float = 0.0  # seconds each sendMessage takes, as over a real network
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
@@ -82,17 +88,30 @@ class TelegramApi:
                 await asyncio.sleep(0.05)  # a short long-poll
             return _ok(ready)
         if method == "answerCallbackQuery":
+            self.notices.append(params.get("text"))
             return _ok(True)
         if method == "deleteMessage":
             self.deleted.append((int(params["chat_id"]), int(params["message_id"])))
             return _ok(True)
+        if method == "editMessageReplyMarkup":
+            chat, message = int(params["chat_id"]), int(params["message_id"])
+            for old in self.sent:
+                if (old.chat_id, old.message_id) == (chat, message):
+                    old.buttons = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+            return _ok(True)
         if method == "sendMessage":
+            started = time.monotonic()
+            await asyncio.sleep(self.send_delay)
             markup = params.get("reply_markup") or {}
             sent = SentMessage(
                 int(params["chat_id"]),
                 str(params["text"]),
                 markup.get("inline_keyboard", []),
                 next(self._ids),
+                reply_keyboard=markup.get("keyboard", []),
+                removes_keyboard=bool(markup.get("remove_keyboard")),
+                started=started,
+                answered=time.monotonic(),
             )
             self.sent.append(sent)
             return _ok(
@@ -109,7 +128,22 @@ class TelegramApi:
         )
 
     def to(self, chat_id: int) -> list[SentMessage]:
-        return [m for m in self.sent if m.chat_id == chat_id]
+        """What the chat shows: the messages the bot sent and did not delete."""
+        gone = set(self.deleted)
+        return [
+            m for m in self.sent if m.chat_id == chat_id and (chat_id, m.message_id) not in gone
+        ]
+
+    def screen(self, chat_id: int) -> SentMessage:
+        """The newest message with buttons: what a person presses."""
+        return [m for m in self.to(chat_id) if m.buttons][-1]
+
+    def press(self, chat_id: int, data: str, language: str = "vi") -> dict:
+        """A press of the button `data` on the newest screen, as a client sends it."""
+        screen = self.screen(chat_id)
+        keys = [b["callback_data"] for row in screen.buttons for b in row]
+        assert data in keys, f"{data!r} is not on the newest screen: {keys}"
+        return button_update(chat_id, data, language, message_id=screen.message_id)
 
 
 def _maybe_json(value: str) -> Any:
@@ -140,7 +174,7 @@ def text_update(chat_id: int, text: str, message_id: int = 1, language: str = "v
     }
 
 
-def button_update(chat_id: int, data: str, language: str = "vi") -> dict:
+def button_update(chat_id: int, data: str, language: str = "vi", message_id: int = 1) -> dict:
     user = {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language}
     return {
         "update_id": next(_update_ids),
@@ -150,7 +184,7 @@ def button_update(chat_id: int, data: str, language: str = "vi") -> dict:
             "chat_instance": "1",
             "data": data,
             "message": {
-                "message_id": 1,
+                "message_id": message_id,
                 "date": int(time.time()),
                 "text": "...",
                 "chat": {"id": chat_id, "type": "private"},
@@ -158,3 +192,48 @@ def button_update(chat_id: int, data: str, language: str = "vi") -> dict:
             },
         },
     }
+
+
+def _message(chat_id: int, chat_type: str = "private", **content: Any) -> dict:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": "vi"}
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_update_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type},
+            "from": user,
+            **content,
+        },
+    }
+
+
+def contact_update(chat_id: int, phone: str, owner: int | None) -> dict:
+    """A shared contact; `owner` is the Telegram user it belongs to (the sender's own when
+    it is `chat_id`, someone else's otherwise, or None for a contact not on Telegram)."""
+    contact: dict[str, Any] = {"phone_number": phone, "first_name": "Contact"}
+    if owner is not None:
+        contact["user_id"] = owner
+    return _message(chat_id, contact=contact)
+
+
+def sticker_update(chat_id: int) -> dict:
+    sticker = {
+        "file_id": "CAAC",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    return _message(chat_id, sticker=sticker)
+
+
+def photo_update(chat_id: int) -> dict:
+    photo = [{"file_id": "AgAC", "file_unique_id": "p1", "width": 90, "height": 90}]
+    return _message(chat_id, photo=photo, caption="CCCD")
+
+
+def group_update(chat_id: int, text: str) -> dict:
+    return _message(chat_id, "group", text=text)

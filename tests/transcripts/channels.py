@@ -21,7 +21,7 @@ from typing import Any, Final, Protocol
 from bot.channels.console.chat import CHANNEL as CONSOLE
 from bot.channels.console.chat import Console
 from bot.channels.telegram.channel import SECRET_HEADER
-from tests.support.telegram_api import SentMessage, TelegramApi, button_update, text_update
+from tests.support.telegram_api import SentMessage, TelegramApi, text_update
 from tests.transcripts.story import StoryError, find_option
 from tests.transcripts.world import World
 
@@ -141,6 +141,7 @@ class Ussd:
     KEYS: Final = {"back": "0", "home": "00"}
 
     def __init__(self, world: World, caller: str) -> None:
+        self._world = world
         self._client = world.client
         self._caller = caller
         self._session = ""
@@ -170,8 +171,7 @@ class Ussd:
         return await self._request(text)
 
     async def open(self, lang: str) -> list[Record]:
-        self._session, self._inputs = f"ATUid_{uuid.uuid4().hex}", []
-        records = [await self._request(f"dial {SERVICE_CODE}")]
+        records = [await self.open_session(f"dial {SERVICE_CODE}")]
         if lang == "en":  # a feature phone starts in Vietnamese; English is an option
             records += [
                 {**record, "input": "switch to English"} for record in await self.pick("English")
@@ -181,14 +181,45 @@ class Ussd:
     async def type(self, text: str) -> Record:
         return await self._press(text)
 
+    def _options(self) -> list[tuple[str, str]]:
+        return [
+            (found.group(1), found.group(2))
+            for found in (re.match(r"(?:CON |END )?(\d+) (.+)", line) for line in self._screen)
+            if found
+        ]
+
+    async def _call_again(self, label: str) -> list[Record]:
+        """The call was ended mid-dialog (a SIM confirms only once the line is free): the
+        person dials again, continues where they left off, and types the code sent by SMS
+        that proves the phone on a new call."""
+        records = [await self.open_session(f"call again: dial {SERVICE_CODE}")]
+        if find_option(self._options(), label) is None:
+            resume = find_option(self._options(), "Tiep tuc") or find_option(
+                self._options(), "Continue"
+            )
+            if resume is not None:
+                records.append({**await self._press(resume), "input": "continue where I was"})
+        if any(
+            "(de chac chan dung la ban)" in line or "(to make sure it is you)" in line
+            for line in self._screen
+        ):  # a new call proves the phone with a code by SMS
+            texts = [sms["text"] for sms in await self._world.outbox() if sms["to"] == self._caller]
+            code = re.findall(r"\b\d{6}\b", texts[-1])[0]
+            records.append({**await self._press(code), "input": "the code sent by SMS"})
+        return records
+
+    async def open_session(self, sent: str) -> Record:
+        self._session, self._inputs = f"ATUid_{uuid.uuid4().hex}", []
+        return await self._request(sent)
+
     async def pick(self, label: str) -> list[Record]:
         pages: list[Record] = []
+        if self._screen and self._screen[0].startswith("END "):
+            pages += await self._call_again(label)
+            if find_option(self._options(), label) is None:
+                return pages  # "continue" already did what the option would
         while True:
-            options = [
-                (found.group(1), found.group(2))
-                for found in (re.match(r"(?:CON |END )?(\d+) (.+)", line) for line in self._screen)
-                if found
-            ]
+            options = self._options()
             number = find_option(options, label)
             if number is not None:
                 return [*pages, await self._press(number)]
@@ -277,7 +308,8 @@ class Telegram:
     async def _press(self, data: str) -> Record:
         if data not in {key for key, _ in self._keyboard()}:
             raise StoryError(f"no button {data!r} in the chat: {self._keyboard()}")
-        return await self._post(button_update(self.CHAT, data, self._lang), f"button {data}")
+        # pressed on the newest screen, as a person does (older keyboards are gone)
+        return await self._post(self._api.press(self.CHAT, data, self._lang), f"button {data}")
 
     async def pick(self, label: str) -> list[Record]:
         data = find_option(self._keyboard(), label)

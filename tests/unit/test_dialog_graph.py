@@ -104,4 +104,5 @@ def test_a_route_is_drawn_with_the_catalog_words_a_person_reads(tmp_path: Path) 
         "usb.md",
         "official_usb.md",
         "forgot.md",
+        "post_office.md",
     }

@@ -65,8 +65,11 @@ def test_every_step_has_words_for_agents_in_both_languages(translator):
 
 def test_the_funnel_s_steps_exist_and_every_method_ends_in_an_account_created():
     assert set(STAGE_OF_STEP) <= set(GRAPH.steps)
-    for entry in GRAPH.methods:
+    for entry, method in GRAPH.methods.items():
         dialog = entry.split(".")[0]
+        if method == "post_office":  # refers the citizen to a counter; no account here
+            assert f"{dialog}.done" not in GRAPH.steps
+            continue
         assert stage_of(f"{dialog}.done", "x") is Stage.CREATED
     assert stage_of("mobile.full_name", "mobile") is Stage.METHOD
     assert stage_of("start.who", "") is Stage.STARTED

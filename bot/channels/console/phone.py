@@ -30,7 +30,7 @@ class SampleSim:
 
 SAMPLE_SIMS: Final = (
     SampleSim("+84903123456", "Đỗ Quang Huy", "1111", id_number="031092005566"),
-    SampleSim("+84987000111", "Công ty TNHH Sen Vàng", "2222", tax_code="0100109106"),
+    SampleSim("+84987000111", "Công ty TNHH Sen Vàng", "2222", tax_code="0102345677"),
 )
 
 

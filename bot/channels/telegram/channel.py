@@ -1,5 +1,10 @@
 """The Telegram channel: updates in (webhook `POST /telegram` or long polling), each
-Reply out as one message with an inline keyboard. No dialog logic here."""
+Reply out as one message with an inline keyboard. No dialog logic here.
+
+A chat is served one update at a time (`ChatLocks`), each turn in the person's record
+(`engine.conversation`) beside the channel's slot: the newest screen's message id, so a
+button of an older screen is refused and its keyboard removed. Private chats only: in a
+group every member would drive one registration and see its summary."""
 
 from __future__ import annotations
 
@@ -7,70 +12,34 @@ import logging
 from typing import Final
 
 from aiohttp import web
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.channels.commands import read_command
+from bot.channels.telegram.screens import (
+    CHANNEL,
+    ChatLocks,
+    LastScreen,
+    ScreenCodec,
+    contact_keyboard,
+    keyboard,
+    language_of,
+    own_phone,
+    to_inbound,
+)
 from bot.engine import DialogEngine
-from bot.engine.messages import Action, Inbound, Rendered, Reply
+from bot.engine.messages import Inbound, Reply
 from bot.engine.render import render
+from bot.engine.turn import SECRET_CONSUMED, Conversation
+from bot.engine.view import PHONE_ENTRY
 from bot.i18n import Translator, msg
 from bot.keys import same_secret
+from bot.state.store import StoreUnavailable
 
 log = logging.getLogger("regbot.telegram")
 
-CHANNEL: Final = "telegram"
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
-NAV: Final = {
-    "nav:back": Action.BACK,
-    "nav:help": Action.HELP,
-    "nav:cancel": Action.CANCEL,
-    "nav:home": Action.HOME,
-}
-
-
-def to_inbound(
-    chat_id: int, text: str | None = None, data: str | None = None, language_code: str | None = None
-) -> Inbound:
-    """A Telegram message or button press as the engine understands it."""
-    user = str(chat_id)
-    lang = "en" if (language_code or "").startswith("en") else "vi"
-    if data is not None:
-        if data in NAV:
-            return Inbound(CHANNEL, user, action=NAV[data], lang=lang)
-        return Inbound(CHANNEL, user, action=Action.CHOOSE, choice=data, lang=lang)
-    text = text or ""
-    command = read_command(text)
-    if command is not None:
-        return Inbound(CHANNEL, user, text=command.argument, action=command.action, lang=lang)
-    return Inbound(CHANNEL, user, text=text, lang=lang)
-
-
-def keyboard(reply: Reply, shown: Rendered, translator: Translator) -> InlineKeyboardMarkup | None:
-    """One button per option, then the ways back and out (none once the dialog ended)."""
-    if reply.end:
-        return None
-    rows = [[InlineKeyboardButton(label, callback_data=key)] for key, label in shown.options]
-    nav = []
-    if reply.can_go_back:
-        nav.append(
-            InlineKeyboardButton(
-                translator.render(msg("telegram.back"), reply.lang), callback_data="nav:back"
-            )
-        )
-    nav.append(
-        InlineKeyboardButton(
-            translator.render(msg("telegram.help"), reply.lang), callback_data="nav:help"
-        )
-    )
-    nav.append(
-        InlineKeyboardButton(
-            translator.render(msg("telegram.cancel"), reply.lang), callback_data="nav:cancel"
-        )
-    )
-    rows.append(nav)
-    return InlineKeyboardMarkup(rows)
+UPDATES: Final = ["message", "callback_query"]
 
 
 class TelegramChannel:
@@ -93,18 +62,21 @@ class TelegramChannel:
         self._translator = translator
         self._webhook_url = webhook_url
         self.webhook_secret = webhook_secret
+        self._chats = ChatLocks()
+        self._screens = ScreenCodec()
         builder = Application.builder().token(token).concurrent_updates(True)
         if api_url:
             builder = builder.base_url(api_url)
         if webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
-        # private chats only: in a group every member would drive one registration and
-        # see its summary (name, date of birth)
-        self.application.add_handler(CallbackQueryHandler(self._on_button))
-        self.application.add_handler(
-            MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, self._on_text)
-        )
+        private = filters.ChatType.PRIVATE
+        add = self.application.add_handler
+        add(CallbackQueryHandler(self._on_button))
+        add(MessageHandler(private & filters.CONTACT, self._on_contact))
+        add(MessageHandler(private & filters.TEXT, self._on_text))
+        add(MessageHandler(private, self._on_other))  # stickers, photos, files, voice...
+        add(MessageHandler(filters.ChatType.GROUPS & ~filters.StatusUpdate.ALL, self._on_group))
 
     async def start(self) -> None:
         """Connect to the Bot API. A webhook that cannot be registered is logged, not fatal:
@@ -114,16 +86,12 @@ class TelegramChannel:
         if self._webhook_url:
             try:
                 await self.application.bot.set_webhook(
-                    self._webhook_url,
-                    secret_token=self.webhook_secret,
-                    allowed_updates=["message", "callback_query"],
+                    self._webhook_url, secret_token=self.webhook_secret, allowed_updates=UPDATES
                 )
             except TelegramError as exc:
                 log.error("the Telegram webhook could not be set: %s", type(exc).__name__)
         elif self.application.updater is not None:
-            await self.application.updater.start_polling(
-                allowed_updates=["message", "callback_query"]
-            )
+            await self.application.updater.start_polling(allowed_updates=UPDATES)
 
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
@@ -144,40 +112,154 @@ class TelegramChannel:
             await self.application.process_update(update)
         return web.json_response({"ok": True})
 
+    # -- updates ----------------------------------------------------------------------
+
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user = update.effective_message, update.effective_user
-        if message is None or update.effective_chat is None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None:
             return
-        inbound = to_inbound(
-            update.effective_chat.id,
-            text=message.text,
-            language_code=user.language_code if user else None,
-        )
-        reply = await self._engine.handle(inbound)
-        if "secret_consumed" in reply.hints:
-            await self._forget(message.chat_id, message.message_id)
-        await self._send(update.effective_chat.id, reply)
+        code = user.language_code if user else None
+        inbound = to_inbound(chat.id, text=message.text, language_code=code)
+        await self._serve(chat.id, inbound, typed=message)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        chat = update.effective_chat
-        if query is None or chat is None or chat.type != "private":
+        query, chat = update.callback_query, update.effective_chat
+        if query is None:
             return
-        await query.answer()
-        inbound = to_inbound(
-            chat.id, data=query.data or "", language_code=query.from_user.language_code
-        )
-        await self._send(chat.id, await self._engine.handle(inbound))
+        lang = language_of(query.from_user.language_code)
+        if chat is None or chat.type != "private":
+            await _answer(query, self._text("telegram.private_only", lang))
+            return
+        inbound = to_inbound(chat.id, data=query.data or "", language_code=lang)
+        await self._serve(chat.id, inbound, query=query)
+
+    async def _on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared contact answers a phone step when it is the sender's own number."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or message.contact is None:
+            return
+        lang = language_of(user.language_code if user else None)
+        contact = message.contact
+        if user is None or contact.user_id != user.id:
+            async with self._chats.hold(chat.id):
+                await self._say(chat.id, "telegram.contact_not_yours", lang)
+            return
+        inbound = Inbound(CHANNEL, str(chat.id), text=own_phone(contact.phone_number), lang=lang)
+        await self._serve(chat.id, inbound, contact=True)
+
+    async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, photo, file or voice message: one polite line; the dialog stays."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            async with self._chats.hold(chat.id):
+                lang = language_of(user.language_code if user else None)
+                await self._say(chat.id, "telegram.text_only", lang)
+
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            lang = language_of(user.language_code if user else None)
+            await self._say(chat.id, "telegram.private_only", lang)
+
+    # -- a turn and its screen ----------------------------------------------------------
+
+    async def _serve(
+        self,
+        chat_id: int,
+        inbound: Inbound,
+        *,
+        typed: Message | None = None,
+        query: CallbackQuery | None = None,
+        contact: bool = False,
+    ) -> None:
+        """One turn under the chat's lock: a stale button or an unasked contact is told so
+        and changes nothing; otherwise the reply becomes the chat's newest screen."""
+        async with self._chats.hold(chat_id):
+            try:
+                async with self._engine.conversation(CHANNEL, inbound.user_id) as convo:
+                    last = self._screens.loads(convo.slot(CHANNEL))
+                    lang = _lang(convo, inbound)
+                    if query is not None:
+                        pressed = query.message.message_id if query.message else None
+                        if last is not None and pressed != last.message_id:
+                            await _answer(query, self._text("telegram.stale_button", lang))
+                            return
+                        await _answer(query)
+                    if contact and not (last is not None and last.phone_step):
+                        await self._say(chat_id, "telegram.contact_not_now", lang)
+                        return
+                    reply = await convo.turn(inbound)
+                    if SECRET_CONSUMED in reply.hints and typed is not None:
+                        await self._forget(chat_id, typed.message_id)
+                    convo.set_slot(
+                        CHANNEL, self._screens.dumps(await self._show(chat_id, reply, last))
+                    )
+            except StoreUnavailable:
+                log.warning("state store unavailable", extra={"channel": CHANNEL})
+                if query is not None:
+                    await _answer(query)
+                if typed is not None:  # the step is unknown: what was typed may be a secret
+                    await self._forget(chat_id, typed.message_id)
+                await self._say(chat_id, "engine.try_again_later", inbound.lang or "vi")
 
     async def push(self, user_id: str, reply: Reply) -> None:
-        """Replies produced outside a turn (e.g. a signature completed)."""
-        await self._send(int(user_id), reply)
+        """Replies produced outside a turn (e.g. a signature completed): the chat's newest
+        screen, in order with the person's own turns."""
+        chat_id = int(user_id)
+        async with self._chats.hold(chat_id):
+            try:
+                async with self._engine.conversation(CHANNEL, user_id) as convo:
+                    last = self._screens.loads(convo.slot(CHANNEL))
+                    convo.set_slot(
+                        CHANNEL, self._screens.dumps(await self._show(chat_id, reply, last))
+                    )
+            except StoreUnavailable:  # the reply still goes out; its buttons stay checkable
+                await self._show(chat_id, reply, None)
 
-    async def _send(self, chat_id: int, reply: Reply) -> None:
+    async def _show(self, chat_id: int, reply: Reply, last: LastScreen | None) -> LastScreen:
+        """Send the reply as the newest screen; the previous one's keyboard goes."""
+        bot = self.application.bot
+        if last is not None and last.buttons:
+            try:
+                await bot.edit_message_reply_markup(chat_id, last.message_id, reply_markup=None)
+            except TelegramError:  # too old, or deleted by the person: nothing to remove
+                pass
+        phone_step = PHONE_ENTRY in reply.hints and not reply.end
+        contact_up = last is not None and last.contact_keyboard
+        if contact_up and not phone_step:
+            await self._drop_contact_keyboard(chat_id, reply.lang)
+            contact_up = False
         shown = render(reply, self._translator)
-        await self.application.bot.send_message(
-            chat_id, "\n\n".join(shown.texts), reply_markup=keyboard(reply, shown, self._translator)
-        )
+        markup = keyboard(reply, shown, self._translator)
+        sent = await bot.send_message(chat_id, "\n\n".join(shown.texts), reply_markup=markup)
+        if phone_step and not contact_up:
+            await bot.send_message(
+                chat_id,
+                self._text("telegram.share_phone_hint", reply.lang),
+                reply_markup=contact_keyboard(self._translator, reply.lang),
+            )
+            contact_up = True
+        return LastScreen(sent.message_id, markup is not None, phone_step, contact_up)
+
+    async def _drop_contact_keyboard(self, chat_id: int, lang: str) -> None:
+        """A reply keyboard goes only with a message: a short one, deleted at once."""
+        bot = self.application.bot
+        try:
+            gone = await bot.send_message(
+                chat_id,
+                self._text("telegram.keyboard_gone", lang),
+                reply_markup=ReplyKeyboardRemove(),
+            )
+            await bot.delete_message(chat_id, gone.message_id)
+        except TelegramError as exc:
+            log.warning("could not remove the contact keyboard: %s", type(exc).__name__)
+
+    async def _say(self, chat_id: int, key: str, lang: str) -> None:
+        """One line outside the dialog (the newest screen stays the newest screen)."""
+        await self.application.bot.send_message(chat_id, self._text(key, lang))
+
+    def _text(self, key: str, lang: str) -> str:
+        return self._translator.render(msg(key), lang)
 
     async def _forget(self, chat_id: int, message_id: int) -> None:
         """A password or OTP typed in the chat is deleted so it does not stay in history."""
@@ -185,6 +267,19 @@ class TelegramChannel:
             await self.application.bot.delete_message(chat_id, message_id)
         except TelegramError as exc:
             log.warning("could not delete a secret message: %s", type(exc).__name__)
+
+
+def _lang(convo: Conversation, inbound: Inbound) -> str:
+    dialog = convo.record.dialog
+    return dialog.lang if dialog is not None else (inbound.lang or "vi")
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner, with a short notice when there is one."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:  # an old query cannot be answered: nothing lost
+        log.info("callback query not answered: %s", type(exc).__name__)
 
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)

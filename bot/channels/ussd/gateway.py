@@ -8,9 +8,17 @@ from typing import Final
 
 from aiohttp import web
 
+from bot.channels.commands import UssdKey, read_ussd_key
 from bot.channels.ussd.proof import CallerProof, Proof
 from bot.channels.ussd.request import BadUssdRequest, UssdRequest, parse_form
-from bot.channels.ussd.screen import BACK, HOME, MORE, PAGE_LIMIT, paginate, reply_pages, ussd_text
+from bot.channels.ussd.screen import (
+    MORE,
+    PAGE_LIMIT,
+    as_shown,
+    paginate,
+    reply_pages,
+    ussd_text,
+)
 from bot.channels.ussd.session import ChannelCodec, ChannelState, Delta, Mode, new_input
 from bot.dialogs.draft import OtpState
 from bot.engine import DialogEngine
@@ -100,18 +108,18 @@ class UssdGateway:
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
                 return await self._continue(convo, state, request)
-            if text in (RESTART, HOME):
+            if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
             return self._resume(request, state.lang, notice=True, before=state)
         if state.mode == Mode.PROVE:
-            if text in (RESTART, HOME):
+            if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
             if text == RESEND:
                 sent = await self._proof.send(request.caller, state.lang, state.proof, resend=True)
                 return self._prove(request, state, sent)
             checked = await self._proof.check(request.caller, state.lang, state.proof, text)
-            if checked.proven:
-                return await self._turn(convo, request, Action.SHOW)
+            if checked.proven:  # a step that waits (a signature) looks again at once
+                return await self._turn(convo, request, Action.RESUME)
             return self._prove(request, state, checked)
         last_page = state.page >= len(state.pages) - 1
         if not last_page and (text == MORE or state.end):
@@ -120,10 +128,9 @@ class UssdGateway:
             return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
             return await self._turn(convo, request, Action.SHOW, lang=state.lang)
-        if text == BACK:
-            return await turn(Action.BACK)
-        if text == HOME:
-            return await turn(Action.HOME)
+        key = read_ussd_key(text)
+        if key is not None:  # back, home, help, cancel
+            return await turn(key)
         return await turn(Action.TEXT, text)
 
     async def _turn(
@@ -143,7 +150,7 @@ class UssdGateway:
             caller=request.caller,
             lang=lang or (before.lang if before else None),  # a new dialog keeps the language
         )
-        reply = await convo.turn(inbound)
+        reply = as_shown(await convo.turn(inbound))
         state = ChannelState(
             session_id=request.session_id,
             text_length=0,
@@ -161,8 +168,8 @@ class UssdGateway:
         """ "Continue where you left off": at once when the dialog holds nothing of the
         person's; otherwise only after the code sent to the caller's phone is typed."""
         unfinished = convo.unfinished()
-        if unfinished is None or not unfinished.personal:
-            return await self._turn(convo, request, Action.SHOW)
+        if unfinished is None or not unfinished.personal:  # a waiting step looks again
+            return await self._turn(convo, request, Action.RESUME)
         sent = await self._proof.send(request.caller, state.lang, state.proof)
         return self._prove(request, state, sent)
 
@@ -174,13 +181,13 @@ class UssdGateway:
 
         notice = proof.notice
         lines = [to_ascii(self.translator.render(notice, before.lang, "ussd"))] if notice else []
+        menu = [f"{RESTART} {line('ussd.resume_restart')}"]
         if proof.phone is not None:
             lines += [line("ussd.prove_prompt", phone=proof.phone)]
-            lines += [f"{RESEND} {line('otp.resend')}"]
-        lines += [f"{RESTART} {line('ussd.resume_restart')}"]
+            menu.insert(0, f"{RESEND} {line('otp.resend')}")
         state = replace(
             before,
-            pages=list(paginate(lines, line("ussd.more"))),
+            pages=list(paginate(lines, line("ussd.more"), menu=menu)),
             page=0,
             end=False,
             mode=Mode.PROVE,
@@ -201,8 +208,8 @@ class UssdGateway:
             return ussd_text(self.translator, key, lang)
 
         lines = [line("ussd.resume_choose")] if notice else []
-        lines += [
-            line("ussd.resume"),
+        lines.append(line("ussd.resume"))
+        menu = [
             f"{CONTINUE} {line('ussd.resume_continue')}",
             f"{RESTART} {line('ussd.resume_restart')}",
         ]
@@ -210,7 +217,7 @@ class UssdGateway:
             session_id=request.session_id,
             text_length=0,
             text_digest=before.text_digest if before else "",
-            pages=list(paginate(lines, line("ussd.more"))),
+            pages=list(paginate(lines, line("ussd.more"), menu=menu)),
             lang=lang,
             mode=Mode.RESUME,
             seen=before.seen if before else {},
