@@ -17,8 +17,8 @@ from bot.dialogs.common import OtpCodes
 from bot.dialogs.limits import Limits
 from bot.dialogs.ports import PasswordHashing
 from bot.dialogs.registry import all_dialogs
+from bot.engine.engine import DialogEngine, Observer
 from bot.engine.resumes import Pushes, Resumes
-from bot.engine.turn import DialogEngine, Observer
 from bot.i18n import Translator
 from bot.keys import SecretKeys
 from bot.notifier import SmsNotifier

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine.graph import START_STEP
 from bot.engine.messages import (
+    SECRET_CONSUMED,
     Action,
     AgentEvent,
     AgentMessage,
@@ -28,8 +29,6 @@ from bot.state.session import AgentHelp, DialogSession, Note
 
 if TYPE_CHECKING:
     from bot.engine.turn import Conversation
-
-SECRET_CONSUMED = "secret_consumed"  # as bot.engine.turn's: delete what was typed
 
 
 def apply_event(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from bot.i18n import Msg
 
@@ -90,6 +91,12 @@ class Option:
 
     key: str
     label: Msg
+
+
+# Reply hints: what a channel may do about the screen it renders.
+SECRET_CONSUMED: Final = "secret_consumed"  # the input was a password or OTP: delete it
+PASSWORD_ENTRY: Final = "password_entry"  # the next input is a password to set
+PHONE_ENTRY: Final = "phone_entry"  # the next input is the person's phone number
 
 
 @dataclass(frozen=True, slots=True)

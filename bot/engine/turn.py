@@ -1,49 +1,33 @@
-"""The dialog engine: one turn = open the person's conversation, read the answer, run the
-step's action under one error policy, advance, save.
+"""One turn of one person's conversation, the engine's unit of work: read the answer, run
+the step's action under one error policy, advance; navigation (back, home, help, cancel)
+on the side; what an agent does (a note, a take-over) through `bot.engine.desk`.
 
-Dialog modules declare steps (`bot.engine.spec`); `DialogGraph` knows where each outcome
-leads. A channel either asks for a whole turn (`handle`) or opens the conversation itself
-(`conversation`) when it keeps a slot of its own in the same record (USSD). The engine
-knows no channel, and no dialog knows the store.
-"""
+`DialogEngine.conversation` opens it under the person's lock and writes it back once."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING
 
-from bot.accounts.model import AccountsUnavailable
-from bot.dialogs.draft import Draft
+from bot.engine.actions import run_act
 from bot.engine.answer import Answer, Refusal, read_answer
 from bot.engine.desk import apply_event, help_screen, pending_first, to_agent
-from bot.engine.graph import START_STEP, DialogGraph
-from bot.engine.messages import Action, AgentEvent, Inbound, Reply, Resume
-from bot.engine.records import TurnRecord, Typed, record_of, typed_of
-from bot.engine.spec import OK, STAY, Act, Dialog, Outcome, Step, StepContext
+from bot.engine.graph import START_STEP
+from bot.engine.messages import SECRET_CONSUMED, Action, AgentEvent, Inbound, Reply, Resume
+from bot.engine.navigation import navigate, restart
+from bot.engine.records import Typed, record_of, typed_of
+from bot.engine.spec import OK, STAY, Outcome, Step, StepContext
 from bot.engine.view import screen
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg
-from bot.state.keys import KeyBuilder, StateKey
-from bot.state.session import ConversationRecord, DialogSession, RecordCodec, UnreadableSession
-from bot.state.store import StateStore, StoreUnavailable
-from integrations.errors import IntegrationRejected, IntegrationUnavailable
+from bot.state.session import DialogSession
+from bot.state.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from bot.engine.engine import DialogEngine
 
 log = logging.getLogger("regbot.engine")
-
-SECRET_CONSUMED: Final = "secret_consumed"  # Reply hint: the input was a password or OTP
-# a 4xx from an external system is not the person's fault either: "try again later"
-TRY_AGAIN_ERRORS: Final = (
-    IntegrationUnavailable,
-    IntegrationRejected,
-    AccountsUnavailable,
-    StoreUnavailable,
-)
-Observer = Callable[[TurnRecord], None]
-__all__ = ["Conversation", "DialogEngine", "Observer", "TurnRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,107 +36,6 @@ class Unfinished:
 
     step: str
     personal: bool  # typed or proved data: show it only to whoever proves to be them
-
-
-class DialogEngine:
-    def __init__(
-        self,
-        dialogs: Sequence[Dialog],
-        store: StateStore,
-        codec: RecordCodec,
-        keys: KeyBuilder,
-        *,
-        clock: Callable[[], datetime],
-        ttl_seconds: int = 15 * 60,
-        observers: Sequence[Observer] = (),
-    ) -> None:
-        self.graph = DialogGraph(dialogs)  # GraphError: a broken graph does not start
-        self.clock = clock
-        self.steps = self.graph.steps
-        self.spec_version = self.graph.version
-        self._store = store
-        self._codec = codec
-        self._keys = keys
-        self._ttl = ttl_seconds
-        self._observers = list(observers)
-
-    def add_observer(self, observer: Observer) -> None:
-        """`observer(record)` is called after every turn (metrics, logs, events)."""
-        self._observers.append(observer)
-
-    def session_key(self, channel: str, user_id: str) -> str:
-        """The store key of a person's conversation (`bot.state.keys`)."""
-        return self._keys.conversation(StateKey(channel, user_id))
-
-    # -- public surface -------------------------------------------------------------
-
-    @asynccontextmanager
-    async def conversation(self, channel: str, user_id: str) -> AsyncIterator[Conversation]:
-        """The person's conversation under their lock: read once, written once on a clean
-        exit (an exception discards what changed). Raises StoreUnavailable."""
-        key = self.session_key(channel, user_id)
-        async with self._store.hold([key]) as held:
-            blob = held.get(key)
-            convo = Conversation(self, channel, user_id, key, blob)
-            yield convo
-            record = convo.record
-            if record.empty:
-                if blob is not None:
-                    held.drop(key)
-            else:
-                held.put(key, self._codec.dumps(record), self._ttl)
-
-    async def handle(self, inbound: Inbound) -> Reply:
-        """Run one turn for one person; turns of the same person never interleave."""
-        try:
-            async with self.conversation(inbound.channel, inbound.user_id) as convo:
-                return await convo.turn(inbound)
-        except StoreUnavailable:
-            log.warning("state store unavailable", extra={"channel": inbound.channel})
-            return unanswered(inbound.lang, "engine.try_again_later")
-
-    async def resume(self, event: Resume) -> Reply | None:
-        """Something that happened outside the person's turn (a signature arrived): run
-        the waiting step's `on_resume` if the person is still at `event.at_step`.
-
-        None when there is nothing to continue (they moved on, or left)."""
-        async with self.conversation(event.channel, event.user_id) as convo:
-            return await convo.resume(event)
-
-    async def intervene(self, event: AgentEvent, *, can_push: bool) -> Reply | None:
-        """A support agent's event (`bot.engine.desk`): the reply to push now, or None
-        when the channel cannot push and the person sees it on their next screen.
-        Raises StoreUnavailable."""
-        async with self.conversation(event.channel, event.user_id) as convo:
-            return convo.intervene(event, can_push=can_push)
-
-    # -- shared by conversations -----------------------------------------------------
-
-    def notify(self, record: TurnRecord) -> None:
-        for observer in self._observers:
-            try:
-                observer(record)
-            except Exception:  # metrics or a log line must not cost the person a reply
-                log.exception("turn observer failed")
-
-    def decode(self, blob: bytes | None) -> tuple[ConversationRecord, Msg | None]:
-        """The stored record, or a fresh one and why the old one could not be used."""
-        if blob is None:
-            return ConversationRecord(), None
-        try:
-            record = self._codec.loads(blob)
-        except UnreadableSession:
-            return ConversationRecord(), msg("engine.state_unreadable")
-        dialog = record.dialog
-        if dialog is not None and (
-            dialog.spec_version != self.spec_version or dialog.step not in self.steps
-        ):
-            record.dialog = None
-            return record, msg("engine.dialog_changed")
-        return record, None
-
-    def now(self) -> datetime:
-        return self.clock()
 
 
 def unanswered(lang: str | None, key: str) -> Reply:
@@ -321,30 +204,11 @@ class Conversation:
         return reply
 
     async def _apply(self, dialog: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
-        action = inbound.action
         step = self._engine.steps[dialog.step]
-        if action is Action.CANCEL:
-            dialog.draft = Draft()
-            return Reply(
-                texts=(msg("engine.cancelled"),), lang=dialog.lang, step=step.name, end=True
-            )
-        if action is Action.HOME:
-            _restart(dialog)
-            return self._show(dialog, ctx, None)
-        if action is Action.HELP:
-            return self._show(dialog, ctx, step.help)
-        if action is Action.BACK:
-            if not dialog.history:
-                return self._show(dialog, ctx, msg("engine.cannot_go_back"))
-            dialog.step = dialog.history.pop()
-            return self._show(dialog, ctx, None)
-        if action is Action.LANGUAGE:
-            if inbound.text in LANGUAGES:
-                dialog.lang = ctx.lang = inbound.text
-            return self._show(dialog, ctx, None)
-        if action is Action.SHOW:
-            return self._show(dialog, ctx, None)
-        if action is Action.RESUME:
+        navigated = navigate(dialog, step, ctx, inbound, self._show)
+        if navigated is not None:
+            return navigated
+        if inbound.action is Action.RESUME:
             if step.on_resume is None:
                 return self._show(dialog, ctx, None)
             return await self._run(dialog, ctx, step, Answer(OK, None, step.on_resume))
@@ -368,7 +232,7 @@ class Conversation:
         """The step's side effect under one error policy, then where its outcome leads."""
         outcome = Outcome(answer.exit)
         if answer.act is not None:
-            ran = await _act(answer.act, ctx, answer.value, step.name)
+            ran = await run_act(answer.act, ctx, answer.value, step.name)
             if isinstance(ran, Refusal):
                 self.failed = True
                 return self._show(dialog, ctx, ran.message)
@@ -390,7 +254,7 @@ class Conversation:
             if self._engine.steps[dest].checkpoint:
                 dialog.history.clear()
             elif dest == START_STEP:
-                _restart(dialog)
+                restart(dialog)
             else:
                 dialog.history.append(source)
         dialog.step = dest
@@ -414,27 +278,3 @@ class Conversation:
             return None
         record, _ = self._engine.decode(self._blob)
         return record.dialog
-
-
-async def _act(act: Act, ctx: StepContext, value: Any, where: str) -> Outcome | Refusal:
-    """Run a step's action; a failing system is "try again later", a bug "internal error",
-    and either way the person stays at the step with what they typed."""
-    try:
-        outcome = await act(ctx, value)
-    except TRY_AGAIN_ERRORS as exc:  # the type and the system only: no personal data
-        log.warning("%s at %s (%s)", type(exc).__name__, where, getattr(exc, "system", "-"))
-        return Refusal(msg("engine.try_again_later"))
-    except Exception:
-        log.exception("action failed at %s", where)
-        return Refusal(msg("engine.internal_error"))
-    if outcome.exit != STAY and outcome.exit not in act.exits:  # a bug: not declared
-        log.error("%s returned the undeclared exit %s at %s", act.name, outcome.exit, where)
-        return Refusal(msg("engine.internal_error"))
-    return outcome
-
-
-def _restart(dialog: DialogSession) -> None:
-    dialog.draft = Draft()
-    dialog.history.clear()
-    dialog.step = START_STEP
-    dialog.method = ""

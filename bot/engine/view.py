@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from bot.engine.messages import Action, Inbound, Option, Reply
+from bot.engine.messages import PASSWORD_ENTRY, PHONE_ENTRY, Action, Inbound, Option, Reply
 from bot.engine.spec import KEEP, SKIP, Act, Choice, Step, StepContext
 from bot.i18n import Msg, msg
 from bot.state.session import DialogSession
@@ -91,6 +91,4 @@ def screen(step: Step, session: DialogSession, ctx: StepContext, notice: Msg | N
     )
 
 
-PASSWORD_ENTRY = "password_entry"  # Reply hint: the next input is a password to set
-PHONE_ENTRY = "phone_entry"  # Reply hint: the next input is the person's phone number
 RELEASE_LINE = "release_line"  # Reply hint: the person must end this call (Step.release_line)

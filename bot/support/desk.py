@@ -16,9 +16,9 @@ from typing import Final
 
 from bot.accounts.model import AccountsUnavailable
 from bot.accounts.repository import normalise_identity
+from bot.engine.engine import DialogEngine
 from bot.engine.messages import AgentEvent, AgentMessage, HandBack, ResetConversation, TakeOver
 from bot.engine.resumes import Pushes
-from bot.engine.turn import DialogEngine
 from bot.state.keys import KeyBuilder, StateKey
 from bot.state.store import StoreUnavailable
 from bot.support.agents import Agent

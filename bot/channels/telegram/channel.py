@@ -28,10 +28,9 @@ from bot.channels.telegram.screens import (
     to_inbound,
 )
 from bot.engine import DialogEngine
-from bot.engine.messages import Inbound, Reply
+from bot.engine.messages import PHONE_ENTRY, SECRET_CONSUMED, Inbound, Reply
 from bot.engine.render import render
-from bot.engine.turn import SECRET_CONSUMED, Conversation
-from bot.engine.view import PHONE_ENTRY
+from bot.engine.turn import Conversation
 from bot.i18n import Translator, msg
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable

@@ -22,11 +22,10 @@ from bot.channels.zalo.messages import NAV, Button, Layout, layout_messages, lin
 from bot.channels.zalo.oa import OaMessages, Undelivered
 from bot.channels.zalo.secret_links import SecretLinks
 from bot.engine import DialogEngine
-from bot.engine.messages import Action, Inbound, Reply
+from bot.engine.messages import PASSWORD_ENTRY, PHONE_ENTRY, Action, Inbound, Reply
 from bot.engine.render import render
 from bot.engine.spec import Invalid
 from bot.engine.turn import Conversation
-from bot.engine.view import PASSWORD_ENTRY, PHONE_ENTRY
 from bot.i18n import Msg, Translator, msg
 from bot.state.store import StoreUnavailable
 from bot.validation import parse_phone

@@ -25,9 +25,8 @@ from aiohttp import web
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.secret_links import SecretLink
 from bot.channels.zalo.webhook import ZALO
-from bot.engine.messages import Inbound, Reply
+from bot.engine.messages import PASSWORD_ENTRY, Inbound, Reply
 from bot.engine.render import render
-from bot.engine.view import PASSWORD_ENTRY
 from bot.i18n import msg
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
