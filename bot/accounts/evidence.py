@@ -15,7 +15,7 @@ from functools import cache
 from importlib import metadata
 from typing import Final
 
-from bot.accounts.model import Account, AccountKind, NewAccount
+from bot.accounts.model import Account, AccountKind, NewAccount, RegistrationMethod
 from pki_bridge.evidence import ValidationEvidence
 
 
@@ -104,10 +104,10 @@ class _Rule:
 
 _LEVEL_2_MATCH: Final = frozenset({Matched.FULL_NAME, Matched.DATE_OF_BIRTH})
 RULES: Final[Mapping[str, _Rule]] = {
-    "mobile": _Rule(2, Register.CARRIER, _LEVEL_2_MATCH | {Matched.ID_NUMBER}),
-    "bhxh": _Rule(2, Register.BHXH, _LEVEL_2_MATCH),
-    "sim": _Rule(3, formats=frozenset({SignatureFormat.RAW_DIGEST})),
-    "usb": _Rule(3, formats=frozenset({SignatureFormat.RAW, SignatureFormat.CMS})),
+    RegistrationMethod.MOBILE: _Rule(2, Register.CARRIER, _LEVEL_2_MATCH | {Matched.ID_NUMBER}),
+    RegistrationMethod.BHXH: _Rule(2, Register.BHXH, _LEVEL_2_MATCH),
+    RegistrationMethod.SIM: _Rule(3, formats=frozenset({SignatureFormat.RAW_DIGEST})),
+    RegistrationMethod.USB: _Rule(3, formats=frozenset({SignatureFormat.RAW, SignatureFormat.CMS})),
 }
 
 

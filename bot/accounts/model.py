@@ -13,6 +13,15 @@ class AccountKind(StrEnum):
     OFFICIAL = "official"
 
 
+class RegistrationMethod(StrEnum):
+    """How an account's owner was verified (guide §1.1-1.4); its evidence follows from it."""
+
+    MOBILE = "mobile"  # mobile subscriber, checked with the carrier (level 2)
+    BHXH = "bhxh"  # social-insurance code, checked with BHXH (level 2)
+    SIM = "sim"  # signing SIM (level 3)
+    USB = "usb"  # USB token, citizens, businesses and officials (level 3)
+
+
 class IdType(StrEnum):
     CCCD = "CCCD"  # citizen identity card, 12 digits
     CMND = "CMND"  # old identity card, 9 or 12 digits
@@ -30,7 +39,7 @@ class NewAccount:
     id_number: str
     full_name: str
     verification_level: int  # 2 (carrier / BHXH verified) or 3 (digital signature)
-    method: str  # "mobile", "bhxh", "sim", "usb"
+    method: RegistrationMethod
     date_of_birth: date | None = None
     phone: str | None = None  # E.164
     email: str | None = None
@@ -48,7 +57,7 @@ class Account:
     id_number: str
     full_name: str
     verification_level: int
-    method: str
+    method: str  # a RegistrationMethod as stored (a tampered row may hold anything)
     created_at: datetime
     date_of_birth: date | None = None
     phone: str | None = None

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.evidence import Matched, Register, RegisterCheck
-from bot.accounts.model import AccountKind
+from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
     AWAY,
@@ -186,14 +186,21 @@ class Bhxh:
     async def create_account(self, ctx: StepContext, _: Any) -> Outcome:
         person = ctx.draft.person
         name = person.record_name or person.full_name or ""  # the register's spelling
-        return await self._registrations.create(ctx, level_2_account(ctx.draft, "bhxh", name))
+        return await self._registrations.create(
+            ctx, level_2_account(ctx.draft, RegistrationMethod.BHXH, name)
+        )
 
     def dialog(self) -> Dialog:
         return Dialog(
-            name="bhxh",
+            name=RegistrationMethod.BHXH,
             steps=self.steps(),
             methods=(
-                Method("bhxh", msg("method.bhxh"), kinds=(AccountKind.CITIZEN,), entry=S.CODE),
+                Method(
+                    RegistrationMethod.BHXH,
+                    msg("method.bhxh"),
+                    kinds=(AccountKind.CITIZEN,),
+                    entry=S.CODE,
+                ),
             ),
         )
 

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.accounts.model import AccountKind, IdType, NewAccount, RegistrationMethod
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
     HOME,
@@ -68,7 +68,7 @@ def _summary(ctx: StepContext) -> Msg:
     )
 
 
-def _done(method: str) -> Any:
+def _done(method: RegistrationMethod) -> Any:
     def prompt(ctx: StepContext) -> Msg:
         who = ctx.draft.signature.certified
         return msg(
@@ -83,7 +83,7 @@ def _done(method: str) -> Any:
 
 
 class CertifiedSteps:
-    """The last steps of a signature registration, for one method ("sim" or "usb")."""
+    """The last steps of a signature registration, for one method (SIM or USB token)."""
 
     def __init__(
         self,
@@ -109,7 +109,7 @@ class CertifiedSteps:
             return duplicate(ctx, Checked.CERTIFICATE)
         return Outcome(notice=msg("signing.signature_accepted"))
 
-    def finish(self, method: str) -> Act:
+    def finish(self, method: RegistrationMethod) -> Act:
         @act(Exit.OK, Exit.DUPLICATE, Exit.HOME)
         async def create(ctx: StepContext, _: Any) -> Outcome:
             who = ctx.draft.signature.certified
@@ -143,7 +143,9 @@ class CertifiedSteps:
 
         return create
 
-    def steps(self, names: tuple[StrEnum, StrEnum, StrEnum], method: str) -> tuple[Step, ...]:
+    def steps(
+        self, names: tuple[StrEnum, StrEnum, StrEnum], method: RegistrationMethod
+    ) -> tuple[Step, ...]:
         """Email (entered once the signature is accepted), summary, done."""
         email, summary, done = names
         return (

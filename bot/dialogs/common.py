@@ -11,7 +11,13 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.evidence import Evidence, OtpProof, SignatureProof, regbot_version
-from bot.accounts.model import Account, AccountKind, DuplicateAccount, NewAccount
+from bot.accounts.model import (
+    Account,
+    AccountKind,
+    DuplicateAccount,
+    NewAccount,
+    RegistrationMethod,
+)
 from bot.accounts.port import Accounts
 from bot.dialogs.draft import Checked, Draft, OtpState, PasswordEntry
 from bot.dialogs.exits import Exit
@@ -292,7 +298,7 @@ def password_steps(
 # -- the account ----------------------------------------------------------------
 
 
-def level_2_account(draft: Draft, method: str, full_name: str) -> NewAccount:
+def level_2_account(draft: Draft, method: RegistrationMethod, full_name: str) -> NewAccount:
     """A citizen's account from the draft, after an OTP to the verified phone (mobile
     subscriber, BHXH): guide level 2, the password as hashed on arrival."""
     person = draft.person
@@ -313,10 +319,10 @@ def level_2_account(draft: Draft, method: str, full_name: str) -> NewAccount:
 
 
 CHECKED_BY_METHOD: Final = {
-    "mobile": Checked.TYPED_ID,
-    "bhxh": Checked.BHXH_RECORD,
-    "sim": Checked.CERTIFICATE,
-    "usb": Checked.CERTIFICATE,
+    RegistrationMethod.MOBILE: Checked.TYPED_ID,
+    RegistrationMethod.BHXH: Checked.BHXH_RECORD,
+    RegistrationMethod.SIM: Checked.CERTIFICATE,
+    RegistrationMethod.USB: Checked.CERTIFICATE,
 }
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.evidence import Matched, Register, RegisterCheck
-from bot.accounts.model import AccountKind
+from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.accounts.port import Accounts
 from bot.dialogs.common import (
     AWAY,
@@ -267,16 +267,19 @@ class Mobile:
     async def create_account(self, ctx: StepContext, _: Any) -> Outcome:
         full_name = ctx.draft.person.full_name or ""
         return await self._registrations.create(
-            ctx, level_2_account(ctx.draft, "mobile", full_name)
+            ctx, level_2_account(ctx.draft, RegistrationMethod.MOBILE, full_name)
         )
 
     def dialog(self) -> Dialog:
         return Dialog(
-            name="mobile",
+            name=RegistrationMethod.MOBILE,
             steps=self.steps(),
             methods=(
                 Method(
-                    "mobile", msg("method.mobile"), kinds=(AccountKind.CITIZEN,), entry=S.FULL_NAME
+                    RegistrationMethod.MOBILE,
+                    msg("method.mobile"),
+                    kinds=(AccountKind.CITIZEN,),
+                    entry=S.FULL_NAME,
                 ),
             ),
         )

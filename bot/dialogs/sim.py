@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.accounts.evidence import SignatureFormat, SignatureProof
-from bot.accounts.model import AccountKind
+from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.dialogs.certified import CertifiedSteps
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.exits import Exit
@@ -184,9 +184,11 @@ class Sim:
     def dialog(self) -> Dialog:
         kinds = (AccountKind.CITIZEN, AccountKind.BUSINESS)
         return Dialog(
-            name="sim",
+            name=RegistrationMethod.SIM,
             steps=self.steps(),
-            methods=(Method("sim", msg("method.sim"), kinds=kinds, entry=S.PHONE),),
+            methods=(
+                Method(RegistrationMethod.SIM, msg("method.sim"), kinds=kinds, entry=S.PHONE),
+            ),
         )
 
     def steps(self) -> tuple[Step, ...]:
@@ -234,5 +236,5 @@ class Sim:
                 choices=(resend, other_phone, OTHER_WAYS_CHOICE, HOME_CHOICE),
                 next={Exit.RESENT: S.WAIT, Exit.OTHER_PHONE: S.PHONE, **AWAY},
             ),
-            *self._certified.steps((S.EMAIL, S.SUMMARY, S.DONE), "sim"),
+            *self._certified.steps((S.EMAIL, S.SUMMARY, S.DONE), RegistrationMethod.SIM),
         )

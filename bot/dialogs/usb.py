@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.accounts.model import AccountKind
+from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.dialogs.certified import CertifiedSteps, refusal_message
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.exits import Exit
@@ -133,11 +133,11 @@ class Usb:
 
     def dialog(self) -> Dialog:
         return Dialog(
-            name="usb",
+            name=RegistrationMethod.USB,
             steps=(*self.steps(UsbStep), *self.steps(OfficialStep)),
             methods=(
                 Method(
-                    "usb",
+                    RegistrationMethod.USB,
                     msg("method.usb"),
                     kinds=(AccountKind.CITIZEN, AccountKind.BUSINESS),
                     entry=UsbStep.INTRO,
@@ -205,5 +205,7 @@ class Usb:
                 choices=(new_link, OTHER_WAYS_CHOICE, HOME_CHOICE),
                 next={Exit.NEW: names.WAIT, **AWAY},
             ),
-            *self._certified.steps((names.EMAIL, names.SUMMARY, names.DONE), "usb"),
+            *self._certified.steps(
+                (names.EMAIL, names.SUMMARY, names.DONE), RegistrationMethod.USB
+            ),
         )
