@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.accounts.port import Accounts
 from bot.config import Settings
-from bot.dialogs.common import OtpCodes
+from bot.dialogs.codes import OtpCodes
 from bot.dialogs.limits import Limits
 from bot.dialogs.ports import PasswordHashing
 from bot.dialogs.registry import all_dialogs

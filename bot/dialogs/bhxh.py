@@ -19,19 +19,18 @@ from typing import Any, Final
 from bot.accounts.evidence import Matched, Register, RegisterCheck
 from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.accounts.port import Accounts
+from bot.dialogs.codes import OtpCodes
 from bot.dialogs.common import (
     AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
     CommonStep,
-    OtpCodes,
     Registrations,
     duplicate,
     level_2_account,
     optional_email,
     own,
     own_date,
-    password_steps,
 )
 from bot.dialogs.draft import Checked, PersonDraft
 from bot.dialogs.exits import Exit
@@ -42,6 +41,7 @@ from bot.dialogs.fields import (
     optional_email_step,
 )
 from bot.dialogs.limits import HOUR, Limit, Limits, Subject, caller, local_time
+from bot.dialogs.password_step import password_steps
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, PersonalKind, msg

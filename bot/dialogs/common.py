@@ -1,14 +1,12 @@
-"""Steps every registration shares: OTP, password twice, account creation, duplicate
-account, the ways out."""
+"""Steps every registration shares: account creation, duplicate account, the ways out
+(the OTP in `codes`, the password in `password_step`)."""
 
 from __future__ import annotations
 
-import hmac
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from bot.accounts.evidence import Evidence, OtpProof, SignatureProof, regbot_version
 from bot.accounts.model import (
@@ -19,15 +17,10 @@ from bot.accounts.model import (
     RegistrationMethod,
 )
 from bot.accounts.port import Accounts
-from bot.dialogs.draft import Checked, Draft, OtpState, PasswordEntry
+from bot.dialogs.draft import Checked, Draft, OtpState
 from bot.dialogs.exits import Exit
-from bot.dialogs.limits import HOUR, Limit, Limits, local_time
-from bot.dialogs.ports import Notifier, PasswordHashing
-from bot.engine.spec import STAY, Act, Choice, Method, Outcome, Step, StepContext, act
+from bot.engine.spec import Choice, Method, Outcome, Step, StepContext
 from bot.i18n import Msg, Personal, PersonalKind, msg
-from bot.otp import OtpCheck, OtpService, ResendCheck
-from bot.passwords import HashingBusy, new_salt
-from bot.validation import check_password, mask_phone, parse_otp
 
 
 class Entry(StrEnum):
@@ -67,232 +60,6 @@ def own(value: str | None, kind: PersonalKind) -> Personal:
 
 def own_date(value: date | None) -> Personal:
     return own(show_date(value) if value else "", PersonalKind.DATE)
-
-
-# -- OTP ---------------------------------------------------------------------------
-
-# Codes sent to one phone, whatever the dialog: cancelling and starting again must not
-# reset the resend budget into an SMS cannon aimed at somebody's phone.
-OTP_PER_PHONE: Final = Limit("otp_phone", allowed=10, window_seconds=HOUR)
-
-
-class OtpCodes:
-    """Guide step 4: a code by SMS to the verified phone, "Gửi lại OTP", limited tries."""
-
-    def __init__(self, otp: OtpService, notifier: Notifier, limits: Limits) -> None:
-        self._otp = otp
-        self._notifier = notifier
-        self._limits = limits
-
-    @property
-    def valid_minutes(self) -> int:
-        return self._otp.policy.valid_seconds // 60
-
-    async def send(
-        self,
-        ctx: StepContext,
-        phone: str,
-        *,
-        deliver: bool = True,
-        sms_key: str = "otp.sms",
-        resend: bool = False,
-        after_reply: bool = False,
-    ) -> Outcome:
-        """Send a code to `phone`, within the resend rules and the per-phone limit.
-
-        A live code already sent to that phone in this dialog is not sent again unless the
-        person asked for a resend (coming back to the summary and confirming again).
-        With `deliver=False` everything happens (state, resend rules, notice) except the
-        SMS, and the phone's budget is looked at, not spent (a code nobody receives must
-        not use up the owner's): forgot password runs this when no account matches, and
-        sends with `after_reply=True` when one does, so both paths look alike and fail
-        alike (not at all). Raises IntegrationUnavailable when the gateway fails: the
-        code that did not leave is not counted.
-        """
-        now = ctx.epoch
-        previous = ctx.draft.otp
-        if previous is None or previous.phone != phone or previous.used:
-            previous = None
-        elif not resend and self._otp.is_live(previous, now):
-            return Outcome(notice=msg("otp.still_valid", phone=mask_phone(phone)))
-        else:
-            verdict, wait = self._otp.can_resend(previous, now)
-            if verdict is ResendCheck.TOO_SOON:
-                return Outcome.stay(msg("otp.resend_too_soon", seconds=wait))
-            if verdict is ResendCheck.LIMIT:
-                return Outcome.stay(msg("otp.resend_limit"))
-        check = self._limits.spend if deliver else self._limits.blocked
-        if wait := await check(OTP_PER_PHONE, "phone", phone):
-            return Outcome.stay(msg("otp.phone_limit", until=local_time(ctx.now, wait)))
-        code, state = self._otp.issue(now, phone, previous)
-        if deliver:
-            text = msg(sms_key, code=code, minutes=self.valid_minutes)
-            if after_reply:
-                self._notifier.send_after_reply(phone, text, ctx.lang)
-            else:
-                try:
-                    await self._notifier.send(phone, text, ctx.lang)
-                except BaseException:
-                    await self._limits.give_back([self._limits.key(OTP_PER_PHONE, "phone", phone)])
-                    raise
-        ctx.draft.otp = state
-        return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
-
-    async def check(self, ctx: StepContext, code: Any, *, genuine: bool = True) -> Outcome:
-        """Check a typed code. `genuine=False` (a code that was never sent) counts the try
-        like any other but never accepts, so a lucky guess cannot get through."""
-        state = ctx.draft.otp
-        if state is None:
-            return Outcome.stay(msg("otp.none"))
-        verdict = self._otp.verify(state, str(code), ctx.epoch)
-        if verdict is OtpCheck.OK and not genuine:
-            verdict = OtpCheck.WRONG if self._otp.tries_left(state) else OtpCheck.EXHAUSTED
-        if verdict is OtpCheck.OK:
-            return Outcome(notice=msg("otp.accepted"))
-        if verdict is OtpCheck.WRONG:
-            return Outcome.stay(msg("otp.wrong", tries=self._otp.tries_left(state)))
-        if verdict is OtpCheck.EXPIRED:
-            return Outcome.stay(msg("otp.expired"))
-        return Outcome.stay(msg("otp.exhausted"))
-
-    @act(Exit.OK)
-    async def check_code(self, ctx: StepContext, code: Any) -> Outcome:
-        return await self.check(ctx, code)
-
-    @act()
-    async def resend(self, ctx: StepContext, _: Any) -> Outcome:
-        state = ctx.draft.otp
-        if state is None:
-            return Outcome.stay(msg("otp.none"))
-        outcome = await self.send(ctx, state.phone, resend=True)
-        return Outcome.stay(outcome.notice)
-
-    def step(
-        self,
-        name: StrEnum,
-        next_ok: StrEnum,
-        *,
-        prompt_key: str = "otp.prompt",
-        resend: Act | None = None,
-        check: Act | None = None,
-        ways_out: bool = False,
-    ) -> Step:
-        """Type the code sent by SMS, or "Gửi lại OTP"; with `ways_out`, also the other
-        ways and the first screen (forgot password: no code may ever come)."""
-
-        def prompt(ctx: StepContext) -> Msg:
-            phone = ctx.draft.otp.phone if ctx.draft.otp else ""
-            return msg(prompt_key, phone=mask_phone(phone))
-
-        return Step(
-            name=name,
-            prompt=prompt,
-            help=msg("otp.help"),
-            choices=(
-                Choice(Exit.RESEND, msg("otp.resend"), act=resend or self.resend),
-                *((OTHER_WAYS_CHOICE, HOME_CHOICE) if ways_out else ()),
-            ),
-            parse=lambda text, ctx: parse_otp(text),
-            act=check or self.check_code,
-            next={Exit.OK: next_ok, **(AWAY if ways_out else {})},
-            sensitive=True,
-        )
-
-
-# -- password twice ----------------------------------------------------------------
-
-# Confirmations checked per dialog. A mismatch costs no argon2id (a keyed digest is
-# compared), so the limit is not about CPU but about a dialog that cannot end: five is
-# more than honest typos take - feature-phone keypads included - and each try says how
-# many are left. Past it the person starts again (a new OTP, which the OTP limits bound)
-# or leaves.
-PASSWORD_ATTEMPTS: Final = 5
-
-
-def _check_password(text: str, ctx: StepContext) -> str:
-    """The guide's rules; the password itself is never stored (no field), only a digest."""
-    person = ctx.draft.person
-    phone = person.phone or (ctx.draft.otp.phone if ctx.draft.otp else None)
-    return check_password(text, id_number=person.id_number, phone=phone)
-
-
-def password_steps(
-    names: tuple[StrEnum, StrEnum, StrEnum],
-    hashing: PasswordHashing,
-    finish: Act,
-    after: Mapping[str, StrEnum],
-) -> tuple[Step, Step, Step]:
-    """Guide step 5: password, its confirmation, and where too many mismatches lead;
-    `finish` creates the account (or sets the password), its exits lead as `after` says.
-
-    The first entry keeps a keyed digest (`hashing.digest`, salted per entry); the
-    confirmation is compared with it, and argon2id runs once, when they match - in the
-    bounded pool, whose full queue keeps the person at the confirmation with "try again
-    in a moment". The hash is salted by the entry, so a final turn replayed after a lost
-    save hashes to the same value (and `Registrations` finds its own account).
-    """
-    first_name, second_name, stopped_name = names
-
-    @act(Exit.OK)
-    async def keep_first_entry(ctx: StepContext, password: Any) -> Outcome:
-        salt = new_salt()
-        ctx.draft.password_entry = PasswordEntry(salt, hashing.digest(salt, str(password)))
-        ctx.draft.password_hash = None  # a new password: a new hash once it is confirmed
-        return Outcome()
-
-    @act(Exit.MISMATCH, Exit.TOO_MANY, *finish.exits)
-    async def confirm(ctx: StepContext, typed: Any) -> Outcome:
-        draft, entry = ctx.draft, ctx.draft.password_entry
-        if draft.password_attempts >= PASSWORD_ATTEMPTS:
-            return Outcome(Exit.TOO_MANY)
-        typed_digest = hashing.digest(entry.salt, str(typed)) if entry else b""
-        if entry is None or not hmac.compare_digest(typed_digest, entry.digest):
-            draft.password_attempts += 1
-            draft.password_entry = None
-            left = PASSWORD_ATTEMPTS - draft.password_attempts
-            if not left:
-                return Outcome(Exit.TOO_MANY)
-            return Outcome(Exit.MISMATCH, msg("password.mismatch", tries=left))
-        if draft.password_hash is None:
-            try:
-                draft.password_hash = await hashing.hash(str(typed), entry.salt)
-            except HashingBusy:
-                return Outcome(STAY, msg("password.busy"))
-            draft.password_attempts += 1
-        return await finish(ctx, None)
-
-    first = Step(
-        name=first_name,
-        prompt=msg("password.prompt"),
-        help=msg("password.help"),
-        parse=_check_password,
-        act=keep_first_entry,
-        next={Exit.OK: second_name},
-        sensitive=True,
-        checkpoint=True,
-        password=True,
-    )
-    second = Step(
-        name=second_name,
-        prompt=msg("password.confirm_prompt"),
-        help=msg("password.help"),
-        # the same NFC as the first entry: a keyboard typing decomposed accents
-        # (Unikey's "Unicode tổ hợp") must be able to confirm its own password
-        parse=lambda text, ctx: unicodedata.normalize("NFC", text),
-        act=confirm,
-        next={Exit.MISMATCH: first_name, Exit.TOO_MANY: stopped_name, **after},
-        sensitive=True,
-        password=True,
-    )
-    stopped = Step(
-        name=stopped_name,
-        prompt=msg("password.too_many", tries=PASSWORD_ATTEMPTS),
-        help=msg("password.too_many_help"),
-        choices=(START_AGAIN_CHOICE, OTHER_WAYS_CHOICE),
-        next={Exit.HOME: Entry.START, Exit.OTHER_WAYS: Entry.OTHER_WAYS},
-        checkpoint=True,
-    )
-    return first, second, stopped
 
 
 # -- the account ----------------------------------------------------------------

@@ -25,17 +25,17 @@ from typing import Any, Final
 
 from bot.accounts.model import AccountKind
 from bot.accounts.port import Accounts
+from bot.dialogs.codes import OtpCodes
 from bot.dialogs.common import (
     AWAY,
     HOME_CHOICE,
     OTHER_WAYS_CHOICE,
     Entry,
-    OtpCodes,
-    password_steps,
     ways_out_step,
 )
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
+from bot.dialogs.password_step import password_steps
 from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg

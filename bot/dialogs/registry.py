@@ -9,7 +9,8 @@ from typing import Any
 from bot.accounts.port import Accounts
 from bot.dialogs.bhxh import Bhxh
 from bot.dialogs.certified import CertifiedSteps
-from bot.dialogs.common import COMMON_STEPS, OTHER_WAYS_METHOD, OtpCodes, Registrations
+from bot.dialogs.codes import OtpCodes
+from bot.dialogs.common import COMMON_STEPS, OTHER_WAYS_METHOD, Registrations
 from bot.dialogs.forgot_password import ForgotPassword
 from bot.dialogs.limits import Limits
 from bot.dialogs.mobile import Mobile

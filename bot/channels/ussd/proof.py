@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from bot.dialogs.common import OtpCodes
+from bot.dialogs.codes import OtpCodes
 from bot.dialogs.draft import Draft, OtpState
 from bot.dialogs.fields import caller_mobile
 from bot.engine.spec import OK, Invalid, StepContext
