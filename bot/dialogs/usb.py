@@ -20,8 +20,9 @@ from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.dialogs.ports import Notifier
 from bot.engine.spec import Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
-from bot.signing.links import LINK_LIFETIME, LinkState
+from bot.signing.links import LinkState
 from bot.signing.ports import Signing, identity_of
+from bot.state.links import LINK_LIFETIME
 from bot.validation import mask_phone
 
 # Links by SMS ring a phone like codes do: limited per phone (any dialog) and per dialog.

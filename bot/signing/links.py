@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import base64
 import secrets
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
 
-from cryptography.fernet import Fernet
-
-from bot.state.links import LINK_LIFETIME, OneTimeLinks
-from bot.state.store import StateStore
+from bot.state.links import OneTimeLinks
 
 CHALLENGE_BYTES: Final = 32
-_PREFIX: Final = "signlink:"
 
 
 class LinkState(StrEnum):
@@ -59,24 +54,10 @@ class LinkRecord:
 class SigningLinks(OneTimeLinks[LinkRecord]):
     """Issues links, and reads or settles them by token (web) or link id (dialog)."""
 
-    def __init__(
-        self,
-        store: StateStore,
-        fernet: Fernet,
-        token_key: bytes,
-        *,
-        lifetime: int = LINK_LIFETIME,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            store,
-            fernet,
-            token_key,
-            prefix=_PREFIX,
-            decode=_decode,
-            lifetime=lifetime,
-            clock=clock,
-        )
+    prefix = "signlink:"
+
+    def decode(self, payload: dict[str, Any]) -> LinkRecord:
+        return LinkRecord(**{**payload, "state": LinkState(payload["state"])})
 
     async def issue(
         self, channel: str, user_id: str, lang: str, kind: str, wait_step: str
@@ -111,7 +92,3 @@ class SigningLinks(OneTimeLinks[LinkRecord]):
         settled = replace(record, **changes)
         await self.save(link_id, settled)
         return settled
-
-
-def _decode(payload: dict[str, Any]) -> LinkRecord:
-    return LinkRecord(**{**payload, "state": LinkState(payload["state"])})

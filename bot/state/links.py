@@ -36,7 +36,10 @@ R = TypeVar("R", bound=Expiring)
 
 
 class OneTimeLinks(Generic[R]):
-    """Tokens and their records; what a use of a link means is the subclass's."""
+    """Tokens and their records; a kind of link names its key `prefix` and rebuilds its
+    record in `decode`; what a use of the link means is its own."""
+
+    prefix: ClassVar[str]
 
     def __init__(
         self,
@@ -44,23 +47,22 @@ class OneTimeLinks(Generic[R]):
         fernet: Fernet,
         token_key: bytes,
         *,
-        prefix: str,
-        decode: Callable[[dict[str, Any]], R],
         lifetime: int = LINK_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._fernet = fernet
         self._token_key = token_key
-        self._prefix = prefix
-        self._decode = decode
         self.lifetime = lifetime
         self.clock = clock
+
+    def decode(self, payload: dict[str, Any]) -> R:
+        raise NotImplementedError
 
     def link_id(self, token: str) -> str:
         """The store key of a token: a keyed hash, so the store never sees a token."""
         digest = hmac.new(self._token_key, token.encode(), hashlib.sha256).hexdigest()
-        return self._prefix + digest
+        return self.prefix + digest
 
     def new_token(self) -> tuple[str, str]:
         """(a fresh token for the URL, its link id)."""
@@ -80,7 +82,7 @@ class OneTimeLinks(Generic[R]):
         if blob is None:
             return None
         try:
-            return self._decode(json.loads(self._fernet.decrypt(blob)))
+            return self.decode(json.loads(self._fernet.decrypt(blob)))
         except (InvalidToken, ValueError, TypeError, KeyError):
             return None
 

@@ -5,6 +5,7 @@ reads as no link at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -18,10 +19,15 @@ class Note:
     expires_at: float
 
 
-def links(store: MemoryStore, key: bytes = b"k" * 32) -> OneTimeLinks[Note]:
-    return OneTimeLinks(
-        store, Fernet(Fernet.generate_key()), key, prefix="note:", decode=lambda p: Note(**p)
-    )
+class Notes(OneTimeLinks[Note]):
+    prefix = "note:"
+
+    def decode(self, payload: dict[str, Any]) -> Note:
+        return Note(**payload)
+
+
+def links(store: MemoryStore, key: bytes = b"k" * 32) -> Notes:
+    return Notes(store, Fernet(Fernet.generate_key()), key)
 
 
 async def test_the_store_holds_neither_the_token_nor_the_record_in_clear() -> None:

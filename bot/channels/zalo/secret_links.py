@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any
 
-from cryptography.fernet import Fernet
-
-from bot.state.links import LINK_LIFETIME, OneTimeLinks
-from bot.state.store import StateStore
-
-_PREFIX: Final = "secretlink:"
+from bot.state.links import OneTimeLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,30 +30,15 @@ class SecretLink:
 
 
 class SecretLinks(OneTimeLinks[SecretLink]):
-    def __init__(
-        self,
-        store: StateStore,
-        fernet: Fernet,
-        token_key: bytes,
-        *,
-        lifetime: int = LINK_LIFETIME,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            store,
-            fernet,
-            token_key,
-            prefix=_PREFIX,
-            decode=lambda payload: SecretLink(**payload),
-            lifetime=lifetime,
-            clock=clock,
-        )
-        self._form_key = token_key
+    prefix = "secretlink:"
+
+    def decode(self, payload: dict[str, Any]) -> SecretLink:
+        return SecretLink(**payload)
 
     def form_token(self, token: str, cookie: str) -> str:
         """The CSRF field of the page: bound to the link and to the browser's cookie."""
         data = f"secret-form\x00{token}\x00{cookie}".encode()
-        return hmac.new(self._form_key, data, hashlib.sha256).hexdigest()
+        return hmac.new(self._token_key, data, hashlib.sha256).hexdigest()
 
     async def issue(self, channel: str, user_id: str, lang: str, step: str) -> tuple[str, str]:
         """(token for the URL, link id to withdraw it when a newer link replaces it)."""
