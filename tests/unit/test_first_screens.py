@@ -37,6 +37,8 @@ async def test_an_english_speaker_is_offered_civil_servant_not_government_agency
     await world.say("en")
     first = await world.say("en", "en", Action.LANGUAGE)
     assert "Civil servant" in first and "Government agency" not in first
+    help_screen = await world.say("en", "", Action.HELP)
+    assert '"Civil servant"' in help_screen and "Government agency" not in help_screen
 
 
 async def test_the_id_number_is_asked_by_the_name_on_the_new_identity_cards():
