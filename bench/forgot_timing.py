@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from ussd_load import free_port, spawn, stop, wait_healthy  # noqa: E402 - beside this file
 
-from bot.accounts.model import AccountKind, IdType, NewAccount  # noqa: E402
+from bot.accounts.model import AccountKind, IdType, NewAccount, RegistrationMethod  # noqa: E402
 from bot.accounts.repository import SqlAccounts, make_engine  # noqa: E402
 from bot.accounts.schema import migrate  # noqa: E402
 from bot.keys import SecretKeys  # noqa: E402
 from bot.passwords import PasswordHasher  # noqa: E402
+from tests.support.evidence import evidence_for  # noqa: E402
 
 
 def account_of(n: int) -> tuple[str, str]:
@@ -54,22 +55,22 @@ def stranger_id(rng: random.Random) -> str:
 async def create_accounts(data_dir: Path, secret: str, count: int) -> None:
     db = make_engine(f"sqlite+aiosqlite:///{data_dir / 'regbot.sqlite3'}")
     await migrate(db)
-    accounts = SqlAccounts(db, SecretKeys.from_secret(secret))
+    keys = SecretKeys.from_secret(secret)
+    accounts = SqlAccounts(db, keys)
     password_hash = PasswordHasher("fast").hash("Hoa-Sen#2024")
     for n in range(count):
         id_number, phone = account_of(n)
-        await accounts.create(
-            NewAccount(
-                kind=AccountKind.CITIZEN,
-                id_type=IdType.CCCD,
-                id_number=id_number,
-                full_name="Nguyen Van Bench",
-                verification_level=2,
-                method="mobile",
-                phone=phone,
-                password_hash=password_hash,
-            )
+        account = NewAccount(
+            kind=AccountKind.CITIZEN,
+            id_type=IdType.CCCD,
+            id_number=id_number,
+            full_name="Nguyen Van Bench",
+            verification_level=2,
+            method=RegistrationMethod.MOBILE,
+            phone=phone,
+            password_hash=password_hash,
         )
+        await accounts.create(account, evidence_for(account, keys))  # as a level-2 account has
     await db.dispose()
 
 
