@@ -7,7 +7,14 @@ itself (a phone number on USSD, a chat id on Telegram):
                                        channels' slots (e.g. the USSD screen), sealed
     {prefix}lock:{channel}:{person}    the person's lock while a turn runs
     {prefix}count:{limit}:{subject}    rate-limit counters (`bot.dialogs.limits`)
-    {prefix}state:signlink:{token}     one-time signing links (`bot.signing.links`)
+    {prefix}state:signlink:{token}     one-time signing links (`bot.signing.links`);
+    {prefix}state:secretlink:{token}   Zalo's password links - `{token}` is a keyed hash
+                                       of the token (`bot.state.links`)
+    {prefix}state:zalo:inbox:{person}  Zalo deliveries waiting to be applied, sealed;
+    {prefix}lock:zalo:drain:{person}   the worker applying them (`bot.channels.zalo.inbox`)
+
+Not a person's: `state:zalo:tokens:{app_id}` (the OA's access pair, encrypted) and
+`count:zalo:sends:{second}` (the OA's send rate).
 
 `{prefix}` is the store's (`regbot:` by default); `{person}` is
 HMAC-SHA256(tokens key, "session {channel}:{user_id}"), hex, first 32 characters.

@@ -112,19 +112,27 @@ class ZaloChannel:
             log.warning("Zalo events left for another drain: the store is busy or down")
 
     async def _apply(self, user_id: str, queued: Queued) -> None:
+        """Apply one event, then send its answer. The turn is written before anything is
+        sent: a turn that cannot be written (the store lost its lock) is applied again
+        later and answered once, not twice; an answer that cannot be sent leaves the turn
+        done and the person owed an answer (shown when they next write)."""
+        messages: list[dict[str, Any]] = []
+        async with self.engine.conversation(CHANNEL, user_id) as convo:
+            slot = _slot(convo)
+            if queued.seq <= slot.last_seq:
+                return  # applied before a crash, not yet taken off the queue
+            slot.last_seq = queued.seq
+            inbound, notice = self._read(user_id, queued, slot)
+            reply = await convo.turn(inbound)
+            messages = await self._outgoing(user_id, reply, slot, notice)
+            convo.set_slot(CHANNEL, _encoder.encode(slot))
+        await self._send(user_id, messages)
+
+    async def _send(self, user_id: str, messages: list[dict[str, Any]]) -> None:
         try:
-            async with self.engine.conversation(CHANNEL, user_id) as convo:
-                slot = _slot(convo)
-                if queued.seq <= slot.last_seq:
-                    return  # applied before a crash, not yet taken off the queue
-                slot.last_seq = queued.seq
-                inbound, notice = self._read(user_id, queued, slot)
-                reply = await convo.turn(inbound)
-                messages = await self._outgoing(user_id, reply, slot, notice)
-                convo.set_slot(CHANNEL, _encoder.encode(slot))
-                await self._oa.send_all(user_id, messages)  # fails: the turn is undone
+            await self._oa.send_all(user_id, messages)
         except Undelivered:
-            await self._owe_an_answer(user_id, queued.seq)
+            await self._owe_an_answer(user_id)
 
     def _read(self, user_id: str, queued: Queued, slot: ZaloSlot) -> tuple[Inbound, Msg | None]:
         """The engine input for a queued event, and a notice to show before the reply."""
@@ -162,12 +170,12 @@ class ZaloChannel:
             return inbound(Action.SHOW), msg("zalo.password_not_here")
         return inbound(text=text), None
 
-    async def _owe_an_answer(self, user_id: str, seq: int) -> None:
-        """Remember that the person got no answer (their turn was undone)."""
+    async def _owe_an_answer(self, user_id: str) -> None:
+        """Remember that the person got no answer: their next message is met with "try
+        again later" and the screen they are at, not read as an answer to it."""
         try:
             async with self.engine.conversation(CHANNEL, user_id) as convo:
                 slot = _slot(convo)
-                slot.last_seq = max(slot.last_seq, seq)
                 slot.unanswered = True
                 convo.set_slot(CHANNEL, _encoder.encode(slot))
         except StoreUnavailable:
@@ -177,14 +185,11 @@ class ZaloChannel:
 
     async def push(self, user_id: str, reply: Reply) -> None:
         """A reply outside the person's turn (a signature arrived, a password was set)."""
-        try:
-            async with self.engine.conversation(CHANNEL, user_id) as convo:
-                slot = _slot(convo)
-                messages = await self._outgoing(user_id, reply, slot, None)
-                convo.set_slot(CHANNEL, _encoder.encode(slot))
-                await self._oa.send_all(user_id, messages)
-        except Undelivered:
-            await self._owe_an_answer(user_id, 0)
+        async with self.engine.conversation(CHANNEL, user_id) as convo:
+            slot = _slot(convo)
+            messages = await self._outgoing(user_id, reply, slot, None)
+            convo.set_slot(CHANNEL, _encoder.encode(slot))
+        await self._send(user_id, messages)
 
     async def _outgoing(
         self, user_id: str, reply: Reply, slot: ZaloSlot, notice: Msg | None
