@@ -58,6 +58,18 @@ class BotHarness:
         reply = await self.send(user, text, action, lang)
         return self.screen(reply)
 
+    async def pick(self, user: str, *labels: str) -> list[str]:
+        """Type the number of the option whose label contains one of `labels` (the same
+        option in each language the test may see it in), on the screen shown last."""
+        shown = render(self.last[user], self.app[RUNTIME].translator)
+        numbers = [
+            n
+            for n, (_, text) in enumerate(shown.options, start=1)
+            if any(label in text for label in labels)
+        ]
+        assert len(numbers) == 1, f"{labels!r} is not exactly one of {shown.options}"
+        return await self.say(user, str(numbers[0]))
+
     def screen(self, reply: Reply) -> list[str]:
         shown = render(reply, self.app[RUNTIME].translator)
         return [
