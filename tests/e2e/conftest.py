@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +18,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from bot.accounts.port import Accounts
+from bot.channels.telegram.channel import SECRET_HEADER
 from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
 from bot.state.redis import redis_client
 from bot.web.app import RUNTIME, Wiring, create_app
+from tests.support.telegram_api import TelegramApi, bot_api, with_telegram
 
 
 @dataclass
@@ -172,6 +174,27 @@ class _harness:
 
 def make_harness(settings: Settings, before_start: Callable[[Any], None] | None = None) -> _harness:
     return _harness(settings, before_start)
+
+
+Post = Callable[..., Awaitable[int]]
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[tuple[TelegramApi, BotHarness, Post]]:
+    """regbot with its Telegram channel on a Bot API emulator; `post(update, token=...)`
+    posts an update to `POST /telegram` with the webhook's secret token (or `token`)."""
+    async with (
+        bot_api() as (api, api_url),
+        make_harness(with_telegram(harness_settings(tmp_path), api_url)) as bot,
+    ):
+        secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
+
+        async def post(update: dict[str, Any], token: str | None = secret) -> int:
+            headers = {SECRET_HEADER: token} if token is not None else {}
+            response = await bot.client.post("/telegram", json=update, headers=headers)
+            return response.status
+
+        yield api, bot, post
 
 
 @pytest.fixture

@@ -129,6 +129,7 @@ async def ask_for_code(
 # --- An's signing SIM (the MSSP simulator's control API is his phone) ----------------------
 
 PIN = "2468"
+MST = "0100109106"  # the tax code of Công ty TNHH Hoa Sen, on a business's signing SIM
 
 
 async def issue_sim(bot: BotHarness, **owner: str) -> None:
@@ -164,6 +165,7 @@ async def ask_signature(bot: BotHarness, user: str, kind: str = "citizen") -> st
 
 HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}
 HUY_ID, HUY_PHONE = "031092005566", "+84903123456"
+AN_BHXH = {"code": "0190123456", "name": "Nguyễn Văn An", "dob": "17/05/1990"}  # An's record
 
 
 async def type_bhxh_code(bot: BotHarness, user: str, code: str) -> list[str]:

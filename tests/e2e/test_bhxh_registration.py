@@ -9,6 +9,7 @@ from bot.accounts.model import AccountKind
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
 from tests.e2e.stories import (
+    AN_BHXH,
     HUY,
     HUY_ID,
     HUY_PHONE,
@@ -22,7 +23,6 @@ from tests.e2e.stories import (
 )
 
 LAN = {"code": "7912345678", "name": "Vo Thi Lan", "dob": "14/02/2003"}  # no phone on record
-AN = {"code": "0190123456", "name": "Nguyễn Văn An", "dob": "17/05/1990"}
 AN_ID = "001090012345"
 # 03:00 UTC is 10:00 in Vietnam: a lock set now ends at 11:00 Vietnam time.
 FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
@@ -159,16 +159,16 @@ async def test_ten_misses_from_many_callers_lock_the_code_for_everyone_until_a_s
     late = text_of(await type_bhxh_code(bot_app, "late", HUY["code"]))
     assert "quá nhiều lần đối chiếu" in late and "11:00" in late
     # Other codes are not affected.
-    assert "09*****678" in text_of(await confirm_bhxh(bot_app, "an", AN))
+    assert "09*****678" in text_of(await confirm_bhxh(bot_app, "an", AN_BHXH))
 
 
 async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(
     bot_app: BotHarness,
 ) -> None:
-    done = text_of(await register_by_bhxh(bot_app, "an", AN, "+84912345678"))
+    done = text_of(await register_by_bhxh(bot_app, "an", AN_BHXH, "+84912345678"))
     assert "Đăng ký thành công" in done
 
-    screen = await confirm_bhxh(bot_app, "again", AN)
+    screen = await confirm_bhxh(bot_app, "again", AN_BHXH)
     text = text_of(screen)
     assert "đã được dùng để đăng ký" in text and "khiếu nại" in text
     assert "09*****678" not in text  # nothing about the existing account

@@ -17,11 +17,17 @@ from tests.e2e.conftest import (
     redis_left_clean,
     redis_settings,
 )
-from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE
-from tests.e2e.test_bhxh_registration import fill_details as bhxh_details
-from tests.e2e.test_forgot_password import AN_ID, AN_PHONE, AN_TYPED_PHONE, open_account
-from tests.e2e.test_mobile_registration import AN, AN_E164
-from tests.e2e.test_mobile_registration import fill_details as mobile_details
+from tests.e2e.stories import (
+    AN,
+    AN_ID,
+    AN_PHONE,
+    AN_TYPED_PHONE,
+    HUY,
+    HUY_PHONE,
+    fill_bhxh_details,
+    fill_mobile_details,
+    open_account,
+)
 
 RIGHT_GUESS = 34  # the 35th session has the right birth date
 CHECKS_PER_CODE = 10  # BHXH lookups of one code an hour, whoever asks
@@ -48,7 +54,7 @@ def birth_date(n: int) -> str:
 async def test_forty_parallel_bhxh_guesses_get_at_most_ten_lookups(bot: BotHarness) -> None:
     users = [f"guess-{n}" for n in range(40)]
     await asyncio.gather(
-        *(bhxh_details(bot, u, {**HUY, "dob": birth_date(n)}) for n, u in enumerate(users))
+        *(fill_bhxh_details(bot, u, {**HUY, "dob": birth_date(n)}) for n, u in enumerate(users))
     )
     replies = await asyncio.gather(*(bot.say(u, "1") for u in users))  # all confirm at once
     texts = ["\n".join(reply) for reply in replies]
@@ -64,13 +70,13 @@ async def test_forty_parallel_carrier_guesses_get_at_most_ten_checks(bot: BotHar
         for n in range(40)
     ]
     await asyncio.gather(
-        *(mobile_details(bot, u, {**AN, "dob": dates[n]}) for n, u in enumerate(users))
+        *(fill_mobile_details(bot, u, {**AN, "dob": dates[n]}) for n, u in enumerate(users))
     )
     replies = await asyncio.gather(*(bot.say(u, "1") for u in users))
     texts = ["\n".join(reply) for reply in replies]
     checked = [t for t in texts if "quá nhiều lần kiểm tra" not in t]  # not refused
     assert 1 <= len(checked) <= CHECKS_PER_PHONE
-    assert len(await bot.sms_to(AN_E164)) <= 1
+    assert len(await bot.sms_to(AN_PHONE)) <= 1
 
 
 async def test_thirty_parallel_reset_requests_send_at_most_three_codes(bot: BotHarness) -> None:

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from integrations.simulators import build_simulators_app, sample_people
 from tests.e2e.conftest import subscriber
-from tests.e2e.test_serve import ROOT, serve_env, start_serve, stop
+from tests.e2e.stories import ROOT, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
 

@@ -13,6 +13,7 @@ from tests.e2e.stories import (
     AN_ID,
     AN_PHONE,
     AN_TYPED_PHONE,
+    MST,
     PIN,
     answer_on_phone,
     ask_signature,
@@ -20,8 +21,6 @@ from tests.e2e.stories import (
     issue_sim,
     pending,
 )
-
-MST = "0100109106"
 
 
 async def test_citizen_registers_by_signing_sim_and_gets_a_level_3_account(bot_app):

@@ -5,37 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.accounts.model import AccountKind
-from bot.channels.telegram.channel import SECRET_HEADER
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import harness_settings, make_harness
 from tests.support.telegram_api import (
     TelegramApi,
-    bot_api,
     text_update,
-    with_telegram,
 )
 
 CHAT = 777001
-
-
-@pytest.fixture
-async def telegram(tmp_path):
-    async with (
-        bot_api() as (api, api_url),
-        make_harness(with_telegram(harness_settings(tmp_path), api_url)) as bot,
-    ):
-        secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
-
-        async def post(update: dict, token: str | None = secret) -> int:
-            headers = {SECRET_HEADER: token} if token is not None else {}
-            response = await bot.client.post("/telegram", json=update, headers=headers)
-            return response.status
-
-        yield api, bot, post
 
 
 def buttons(message) -> list[tuple[str, str]]:

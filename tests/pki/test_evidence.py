@@ -16,8 +16,7 @@ from pki_bridge import CertificateRefused
 from pki_bridge.evidence import StatusSource, ValidationEvidence
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from pki_bridge.validation import revalidate
-from tests.pki.conftest import PkiWorld
-from tests.pki.test_revocation import check, faults
+from tests.pki.conftest import PkiWorld, check, faults
 
 
 async def offline(world: PkiWorld) -> None:
