@@ -30,7 +30,7 @@ async def confirm(bot: BotHarness, user: str, person: dict[str, str]) -> str:
     """From the first screen (whatever came before) to "confirm" on the summary."""
     await bot.send(user, action=Action.HOME)
     await fill_mobile_details(bot, user, person)
-    return text_of(await bot.say(user, "1"))
+    return text_of(await bot.pick(user, "Xác nhận"))
 
 
 async def test_unknown_unregistered_and_mismatched_numbers_get_one_reply(

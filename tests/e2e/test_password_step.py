@@ -48,7 +48,7 @@ async def hashes_run(bot: BotHarness) -> float:
 
 async def at_password_step(bot: BotHarness, user: str) -> None:
     await fill_mobile_details(bot, user)
-    await bot.say(user, "1")  # confirm -> OTP
+    await bot.pick(user, "Xác nhận")  # -> OTP
     await bot.say(user, await bot.last_code(AN_PHONE))
     assert bot.last[user].step == "mobile.password"
 
@@ -116,7 +116,7 @@ async def test_a_full_hashing_queue_asks_to_try_again_in_a_moment_and_keeps_the_
     binh = {"name": "Tran Thi Binh", "dob": "03/02/1991", "id": "001191000111"}
     await at_password_step(one_slot, "an")
     await fill_mobile_details(one_slot, "binh", {**binh, "phone": "0912000111"})
-    await one_slot.say("binh", "1")
+    await one_slot.pick("binh", "Xác nhận")
     await one_slot.say("binh", await one_slot.last_code("+84912000111"))
     await one_slot.say("an", PASSWORD)
     await one_slot.say("binh", "Binh@Sen2024")

@@ -4,7 +4,7 @@ start and work everywhere, menus are never hidden behind "99", and nothing dead-
 from __future__ import annotations
 
 from tests.e2e.conftest import BotHarness
-from tests.e2e.stories import AN_USSD, Handset, answer_on_phone, issue_sim, option, sms_codes
+from tests.e2e.stories import AN_USSD, PIN, Handset, answer_on_phone, issue_sim, option, sms_codes
 
 
 async def dial_mobile_registration(bot_app: BotHarness) -> Handset:
@@ -78,14 +78,15 @@ async def test_signing_with_the_sim_of_the_phone_that_calls_hangs_up_and_goes_on
 
     early = await phone.dial()  # called back before confirming: not a dead end
     assert "dang lam do" in early
-    prove = await phone.press("1")  # a new call proves the phone with a code by SMS first
+    # a new call proves the phone with a code by SMS first
+    prove = await phone.press(option(early, "Tiep tuc"))
     assert "ma OTP" in prove
     not_yet = await phone.press((await sms_codes(bot_app, AN_USSD["phone"]))[-1])
     assert not_yet.startswith("CON ") and "Gui lai yeu cau" in not_yet
 
-    assert await answer_on_phone(bot_app, {"action": "approve", "pin": "2468"}) == 200
+    assert await answer_on_phone(bot_app, {"action": "approve", "pin": PIN}) == 200
     resumed = await phone.dial()
-    await phone.press("1")  # continue
+    await phone.press(option(resumed, "Tiep tuc"))
     email = await phone.press((await sms_codes(bot_app, AN_USSD["phone"]))[-1])
     assert "Chu ky so hop le" in email  # the signature is read at once
     summary = await phone.press(option(email, "Bo qua"))

@@ -30,6 +30,7 @@ from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     APP_ID,
     PasswordPage,
     browser_fixture,
+    numbered,
     payloads,
     secret_link,
     text_of,
@@ -128,8 +129,8 @@ async def test_two_workers_refresh_an_expired_token_once_and_nothing_secret_is_l
     caplog.set_level(logging.DEBUG)
     world = two_workers
     an, binh = f"an-{uuid.uuid4().hex[:8]}", f"binh-{uuid.uuid4().hex[:8]}"
-    await world.say(an, "/start")
-    await world.say(an, "1")
+    first = await world.say(an, "/start")
+    await world.say(an, numbered(first, "Công dân"))
     await world.say(an, "mobile")
     for text in ("Nguyễn Văn An", "17/05/1990"):
         await world.say(an, text)

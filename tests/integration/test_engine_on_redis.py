@@ -51,7 +51,7 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
         try:
             person, phone = await new_subscriber(bot)
             await fill_mobile_details(bot, user, person)
-            await bot.say(user, "1")
+            await bot.pick(user, "Xác nhận")
             code = await bot.last_code(phone)
             for text in (code, PASSWORD):
                 await bot.say(user, text)

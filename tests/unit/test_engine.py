@@ -98,7 +98,7 @@ async def test_a_dialog_saved_by_another_version_of_the_graph_restarts_with_a_no
 async def test_state_that_cannot_be_read_restarts_with_a_notice(world: FakeWorld):
     engine = world.runtime.engine
     await world.store.save(engine.session_key("test", "u"), b"garbage", 60)
-    screen = await world.say("u", "1")
+    screen = await world.say("u", "1")  # any message: no screen was readable to pick from
     assert "Không đọc được phiên" in screen and world.step("u") == "start.who"
 
 
