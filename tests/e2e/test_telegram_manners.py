@@ -21,7 +21,7 @@ CHAT = 880001
 STALE = "Nút này thuộc một màn hình trước"
 
 
-async def at_name_step(api, post, chat: int) -> None:  # type: ignore[no-untyped-def]
+async def at_name_step(api, post, chat: int) -> None:
     await post(text_update(chat, "/start"))
     await post(api.press(chat, "citizen"))
     await post(api.press(chat, "mobile"))

@@ -87,7 +87,7 @@ async def test_a_group_chat_is_asked_to_write_privately_and_a_malformed_update_i
     assert await post(group) == 200
     [notice] = api.to(CHAT + 3)
     assert "nhắn tin riêng" in notice.text and notice.buttons == []
-    assert await post([1, 2, 3]) == 400  # type: ignore[arg-type]
+    assert await post([1, 2, 3]) == 400  # not an update: a list
 
 
 async def test_a_signature_confirmed_on_the_phone_continues_the_telegram_chat_by_itself(telegram):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import aiohttp
 
@@ -233,7 +234,7 @@ async def test_a_password_typed_into_the_chat_is_refused_and_the_link_replaced(
 
 
 def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simulator(tmp_path):
-    real = {
+    real: dict[str, Any] = {
         "env": "production",
         "secret_key": "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo",
         "redis_url": "redis://127.0.0.1:6379/4",
@@ -251,7 +252,7 @@ def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simula
         assert "ZALO_OA_SECRET_KEY" in str(refused) and "ZALO_REFRESH_TOKEN" in str(refused)
     else:
         raise AssertionError("production started without the OA's secrets")
-    secrets = {
+    secrets: dict[str, Any] = {
         "zalo_oa_secret_key": "s",
         "zalo_app_secret": "a",
         "zalo_access_token": "t",

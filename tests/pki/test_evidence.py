@@ -48,7 +48,7 @@ async def test_a_crl_accepted_certificate_revalidates_offline_and_tells_its_crl(
     assert (await revalidate(evidence)).id_number == BUSINESS_MST
     facts = {f.issuer: f for f in evidence.crl_facts()}
     issuing = facts[pki_world.pki.issuing.certificate.subject.rfc4514_string()]
-    assert issuing.number is not None
+    assert issuing.number is not None and issuing.next_update is not None
     assert issuing.this_update <= evidence.validated_at < issuing.next_update
 
 

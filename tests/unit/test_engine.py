@@ -67,7 +67,7 @@ async def test_a_carrier_that_does_not_answer_asks_to_try_again_and_keeps_the_de
     world: FakeWorld,
 ):
     async def down(msisdn: str):
-        raise IntegrationUnavailable("carrier", "timeout")
+        raise IntegrationUnavailable("timeout", system="carrier")
 
     await at_summary(world, "u")
     world.carrier.lookup = down  # type: ignore[method-assign]
