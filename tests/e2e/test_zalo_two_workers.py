@@ -98,6 +98,9 @@ async def two_workers(tmp_path: Path, redis_url: str) -> AsyncIterator[TwoWorker
     settings = zalo_settings(
         tmp_path,
         redis_url=redis_url,
+        # a secret of this run, shared by its two workers: the hashed counter keys (codes
+        # per phone, ...) cannot meet those of earlier or parallel runs on the same Redis
+        secret_key=f"test-secret-{uuid.uuid4().hex}",
         system_urls={name: f"{others}/{name}" for name in ("sms", "carrier", "bhxh")},
         zalo_oa_secret_key=OA_SECRET,
         zalo_app_secret=APP_SECRET,
