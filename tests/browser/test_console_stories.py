@@ -207,7 +207,9 @@ def test_a_finished_registration_counts_in_the_funnel(page, served: Served):
     phone, answers = "+84381234567", ["1", "1", "Pham Thi Hoa", "21/07/1968", "048168001122"]
     served.dial("funnel-1", phone, *answers, "1", "", "1")
     texts = served.get_json("/sim/sms/outbox?to=%2B84381234567")
-    code = re.search(r"\b(\d{6})\b", texts[-1]["text"]).group(1)
+    found = re.search(r"\b(\d{6})\b", texts[-1]["text"])
+    assert found, texts[-1]
+    code = found.group(1)
     inputs = [*answers, "1", "", "1", code, PASSWORD, PASSWORD]
     for n in range(len(inputs) - 2, len(inputs) + 1):
         finished = served.ussd("funnel-1", phone, "*".join(inputs[:n]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +18,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from bot.accounts.port import Accounts
+from bot.channels.telegram.channel import SECRET_HEADER
 from bot.config import Settings
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
 from bot.state.redis import redis_client
 from bot.web.app import RUNTIME, Wiring, create_app
+from tests.support.telegram_api import TelegramApi, bot_api, with_telegram
 
 
 @dataclass
@@ -57,6 +59,18 @@ class BotHarness:
         """What the person sees after typing `text`: texts, then `N. option` lines."""
         reply = await self.send(user, text, action, lang)
         return self.screen(reply)
+
+    async def pick(self, user: str, *labels: str) -> list[str]:
+        """Type the number of the option whose label contains one of `labels` (the same
+        option in each language the test may see it in), on the screen shown last."""
+        shown = render(self.last[user], self.app[RUNTIME].translator)
+        numbers = [
+            n
+            for n, (_, text) in enumerate(shown.options, start=1)
+            if any(label in text for label in labels)
+        ]
+        assert len(numbers) == 1, f"{labels!r} is not exactly one of {shown.options}"
+        return await self.say(user, str(numbers[0]))
 
     def screen(self, reply: Reply) -> list[str]:
         shown = render(reply, self.app[RUNTIME].translator)
@@ -160,6 +174,27 @@ class _harness:
 
 def make_harness(settings: Settings, before_start: Callable[[Any], None] | None = None) -> _harness:
     return _harness(settings, before_start)
+
+
+Post = Callable[..., Awaitable[int]]
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[tuple[TelegramApi, BotHarness, Post]]:
+    """regbot with its Telegram channel on a Bot API emulator; `post(update, token=...)`
+    posts an update to `POST /telegram` with the webhook's secret token (or `token`)."""
+    async with (
+        bot_api() as (api, api_url),
+        make_harness(with_telegram(harness_settings(tmp_path), api_url)) as bot,
+    ):
+        secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
+
+        async def post(update: dict[str, Any], token: str | None = secret) -> int:
+            headers = {SECRET_HEADER: token} if token is not None else {}
+            response = await bot.client.post("/telegram", json=update, headers=headers)
+            return response.status
+
+        yield api, bot, post
 
 
 @pytest.fixture

@@ -27,10 +27,16 @@ from pki_bridge.testing.authority import subject_name
 from pki_bridge.testing.signer import issued_signer, sign_url
 from pki_bridge.testing.testca import BRANCH_MST, BUSINESS_MST, OFFICIAL_CCCD
 from tests.e2e.signing_world import SigningWorld
-from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE
-from tests.e2e.test_bhxh_registration import register as register_bhxh
-from tests.e2e.test_mobile_registration import register as register_mobile
-from tests.e2e.test_sim_registration import PIN, answer_on_phone, ask_signature, issue_sim
+from tests.e2e.stories import (
+    HUY,
+    HUY_PHONE,
+    PIN,
+    answer_on_phone,
+    ask_signature,
+    issue_sim,
+    register_by_bhxh,
+    register_by_mobile,
+)
 
 AN_CCCD, AN_PHONE = "001090012345", "+84912345678"  # the mobile subscriber
 HUY_CCCD = "031092005566"  # the insured person
@@ -64,9 +70,9 @@ async def register(world: SigningWorld, method: Method) -> int:
     """Register through the dialogs as a person would; the new account's id."""
     bot, user = world.bot, str(method)
     if method is Method.MOBILE:
-        await register_mobile(bot, user)
+        await register_by_mobile(bot, user)
     elif method is Method.BHXH:
-        await register_bhxh(bot, user, HUY, HUY_PHONE)
+        await register_by_bhxh(bot, user, HUY, HUY_PHONE)
     elif method in (Method.SIM_CITIZEN, Method.SIM_BUSINESS):
         if method is Method.SIM_CITIZEN:
             await issue_sim(bot, id_number=HOA_CCCD, full_name="Phạm Thị Hoa")

@@ -8,44 +8,24 @@ from datetime import UTC, datetime
 from bot.accounts.model import AccountKind
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
+from tests.e2e.stories import (
+    AN_BHXH,
+    HUY,
+    HUY_ID,
+    HUY_PHONE,
+    PASSWORD,
+    confirm_bhxh,
+    fill_bhxh_details,
+    option,
+    register_by_bhxh,
+    text_of,
+    type_bhxh_code,
+)
 
-HUY = {"code": "0123456789", "name": "do quang huy", "dob": "30/08/1992"}  # typed without accents
-HUY_ID, HUY_PHONE = "031092005566", "+84903123456"
 LAN = {"code": "7912345678", "name": "Vo Thi Lan", "dob": "14/02/2003"}  # no phone on record
-AN = {"code": "0190123456", "name": "Nguyễn Văn An", "dob": "17/05/1990"}
 AN_ID = "001090012345"
-PASSWORD = "Hoa-Sen#2024"
 # 03:00 UTC is 10:00 in Vietnam: a lock set now ends at 11:00 Vietnam time.
 FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
-
-
-def text_of(screen: list[str]) -> str:
-    return "\n".join(screen)
-
-
-def option(screen: list[str], label: str) -> str:
-    """The number to type for the option whose label contains `label`."""
-    return next(line.split(".")[0] for line in screen if label in line and line[:1].isdigit())
-
-
-async def fill_details(bot: BotHarness, user: str, person: dict[str, str]) -> list[str]:
-    """From the first screen to the summary: citizen -> BHXH -> details -> skip email."""
-    await bot.say(user)
-    await bot.say(user, "1")  # citizen
-    methods = await bot.say(user, "2")  # BHXH is the second citizen method
-    assert "mã số BHXH" in text_of(methods)
-    await bot.say(user, person["code"])
-    await bot.say(user, person["name"])
-    await bot.say(user, person["dob"])
-    return await bot.say(user, "1")  # skip email -> summary
-
-
-async def type_code(bot: BotHarness, user: str, code: str) -> list[str]:
-    """From the first screen: citizen -> BHXH -> the code."""
-    await bot.say(user)
-    await bot.say(user, "1")  # citizen
-    await bot.say(user, "2")  # BHXH
-    return await bot.say(user, code)
 
 
 async def edit(bot: BotHarness, user: str, screen: list[str], field: str) -> list[str]:
@@ -54,25 +34,13 @@ async def edit(bot: BotHarness, user: str, screen: list[str], field: str) -> lis
     return await bot.say(user, option(which, field))
 
 
-async def confirm(bot: BotHarness, user: str, person: dict[str, str]) -> list[str]:
-    await fill_details(bot, user, person)
-    return await bot.say(user, "1")
-
-
-async def register(bot: BotHarness, user: str, person: dict[str, str], phone: str) -> list[str]:
-    await confirm(bot, user, person)
-    await bot.say(user, await bot.last_code(phone))
-    await bot.say(user, PASSWORD)
-    return await bot.say(user, PASSWORD)
-
-
 async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(
     bot_app: BotHarness,
 ) -> None:
-    summary = text_of(await fill_details(bot_app, "huy", HUY))
+    summary = text_of(await fill_bhxh_details(bot_app, "huy", HUY))
     assert "0123456789" in summary and "do quang huy" in summary and "30/08/1992" in summary
 
-    otp_screen = text_of(await bot_app.say("huy", "1"))
+    otp_screen = text_of(await bot_app.pick("huy", "Xác nhận"))
     assert "09*****456" in otp_screen  # the phone on the BHXH record, masked
     assert HUY_PHONE not in otp_screen and "0903123456" not in otp_screen
     sms = await bot_app.sms_to(HUY_PHONE)
@@ -94,7 +62,7 @@ async def test_insured_citizen_registers_by_bhxh_code_and_never_types_an_id(
 
 async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app: BotHarness) -> None:
     wrong = {**HUY, "code": "0123456780"}
-    screen = await confirm(bot_app, "typo", wrong)
+    screen = await confirm_bhxh(bot_app, "typo", wrong)
     assert "mã số BHXH không có trong cơ sở dữ liệu" in text_of(screen)
     assert "thẻ BHYT, sổ BHXH hoặc ứng dụng VssID" in text_of(screen)  # where to find it
     assert any("phương thức đăng ký khác" in line for line in screen)
@@ -110,7 +78,7 @@ async def test_an_unknown_code_is_said_clearly_and_can_be_corrected(bot_app: Bot
 
 
 async def test_an_unknown_code_lets_the_person_choose_another_method(bot_app: BotHarness) -> None:
-    screen = await confirm(bot_app, "other", {**HUY, "code": "1111111111"})
+    screen = await confirm_bhxh(bot_app, "other", {**HUY, "code": "1111111111"})
     methods = text_of(await bot_app.say("other", option(screen, "phương thức đăng ký khác")))
     assert "Thuê bao di động" in methods and "Bảo hiểm xã hội" in methods
 
@@ -119,10 +87,12 @@ async def test_an_unknown_code_and_either_wrong_detail_get_one_reply_naming_no_f
     bot_app: BotHarness,
 ) -> None:
     """A reply that named the wrong field confirmed the other one to a guesser."""
-    unknown = text_of(await confirm(bot_app, "a", {**HUY, "code": "0123456780"}))
-    wrong_name = text_of(await confirm(bot_app, "b", {**HUY, "name": "Do Quang Hung"}))
-    wrong_date = text_of(await confirm(bot_app, "c", {**HUY, "dob": "31/08/1992"}))
-    both = text_of(await confirm(bot_app, "d", {**HUY, "name": "Do Quang Hung", "dob": "1/1/1990"}))
+    unknown = text_of(await confirm_bhxh(bot_app, "a", {**HUY, "code": "0123456780"}))
+    wrong_name = text_of(await confirm_bhxh(bot_app, "b", {**HUY, "name": "Do Quang Hung"}))
+    wrong_date = text_of(await confirm_bhxh(bot_app, "c", {**HUY, "dob": "31/08/1992"}))
+    both = text_of(
+        await confirm_bhxh(bot_app, "d", {**HUY, "name": "Do Quang Hung", "dob": "1/1/1990"})
+    )
     assert unknown == wrong_name == wrong_date == both
     assert "họ tên, ngày sinh" in unknown and "còn 2 lần thử" in unknown
 
@@ -130,7 +100,7 @@ async def test_an_unknown_code_and_either_wrong_detail_get_one_reply_naming_no_f
 async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can_be_fixed(
     bot_app: BotHarness,
 ) -> None:
-    refused = await confirm(bot_app, "mis", {**HUY, "name": "Do Quang Hung"})
+    refused = await confirm_bhxh(bot_app, "mis", {**HUY, "name": "Do Quang Hung"})
     screen = text_of(refused)
     assert "không khớp" in screen
     assert "Huy" not in screen and HUY_ID not in screen and "09" not in screen
@@ -144,9 +114,9 @@ async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can
 
 async def retry(bot: BotHarness, user: str) -> str:
     """After a refusal: "Sửa thông tin" -> the birth date, kept -> the summary -> confirm."""
-    which = await bot.say(user, "1")  # "Sửa thông tin" is the first option
+    which = await bot.pick(user, "Sửa thông tin")
     await bot.say(user, option(which, "Ngày sinh"))
-    summary = await bot.say(user, "1")  # keep it
+    summary = await bot.pick(user, "Giữ nguyên")  # keep it
     return text_of(await bot.say(user, option(summary, "Xác nhận")))
 
 
@@ -155,10 +125,10 @@ async def test_a_strangers_three_misses_stop_the_stranger_but_not_the_owner(
 ) -> None:
     bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
     # The real owner has filled in the form in another chat, but not yet confirmed.
-    await fill_details(bot_app, "owner", HUY)
+    await fill_bhxh_details(bot_app, "owner", HUY)
 
     guess = {**HUY, "dob": "01/01/1990"}
-    first = text_of(await confirm(bot_app, "guesser", guess))
+    first = text_of(await confirm_bhxh(bot_app, "guesser", guess))
     assert "còn 2 lần" in first
     assert "còn 1 lần" in await retry(bot_app, "guesser")
     assert "còn 0 lần" in await retry(bot_app, "guesser")
@@ -166,7 +136,7 @@ async def test_a_strangers_three_misses_stop_the_stranger_but_not_the_owner(
     assert "quá nhiều lần đối chiếu" in stopped and "11:00" in stopped and "giờ Việt Nam" in stopped
 
     # The owner, with the right details, is not locked out by one stranger.
-    owner = text_of(await bot_app.say("owner", "1"))
+    owner = text_of(await bot_app.pick("owner", "Xác nhận"))
     assert "09*****456" in owner
     assert len(await bot_app.sms_to(HUY_PHONE)) == 1
 
@@ -175,31 +145,30 @@ async def test_ten_misses_from_many_callers_lock_the_code_for_everyone_until_a_s
     bot_app: BotHarness,
 ) -> None:
     bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
-    await fill_details(bot_app, "owner", HUY)
+    await fill_bhxh_details(bot_app, "owner", HUY)
     for n in range(10):  # ten strangers, one guess each
-        screen = text_of(await confirm(bot_app, f"stranger-{n}", {**HUY, "dob": f"{n + 1}/1/1990"}))
+        screen = text_of(
+            await confirm_bhxh(bot_app, f"stranger-{n}", {**HUY, "dob": f"{n + 1}/1/1990"})
+        )
         assert "còn 2 lần" in screen
-    owner = text_of(await bot_app.say("owner", "1"))
+    owner = text_of(await bot_app.pick("owner", "Xác nhận"))
     assert "quá nhiều lần đối chiếu" in owner and "11:00" in owner
     assert await bot_app.sms_to(HUY_PHONE) == []
     assert await bot_app.accounts.find(AccountKind.CITIZEN, HUY_ID) is None
     # ... anyone else is told so as soon as the code is typed.
-    await bot_app.say("late", "1")
-    await bot_app.say("late", "1")
-    await bot_app.say("late", "2")
-    late = text_of(await bot_app.say("late", HUY["code"]))
+    late = text_of(await type_bhxh_code(bot_app, "late", HUY["code"]))
     assert "quá nhiều lần đối chiếu" in late and "11:00" in late
     # Other codes are not affected.
-    assert "09*****678" in text_of(await confirm(bot_app, "an", AN))
+    assert "09*****678" in text_of(await confirm_bhxh(bot_app, "an", AN_BHXH))
 
 
 async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(
     bot_app: BotHarness,
 ) -> None:
-    done = text_of(await register(bot_app, "an", AN, "+84912345678"))
+    done = text_of(await register_by_bhxh(bot_app, "an", AN_BHXH, "+84912345678"))
     assert "Đăng ký thành công" in done
 
-    screen = await confirm(bot_app, "again", AN)
+    screen = await confirm_bhxh(bot_app, "again", AN_BHXH)
     text = text_of(screen)
     assert "đã được dùng để đăng ký" in text and "khiếu nại" in text
     assert "09*****678" not in text  # nothing about the existing account
@@ -211,7 +180,7 @@ async def test_a_second_registration_for_the_same_person_gets_the_duplicate_mess
 async def test_a_record_without_a_phone_leads_to_registration_by_mobile_subscriber(
     bot_app: BotHarness,
 ) -> None:
-    screen = await confirm(bot_app, "lan", LAN)
+    screen = await confirm_bhxh(bot_app, "lan", LAN)
     text = text_of(screen)
     assert "chưa có số điện thoại" in text and "thuê bao di động" in text
     assert await bot_app.accounts.find(AccountKind.CITIZEN, "092303009911") is None
@@ -227,7 +196,7 @@ async def test_other_ways_are_offered_on_the_first_screen_and_after_a_failure(
     ways = text_of(await bot_app.say("help", option(first, "Cách khác")))
     assert "Quầy giao dịch" in ways and "Khiếu nại" in ways and "Bưu điện" in ways
 
-    failed = await confirm(bot_app, "failed", {**HUY, "code": "2222222222"})
+    failed = await confirm_bhxh(bot_app, "failed", {**HUY, "code": "2222222222"})
     again = text_of(await bot_app.say("failed", option(failed, "Cách khác")))
     assert again == ways
 
@@ -237,7 +206,7 @@ async def test_details_of_one_record_never_carry_over_to_the_next_person(
 ) -> None:
     """Huy's record matched; then "edit" and Lan's code (no phone): the mobile dialog
     offered next must not hold Huy's ID or phone, proven by nobody."""
-    await confirm(bot_app, "swap", HUY)
+    await confirm_bhxh(bot_app, "swap", HUY)
     assert bot_app.last["swap"].step == "bhxh.otp"
     from bot.engine.messages import Action
 
@@ -251,7 +220,7 @@ async def test_details_of_one_record_never_carry_over_to_the_next_person(
         summary = await bot_app.say("swap", typed)
     screen = await bot_app.say("swap", option(summary, "Xác nhận"))
     await bot_app.say("swap", option(screen, "thuê bao di động"))
-    await bot_app.say("swap", "1")  # keep her name
-    id_step = text_of(await bot_app.say("swap", "1"))  # keep her birth date
+    await bot_app.pick("swap", "Giữ nguyên")  # keep her name
+    id_step = text_of(await bot_app.pick("swap", "Giữ nguyên"))  # keep her birth date
     assert bot_app.last["swap"].step == "mobile.id_number"
     assert "031" not in id_step and "Giữ nguyên" not in id_step

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.engine.messages import Action
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
-from tests.e2e.test_mobile_registration import AN, AN_E164, fill_details
+from tests.e2e.stories import AN, AN_PHONE, fill_mobile_details
 
 # 03:00 UTC is 10:00 in Vietnam.
 FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
@@ -29,8 +29,8 @@ def text_of(screen: list[str]) -> str:
 async def confirm(bot: BotHarness, user: str, person: dict[str, str]) -> str:
     """From the first screen (whatever came before) to "confirm" on the summary."""
     await bot.send(user, action=Action.HOME)
-    await fill_details(bot, user, person)
-    return text_of(await bot.say(user, "1"))
+    await fill_mobile_details(bot, user, person)
+    return text_of(await bot.pick(user, "Xác nhận"))
 
 
 async def test_unknown_unregistered_and_mismatched_numbers_get_one_reply(
@@ -55,11 +55,11 @@ async def test_a_stranger_guessing_a_birth_date_is_stopped_after_three_tries_and
         screens.append(await confirm(bot_app, "guesser", guess))
     assert "còn 0 lần thử" in screens[2]
     assert all("quá nhiều lần kiểm tra" in s and "11:00" in s for s in screens[3:])
-    assert await bot_app.sms_to(AN_E164) == []  # the right birth date, tried 12th: refused
+    assert await bot_app.sms_to(AN_PHONE) == []  # the right birth date, tried 12th: refused
 
     owner = await confirm(bot_app, "an", AN)  # the owner, on her own phone
     assert "Mã OTP đã được gửi" in owner
-    assert len(await bot_app.sms_to(AN_E164)) == 1
+    assert len(await bot_app.sms_to(AN_PHONE)) == 1
 
 
 async def test_many_strangers_together_get_ten_checks_of_one_number_an_hour(

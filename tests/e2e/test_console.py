@@ -149,7 +149,7 @@ async def test_a_database_that_does_not_answer_is_said_plainly_not_a_server_erro
     async def down(name: str, password: str):
         raise AccountsUnavailable("OSError")
 
-    support.agents.sign_in = down  # type: ignore[method-assign]
+    support.agents.sign_in = down
     client = bot_app.client
     page = await client.get("/console/signin")
     csrf = (await page.text()).split('name="csrf" value="')[1].split('"')[0]

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.e2e.conftest import make_harness, redis_left_clean, redis_settings
-from tests.e2e.test_forgot_password import AN_ID, AN_TYPED_PHONE, ask_for_code, open_account
+from tests.e2e.stories import AN_ID, AN_TYPED_PHONE, ask_for_code, open_account
 
 
 async def test_no_counter_in_redis_is_named_after_an_accounts_hash(

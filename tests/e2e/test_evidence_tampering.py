@@ -5,6 +5,9 @@ the certificate path, the level its method gives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import msgspec
 
 from bot.accounts import sealing
@@ -27,12 +30,12 @@ def failed(out: str) -> set[str]:
     }
 
 
-def signed(change: object) -> object:
+def signed(change: dict[str, Any]) -> Callable[[sealing.Document], sealing.Document]:
     """A change to the signature part of a document."""
 
     def apply(document: sealing.Document) -> sealing.Document:
         assert document.signature is not None
-        edited = msgspec.structs.replace(document.signature, **change)  # type: ignore[arg-type]
+        edited = msgspec.structs.replace(document.signature, **change)
         return msgspec.structs.replace(document, signature=edited)
 
     return apply

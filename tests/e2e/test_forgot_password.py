@@ -7,50 +7,33 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.accounts.model import AccountKind, IdType, NewAccount
+from bot.accounts.model import AccountKind, IdType
 from bot.engine.messages import Action
-from bot.passwords import FAST_COST, PasswordHasher
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness
-from tests.support.evidence import evidence_for
+from tests.e2e.stories import (
+    AN_ID,
+    AN_PHONE,
+    AN_TYPED_PHONE,
+    HASHER,
+    PASSWORD,
+    PIN,
+    answer_on_phone,
+    ask_for_code,
+    ask_signature,
+    choose,
+    fill_mobile_details,
+    issue_sim,
+    open_account,
+    option,
+    register_by_mobile,
+    text_of,
+)
 
-AN_ID, AN_PHONE, AN_TYPED_PHONE = "001090012345", "+84912345678", "0912 345 678"
-OLD, NEW = "Hoa-Sen#2024", "Sen-Hong#2025"
+OLD, NEW = PASSWORD, "Sen-Hong#2025"  # OLD: what `open_account` sets
 TAX_CODE, BIZ_PHONE = "0100109106", "+84987654321"
 # 03:00 UTC is 10:00 in Vietnam.
 FIXED_NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
-
-HASHER = PasswordHasher(FAST_COST)  # any argon2id cost verifies any other's hashes
-
-
-def text_of(screen: list[str]) -> str:
-    return "\n".join(screen)
-
-
-async def open_account(bot: BotHarness, **fields: object) -> int:
-    defaults: dict[str, object] = {
-        "kind": AccountKind.CITIZEN,
-        "id_type": IdType.CCCD,
-        "id_number": AN_ID,
-        "full_name": "Nguyễn Văn An",
-        "verification_level": 2,
-        "method": "mobile",
-        "phone": AN_PHONE,
-        "password_hash": HASHER.hash(OLD),
-    }
-    account = NewAccount(**{**defaults, **fields})  # type: ignore[arg-type]
-    created = await bot.accounts.create(account, evidence_for(account, bot.app[RUNTIME].keys))
-    return created.id
-
-
-async def ask_for_code(
-    bot: BotHarness, user: str, id_number: str, phone: str, kind: str = "1"
-) -> list[str]:
-    """First screen -> "Quên mật khẩu" -> citizen (1) or business (2) -> ID -> phone."""
-    await bot.say(user, option(await bot.say(user), "Quên mật khẩu"))
-    await bot.say(user, kind)
-    await bot.say(user, id_number)
-    return await bot.say(user, phone)
 
 
 async def password_of(bot: BotHarness, kind: AccountKind, id_number: str) -> str:
@@ -101,7 +84,9 @@ async def test_the_reset_notice_is_in_the_language_of_the_conversation(
 ) -> None:
     await open_account(bot_app)
     first = await bot_app.say("en", lang="en")
-    for typed in (option(first, "Forgot password"), "1", AN_ID, AN_TYPED_PHONE):
+    await bot_app.say("en", option(first, "Forgot password"))
+    await bot_app.pick("en", "Citizen")
+    for typed in (AN_ID, AN_TYPED_PHONE):
         await bot_app.say("en", typed)
     await bot_app.say("en", await bot_app.last_code(AN_PHONE))
     await bot_app.say("en", NEW)
@@ -120,7 +105,7 @@ async def test_a_business_resets_its_password_with_its_tax_code(bot_app: BotHarn
         full_name="Công ty TNHH Sen Hồng",
         phone=BIZ_PHONE,
     )
-    await ask_for_code(bot_app, "biz", TAX_CODE, "0987654321", kind="2")
+    await ask_for_code(bot_app, "biz", TAX_CODE, "0987654321", kind="Doanh nghiệp")
     await bot_app.say("biz", await bot_app.last_code(BIZ_PHONE))
     await bot_app.say("biz", NEW)
     assert "thành công" in text_of(await bot_app.say("biz", NEW))
@@ -141,7 +126,7 @@ async def test_the_replies_are_the_same_whether_or_not_an_account_matches(
     assert await bot_app.sms_to("+84903123456") == []
 
     # Resending looks the same too (too soon, for both)...
-    assert await bot_app.say("stranger", "1") == await bot_app.say("owner", "1")
+    assert await bot_app.pick("stranger", "Gửi lại") == await bot_app.pick("owner", "Gửi lại")
     # ... and a code typed where none was sent is just wrong, even the owner's real one.
     code = await bot_app.last_code(AN_PHONE)
     wrong = "000000" if code != "000000" else "111111"
@@ -215,12 +200,10 @@ async def test_requests_with_made_up_id_numbers_do_not_lock_the_owner_out(
 async def test_requests_with_made_up_id_numbers_do_not_block_her_registration_code(
     bot_app: BotHarness,
 ) -> None:
-    from tests.e2e.test_mobile_registration import fill_details
-
     for n in range(12):
         await ask_for_code(bot_app, f"x-{n}", f"10000000{n % 10}", AN_TYPED_PHONE)
-    await fill_details(bot_app, "an")
-    screen = text_of(await bot_app.say("an", "1"))
+    await fill_mobile_details(bot_app, "an")
+    screen = text_of(await bot_app.pick("an", "Xác nhận"))
     assert "Mã OTP đã được gửi" in screen
     assert len(await bot_app.sms_to(AN_PHONE)) == 1
 
@@ -238,10 +221,6 @@ async def test_one_caller_gets_five_requests_an_hour_whatever_the_numbers(
     assert "quá nhiều yêu cầu mã OTP" in stopped and "11:00" in stopped
 
 
-def option(screen: list[str], label: str) -> str:
-    return next(line.split(".")[0] for line in screen if label in line and line[:1].isdigit())
-
-
 async def test_forgot_password_is_offered_on_the_other_ways_screen(bot_app: BotHarness) -> None:
     ways = await bot_app.say("u", option(await bot_app.say("u"), "Cách khác"))
     forgot = await bot_app.say("u", option(ways, "Quên mật khẩu"))
@@ -253,13 +232,11 @@ async def test_a_cccd_from_a_registration_is_never_offered_as_a_tax_code(
 ) -> None:
     """Duplicate screen -> "Quên mật khẩu" -> business: the CCCD typed for the
     registration must not come back as "keep" at the tax code."""
-    from tests.e2e.test_mobile_registration import fill_details, register
-
-    await register(bot_app, "owner")
-    await fill_details(bot_app, "mix")
-    duplicate = await bot_app.say("mix", "1")
+    await register_by_mobile(bot_app, "owner")
+    await fill_mobile_details(bot_app, "mix")
+    duplicate = await bot_app.pick("mix", "Xác nhận")
     await bot_app.say("mix", option(duplicate, "Quên mật khẩu"))
-    tax = text_of(await bot_app.say("mix", "2"))  # business
+    tax = text_of(await bot_app.pick("mix", "Doanh nghiệp"))
     assert bot_app.last["mix"].step == "forgot.tax_code"
     assert "001*******45" not in tax and "Giữ nguyên" not in tax
 
@@ -269,19 +246,17 @@ async def test_a_sim_account_holder_at_the_duplicate_is_told_by_sms_to_sign_in_w
 ) -> None:
     """Registered by signing SIM, trying again, told "already registered", choosing
     "Quên mật khẩu": the screen is everybody's; the SMS to the SIM says what is true."""
-    from tests.e2e.test_sim_registration import answer_on_phone, ask_signature, choose, issue_sim
-
     await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
-    await answer_on_phone(bot_app, {"action": "approve", "pin": "2468"})
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     await choose(bot_app, "an", "check")
-    await bot_app.say("an", "1")
+    await bot_app.pick("an", "Bỏ qua")  # no email
     await choose(bot_app, "an", "register")
     await ask_signature(bot_app, "an")
-    await answer_on_phone(bot_app, {"action": "approve", "pin": "2468"})
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     duplicate = await choose(bot_app, "an", "check")
     await bot_app.say("an", option(duplicate, "Quên mật khẩu"))
-    await bot_app.say("an", "1")  # citizen
+    await bot_app.pick("an", "Công dân")
     await bot_app.say("an", AN_ID)
     signer = await bot_app.say("an", AN_TYPED_PHONE)
     nobody = await ask_for_code(bot_app, "nobody", "048168001122", AN_TYPED_PHONE)

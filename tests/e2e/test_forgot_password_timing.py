@@ -16,8 +16,7 @@ import pytest
 from aiohttp import ClientSession, web
 
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-from tests.e2e.test_forgot_password import AN_ID, AN_PHONE, open_account
-from tests.e2e.test_ussd_mobile_registration import Handset, option
+from tests.e2e.stories import AN_ID, AN_PHONE, Handset, open_account, option
 
 ARMED: list[bool] = []
 SEEN_BEFORE_REPLY: list[list[dict[str, str]]] = []

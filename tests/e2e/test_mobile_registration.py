@@ -7,61 +7,37 @@ import asyncio
 
 from bot.accounts.model import AccountKind
 from bot.engine.messages import Action
-
-AN = {"name": "Nguyen Van An", "dob": "17/05/1990", "id": "001090012345", "phone": "0912 345 678"}
-AN_E164 = "+84912345678"
-
-
-async def fill_details(
-    bot, user: str, person: dict[str, str] = AN, lang: str | None = None
-) -> list[str]:
-    """From the first screen to the summary: citizen -> mobile -> details -> skip email."""
-    await bot.say(user, lang=lang)
-    await bot.say(user, "1")  # citizen
-    await bot.say(user, "1")  # mobile subscriber
-    await bot.say(user, person["name"])
-    await bot.say(user, person["dob"])
-    await bot.say(user, person["id"])
-    await bot.say(user, person["phone"])
-    return await bot.say(user, "1")  # skip email -> summary
-
-
-async def register(bot, user: str, password: str = "Hoa-Sen#2024") -> list[str]:
-    await fill_details(bot, user)
-    await bot.say(user, "1")  # confirm -> OTP sent
-    await bot.say(user, await bot.last_code(AN_E164))
-    await bot.say(user, password)
-    return await bot.say(user, password)
+from tests.e2e.stories import AN, AN_PHONE, fill_mobile_details, register_by_mobile
 
 
 async def test_citizen_registers_by_mobile_subscriber_and_gets_a_level_2_account(bot_app):
-    summary = await fill_details(bot_app, "an")
+    summary = await fill_mobile_details(bot_app, "an")
     text = "\n".join(summary)
     assert "Nguyen Van An" in text and "17/05/1990" in text
     assert "001090012345" in text  # the person's own ID, in full, to spot a typo
     assert "0912345678" in text
 
-    otp_screen = "\n".join(await bot_app.say("an", "1"))
+    otp_screen = "\n".join(await bot_app.pick("an", "Xác nhận"))
     assert "09*****678" in otp_screen and "OTP" in otp_screen
-    sms = await bot_app.sms_to(AN_E164)
+    sms = await bot_app.sms_to(AN_PHONE)
     assert len(sms) == 1
     assert "Cong Dich vu cong" in sms[0] and "KHONG chia se" in sms[0]  # names the service, warns
 
-    await bot_app.say("an", await bot_app.last_code(AN_E164))
+    await bot_app.say("an", await bot_app.last_code(AN_PHONE))
     await bot_app.say("an", "Hoa-Sen#2024")
     done = "\n".join(await bot_app.say("an", "Hoa-Sen#2024"))
     assert "Đăng ký thành công" in done and "mức xác minh 2" in done
 
     account = await bot_app.accounts.find(AccountKind.CITIZEN, "001090012345")
     assert account is not None
-    assert (account.verification_level, account.method, account.phone) == (2, "mobile", AN_E164)
+    assert (account.verification_level, account.method, account.phone) == (2, "mobile", AN_PHONE)
     assert account.password_hash and account.password_hash.startswith("$argon2id$")
 
 
 async def test_registration_in_english_from_the_first_screen(bot_app):
     first = await bot_app.say("en-user", lang="en")
     assert first[0].startswith("Welcome")
-    done = await register(bot_app, "en-user")
+    done = await register_by_mobile(bot_app, "en-user")
     assert "Registration complete" in "\n".join(done)
 
 
@@ -73,9 +49,9 @@ async def test_switching_language_on_the_first_screen(bot_app):
 
 
 async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_message(bot_app):
-    await register(bot_app, "an")
-    await fill_details(bot_app, "someone-else")
-    text = "\n".join(await bot_app.say("someone-else", "1"))
+    await register_by_mobile(bot_app, "an")
+    await fill_mobile_details(bot_app, "someone-else")
+    text = "\n".join(await bot_app.pick("someone-else", "Xác nhận"))
     assert "đã được dùng để đăng ký" in text
     assert "Quên mật khẩu" in text and "quầy giao dịch" in text and "khiếu nại" in text
     assert "Nguyen Van An" not in text and "0912" not in text  # never whose account it is
@@ -88,8 +64,8 @@ async def test_number_not_registered_to_its_owner_is_refused_with_what_to_check(
         "id": "079185004321",
         "phone": "0987654321",
     }
-    await fill_details(bot_app, "binh", binh)
-    text = "\n".join(await bot_app.say("binh", "1"))
+    await fill_mobile_details(bot_app, "binh", binh)
+    text = "\n".join(await bot_app.pick("binh", "Xác nhận"))
     assert "chưa xác nhận được số điện thoại này là thuê bao chính chủ" in text
     assert "cửa hàng của nhà mạng" in text  # where to go when it is not in her name
     assert await bot_app.sms_to("+84987654321") == []
@@ -104,8 +80,8 @@ async def test_details_that_do_not_match_the_subscriber_are_refused_without_reve
         "id": "048201007788",
         "phone": "0381234567",
     }
-    await fill_details(bot_app, "minh", minh)
-    text = "\n".join(await bot_app.say("minh", "1"))
+    await fill_mobile_details(bot_app, "minh", minh)
+    text = "\n".join(await bot_app.pick("minh", "Xác nhận"))
     assert "họ tên, ngày sinh và số CCCD/CMND" in text  # what to check
     assert "Phạm Thị Hoa" not in text and "048168001122" not in text
     assert await bot_app.sms_to("+84381234567") == []
@@ -113,15 +89,15 @@ async def test_details_that_do_not_match_the_subscriber_are_refused_without_reve
 
 async def test_name_typed_without_diacritics_or_in_capitals_matches_the_carrier(bot_app):
     person = dict(AN, name="NGUYEN   van an")
-    await fill_details(bot_app, "caps", person)
-    text = "\n".join(await bot_app.say("caps", "1"))
+    await fill_mobile_details(bot_app, "caps", person)
+    text = "\n".join(await bot_app.pick("caps", "Xác nhận"))
     assert "Mã OTP đã được gửi" in text
 
 
 async def test_bad_input_is_explained_and_the_step_stays(bot_app):
     await bot_app.say("typo")
-    await bot_app.say("typo", "1")
-    await bot_app.say("typo", "1")
+    await bot_app.pick("typo", "Công dân")
+    await bot_app.pick("typo", "Thuê bao di động")
     refused = "\n".join(await bot_app.say("typo", "Nguyen Van An 😀"))
     assert "họ và tên" in refused.lower() or "họ tên" in refused.lower()
     assert bot_app.last["typo"].step == "mobile.full_name"
@@ -136,31 +112,32 @@ async def test_bad_input_is_explained_and_the_step_stays(bot_app):
 
 
 async def test_going_back_keeps_what_was_typed(bot_app):
-    await fill_details(bot_app, "back")
+    await fill_mobile_details(bot_app, "back")
     await bot_app.say("back", action=Action.BACK)  # to email
     await bot_app.say("back", action=Action.BACK)  # to phone
     phone = await bot_app.say("back", action=Action.BACK)  # to the ID number
     assert bot_app.last["back"].step == "mobile.id_number"
     assert any("Giữ nguyên: 001090012345" in line for line in phone)
-    await bot_app.say("back", "1")  # keep the ID
-    keep_phone = await bot_app.say("back", "1")  # keep the phone
+    await bot_app.pick("back", "Giữ nguyên")  # keep the ID
+    keep_phone = await bot_app.pick("back", "Giữ nguyên")  # keep the phone
     assert bot_app.last["back"].step == "mobile.email", keep_phone
 
 
 async def test_help_explains_the_step_and_cancel_deletes_the_dialog(bot_app):
-    await fill_details(bot_app, "help")
+    await fill_mobile_details(bot_app, "help")
     helped = "\n".join(await bot_app.say("help", action=Action.HELP))
     assert "nhà mạng" in helped and bot_app.last["help"].step == "mobile.summary"
     cancelled = "\n".join(await bot_app.say("help", action=Action.CANCEL))
     assert "đã được xóa" in cancelled and bot_app.last["help"].end
+    # any message starts anew: the dialog is gone, there is no menu to pick from
     fresh = await bot_app.say("help", "1")
     assert bot_app.last["help"].step == "start.who", fresh
 
 
 async def test_passwords_must_follow_the_guide_and_match(bot_app):
-    await fill_details(bot_app, "pw")
-    await bot_app.say("pw", "1")
-    await bot_app.say("pw", await bot_app.last_code(AN_E164))
+    await fill_mobile_details(bot_app, "pw")
+    await bot_app.pick("pw", "Xác nhận")
+    await bot_app.say("pw", await bot_app.last_code(AN_PHONE))
     weak = "\n".join(await bot_app.say("pw", "password"))
     assert bot_app.last["pw"].step == "mobile.password" and bot_app.last["pw"].sensitive
     assert "chữ in hoa" in weak
@@ -174,11 +151,11 @@ async def test_passwords_must_follow_the_guide_and_match(bot_app):
 
 async def test_two_people_registering_the_same_cccd_at_once_get_one_account(bot_app):
     for user in ("first", "second"):
-        await fill_details(bot_app, user)
-    await bot_app.say("first", "1")
-    first_code = await bot_app.last_code(AN_E164)
-    await bot_app.say("second", "1")
-    second_code = await bot_app.last_code(AN_E164)
+        await fill_mobile_details(bot_app, user)
+    await bot_app.pick("first", "Xác nhận")
+    first_code = await bot_app.last_code(AN_PHONE)
+    await bot_app.pick("second", "Xác nhận")
+    second_code = await bot_app.last_code(AN_PHONE)
     await bot_app.say("first", first_code)
     await bot_app.say("second", second_code)
     for user in ("first", "second"):
@@ -195,16 +172,16 @@ async def test_a_password_typed_with_decomposed_accents_can_be_confirmed(bot_app
     """Unikey's "Unicode tổ hợp" sends e + combining marks; the same password either way."""
     import unicodedata
 
-    await fill_details(bot_app, "nfd")
-    await bot_app.say("nfd", "1")
-    await bot_app.say("nfd", await bot_app.last_code(AN_E164))
+    await fill_mobile_details(bot_app, "nfd")
+    await bot_app.pick("nfd", "Xác nhận")
+    await bot_app.say("nfd", await bot_app.last_code(AN_PHONE))
     await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024"))
     done = "\n".join(await bot_app.say("nfd", unicodedata.normalize("NFD", "Hoa-Sen#Việt2024")))
     assert "Đăng ký thành công" in done
 
 
 async def test_a_changed_birth_date_that_no_longer_fits_the_cccd_asks_for_it_again(bot_app):
-    await fill_details(bot_app, "dob")
+    await fill_mobile_details(bot_app, "dob")
     for _ in range(4):  # summary -> email -> phone -> id -> birth date
         await bot_app.say("dob", action=Action.BACK)
     assert bot_app.last["dob"].step == "mobile.birth_date"
@@ -215,7 +192,9 @@ async def test_a_changed_birth_date_that_no_longer_fits_the_cccd_asks_for_it_aga
 
 async def test_sending_nothing_at_the_optional_email_skips_it(bot_app):
     await bot_app.say("skip")
-    for typed in ("1", "1", "Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678"):
+    await bot_app.pick("skip", "Công dân")
+    await bot_app.pick("skip", "Thuê bao di động")
+    for typed in ("Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678"):
         await bot_app.say("skip", typed)
     summary = "\n".join(await bot_app.say("skip", ""))
     assert bot_app.last["skip"].step == "mobile.summary" and "Email: (không có)" in summary

@@ -17,11 +17,18 @@ from tests.e2e.conftest import (
     redis_left_clean,
     redis_settings,
 )
-from tests.e2e.test_bhxh_registration import HUY, HUY_PHONE
-from tests.e2e.test_bhxh_registration import fill_details as bhxh_details
-from tests.e2e.test_forgot_password import AN_ID, AN_PHONE, AN_TYPED_PHONE, open_account
-from tests.e2e.test_mobile_registration import AN, AN_E164
-from tests.e2e.test_mobile_registration import fill_details as mobile_details
+from tests.e2e.stories import (
+    AN,
+    AN_ID,
+    AN_PHONE,
+    AN_TYPED_PHONE,
+    HUY,
+    HUY_PHONE,
+    fill_bhxh_details,
+    fill_mobile_details,
+    open_account,
+    option,
+)
 
 RIGHT_GUESS = 34  # the 35th session has the right birth date
 CHECKS_PER_CODE = 10  # BHXH lookups of one code an hour, whoever asks
@@ -48,9 +55,9 @@ def birth_date(n: int) -> str:
 async def test_forty_parallel_bhxh_guesses_get_at_most_ten_lookups(bot: BotHarness) -> None:
     users = [f"guess-{n}" for n in range(40)]
     await asyncio.gather(
-        *(bhxh_details(bot, u, {**HUY, "dob": birth_date(n)}) for n, u in enumerate(users))
+        *(fill_bhxh_details(bot, u, {**HUY, "dob": birth_date(n)}) for n, u in enumerate(users))
     )
-    replies = await asyncio.gather(*(bot.say(u, "1") for u in users))  # all confirm at once
+    replies = await asyncio.gather(*(bot.pick(u, "Xác nhận") for u in users))  # all confirm at once
     texts = ["\n".join(reply) for reply in replies]
     looked_up = [t for t in texts if "quá nhiều lần đối chiếu" not in t]  # not refused
     assert 1 <= len(looked_up) <= CHECKS_PER_CODE
@@ -64,13 +71,13 @@ async def test_forty_parallel_carrier_guesses_get_at_most_ten_checks(bot: BotHar
         for n in range(40)
     ]
     await asyncio.gather(
-        *(mobile_details(bot, u, {**AN, "dob": dates[n]}) for n, u in enumerate(users))
+        *(fill_mobile_details(bot, u, {**AN, "dob": dates[n]}) for n, u in enumerate(users))
     )
-    replies = await asyncio.gather(*(bot.say(u, "1") for u in users))
+    replies = await asyncio.gather(*(bot.pick(u, "Xác nhận") for u in users))
     texts = ["\n".join(reply) for reply in replies]
     checked = [t for t in texts if "quá nhiều lần kiểm tra" not in t]  # not refused
     assert 1 <= len(checked) <= CHECKS_PER_PHONE
-    assert len(await bot.sms_to(AN_E164)) <= 1
+    assert len(await bot.sms_to(AN_PHONE)) <= 1
 
 
 async def test_thirty_parallel_reset_requests_send_at_most_three_codes(bot: BotHarness) -> None:
@@ -79,8 +86,8 @@ async def test_thirty_parallel_reset_requests_send_at_most_three_codes(bot: BotH
 
     async def up_to_phone(user: str) -> None:
         first = await bot.say(user)
-        await bot.say(user, next(line[0] for line in first if "Quên mật khẩu" in line))
-        await bot.say(user, "1")  # citizen
+        await bot.say(user, option(first, "Quên mật khẩu"))
+        await bot.pick(user, "Công dân")
         await bot.say(user, AN_ID)
 
     await asyncio.gather(*(up_to_phone(u) for u in users))

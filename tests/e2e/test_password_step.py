@@ -17,11 +17,15 @@ from bot.metrics import METRICS
 from bot.passwords import FAST_COST, PasswordHasher
 from bot.web.app import PASSWORDS
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness, subscriber
-from tests.e2e.test_forgot_password import AN_ID, AN_TYPED_PHONE, ask_for_code, open_account
-from tests.e2e.test_mobile_registration import AN_E164, fill_details
-from tests.e2e.test_ussd_mobile_registration import (
-    AN,
+from tests.e2e.stories import (
+    AN_ID,
+    AN_PHONE,
+    AN_TYPED_PHONE,
+    AN_USSD,
     Handset,
+    ask_for_code,
+    fill_mobile_details,
+    open_account,
     option,
     register_up_to_summary,
     sms_codes,
@@ -43,9 +47,9 @@ async def hashes_run(bot: BotHarness) -> float:
 
 
 async def at_password_step(bot: BotHarness, user: str) -> None:
-    await fill_details(bot, user)
-    await bot.say(user, "1")  # confirm -> OTP
-    await bot.say(user, await bot.last_code(AN_E164))
+    await fill_mobile_details(bot, user)
+    await bot.pick(user, "Xác nhận")  # -> OTP
+    await bot.say(user, await bot.last_code(AN_PHONE))
     assert bot.last[user].step == "mobile.password"
 
 
@@ -62,7 +66,7 @@ async def test_argon2id_runs_once_for_a_registration_even_after_mistyped_confirm
     done = "\n".join(await bot_app.say("an", PASSWORD))
     assert "Đăng ký thành công" in done
     assert await hashes_run(bot_app) == 1
-    account = await bot_app.accounts.find(AccountKind.CITIZEN, AN["id"])
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, AN_USSD["id"])
     assert account is not None and account.password_hash
     assert bot_app.app[PASSWORDS].hasher.verify(account.password_hash, PASSWORD)
 
@@ -71,7 +75,7 @@ async def test_a_password_reset_hashes_once(bot_app: BotHarness) -> None:
     await open_account(bot_app)
     before = await hashes_run(bot_app)
     await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
-    await bot_app.say("an", await bot_app.last_code(AN_E164))
+    await bot_app.say("an", await bot_app.last_code(AN_PHONE))
     await bot_app.say("an", "Sen-Hong#2025")
     await bot_app.say("an", "Sen-Hong#2026")  # a typo
     await bot_app.say("an", "Sen-Hong#2025")
@@ -111,8 +115,8 @@ async def test_a_full_hashing_queue_asks_to_try_again_in_a_moment_and_keeps_the_
     await one_slot.sim_post("/sim/carrier/subscribers", owner)
     binh = {"name": "Tran Thi Binh", "dob": "03/02/1991", "id": "001191000111"}
     await at_password_step(one_slot, "an")
-    await fill_details(one_slot, "binh", {**binh, "phone": "0912000111"})
-    await one_slot.say("binh", "1")
+    await fill_mobile_details(one_slot, "binh", {**binh, "phone": "0912000111"})
+    await one_slot.pick("binh", "Xác nhận")
     await one_slot.say("binh", await one_slot.last_code("+84912000111"))
     await one_slot.say("an", PASSWORD)
     await one_slot.say("binh", "Binh@Sen2024")
@@ -136,10 +140,10 @@ async def test_a_full_hashing_queue_asks_to_try_again_in_a_moment_and_keeps_the_
 async def test_a_caller_who_mistypes_the_confirmation_five_times_is_told_and_can_start_again(
     bot_app: BotHarness,
 ) -> None:
-    phone = Handset(bot_app.client, AN["phone"])
-    summary = await register_up_to_summary(phone, AN)
+    phone = Handset(bot_app.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(phone, AN_USSD)
     await phone.press(option(summary, "Xac nhan"))
-    [code] = await sms_codes(bot_app, AN["phone"])
+    [code] = await sms_codes(bot_app, AN_USSD["phone"])
     await phone.press(code)
     for left in (4, 3, 2, 1):
         await phone.press("Sao*Mai#2024")
@@ -150,7 +154,7 @@ async def test_a_caller_who_mistypes_the_confirmation_five_times_is_told_and_can
     assert "khong khop 5 lan" in stopped and "ma OTP moi" in stopped
     screen = await phone.press(option(stopped, "Dang ky lai"))
     assert "1 Cong dan" in screen  # the first screen, what was typed deleted
-    assert not await bot_app.accounts.exists(AccountKind.CITIZEN, AN["id"])
+    assert not await bot_app.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
     assert await hashes_run(bot_app) == 0
     assert "Tiep tuc" not in await phone.dial()  # nothing left half done
 

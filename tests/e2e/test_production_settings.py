@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_serve import serve_env, serve_once
+from tests.e2e.stories import serve_env, serve_once
 
 STRONG_KEY = "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo"
 

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from integrations.simulators import build_simulators_app, sample_people
 from tests.e2e.conftest import subscriber
-from tests.e2e.test_serve import ROOT, serve_env, start_serve, stop
+from tests.e2e.stories import ROOT, option, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
 
@@ -84,10 +84,14 @@ async def test_one_ussd_registration_served_alternately_by_two_processes_complet
                 return re.findall(r"\b\d{6}\b", texts[0])[0]
 
             await press(None)
-            for answer in ("1", "1", "Le Van Hai", "17/05/1990", id_number, "1", "1"):
+            for answer in ("Cong dan", "Thue bao di dong"):
+                await press(option(screens[-1], answer))
+            for answer in ("Le Van Hai", "17/05/1990", id_number):
                 await press(answer)
+            for answer in ("Dung so", "Bo qua"):
+                await press(option(screens[-1], answer))
             assert "Le Van Hai" in screens[-1]
-            await press("1")  # confirm: the carrier is asked, an SMS goes out
+            await press(option(screens[-1], "Xac nhan"))  # the carrier is asked, an SMS goes out
             assert await press(None) == screens[-1]  # a retry on the other process
             await press(await code())
             await press(PASSWORD)
@@ -198,11 +202,15 @@ async def test_a_turn_in_flight_finishes_when_the_service_is_stopped(
                 assert response.status == 200
                 return await response.text()
 
-        await press(None)
-        for answer in ("1", "1", "Le Van Hai", "17/05/1990", id_number, "1", "1"):
-            await press(answer)
+        screen = await press(None)
+        for answer in ("Cong dan", "Thue bao di dong"):
+            screen = await press(option(screen, answer))
+        for answer in ("Le Van Hai", "17/05/1990", id_number):
+            screen = await press(answer)
+        for answer in ("Dung so", "Bo qua"):
+            screen = await press(option(screen, answer))
         await http.post(f"{simulators}/carrier/faults", json={"delay": 2, "count": 1})
-        confirm = asyncio.create_task(press("1"))
+        confirm = asyncio.create_task(press(option(screen, "Xac nhan")))
         await asyncio.sleep(0.5)  # the turn is waiting for the carrier
         served.process.send_signal(signal.SIGTERM)
         screen = await confirm

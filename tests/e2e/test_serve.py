@@ -2,103 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-CALLER = "+84912345678"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_URL") and k != "REGBOT_ENV"}
-    env.update(
-        REGBOT_DATA_DIR=str(tmp_path),
-        REGBOT_SECRET_KEY="serve-test-secret-0123456789",
-        REGBOT_PASSWORD_HASHING="fast",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    url: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-
-def spawn(env: Mapping[str, str], log_path: Path, port: int, *extra: str) -> Served:
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *extra,
-            ],
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=ROOT,
-        )
-    return Served(process, f"http://127.0.0.1:{port}", log_path)
-
-
-async def start_serve(
-    env: Mapping[str, str], log_path: Path, port: int | None = None, *extra: str
-) -> Served:
-    """Start `regbot serve` and wait until /healthz answers 200."""
-    served = spawn(env, log_path, port or free_port(), *extra)
-    process = served.process
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            if process.poll() is not None:
-                raise AssertionError(f"regbot serve exited:\n{served.log()}")
-            try:
-                async with http.get(served.url + "/healthz") as response:
-                    if response.status == 200:
-                        return served
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    stop(served)
-    raise AssertionError(f"regbot serve did not become healthy:\n{served.log()}")
-
-
-def stop(served: Served) -> int:
-    if served.process.poll() is None:
-        served.process.send_signal(signal.SIGTERM)
-    try:
-        return served.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
-        return served.process.wait()
+from tests.e2e.stories import CALLER, Served, free_port, serve_env, serve_once, start_serve, stop
 
 
 @pytest.fixture
@@ -194,18 +104,6 @@ async def test_in_production_public_metrics_need_the_operators_token() -> None:
         assert wrong.status == 401
         right = await client.get("/", headers={"Authorization": "Bearer s3cr3t"})
         assert right.status == 200 and "regbot_turn_seconds" in await right.text()
-
-
-def serve_once(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """`regbot serve` that is expected to stop by itself (refused settings)."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
 
 
 def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     signing_world_fixture,
     test_pki_fixture,
 )
-from tests.e2e.test_usb_over_ussd import CALLER, Dial, call_again
+from tests.e2e.stories import CALLER, PIN, Dial, call_again
 
 SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
 LOCAL = re.compile(r"^wss?://(localhost|127\.0\.0\.1):\d+$")
@@ -24,7 +24,7 @@ LOCAL = re.compile(r"^wss?://(localhost|127\.0\.0\.1):\d+$")
 async def link_by_sms(world: SigningWorld, dial: Dial) -> str:
     """A feature phone: citizen, USB token, get the link, send it by SMS; the link sent."""
     await dial.press("")
-    await dial.press("1", "4", "1", "2")
+    await dial.pick("Cong dan", "USB ky so", "Lay duong dan", "Gui duong dan qua SMS")
     found = LINK.search((await world.bot.sms_to(CALLER))[-1])
     assert found
     return found.group(0)
@@ -79,22 +79,22 @@ async def test_a_level_3_registration_is_told_to_the_signing_sims_phone(
     signing_world: SigningWorld,
 ) -> None:
     world = signing_world
-    body = {"phone": CALLER, "id_number": CITIZEN_CCCD, "full_name": "Nguyễn Văn An", "pin": "2468"}
+    body = {"phone": CALLER, "id_number": CITIZEN_CCCD, "full_name": "Nguyễn Văn An", "pin": PIN}
     assert await world.bot.sim_post("/sim/mssp/sims", body) == 201
     dial = Dial(world, "ussd-sim-notice")
     await dial.press("")
-    await dial.press("1", "3", "1")  # citizen, signing SIM, "use my number"
+    await dial.pick("Cong dan", "Sim ky so", "Dung so")  # "use my number"
     async with world.http.get(
         world.bot.client.make_url("/sim/mssp/pending"), params={"phone": CALLER}
     ) as resp:
         [request] = await resp.json()
     await world.bot.sim_post(
-        f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "2468"}
+        f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": PIN}
     )
     dial, resumed = await call_again(world, "ussd-sim-notice-again")  # after hanging up
     assert "Chu ky so hop le" in resumed
-    await dial.press("1")  # skip the email
-    assert "muc xac minh 3" in await dial.press("1")  # register
+    await dial.pick("Bo qua")  # no email
+    assert "muc xac minh 3" in await dial.pick("Dang ky")
 
     notice = (await world.bot.sms_to(CALLER))[-1]  # after the code that proved the phone
     assert "muc xac minh 3" in notice and "001*******45" in notice and "18001096" in notice
@@ -109,9 +109,9 @@ async def test_a_usb_registration_started_on_ussd_is_told_to_the_callers_phone(
     url = await link_by_sms(world, dial)
     signer = issued_signer(world.pki.users["citizen"])
     assert (await sign_url(url, signer, session=world.http))[0] == 200
-    await dial.press("1")  # "I have signed"
-    await dial.press("1")  # skip the email
-    assert "muc xac minh 3" in await dial.press("1")
+    await dial.pick("Toi da ky xong")
+    await dial.pick("Bo qua")  # no email
+    assert "muc xac minh 3" in await dial.pick("Dang ky")
     assert await world.bot.accounts.exists(AccountKind.CITIZEN, CITIZEN_CCCD)
     [_link, notice] = await world.bot.sms_to(CALLER)
     assert "muc xac minh 3" in notice and "001*******45" in notice

@@ -5,47 +5,26 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.accounts.model import AccountKind
 from bot.engine.messages import Action, Reply
 from bot.web.app import RUNTIME
-
-PHONE, E164, PIN = "0912 345 678", "+84912345678", "2468"
-CCCD, MST = "001090012345", "0100109106"
-
-
-async def choose(bot: Any, user: str, key: str) -> list[str]:
-    return bot.screen(await bot.send(user, action=Action.CHOOSE, choice=key))
-
-
-async def issue_sim(bot: Any, **owner: str) -> None:
-    body = {"phone": E164, "full_name": "Nguyễn Văn An", "pin": PIN, **owner}
-    assert await bot.sim_post("/sim/mssp/sims", body) == 201
-
-
-async def pending(bot: Any) -> list[dict[str, str]]:
-    response = await bot.client.get("/sim/mssp/pending", params={"phone": E164})
-    assert response.status == 200
-    return list(await response.json())
-
-
-async def answer_on_phone(bot: Any, body: dict[str, str]) -> int:
-    requests = await pending(bot)
-    assert len(requests) == 1, requests
-    return int(await bot.sim_post(f"/sim/mssp/pending/{requests[0]['session_id']}", body))
-
-
-async def ask_signature(bot: Any, user: str, kind: str = "citizen") -> str:
-    """First screen -> kind -> Sim ký số -> phone number: the waiting screen."""
-    await bot.send(user)
-    await choose(bot, user, kind)
-    await choose(bot, user, "sim")
-    return "\n".join(await bot.say(user, PHONE))
+from tests.e2e.stories import (
+    AN_ID,
+    AN_PHONE,
+    AN_TYPED_PHONE,
+    MST,
+    PIN,
+    answer_on_phone,
+    ask_signature,
+    choose,
+    issue_sim,
+    pending,
+)
 
 
 async def test_citizen_registers_by_signing_sim_and_gets_a_level_3_account(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     waiting = await ask_signature(bot_app, "an")
     [request] = await pending(bot_app)
     assert request["verification_code"] in waiting  # the code the phone shows
@@ -55,15 +34,15 @@ async def test_citizen_registers_by_signing_sim_and_gets_a_level_3_account(bot_a
     email_step = "\n".join(await choose(bot_app, "an", "check"))
     assert "Chữ ký số hợp lệ" in email_step and "không bắt buộc" in email_step
 
-    summary = "\n".join(await bot_app.say("an", "1"))  # skip the email
-    assert "Nguyễn Văn An" in summary and CCCD in summary  # in full, to its owner
+    summary = "\n".join(await bot_app.pick("an", "Bỏ qua"))  # skip the email
+    assert "Nguyễn Văn An" in summary and AN_ID in summary  # in full, to its owner
     done = "\n".join(await choose(bot_app, "an", "register"))
     assert "Đăng ký thành công" in done and "mức xác minh 3" in done
-    assert f"Đã tạo tài khoản cho Số định danh cá nhân/CCCD {CCCD}" in done
+    assert f"Đã tạo tài khoản cho Số định danh cá nhân/CCCD {AN_ID}" in done
 
-    account = await bot_app.accounts.find(AccountKind.CITIZEN, CCCD)
+    account = await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID)
     assert account is not None
-    assert (account.verification_level, account.method, account.phone) == (3, "sim", E164)
+    assert (account.verification_level, account.method, account.phone) == (3, "sim", AN_PHONE)
     assert account.full_name == "Nguyễn Văn An" and account.password_hash is None
     assert account.email is None
 
@@ -94,7 +73,7 @@ async def test_the_conversation_continues_by_itself_on_a_channel_that_can_push(b
         await pushed.put((user, reply))
 
     bot_app.app[RUNTIME].pushes.register("test", push)
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     user, reply = await asyncio.wait_for(pushed.get(), timeout=10)
@@ -103,7 +82,7 @@ async def test_the_conversation_continues_by_itself_on_a_channel_that_can_push(b
 
 
 async def test_a_refused_request_is_explained_and_can_be_sent_again(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     await answer_on_phone(bot_app, {"action": "refuse"})
     refused = "\n".join(await choose(bot_app, "an", "check"))
@@ -112,11 +91,11 @@ async def test_a_refused_request_is_explained_and_can_be_sent_again(bot_app):
     again = "\n".join(await choose(bot_app, "an", "resend"))
     [request] = await pending(bot_app)
     assert request["verification_code"] in again
-    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID) is None
 
 
 async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     not_yet = "\n".join(await choose(bot_app, "an", "check"))
     assert "Chưa nhận được xác nhận" in not_yet
@@ -125,7 +104,7 @@ async def test_a_request_nobody_confirms_in_time_ends_with_a_timeout(bot_app):
     bot_app.app[RUNTIME].engine.clock = lambda: later
     timed_out = "\n".join(await choose(bot_app, "an", "check"))
     assert "hết thời gian chờ" in timed_out and "Dùng số điện thoại khác" in timed_out
-    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID) is None
 
 
 async def test_a_number_without_a_signing_sim_is_told_at_once_to_ask_the_carrier(bot_app):
@@ -136,32 +115,32 @@ async def test_a_number_without_a_signing_sim_is_told_at_once_to_ask_the_carrier
 
 
 async def test_three_wrong_pins_lock_the_sim_and_say_so(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     for _ in range(3):
         assert await answer_on_phone(bot_app, {"action": "approve", "pin": "0000"}) == 403
     text = "\n".join(await choose(bot_app, "an", "check"))
     assert "bị khóa" in text
-    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID) is None
 
 
 async def test_a_citizen_certificate_cannot_register_a_business(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an", kind="business")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     text = "\n".join(await choose(bot_app, "an", "check"))
     assert "không dùng được để đăng ký tài khoản Doanh nghiệp" in text
-    assert await bot_app.accounts.find(AccountKind.BUSINESS, CCCD) is None
-    assert await bot_app.accounts.find(AccountKind.CITIZEN, CCCD) is None
+    assert await bot_app.accounts.find(AccountKind.BUSINESS, AN_ID) is None
+    assert await bot_app.accounts.find(AccountKind.CITIZEN, AN_ID) is None
 
 
 async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_message(bot_app):
     """Said as soon as the signature is verified, before any email is asked for."""
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     await choose(bot_app, "an", "check")
-    await bot_app.say("an", "1")
+    await bot_app.pick("an", "Bỏ qua")  # no email
     await choose(bot_app, "an", "register")
     await ask_signature(bot_app, "an-again")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
@@ -171,22 +150,22 @@ async def test_a_second_registration_with_the_same_cccd_gets_the_duplicate_messa
 
 
 async def test_registration_by_signing_sim_in_english(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await bot_app.send("en", lang="en")
     await choose(bot_app, "en", "citizen")
     await choose(bot_app, "en", "sim")
-    waiting = "\n".join(await bot_app.say("en", PHONE))
+    waiting = "\n".join(await bot_app.say("en", AN_TYPED_PHONE))
     assert "phone shows the code" in waiting
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     await choose(bot_app, "en", "check")
-    await bot_app.say("en", "1")
+    await bot_app.pick("en", "Skip")  # no email
     done = "\n".join(await choose(bot_app, "en", "register"))
     assert "Registration complete" in done and "level 3" in done
 
 
 async def test_nobody_can_ring_a_phone_with_signature_requests_over_and_over(bot_app):
     """No proof of identity is needed to ask: so at most 4 a dialog, 5 an hour a phone."""
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "pest")
     for _ in range(3):
         await choose(bot_app, "pest", "resend")
@@ -199,7 +178,7 @@ async def test_nobody_can_ring_a_phone_with_signature_requests_over_and_over(bot
 
 
 async def test_sending_nothing_at_a_citizen_s_optional_email_skips_it(bot_app):
-    await issue_sim(bot_app, id_number=CCCD)
+    await issue_sim(bot_app, id_number=AN_ID)
     await ask_signature(bot_app, "an")
     await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
     await choose(bot_app, "an", "check")

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.conftest import subscriber
-from tests.e2e.test_serve import ROOT, free_port, serve_env, start_serve, stop
+from tests.e2e.stories import ROOT, free_port, serve_env, start_serve, stop
 
 CALLER, ID_NUMBER = "+84912777001", "001090777001"
 PASSWORD = "Hai*Tien#2024"

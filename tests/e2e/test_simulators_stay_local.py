@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.e2e.test_serve import CALLER, free_port, serve_env, start_serve, stop
+from tests.e2e.stories import CALLER, free_port, serve_env, start_serve, stop
 
 
 def this_machines_address() -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from tests.e2e.test_telegram_registration import telegram  # noqa: F401 - the fixture
 from tests.support.telegram_api import (
     button_update,
     contact_update,
@@ -22,14 +21,14 @@ CHAT = 880001
 STALE = "Nút này thuộc một màn hình trước"
 
 
-async def at_name_step(api, post, chat: int) -> None:  # type: ignore[no-untyped-def]
+async def at_name_step(api, post, chat: int) -> None:
     await post(text_update(chat, "/start"))
     await post(api.press(chat, "citizen"))
     await post(api.press(chat, "mobile"))
 
 
 async def test_a_used_keyboard_goes_and_an_old_back_pressed_again_does_not_go_back_twice(
-    telegram,  # noqa: F811
+    telegram,
 ):
     api, _, post = telegram
     await post(text_update(CHAT, "/start"))
@@ -51,7 +50,7 @@ async def test_a_used_keyboard_goes_and_an_old_back_pressed_again_does_not_go_ba
 
 
 async def test_the_phone_step_offers_to_share_the_number_and_takes_the_sender_s_own(
-    telegram,  # noqa: F811
+    telegram,
 ):
     api, _, post = telegram
     chat = CHAT + 1
@@ -73,7 +72,7 @@ async def test_the_phone_step_offers_to_share_the_number_and_takes_the_sender_s_
 
 
 async def test_a_contact_shared_where_no_phone_is_asked_changes_nothing(
-    telegram,  # noqa: F811
+    telegram,
 ):
     api, _, post = telegram
     chat = CHAT + 2
@@ -85,7 +84,7 @@ async def test_a_contact_shared_where_no_phone_is_asked_changes_nothing(
 
 
 async def test_a_burst_of_messages_is_answered_in_order_one_reply_at_a_time(
-    telegram,  # noqa: F811
+    telegram,
 ):
     api, _, post = telegram
     chat = CHAT + 3
@@ -100,7 +99,7 @@ async def test_a_burst_of_messages_is_answered_in_order_one_reply_at_a_time(
 
 
 async def test_stickers_photos_and_groups_get_one_polite_line_and_the_dialog_stays(
-    telegram,  # noqa: F811
+    telegram,
 ):
     api, _, post = telegram
     chat = CHAT + 4

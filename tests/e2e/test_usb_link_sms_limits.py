@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-from tests.e2e.test_ussd_mobile_registration import AN, Handset, option
+from tests.e2e.stories import AN_USSD, Handset, option
 
 
 @pytest.fixture
@@ -28,19 +28,19 @@ async def waiting_for_the_token(phone: Handset) -> str:
 async def test_three_link_messages_a_registration_and_five_an_hour_to_a_phone(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     waiting = await waiting_for_the_token(phone)
     for _ in range(3):
         assert "09*****678" in await phone.press(option(waiting, "SMS"))
     fourth = await phone.press(option(waiting, "SMS"))
     assert "3 lan" in fourth
-    assert len(await bot.sms_to(AN["phone"])) == 3
+    assert len(await bot.sms_to(AN_USSD["phone"])) == 3
 
     await phone.press("00")  # home: a new registration, a new link
-    again = Handset(bot.client, AN["phone"])
+    again = Handset(bot.client, AN_USSD["phone"])
     waiting = await waiting_for_the_token(again)
     for _ in range(2):
         assert "09*****678" in await again.press(option(waiting, "SMS"))
     refused = await again.press(option(waiting, "SMS"))
     assert "qua nhieu tin nhan" in refused
-    assert len(await bot.sms_to(AN["phone"])) == 5
+    assert len(await bot.sms_to(AN_USSD["phone"])) == 5

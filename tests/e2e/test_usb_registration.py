@@ -107,7 +107,7 @@ async def test_a_raw_signature_as_the_government_ca_service_returns_it_is_accept
         {"status": "accepted"},
     )
     await world.choose("an", "check")
-    await world.bot.say("an", "1")  # no email
+    await world.bot.pick("an", "Bỏ qua")  # no email
     await world.choose("an", "register")
     account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
     assert account is not None and account.method == "usb"

@@ -2,83 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from bot.accounts.model import AccountKind
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-
-AN = {"name": "Nguyen Van An", "born": "17/05/1990", "id": "001090012345", "phone": "+84912345678"}
-PASSWORD = "Sao*Mai#2024"  # a `*` inside: the gateway's separator
-
-
-class Handset:
-    """A feature phone on a USSD gateway: cumulative `text`, a new sessionId per dial."""
-
-    def __init__(self, client: TestClient, number: str, **extra: str) -> None:
-        self.client = client
-        self.number = number
-        self.extra = extra
-        self.session = ""
-        self.inputs: list[str] = []
-        self.screens: list[str] = []
-
-    async def dial(self) -> str:
-        self.session = f"ATUid_{uuid.uuid4().hex}"
-        self.inputs = []
-        return await self.again()
-
-    async def press(self, text: str) -> str:
-        self.inputs.append(text)
-        return await self.again()
-
-    async def again(self) -> str:
-        """Send the last request once more, as a gateway retry does."""
-        status, body = await self.post(
-            sessionId=self.session,
-            serviceCode="*123#",
-            phoneNumber=self.number,
-            text="*".join(self.inputs),
-        )
-        assert status == 200, body
-        assert body.startswith(("CON ", "END ")), body
-        assert len(body) <= 182 and body.isascii(), body
-        self.screens.append(body)
-        return body
-
-    async def post(self, **form: str) -> tuple[int, str]:
-        response = await self.client.post("/ussd", data={**form, **self.extra})
-        assert response.content_type == "text/plain"
-        return response.status, await response.text()
-
-
-def option(screen: str, label: str) -> str:
-    """The number a screen gives to the option whose label contains `label`."""
-    found = re.search(rf"^(\d+) [^\n]*{re.escape(label)}", screen, re.MULTILINE)
-    assert found, f"no option {label!r} on:\n{screen}"
-    return found.group(1)
-
-
-async def sms_codes(bot: BotHarness, to: str) -> list[str]:
-    return [re.findall(r"\b\d{6}\b", text)[0] for text in await bot.sms_to(to)]
-
-
-async def register_up_to_summary(phone: Handset, person: dict[str, str]) -> str:
-    screen = await phone.dial()
-    screen = await phone.press(option(screen, "Cong dan"))
-    screen = await phone.press(option(screen, "Thue bao di dong"))
-    assert "ho va ten" in screen
-    await phone.press(person["name"])
-    await phone.press(person["born"])
-    screen = await phone.press(person["id"])
-    assert "Dung so 09*****678" in screen  # the caller's own number is offered
-    screen = await phone.press(option(screen, "Dung so"))
-    return await phone.press(option(screen, "Bo qua"))  # no email
+from tests.e2e.stories import (
+    AN_USSD,
+    USSD_PASSWORD,
+    Handset,
+    option,
+    register_up_to_summary,
+    sms_codes,
+)
 
 
 @pytest.fixture
@@ -90,57 +28,57 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
 async def test_citizen_registers_by_mobile_over_ussd_with_a_star_in_the_password(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
-    summary = await register_up_to_summary(phone, AN)
+    phone = Handset(bot.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(phone, AN_USSD)
     assert "Nguyen Van An" in summary and "001090012345" in summary
     screen = await phone.press(option(summary, "Xac nhan"))
     assert "OTP" in screen and screen.startswith("CON ")
-    [code] = await sms_codes(bot, AN["phone"])
+    [code] = await sms_codes(bot, AN_USSD["phone"])
     screen = await phone.press(code)
     assert "mat khau" in screen.lower()
-    await phone.press(PASSWORD)
-    done = await phone.press(PASSWORD)
+    await phone.press(USSD_PASSWORD)
+    done = await phone.press(USSD_PASSWORD)
     assert done.startswith("END Dang ky thanh cong")
-    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
-    assert not any(PASSWORD in s or code in s for s in phone.screens)  # never echoed
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
+    assert not any(USSD_PASSWORD in s or code in s for s in phone.screens)  # never echoed
 
 
 async def test_a_retried_gateway_request_gets_the_same_screen_and_one_sms_and_one_account(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
-    summary = await register_up_to_summary(phone, AN)
+    phone = Handset(bot.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(phone, AN_USSD)
     otp_screen = await phone.press(option(summary, "Xac nhan"))
     assert await phone.again() == otp_screen
-    assert len(await bot.sms_to(AN["phone"])) == 1
-    [code] = await sms_codes(bot, AN["phone"])
+    assert len(await bot.sms_to(AN_USSD["phone"])) == 1
+    [code] = await sms_codes(bot, AN_USSD["phone"])
     await phone.press(code)
-    await phone.press(PASSWORD)
-    done = await phone.press(PASSWORD)
+    await phone.press(USSD_PASSWORD)
+    done = await phone.press(USSD_PASSWORD)
     assert await phone.again() == done
     assert done.startswith("END ")
-    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
-    assert len(await bot.sms_to(AN["phone"])) == 1
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
+    assert len(await bot.sms_to(AN_USSD["phone"])) == 1
 
 
 async def test_a_citizen_whose_session_dropped_continues_where_they_left_off(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     screen = await phone.dial()
     screen = await phone.press(option(screen, "Cong dan"))
     await phone.press(option(screen, "Thue bao di dong"))
-    await phone.press(AN["name"])
-    await phone.press(AN["born"])  # the network drops the session here
+    await phone.press(AN_USSD["name"])
+    await phone.press(AN_USSD["born"])  # the network drops the session here
 
     offer = await phone.dial()
     assert "1 Tiep tuc" in offer and "2 Dang ky lai" in offer
-    screen = await phone.press("1")
+    screen = await phone.press(option(offer, "Tiep tuc"))
     # what she typed is hers: a new network session first proves the phone
     assert "ma OTP 6 so da gui toi 09*****678" in screen and "Nguyen" not in screen
-    screen = await phone.press((await sms_codes(bot, AN["phone"]))[-1])
+    screen = await phone.press((await sms_codes(bot, AN_USSD["phone"]))[-1])
     assert "CCCD" in screen  # the id number step, name and birth date kept
-    await phone.press(AN["id"])
+    await phone.press(AN_USSD["id"])
     screen = await phone.press("0")  # back: the id number is kept
     assert "Giu nguyen: 001090012345" in screen
 
@@ -148,13 +86,13 @@ async def test_a_citizen_whose_session_dropped_continues_where_they_left_off(
 async def test_a_citizen_who_drops_out_can_start_again_from_the_first_screen(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     screen = await phone.dial()
     screen = await phone.press(option(screen, "Cong dan"))
     await phone.press(option(screen, "Thue bao di dong"))
-    await phone.press(AN["name"])
-    await phone.dial()
-    screen = await phone.press("2")
+    await phone.press(AN_USSD["name"])
+    offer = await phone.dial()
+    screen = await phone.press(option(offer, "Dang ky lai"))
     assert "Ban la:" in screen
     assert "Tiep tuc" not in await phone.dial()  # nothing unfinished any more
 
@@ -162,11 +100,11 @@ async def test_a_citizen_who_drops_out_can_start_again_from_the_first_screen(
 async def test_zero_goes_back_and_double_zero_returns_to_the_first_screen(
     bot: BotHarness,
 ) -> None:
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     screen = await phone.dial()
     screen = await phone.press(option(screen, "Cong dan"))
     await phone.press(option(screen, "Thue bao di dong"))
-    await phone.press(AN["name"])
+    await phone.press(AN_USSD["name"])
     screen = await phone.press("0")
     assert "ho va ten" in screen and "Nguyen Van An" in screen  # kept, offered to keep
     screen = await phone.press("00")
@@ -174,49 +112,49 @@ async def test_zero_goes_back_and_double_zero_returns_to_the_first_screen(
 
 
 async def test_an_english_speaker_switches_language_and_registers(bot: BotHarness) -> None:
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     screen = await phone.dial()
     screen = await phone.press(option(screen, "English"))
     assert "You are:" in screen
     screen = await phone.press(option(screen, "Citizen"))
     await phone.press(option(screen, "Mobile subscriber"))
-    await phone.press(AN["name"])
-    await phone.press(AN["born"])
-    screen = await phone.press(AN["id"])
+    await phone.press(AN_USSD["name"])
+    await phone.press(AN_USSD["born"])
+    screen = await phone.press(AN_USSD["id"])
     screen = await phone.press(option(screen, "Use 09*****678"))
     summary = await phone.press(option(screen, "Skip"))
     screen = await phone.press(option(summary, "Confirm"))
-    [code] = await sms_codes(bot, AN["phone"])
+    [code] = await sms_codes(bot, AN_USSD["phone"])
     await phone.press(code)
-    await phone.press(PASSWORD)
-    done = await phone.press(PASSWORD)
+    await phone.press(USSD_PASSWORD)
+    done = await phone.press(USSD_PASSWORD)
     assert done.startswith("END Registration complete!")
-    assert await bot.accounts.exists(AccountKind.CITIZEN, AN["id"])
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
 
 
 async def test_a_citizen_registering_twice_gets_the_notice_and_its_ways_out_on_one_screen(
     bot: BotHarness,
 ) -> None:
-    first = Handset(bot.client, AN["phone"])
-    summary = await register_up_to_summary(first, AN)
+    first = Handset(bot.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(first, AN_USSD)
     await first.press(option(summary, "Xac nhan"))
-    [code] = await sms_codes(bot, AN["phone"])
+    [code] = await sms_codes(bot, AN_USSD["phone"])
     await first.press(code)
-    await first.press(PASSWORD)
-    await first.press(PASSWORD)
+    await first.press(USSD_PASSWORD)
+    await first.press(USSD_PASSWORD)
 
-    again = Handset(bot.client, AN["phone"])
-    summary = await register_up_to_summary(again, AN)
+    again = Handset(bot.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(again, AN_USSD)
     notice = await again.press(option(summary, "Xac nhan"))
     assert "99 Xem tiep" not in notice and "da co tai khoan" in notice
     assert "Quen mat khau" in notice and "Man hinh dau" in notice and "18001096" in notice
-    assert len(await bot.sms_to(AN["phone"])) == 1  # no code for an existing account
+    assert len(await bot.sms_to(AN_USSD["phone"])) == 1  # no code for an existing account
 
 
 async def test_a_keypad_date_of_birth_with_stars_is_understood(bot: BotHarness) -> None:
     """A feature phone has no `/`: `17*05*1990` arrives inside the gateway's `*` text."""
-    phone = Handset(bot.client, AN["phone"])
-    summary = await register_up_to_summary(phone, dict(AN, born="17*05*1990"))
+    phone = Handset(bot.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(phone, dict(AN_USSD, born="17*05*1990"))
     assert "17/05/1990" in summary
 
 
@@ -224,13 +162,16 @@ async def test_a_late_retry_of_an_earlier_request_gets_that_request_s_screen(
     bot: BotHarness,
 ) -> None:
     """Gateways retry out of order: the retry of request 2 after request 3 gets screen 2."""
-    phone = Handset(bot.client, AN["phone"])
-    await phone.dial()
-    citizen = await phone.press("1")
+    phone = Handset(bot.client, AN_USSD["phone"])
+    first = await phone.dial()
+    citizen = await phone.press(option(first, "Cong dan"))
     methods_text = "*".join(phone.inputs)
-    await phone.press("1")  # mobile -> the name step
+    await phone.press(option(citizen, "Thue bao di dong"))  # -> the name step
     status, body = await phone.post(
-        sessionId=phone.session, serviceCode="*123#", phoneNumber=AN["phone"], text=methods_text
+        sessionId=phone.session,
+        serviceCode="*123#",
+        phoneNumber=AN_USSD["phone"],
+        text=methods_text,
     )
     assert status == 200 and body == citizen
 
@@ -243,10 +184,10 @@ async def test_a_long_screen_is_read_page_by_page_with_99(bot: BotHarness) -> No
         "date_of_birth": "1990-05-17",
         "gender": "female",
         "id_number": "001190012345",
-        "phone": AN["phone"],
+        "phone": AN_USSD["phone"],
     }
     assert await bot.sim_post("/sim/bhxh/insured", person) == 201
-    phone = Handset(bot.client, AN["phone"])
+    phone = Handset(bot.client, AN_USSD["phone"])
     screen = await phone.dial()
     screen = await phone.press(option(screen, "Cong dan"))
     await phone.press(option(screen, "BHXH"))

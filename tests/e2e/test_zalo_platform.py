@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import aiohttp
 
@@ -70,7 +71,7 @@ async def test_a_webhook_without_zalos_signature_is_refused_and_does_nothing(zal
 
 async def test_a_retried_delivery_is_applied_once(zalo: ZaloWorld):
     await zalo.event("dup", "follow")
-    await zalo.say("dup", "1")
+    await zalo.pick("dup", "Công dân")
     await zalo.tap("dup", "mobile")
     await zalo.say("dup", "Nguyễn Văn An")  # -> date of birth
     before = len(await zalo.inbox("dup"))
@@ -108,14 +109,14 @@ async def test_options_are_buttons_five_at_most_and_a_longer_menu_is_numbered(za
     methods = await zalo.say("menu", "1")  # the typed number picks
     assert "6. Về màn hình đầu" in text_of(methods)  # six methods (Vietnam Post): numbered
     assert payloads(methods) == ["nav:back", "nav:help", "nav:cancel"]
-    name_step = await zalo.say("menu", "1")
+    name_step = await zalo.pick("menu", "Thuê bao di động")
     assert payloads(name_step) == ["nav:back", "nav:help", "nav:cancel"]
     assert "Chọn phương thức" in text_of(await zalo.tap("menu", "nav:back"))
     assert "Công dân" in text_of(await zalo.say("menu", "?"))  # help, typed
     cancelled = await zalo.tap("menu", "nav:cancel")
     assert "đã được xóa" in text_of(cancelled) and buttons(cancelled) == []
     await zalo.say("menu", "hello")  # a new conversation
-    kinds = await zalo.say("menu", "4")  # forgot password: five options, buttons
+    kinds = await zalo.pick("menu", "Quên mật khẩu")  # five options: buttons
     assert payloads(kinds) == ["citizen", "business", "official", "other_ways", "home"]
     assert "Gõ 0 để quay lại" in text_of(kinds)  # the ways back, as words
     for message in await zalo.inbox("menu"):
@@ -125,7 +126,7 @@ async def test_options_are_buttons_five_at_most_and_a_longer_menu_is_numbered(za
 
 async def test_a_sticker_gets_a_polite_answer_and_the_dialog_stays(zalo: ZaloWorld):
     await zalo.event("st", "follow")
-    await zalo.say("st", "1")
+    await zalo.pick("st", "Công dân")
     await zalo.tap("st", "mobile")
     await zalo.say("st", "Nguyễn Văn An")
     for kind in ("user_send_sticker", "user_send_image", "user_send_location"):
@@ -136,7 +137,7 @@ async def test_a_sticker_gets_a_polite_answer_and_the_dialog_stays(zalo: ZaloWor
 
 async def test_a_shared_zalo_phone_is_offered_at_the_signing_sim_phone_step(zalo: ZaloWorld):
     await zalo.event("sh", "follow")
-    await zalo.say("sh", "1")
+    await zalo.pick("sh", "Công dân")
     await zalo.share_phone("sh", "84912345678")  # not asked yet: kept, nothing else
     phone_step = await zalo.tap("sh", "sim")
     assert "use_caller" in payloads(phone_step)
@@ -156,7 +157,7 @@ async def test_a_failed_token_refresh_loses_nothing_and_the_person_is_told_to_tr
     zalo: ZaloWorld, caplog
 ):
     await zalo.event("tok", "follow")
-    await zalo.say("tok", "1")
+    await zalo.pick("tok", "Công dân")
     await zalo.tap("tok", "mobile")
     await zalo.say("tok", "Nguyễn Văn An")
     await zalo.bot.client.post("/sim/zalo/faults", json={"oauth_down": True})
@@ -175,7 +176,7 @@ async def test_a_failed_token_refresh_loses_nothing_and_the_person_is_told_to_tr
 
 async def to_password_step(zalo: ZaloWorld, user: str) -> list[dict]:
     await zalo.event(user, "follow")
-    await zalo.say(user, "1")
+    await zalo.pick(user, "Công dân")
     await zalo.tap(user, "mobile")
     for text in ("Nguyễn Văn An", "17/05/1990", "001090012345", "0912345678"):
         await zalo.say(user, text)
@@ -234,7 +235,7 @@ async def test_a_password_typed_into_the_chat_is_refused_and_the_link_replaced(
 
 
 def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simulator(tmp_path):
-    real = {
+    real: dict[str, Any] = {
         "env": "production",
         "secret_key": "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo",
         "redis_url": "redis://127.0.0.1:6379/4",
@@ -252,7 +253,7 @@ def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simula
         assert "ZALO_OA_SECRET_KEY" in str(refused) and "ZALO_REFRESH_TOKEN" in str(refused)
     else:
         raise AssertionError("production started without the OA's secrets")
-    secrets = {
+    secrets: dict[str, Any] = {
         "zalo_oa_secret_key": "s",
         "zalo_app_secret": "a",
         "zalo_access_token": "t",

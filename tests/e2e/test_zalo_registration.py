@@ -50,7 +50,7 @@ async def test_a_citizen_registers_by_mobile_subscriber_sharing_their_zalo_phone
 ):
     first = await start(zalo, "an")
     assert "Bạn đăng ký tài khoản với tư cách nào?" in text_of(first)
-    await zalo.say("an", "1")  # citizen: the first screen numbers its six options
+    await zalo.pick("an", "Công dân")  # the first screen numbers its six options
     methods = await zalo.tap("an", "mobile")
     assert "Nhập họ và tên" in text_of(methods)
     await zalo.say("an", "Nguyễn Văn An")
@@ -87,7 +87,7 @@ async def test_an_english_speaking_citizen_registers_by_bhxh_code(
     zalo: ZaloWorld, browser: PasswordPage
 ):
     await start(zalo, "huy", lang="en")
-    await zalo.say("huy", "1")  # citizen
+    await zalo.pick("huy", "Citizen")
     code_step = await zalo.tap("huy", "bhxh")
     assert "social insurance" in text_of(code_step).lower()
     await zalo.say("huy", "0123456789")

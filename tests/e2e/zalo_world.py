@@ -48,6 +48,10 @@ class ZaloWorld:
         """Type `text`; the messages the OA answered with."""
         return await self._answered(user, {"text": text})
 
+    async def pick(self, user: str, label: str) -> list[dict[str, Any]]:
+        """Type the number of the option `label` of the numbered menu shown last."""
+        return await self.say(user, numbered(await self.inbox(user), label))
+
     async def tap(self, user: str, payload: str) -> list[dict[str, Any]]:
         return await self._answered(user, {"tap": payload})
 
@@ -88,6 +92,16 @@ def text_of(messages: list[dict[str, Any]], last: int = 0) -> str:
     """What the person reads in these messages (all, or the last `last` ones)."""
     chosen = messages[-last:] if last else messages
     return "\n".join(m["text"] for m in chosen)
+
+
+def numbered(messages: list[dict[str, Any]], label: str) -> str:
+    """The number the latest numbered menu in `messages` gives the option whose label
+    contains `label` (Zalo shows five buttons at most: a longer menu is numbered, typed)."""
+    for message in reversed(messages):
+        found = re.search(rf"^(\d+)\. [^\n]*{re.escape(label)}", message["text"], re.MULTILINE)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no numbered option {label!r} in:\n{text_of(messages)}")
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:

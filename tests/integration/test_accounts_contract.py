@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date
 from pathlib import Path
@@ -45,7 +45,7 @@ AN = NewAccount(
 )
 
 
-def _outcomes(results: list[Account | BaseException]) -> list[str]:
+def _outcomes(results: Sequence[Account | BaseException]) -> list[str]:
     return sorted(type(result).__name__ for result in results)
 
 

@@ -12,7 +12,7 @@ from bot.state import KeyBuilder, RecordCodec
 from bot.state.redis import RedisStore, redis_client
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import harness_settings, make_harness
-from tests.e2e.test_mobile_registration import fill_details
+from tests.e2e.stories import fill_mobile_details
 
 PASSWORD = "Hoa-Sen#2024"
 
@@ -50,8 +50,8 @@ async def test_a_registration_on_redis_never_stores_id_password_or_otp_readably(
         snapshots: list[bytes] = []
         try:
             person, phone = await new_subscriber(bot)
-            await fill_details(bot, user, person)
-            await bot.say(user, "1")
+            await fill_mobile_details(bot, user, person)
+            await bot.pick(user, "Xác nhận")
             code = await bot.last_code(phone)
             for text in (code, PASSWORD):
                 await bot.say(user, text)
@@ -77,7 +77,7 @@ async def test_two_workers_on_one_redis_serialise_the_turns_of_one_person(tmp_pa
     async with make_harness(harness_settings(tmp_path, redis_url=redis_url)) as bot:
         user = f"twice-{uuid.uuid4().hex[:8]}"
         person, phone = await new_subscriber(bot)
-        await fill_details(bot, user, person)
+        await fill_mobile_details(bot, user, person)
         engine = bot.engine
         other_worker = type(engine)(
             engine.graph.dialogs,

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from pki_bridge import Verified
 from pki_bridge.revocation import RevocationSource
 from pki_bridge.testing.pki_server import PKI_STATE, PkiSimulatorState, build_pki_simulator
 from pki_bridge.testing.testca import TestPki, build_test_pki
@@ -56,3 +57,15 @@ async def pki_world() -> AsyncIterator[PkiWorld]:
             CertificateChecker(pki.gov_anchors, revocation, official=True),
         )
     await server.close()
+
+
+async def faults(world: PkiWorld, **switches: object) -> None:
+    """Make the CAs fail or lie (`POST /sim/pki/faults`); no switch: all healthy again."""
+    async with world.session.post(f"{world.base_url}/sim/pki/faults", json=switches) as resp:
+        assert resp.status == 200, await resp.text()
+
+
+async def check(world: PkiWorld, name: str, *, chain: bool = True) -> Verified:
+    """The public checker's verdict on the test PKI user `name` (with its chain or not)."""
+    user = world.pki.users[name]
+    return await world.public.check(user.der, user.chain_ders if chain else [])

@@ -16,8 +16,7 @@ from pki_bridge import CertificateRefused
 from pki_bridge.evidence import StatusSource, ValidationEvidence
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from pki_bridge.validation import revalidate
-from tests.pki.conftest import PkiWorld
-from tests.pki.test_revocation import check, faults
+from tests.pki.conftest import PkiWorld, check, faults
 
 
 async def offline(world: PkiWorld) -> None:
@@ -49,7 +48,7 @@ async def test_a_crl_accepted_certificate_revalidates_offline_and_tells_its_crl(
     assert (await revalidate(evidence)).id_number == BUSINESS_MST
     facts = {f.issuer: f for f in evidence.crl_facts()}
     issuing = facts[pki_world.pki.issuing.certificate.subject.rfc4514_string()]
-    assert issuing.number is not None
+    assert issuing.number is not None and issuing.next_update is not None
     assert issuing.this_update <= evidence.validated_at < issuing.next_update
 
 

@@ -12,22 +12,12 @@ import datetime as dt
 import pytest
 from cryptography import x509
 
-from pki_bridge import CertificateRefused, RevocationUnavailable, Verified
+from pki_bridge import CertificateRefused, RevocationUnavailable
 from pki_bridge.evidence import StatusSource
 from pki_bridge.revocation import RevocationSource
 from pki_bridge.testing.testca import CITIZEN_CCCD
 from pki_bridge.validation import CertificateChecker
-from tests.pki.conftest import PkiWorld
-
-
-async def faults(world: PkiWorld, **switches: object) -> None:
-    async with world.session.post(f"{world.base_url}/sim/pki/faults", json=switches) as resp:
-        assert resp.status == 200, await resp.text()
-
-
-async def check(world: PkiWorld, name: str, *, chain: bool = True) -> Verified:
-    user = world.pki.users[name]
-    return await world.public.check(user.der, user.chain_ders if chain else [])
+from tests.pki.conftest import PkiWorld, check, faults
 
 
 async def refusal(world: PkiWorld, name: str) -> str:

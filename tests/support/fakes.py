@@ -217,3 +217,13 @@ def world_with_an() -> FakeWorld:
     world = fake_world()
     world.carrier.add(AN_PHONE, AN_ID, "Nguyễn Văn An", dt.date(1990, 5, 17))
     return world
+
+
+async def at_summary(world: FakeWorld, user: str) -> str:
+    """An, from the first screen to the summary of a registration by mobile subscriber."""
+    await world.say(user)
+    await world.pick(user, "Công dân")
+    await world.pick(user, "Thuê bao di động")
+    for typed in ("Nguyen Van An", "17/05/1990", AN_ID, "0912 345 678"):
+        await world.say(user, typed)
+    return await world.say(user, "")  # no email

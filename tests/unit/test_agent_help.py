@@ -97,7 +97,7 @@ async def test_cancelling_during_a_take_over_ends_the_dialog_and_the_pause(world
     assert world.last["an"].end
     await world.say("an", "hello")
     assert world.step("an") == "start.who"
-    assert "trò chuyện" not in await world.say("an", "1")
+    assert "trò chuyện" not in await world.pick("an", "Công dân")
 
 
 async def test_a_reset_starts_again_from_the_first_screen_and_says_so(world):

@@ -192,7 +192,10 @@ def base_keys() -> set[str]:
 
 
 def _pattern(node: ast.JoinedStr) -> str:
-    return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+    return "".join(
+        part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+        for part in node.values
+    )
 
 
 def _modules() -> Iterator[tuple[str, ast.AST]]:

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -23,7 +24,9 @@ PIN = re.compile(  # name==version [; marker] \ then one or more hash lines
 
 def pins(lock: str) -> dict[str, Version]:
     text = (ROOT / lock).read_text()
-    found = {canonicalize_name(name): Version(version) for name, version, _ in PIN.findall(text)}
+    found: dict[str, Version] = {
+        canonicalize_name(name): Version(version) for name, version, _ in PIN.findall(text)
+    }
     requirement_lines = [line for line in text.splitlines() if line and line[0].isalnum()]
     assert len(found) == len(requirement_lines), "a requirement without a pin or a hash"
     return found
@@ -52,7 +55,9 @@ def test_the_image_and_the_developers_run_the_same_versions() -> None:
 
 
 def test_versions_with_published_advisories_are_excluded() -> None:
-    declared = {canonicalize_name(r.name): r.specifier for r in requirements()}
+    declared: dict[str, SpecifierSet] = {
+        canonicalize_name(r.name): r.specifier for r in requirements()
+    }
     for name, floor in ADVISORY_FLOORS.items():
         assert not declared[name].contains(
             Version(f"{floor.major}.{floor.minor}.{floor.micro - 1}")

@@ -12,7 +12,7 @@ from bot.accounts.model import AccountKind
 from bot.engine.messages import Action, Inbound, SignatureArrived
 from bot.state.session import ConversationRecord, DialogSession
 from integrations.errors import IntegrationUnavailable
-from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, world_with_an
+from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, at_summary, world_with_an
 
 PASSWORD = "Hoa-Sen#2024"
 
@@ -20,15 +20,6 @@ PASSWORD = "Hoa-Sen#2024"
 @pytest.fixture
 def world() -> FakeWorld:
     return world_with_an()
-
-
-async def at_summary(world: FakeWorld, user: str) -> str:
-    await world.say(user)
-    await world.pick(user, "Công dân")
-    await world.pick(user, "Thuê bao di động")
-    for typed in ("Nguyen Van An", "17/05/1990", AN_ID, "0912 345 678"):
-        await world.say(user, typed)
-    return await world.say(user, "")  # no email
 
 
 async def test_a_citizen_registers_by_mobile_subscriber_through_the_fakes(world: FakeWorld):
@@ -76,7 +67,7 @@ async def test_a_carrier_that_does_not_answer_asks_to_try_again_and_keeps_the_de
     world: FakeWorld,
 ):
     async def down(msisdn: str):
-        raise IntegrationUnavailable("carrier", "timeout")
+        raise IntegrationUnavailable("timeout", system="carrier")
 
     await at_summary(world, "u")
     world.carrier.lookup = down  # type: ignore[method-assign]
@@ -107,7 +98,7 @@ async def test_a_dialog_saved_by_another_version_of_the_graph_restarts_with_a_no
 async def test_state_that_cannot_be_read_restarts_with_a_notice(world: FakeWorld):
     engine = world.runtime.engine
     await world.store.save(engine.session_key("test", "u"), b"garbage", 60)
-    screen = await world.say("u", "1")
+    screen = await world.say("u", "1")  # any message: no screen was readable to pick from
     assert "Không đọc được phiên" in screen and world.step("u") == "start.who"
 
 

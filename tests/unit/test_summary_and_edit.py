@@ -10,8 +10,7 @@ import pytest
 
 from bot.engine.messages import Reply
 from bot.i18n import Audience
-from tests.support.fakes import FakeWorld, fake_world
-from tests.unit.test_engine import AN_ID, AN_PHONE, at_summary
+from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, at_summary, fake_world
 
 TYPO = "001090012354"  # the last two digits swapped
 

@@ -1,35 +1,15 @@
-"""Every validation message reads in both languages; `refusal` is shared by the validation tests."""
+"""Every validation message reads in both languages."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 import bot.validation
-from bot.engine.spec import Invalid
-from bot.i18n import Msg, Translator
-
-
-@cache
-def translator() -> Translator:
-    return Translator.load()
-
-
-def refusal(parse: Callable[..., object], *args: object, **kwargs: object) -> Msg:
-    """The message a refused input gets, checked to read fully in both languages."""
-    with pytest.raises(Invalid) as refused:
-        parse(*args, **kwargs)
-    message = refused.value.message
-    for lang in ("vi", "en"):
-        assert translator().has(message.key, lang), f"{message.key} missing in {lang}"
-        text = translator().render(message, lang)
-        assert text.strip() and "{" not in text and "validation." not in text, text
-    return message
-
+from bot.i18n import Msg
+from tests.support.validation import translator
 
 # Every message the validators can raise, found in their source: each must read in vi and en.
 _SOURCE = Path(bot.validation.__file__).parent

@@ -19,7 +19,7 @@ from bot.validation import (
     parse_passport,
     parse_tax_code,
 )
-from tests.unit.test_validation_catalog import refusal, translator
+from tests.support.validation import refusal, translator
 
 
 def test_the_official_province_list_has_63_codes_of_three_digits() -> None:

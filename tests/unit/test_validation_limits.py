@@ -27,7 +27,7 @@ from bot.validation import (
     parse_phone,
     parse_tax_code,
 )
-from tests.unit.test_validation_catalog import refusal, translator
+from tests.support.validation import refusal, translator
 
 PARSERS: list[Callable[[str], object]] = [
     parse_citizen_id,

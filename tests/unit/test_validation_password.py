@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from bot.validation import check_password
-from tests.unit.test_validation_catalog import refusal, translator
+from tests.support.validation import refusal, translator
 
 CCCD = "001090012345"
 PHONE = "+84912345678"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.validation import names_match, parse_birth_date, parse_email, parse_full_name, parse_phone
-from tests.unit.test_validation_catalog import refusal, translator
+from tests.support.validation import refusal, translator
 
 TODAY = date(2026, 11, 27)
 
