@@ -23,6 +23,7 @@ from bot.accounts import (
 )
 from bot.accounts.audit import open_evidence, verify
 from bot.accounts.evidence import InsufficientEvidence
+from bot.accounts.model import RegistrationMethod
 from bot.accounts.records import AccountRecords
 from bot.accounts.repository import make_engine
 from bot.accounts.schema import current_revision, head_revision, migrate
@@ -37,7 +38,7 @@ AN = NewAccount(
     id_number="001090012345",
     full_name="Nguyễn Văn An",
     verification_level=2,
-    method="mobile",
+    method=RegistrationMethod.MOBILE,
     date_of_birth=date(1990, 5, 17),
     phone="+84912345678",
     email="an.nguyen@example.vn",
@@ -101,7 +102,9 @@ class TestAccountsContract:
 
     async def test_a_second_citizen_account_for_the_same_cccd_is_refused(self, database: Database):
         await database.accounts().create(AN)
-        same_person_again = replace(AN, phone="+84987654321", email=None, method="bhxh")
+        same_person_again = replace(
+            AN, phone="+84987654321", email=None, method=RegistrationMethod.BHXH
+        )
 
         with pytest.raises(DuplicateAccount):
             await database.accounts().create(same_person_again)
@@ -115,7 +118,11 @@ class TestAccountsContract:
         self, database: Database
     ):
         business = replace(
-            AN, kind=AccountKind.BUSINESS, id_type=IdType.MST, method="usb", verification_level=3
+            AN,
+            kind=AccountKind.BUSINESS,
+            id_type=IdType.MST,
+            method=RegistrationMethod.USB,
+            verification_level=3,
         )
 
         citizen_account = await database.accounts().create(AN)
@@ -194,7 +201,7 @@ class TestAccountsContract:
     async def test_an_account_is_written_with_its_sealed_evidence_which_reads_back_whole(
         self, database: Database
     ):
-        insured = replace(AN, method="bhxh")
+        insured = replace(AN, method=RegistrationMethod.BHXH)
         created = await database.accounts().create(insured)
 
         record = await AccountRecords(database.engine(), KEYS).record(created.id)
@@ -221,7 +228,9 @@ class TestAccountsContract:
         with pytest.raises(InsufficientEvidence, match="gives level 2, not 3"):
             await accounts.create(replace(AN, verification_level=3), mobile)
         with pytest.raises(InsufficientEvidence, match="no signature"):
-            await accounts.create(replace(AN, method="sim", verification_level=3), mobile)
+            await accounts.create(
+                replace(AN, method=RegistrationMethod.SIM, verification_level=3), mobile
+            )
 
         assert await database.raw_rows() == []
         assert await database.raw_rows("account_evidence") == []
@@ -229,13 +238,15 @@ class TestAccountsContract:
     async def test_a_refused_duplicate_leaves_no_evidence_behind(self, database: Database):
         await database.accounts().create(AN)
         with pytest.raises(DuplicateAccount):
-            await database.accounts().create(replace(AN, method="bhxh"))
+            await database.accounts().create(replace(AN, method=RegistrationMethod.BHXH))
         assert len(await database.raw_rows("account_evidence")) == 1
 
     async def test_certificates_and_crls_many_accounts_share_are_stored_once(
         self, database: Database
     ):
-        first = replace(AN, kind=AccountKind.BUSINESS, method="usb", verification_level=3)
+        first = replace(
+            AN, kind=AccountKind.BUSINESS, method=RegistrationMethod.USB, verification_level=3
+        )
         second = replace(first, id_number="0100109106")
         for account in (first, second):
             await database.accounts().create(account)
