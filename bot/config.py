@@ -56,6 +56,7 @@ class Settings:
     zalo_refresh_token: str | None = None
     zalo_api_url: str | None = None  # unset: the simulator (the real API in production)
     zalo_oauth_url: str | None = None
+    zalo_sends_per_second: int = 20  # OA messages a second, across all workers
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
@@ -105,6 +106,7 @@ class Settings:
             zalo_refresh_token=get("ZALO_REFRESH_TOKEN"),
             zalo_api_url=get("ZALO_API_URL"),
             zalo_oauth_url=get("ZALO_OAUTH_URL"),
+            zalo_sends_per_second=_int(env, "ZALO_SENDS_PER_SECOND", 20),
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
@@ -154,6 +156,8 @@ class Settings:
         settings that would let a stranger in (a weak key, plain-http links)."""
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"REGBOT_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.zalo_sends_per_second < 1:
+            raise ConfigError("ZALO_SENDS_PER_SECOND must be at least 1")
         if not self.production:
             return
         problems = []

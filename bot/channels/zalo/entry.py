@@ -58,7 +58,7 @@ async def open_zalo(app: web.Application, runtime: Runtime) -> AsyncIterator[Cha
             runtime.engine,
             runtime.translator,
             Inbox(runtime.store, runtime.keys.sealer("zalo-inbox"), runtime.keys.tokens),
-            OaMessages(api, vault, runtime.counters),
+            OaMessages(api, vault, runtime.counters, per_second=settings.zalo_sends_per_second),
             SecretLinks(runtime.store, runtime.keys.state, runtime.keys.tokens),
             public_url=runtime.signing.public_url,
         )

@@ -19,8 +19,9 @@ log = logging.getLogger("regbot.zalo")
 
 MESSAGE_PATH: Final = "/v3.0/oa/message/cs"
 TOKEN_INVALID: Final = -216
-SENDS_PER_SECOND: Final = 20  # across all workers, below the OA's quota
+SENDS_PER_SECOND: Final = 20  # across all workers, below the OA's quota (the default)
 RATE_KEY: Final = "zalo:sends:{second}"
+SLOT_WAITS: Final = 50  # windows a send waits for a slot before it goes regardless
 
 
 class Undelivered(Exception):
@@ -72,15 +73,25 @@ class OaMessages:
         return reply.body if reply is not None else None
 
     async def _wait_for_a_slot(self) -> None:
-        """A fixed one-second window shared by the workers; over the limit, wait for the
-        next second (bounded: a store that answers nothing does not block a send)."""
-        for _ in range(50):
+        """A fixed one-second window shared by the workers: over the limit, wait for the
+        next second.
+
+        The wait is bounded on purpose: after `SLOT_WAITS` full windows (about that many
+        seconds) the message is sent anyway, over the limit, and a warning says so. Only
+        a backlog of more than `SLOT_WAITS` seconds of sends gets there; a person should
+        then get their answer late rather than never, and should Zalo refuse it for the
+        quota, the refusal is logged and the turn's answer is `Undelivered` like any other
+        refused send. Within the bound, no window ever carries more than `per_second`
+        sends (a fixed window: two adjacent windows can still put up to twice that in a
+        moving second)."""
+        for _ in range(SLOT_WAITS):
             now = time.time()
             second = int(now)
             key = RATE_KEY.format(second=second)
             if (await self._counters.spend_within(key, self._per_second, 2)).allowed:
                 return
             await asyncio.sleep(second + 1 - now + 0.001)
+        log.warning("Zalo send rate: no free slot after %d waits; sending anyway", SLOT_WAITS)
 
 
 def _error(reply: Any) -> int | None:
