@@ -123,7 +123,8 @@ async def _oa_message(request: web.Request) -> web.Response:
     if shown is None:
         return _fail(-201, "Parameters are invalid")
     message_id = f"sim-msg-{state.serial()}"
-    state.inboxes[user_id].append({"message_id": message_id, **shown})
+    # `at`: when Zalo received it (seconds), so a test can see how sends were paced
+    state.inboxes[user_id].append({"message_id": message_id, "at": time.time(), **shown})
     return web.json_response(
         {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}}
     )
