@@ -4,7 +4,11 @@ burst of one person's messages takes to be applied and answered in order.
 regbot runs in this process with the Zalo simulator mounted (`/sim/zalo`, over real
 HTTP on the loopback); the webhooks are signed and posted straight to `/zalo`, so the
 figure is regbot's acknowledgement alone. Memory store, or Redis with --redis.
-Run: .venv/bin/python bench/zalo_webhook.py [--people 50] [--burst 30] [--redis]
+
+User and message ids carry a run id (random unless --run-id is given): Redis keeps a
+delivery record per msg_id for 24 h, so ids that repeat between runs would make a rerun
+on the same Redis see every webhook as Zalo's retry and answer none.
+Run: .venv/bin/python bench/zalo_webhook.py [--people 50] [--burst 30] [--redis] [--run-id X]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import socket
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -48,7 +53,7 @@ def event(user: str, text: str, n: int) -> bytes:
     ).encode()
 
 
-async def main(people: int, burst: int, redis: bool) -> None:
+async def main(people: int, burst: int, redis: bool, run_id: str) -> None:
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(
             data_dir=Path(data),
@@ -65,11 +70,11 @@ async def main(people: int, burst: int, redis: bool) -> None:
         app = create_app(settings, Wiring(f"http://127.0.0.1:{port}"))
         server = TestServer(app, host="127.0.0.1", port=port)
         await server.start_server()
-        await _run(server, people, burst)
+        await _run(server, people, burst, run_id)
         await server.close()
 
 
-async def _run(server: TestServer, people: int, burst: int) -> None:
+async def _run(server: TestServer, people: int, burst: int, run_id: str) -> None:
     channel = server.app[ZALO]
     base = str(server.make_url("/zalo"))
     acks: list[float] = []
@@ -77,7 +82,7 @@ async def _run(server: TestServer, people: int, burst: int) -> None:
     async with aiohttp.ClientSession() as http:
         started = time.perf_counter()
         for person in range(people):
-            user = f"p{person}"
+            user = f"{run_id}-p{person}"  # and so its msg_ids: unique per run
             for n, text in enumerate(texts):
                 body = event(user, text, n)
                 mac_hex = mac(APP_ID, body, str(1_764_579_600_000 + n), DEV_OA_SECRET_KEY)
@@ -96,7 +101,7 @@ async def _run(server: TestServer, people: int, burst: int) -> None:
     )
     acks.sort()
     events = people * burst
-    print(f"{events} webhooks ({people} people x {burst}), {answered} answers")
+    print(f"run {run_id}: {events} webhooks ({people} people x {burst}), {answered} answers")
     print(
         f"ack: median {statistics.median(acks) * 1000:.1f} ms, "
         f"p99 {acks[int(len(acks) * 0.99) - 1] * 1000:.1f} ms, max {acks[-1] * 1000:.1f} ms"
@@ -116,5 +121,6 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--burst", type=int, default=30)
     parser.add_argument("--redis", action="store_true")
+    parser.add_argument("--run-id", default=uuid.uuid4().hex[:8], help="prefix of the ids")
     args = parser.parse_args()
-    asyncio.run(main(args.people, args.burst, args.redis))
+    asyncio.run(main(args.people, args.burst, args.redis, args.run_id))
