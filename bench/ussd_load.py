@@ -522,6 +522,11 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "round_trips_per_turn": (delta["reads"] - 1) / turns,
         "xadd_per_turn": delta["xadd"] / turns,
         "evalsha_per_turn": delta["evalsha"] / turns,
+        "by_command": {
+            name: calls / turns
+            for name, calls in delta.most_common()
+            if name not in ("reads", "total") and calls / turns >= 0.005
+        },
         "turns": turns,
         "why": stats.why_unfinished(),
     }
@@ -560,6 +565,8 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
         f"conversation events' XADD batched every 0.5 s); commands run per turn, Lua's "
         f"included: {result['commands_per_turn']:.1f}"
     )
+    by_command = ", ".join(f"{n.upper()} {v:.2f}" for n, v in result["by_command"].items())
+    print(f"  Redis commands per turn by name (Lua's included): {by_command}")
 
 
 async def pace_run(

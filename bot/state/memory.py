@@ -70,14 +70,35 @@ class MemoryCounters:
             return None
         return item
 
-    async def spend_within(self, key: str, allowed: int, window_seconds: int) -> Spend:
-        # no await inside: nothing can run between reading the count and writing it
+    def _spend(self, key: str, allowed: int, window_seconds: int) -> Spend:
+        # not async: nothing can run between reading the count and writing it
         item = self._live(key)
         count, expires = item if item else (0, self._clock() + window_seconds)
         self._counts[key] = (count + 1, expires)
         return Spend(count + 1 <= allowed, count + 1, self._left(expires))
 
+    async def spend_all_within(self, limits: Sequence[tuple[str, int, int]]) -> list[Spend]:
+        # no await inside: the spends and the give-backs of a refusal are one step
+        spent: list[Spend] = []
+        for key, allowed, window_seconds in limits:
+            spent.append(self._spend(key, allowed, window_seconds))
+            if not spent[-1].allowed:
+                for earlier, _, _ in limits[: len(spent) - 1]:
+                    self._give_back(earlier)
+                break
+        return spent
+
+    async def spend_within(self, key: str, allowed: int, window_seconds: int) -> Spend:
+        return self._spend(key, allowed, window_seconds)
+
     async def give_back(self, key: str) -> None:
+        self._give_back(key)
+
+    async def give_back_all(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._give_back(key)
+
+    def _give_back(self, key: str) -> None:
         item = self._live(key)
         if item and item[0] > 0:
             self._counts[key] = (item[0] - 1, item[1])

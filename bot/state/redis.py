@@ -46,6 +46,37 @@ end
 return 0
 """
 
+# _SPEND for each key in order (ARGV: allowed, window seconds per key), one script: the
+# first over its limit stops it and the keys counted before it are given back, as one
+# atomic step. Returns {count, milliseconds left} per key spent, the refusing one last.
+_SPEND_ALL: Final = """
+local out = {}
+for i = 1, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  local left = redis.call('PTTL', KEYS[i])
+  if n == 1 or left < 0 then
+    left = tonumber(ARGV[2 * i]) * 1000
+    redis.call('PEXPIRE', KEYS[i], left)
+  end
+  out[#out + 1] = n
+  out[#out + 1] = left
+  if n > tonumber(ARGV[2 * i - 1]) then
+    for j = 1, i - 1 do
+      if tonumber(redis.call('GET', KEYS[j]) or '0') > 0 then redis.call('DECR', KEYS[j]) end
+    end
+    return out
+  end
+end
+return out
+"""
+
+_GIVE_BACK_ALL: Final = """
+for i = 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+"""
+
 _UNAVAILABLE: Final = (RedisError, OSError)
 
 
@@ -241,13 +272,16 @@ def _bytes(value: str | bytes | None) -> bytes | None:
 
 
 class RedisCounters:
-    """Fixed-window counters `{prefix}count:{key}`: each spend is one Lua script."""
+    """Fixed-window counters `{prefix}count:{key}`: each spend is one Lua script, and so
+    is each attempt spent against several limits (`spend_all_within`)."""
 
     def __init__(self, client: Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
         self._prefix = prefix
         self._spend: Callable[..., Awaitable[list[int]]] = client.register_script(_SPEND)
         self._give_back: Callable[..., Awaitable[int]] = client.register_script(_GIVE_BACK)
+        self._spend_all: Callable[..., Awaitable[list[int]]] = client.register_script(_SPEND_ALL)
+        self._give_back_all: Callable[..., Awaitable[int]] = client.register_script(_GIVE_BACK_ALL)
 
     def counter_key(self, key: str) -> str:
         return f"{self._prefix}count:{key}"
@@ -258,8 +292,26 @@ class RedisCounters:
         )
         return Spend(int(count) <= allowed, int(count), math.ceil(int(millis) / 1000))
 
+    async def spend_all_within(self, limits: Sequence[tuple[str, int, int]]) -> list[Spend]:
+        if not limits:
+            return []
+        args: list[int] = []
+        for _, allowed, window_seconds in limits:
+            args += [allowed, window_seconds]
+        keys = [self.counter_key(key) for key, _, _ in limits]
+        reply = await _call(self._spend_all(keys=keys, args=args))
+        answers = zip(limits, reply[::2], reply[1::2], strict=False)  # shorter if refused
+        return [
+            Spend(int(count) <= allowed, int(count), math.ceil(int(millis) / 1000))
+            for (_, allowed, _), count, millis in answers
+        ]
+
     async def give_back(self, key: str) -> None:
         await _call(self._give_back(keys=[self.counter_key(key)]))
+
+    async def give_back_all(self, keys: Sequence[str]) -> None:
+        if keys:
+            await _call(self._give_back_all(keys=[self.counter_key(key) for key in keys]))
 
     async def count(self, key: str) -> int:
         value = await _call(self._client.get(self.counter_key(key)))

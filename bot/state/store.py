@@ -72,9 +72,19 @@ class Counters(Protocol):
         atomic step: parallel requests can never all pass a check made before the count."""
         ...
 
+    async def spend_all_within(self, limits: Sequence[tuple[str, int, int]]) -> list[Spend]:
+        """`spend_within` for each (key, allowed, window_seconds) in order, as one atomic
+        step (one round trip on Redis): the first that refuses stops it, and those counted
+        before it are given back. The Spends of the counters spent, the refusing one last."""
+        ...
+
     async def give_back(self, key: str) -> None:
         """Uncount one event that turned out not to be what the limit counts (details that
         matched, a call that never happened). Never below zero; the window stays."""
+        ...
+
+    async def give_back_all(self, keys: Sequence[str]) -> None:
+        """`give_back` for each key, in one step (one round trip on Redis)."""
         ...
 
     async def count(self, key: str) -> int: ...

@@ -60,8 +60,10 @@ class ChannelCodec:
         self._decoder = msgspec.msgpack.Decoder(ChannelState)
 
     def digest(self, session_id: str, text: str) -> str:
+        """HMAC-SHA256, its first 128 bits in hex: recognising a request of a session
+        needs no more, and the record keeps one per screen in `seen`."""
         data = f"{session_id}\x00{text}".encode()
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:32]
 
     def dumps(self, state: ChannelState) -> bytes:
         return self._encoder.encode(state)
