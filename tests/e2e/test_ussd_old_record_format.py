@@ -11,7 +11,8 @@ import pytest
 
 from bot.state.session import DEFLATE_FROM
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-from tests.e2e.test_ussd_mobile_registration import AN, Handset, register_up_to_summary
+from tests.e2e.stories import AN_USSD as AN
+from tests.e2e.stories import Handset, option, register_up_to_summary
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ async def test_a_session_in_the_previous_format_restarts_with_a_clear_message(bo
     old = engine._codec._sealer.seal(msgspec.msgpack.encode(record))  # as format 3 was
     await engine._store.save(key, old, 60)
 
-    screen = await phone.press("1")  # "Xac nhan", as the summary offered
+    screen = await phone.press(option(phone.screens[-1], "Xac nhan"))
 
     assert screen.startswith("CON Khong doc duoc phien"), screen
     assert "Cong dan" in screen  # the first screen, to start again
-    assert "Thue bao di dong" in await phone.press("1")  # and it goes on from there
+    assert "Thue bao di dong" in await phone.press(option(screen, "Cong dan"))  # and on

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration import test_state_store_contract as contract
-from tests.integration.test_state_store_contract import Adapter
-
-# the contract's fixtures: the memory and the Redis adapter
-adapter, memory_adapter = contract.adapter, contract.memory_adapter
-redis_adapter, redis_prefix = contract.redis_adapter, contract.redis_prefix
+from tests.support.state_adapters import Adapter
 
 LIMITS = [("caller:c1", 5, 60), ("phone:p1", 2, 60), ("id:i1", 3, 60)]
 
