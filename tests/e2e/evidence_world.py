@@ -144,13 +144,22 @@ class Insider:
     path: Path
     keys: SecretKeys
 
-    def sql(self, statement: str, *params: Any) -> None:
-        with closing(sqlite3.connect(self.path)) as db, db:
-            db.execute(statement, params)
+    async def sql(self, statement: str, *params: Any) -> None:
+        """In a thread: SQLite's wait for the write lock must not stop the event loop, on
+        which regbot's own writer (the conversation recorder) needs to finish first."""
 
-    def rows(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        with closing(sqlite3.connect(self.path)) as db:
-            return list(db.execute(statement, params))
+        def write() -> None:
+            with closing(sqlite3.connect(self.path)) as db, db:
+                db.execute(statement, params)
+
+        await asyncio.to_thread(write)
+
+    async def rows(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        def read() -> list[tuple[Any, ...]]:
+            with closing(sqlite3.connect(self.path)) as db:
+                return list(db.execute(statement, params))
+
+        return await asyncio.to_thread(read)
 
     async def record(self, account_id: int) -> AccountRecord:
         engine = make_engine(f"sqlite+aiosqlite:///{self.path}")
@@ -176,7 +185,7 @@ class Insider:
         )
         seal = sealing.seal(self.keys.evidence, stored.binding, document) if reseal else stored.seal
         token = self.keys.fields.encrypt(document).decode()
-        self.sql(
+        await self.sql(
             "UPDATE account_evidence SET document_enc = ?, seal = ? WHERE account_id = ?",
             token,
             seal,

@@ -56,7 +56,7 @@ async def report(world: EvidenceWorld, account_id: int) -> str:
 async def test_an_edited_level_is_detected(evidence_world: EvidenceWorld):
     world = evidence_world
     account_id = await world.register(Method.MOBILE)
-    world.insider.sql("UPDATE accounts SET verification_level = 3 WHERE id = ?", account_id)
+    await world.insider.sql("UPDATE accounts SET verification_level = 3 WHERE id = ?", account_id)
 
     out = await report(world, account_id)
     assert "FAIL  seal: does not match" in out
@@ -66,7 +66,7 @@ async def test_an_edited_level_is_detected(evidence_world: EvidenceWorld):
 async def test_an_edited_method_is_detected(evidence_world: EvidenceWorld):
     world = evidence_world
     account_id = await world.register(Method.MOBILE)
-    world.insider.sql("UPDATE accounts SET method = 'bhxh' WHERE id = ?", account_id)
+    await world.insider.sql("UPDATE accounts SET method = 'bhxh' WHERE id = ?", account_id)
 
     out = await report(world, account_id)
     assert "FAIL  seal" in out and "no answer of the bhxh register" in out
@@ -112,8 +112,10 @@ async def test_evidence_copied_to_another_account_is_detected(evidence_world: Ev
     an = await world.register(Method.MOBILE)
     huy = await world.register(Method.BHXH)
     columns = "format, channel, regbot_version, document_enc, seal"
-    [row] = world.insider.rows(f"SELECT {columns} FROM account_evidence WHERE account_id = ?", huy)
-    world.insider.sql(
+    [row] = await world.insider.rows(
+        f"SELECT {columns} FROM account_evidence WHERE account_id = ?", huy
+    )
+    await world.insider.sql(
         "UPDATE account_evidence SET format = ?, channel = ?, regbot_version = ?, "
         "document_enc = ?, seal = ? WHERE account_id = ?",
         *row,
@@ -146,8 +148,10 @@ async def test_a_removed_ocsp_response_is_detected(evidence_world: EvidenceWorld
 async def test_a_replaced_intermediate_or_anchor_is_detected(evidence_world: EvidenceWorld):
     world = evidence_world
     account_id = await world.register(Method.USB_BUSINESS)
-    [(first,)] = world.insider.rows("SELECT digest FROM evidence_blobs ORDER BY digest LIMIT 1")
-    world.insider.sql(
+    [(first,)] = await world.insider.rows(
+        "SELECT digest FROM evidence_blobs ORDER BY digest LIMIT 1"
+    )
+    await world.insider.sql(
         "UPDATE evidence_blobs SET der = ? WHERE digest = ?",
         world.signing.pki.users["business"].der,
         first,
@@ -160,7 +164,7 @@ async def test_a_replaced_intermediate_or_anchor_is_detected(evidence_world: Evi
 async def test_an_account_without_evidence_is_reported(evidence_world: EvidenceWorld):
     world = evidence_world
     account_id = await world.register(Method.BHXH)
-    world.insider.sql("DELETE FROM account_evidence WHERE account_id = ?", account_id)
+    await world.insider.sql("DELETE FROM account_evidence WHERE account_id = ?", account_id)
     out = await report(world, account_id)
     assert "FAIL  evidence record: this account has no evidence record" in out
 
@@ -172,7 +176,7 @@ async def test_verify_all_checks_every_account_and_counts(evidence_world: Eviden
     status, out = await world.verify("--all")
     assert (status, out.splitlines()) == (0, ["3 accounts: 3 verified, 0 failed"])
 
-    world.insider.sql("UPDATE accounts SET kind = 'citizen' WHERE id = ?", ids[2])
+    await world.insider.sql("UPDATE accounts SET kind = 'citizen' WHERE id = ?", ids[2])
     status, out = await world.verify("--all")
     assert status == 1
     assert out.splitlines()[-1] == "3 accounts: 2 verified, 1 failed"
