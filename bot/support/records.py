@@ -53,6 +53,7 @@ class Recorder:
         self._buffer: list[tuple[datetime, TurnRecord]] = []
         self._idle = asyncio.Event()
         self._idle.set()
+        self._writing = asyncio.Lock()  # one flush at a time: settle waits for one under way
 
     def observe(self, record: TurnRecord) -> None:
         if record.said is None or not record.person:
@@ -63,7 +64,13 @@ class Recorder:
 
     async def flush(self) -> bool:
         """Write what was observed; False when the database did not answer (the records
-        wait for the next flush, up to BUFFER_LIMIT)."""
+        wait for the next flush, up to BUFFER_LIMIT). Flushes take turns, so a flush - and
+        `settle` - returns only once what was observed before it is written, even when a
+        periodic flush had already taken it."""
+        async with self._writing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         pending, self._buffer = self._buffer, []
         written = True
         if pending:

@@ -5,6 +5,7 @@ and keeps the audit log a year."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -147,3 +148,25 @@ async def test_records_wait_while_the_database_is_down_and_are_written_once_it_a
     await recorder.settle()
     person = [line.text for line in await store.lines("telegram:x") if line.role == "person"]
     assert person == ["*********345", "*******678"]  # nothing lost, in order
+
+
+async def test_an_agent_s_search_waits_for_a_write_already_under_way(database: Database):
+    """The console settles the recorder before it searches: a periodic flush that has
+    taken the turns and not yet written them must be waited for, or the caller who just
+    dialled is "not found"."""
+    store = SupportStore(database.engine(), KEYS)
+    recorder = Recorder(store, Translator.load(), KEYS)
+    real_write, writing = store.write, asyncio.Event()
+
+    async def slow_write(batch):
+        writing.set()
+        await asyncio.sleep(0.2)
+        await real_write(batch)
+
+    store.write = slow_write  # type: ignore[method-assign]
+    recorder.observe(turn("telegram:y", "001090012345", "mobile.id_number", "mobile.phone"))
+    periodic = asyncio.create_task(recorder.flush())  # the background flush starts
+    await writing.wait()
+    await recorder.settle()  # what the console's search does first
+    assert await store.lines("telegram:y")  # written by the time settle returns
+    await periodic
