@@ -27,14 +27,38 @@ def decode_base64(text: str | bytes) -> bytes:
         raise CertificateRefused("malformed_signature", "not base64") from exc
 
 
-def _ecdsa_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
-    """PKCS#11 tokens give ECDSA as r||s; X.509 tools as DER. Accept both."""
+def _ecdsa_forms(signature: bytes, key: ec.EllipticCurvePublicKey) -> list[bytes]:
+    """PKCS#11 tokens give ECDSA as r||s; X.509 tools as DER. Accept both: the DER forms
+    the bytes can stand for. Their first byte does not tell them apart - an r||s whose r
+    begins with 0x30 (one signature in 256) looks like a DER sequence."""
     size = (key.curve.key_size + 7) // 8
-    if len(signature) == 2 * size and signature[0] != 0x30:
+    forms = []
+    if len(signature) == 2 * size:
         r = int.from_bytes(signature[:size], "big")
         s = int.from_bytes(signature[size:], "big")
-        return utils.encode_dss_signature(r, s)
-    return signature
+        forms.append(utils.encode_dss_signature(r, s))
+    try:
+        if utils.encode_dss_signature(*utils.decode_dss_signature(signature)) == signature:
+            forms.append(signature)  # strict DER
+    except ValueError:
+        pass
+    return forms
+
+
+def _verify_ecdsa(
+    key: ec.EllipticCurvePublicKey,
+    forms: list[bytes],
+    message: bytes,
+    scheme: ec.ECDSA,
+) -> None:
+    """Verified when one of the forms verifies; InvalidSignature otherwise."""
+    for form in forms:
+        try:
+            key.verify(form, message, scheme)
+            return
+        except InvalidSignature:
+            continue
+    raise InvalidSignature
 
 
 def verify_raw(
@@ -69,7 +93,7 @@ def verify_raw(
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, message, padding.PKCS1v15(), algorithm)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(_ecdsa_der(signature, key), message, ec.ECDSA(algorithm))
+            _verify_ecdsa(key, _ecdsa_forms(signature, key), message, ec.ECDSA(algorithm))
         else:
             raise CertificateRefused("bad_signature", "unsupported key type")
     except (InvalidSignature, ValueError) as exc:

@@ -79,6 +79,23 @@ def test_an_ecdsa_signature_in_token_form_r_and_s_is_accepted(pki_world):
     verify_raw(r.to_bytes(32, "big") + s.to_bytes(32, "big"), user.der, data=b"challenge")
 
 
+def test_a_token_form_signature_whose_r_begins_like_der_is_accepted(pki_world):
+    """One ECDSA signature in 256 has an r whose first byte is 0x30, DER's first byte:
+    it was taken for DER and refused."""
+    user = pki_world.pki.users["business"]
+    for n in range(5000):
+        data = b"challenge %d" % n
+        r, s = utils.decode_dss_signature(raw_sign(user.key, data))
+        token_form = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        if token_form[0] == 0x30:
+            break
+    else:
+        raise AssertionError("no r beginning with 0x30 in 5000 signatures")
+    verify_raw(token_form, user.der, data=data)
+    with pytest.raises(CertificateRefused):
+        verify_raw(token_form, user.der, data=b"another challenge")
+
+
 async def test_a_raw_form_from_the_signer_carries_certificate_and_chain(pki_world):
     user = pki_world.pki.users["citizen"]
     body = await sign_challenge(issued_signer(user), b"challenge", raw=True)
