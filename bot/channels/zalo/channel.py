@@ -116,7 +116,6 @@ class ZaloChannel:
         sent: a turn that cannot be written (the store lost its lock) is applied again
         later and answered once, not twice; an answer that cannot be sent leaves the turn
         done and the person owed an answer (shown when they next write)."""
-        messages: list[dict[str, Any]] = []
         async with self.engine.conversation(CHANNEL, user_id) as convo:
             slot = _slot(convo)
             if queued.seq <= slot.last_seq:
