@@ -163,7 +163,7 @@ class Settings:
         problems = []
         if self.simulated:
             problems.append("simulators would be mounted for: " + ", ".join(self.simulated))
-        for name, value in (
+        problems += _unset(
             ("REGBOT_SECRET_KEY", self.secret_key),
             ("REDIS_URL", self.redis_url),
             ("DATABASE_URL", self.database_url),
@@ -171,9 +171,7 @@ class Settings:
             ("REGBOT_PUBLIC_URL", self.public_url),
             ("PKI_TRUST_ANCHORS", self.pki_trust_anchors),
             ("PKI_GOV_TRUST_ANCHORS", self.pki_gov_trust_anchors),
-        ):
-            if not value:
-                problems.append(f"{name} is not set")
+        )
         if self.secret_key and weak_secret(self.secret_key):
             problems.append(
                 f"REGBOT_SECRET_KEY is too weak: use at least {MIN_SECRET_KEY} random "
@@ -185,14 +183,13 @@ class Settings:
                 "REGBOT_PUBLIC_URL must be an https:// address (signing links are opened there)"
             )
         if self.zalo_app_id:  # the Zalo channel is on: it needs every secret of its OA
-            for name, value in (
+            problems += _unset(
                 ("ZALO_OA_SECRET_KEY", self.zalo_oa_secret_key),
                 ("ZALO_APP_SECRET", self.zalo_app_secret),
                 ("ZALO_ACCESS_TOKEN", self.zalo_access_token),
                 ("ZALO_REFRESH_TOKEN", self.zalo_refresh_token),
-            ):
-                if not value:
-                    problems.append(f"{name} is not set (ZALO_APP_ID turns Zalo on)")
+                why=" (ZALO_APP_ID turns Zalo on)",
+            )
         if self.password_hashing != "standard":
             problems.append("REGBOT_PASSWORD_HASHING must be standard")
         if not self.argon2.meets_owasp():
@@ -217,3 +214,8 @@ def _https(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme == "https" and bool(parts.hostname)
+
+
+def _unset(*settings: tuple[str, str | None], why: str = "") -> list[str]:
+    """A problem line for each setting production needs and does not have."""
+    return [f"{name} is not set{why}" for name, value in settings if not value]
