@@ -76,40 +76,41 @@ class SupportStore:
     def __init__(self, engine: AsyncEngine, keys: SecretKeys) -> None:
         self._engine = engine
         self._keys = keys
+        self._built: tuple[Any, Any] | None = None
 
-    def _insert(self, connection: AsyncConnection, table: Any) -> Any:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
+    def _upserts(self, connection: AsyncConnection) -> tuple[Any, Any]:
+        """The two upserts, built once: building one costs more than the write it does
+        (SQLAlchemy derives the `excluded` columns anew each time)."""
+        if self._built is None:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            upsert = dialect.insert(conversations)
+            new = upsert.excluded
+            conversation = upsert.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "last_at": new.last_at,
+                    "kind": case((new.kind != "", new.kind), else_=conversations.c.kind),
+                    "method": case((new.method != "", new.method), else_=conversations.c.method),
+                    # a label from a phone is kept over one from a chat id
+                    "label": case((new.label.like("+%"), new.label), else_=conversations.c.label),
+                },
+            )
+            upsert = dialect.insert(lookups)
+            lookup = upsert.on_conflict_do_update(
+                index_elements=["lookup", "key"], set_={"at": upsert.excluded.at}
+            )
+            self._built = (conversation, lookup)
+        return self._built
 
     async def write(self, batch: Batch) -> None:
         """One transaction. Raises AccountsUnavailable."""
         async with transaction(self._engine) as connection:
+            conversation, lookup = self._upserts(connection)
             if batch.conversations:
-                upsert = self._insert(connection, conversations)
-                new = upsert.excluded
-                await connection.execute(
-                    upsert.on_conflict_do_update(
-                        index_elements=["key"],
-                        set_={
-                            "last_at": new.last_at,
-                            "kind": case((new.kind != "", new.kind), else_=conversations.c.kind),
-                            "method": case(
-                                (new.method != "", new.method), else_=conversations.c.method
-                            ),
-                            # a label from a phone is kept over one from a chat id
-                            "label": case(
-                                (new.label.like("+%"), new.label), else_=conversations.c.label
-                            ),
-                        },
-                    ),
-                    list(batch.conversations.values()),
-                )
+                await connection.execute(conversation, list(batch.conversations.values()))
             if batch.lookups:
-                upsert = self._insert(connection, lookups)
                 await connection.execute(
-                    upsert.on_conflict_do_update(
-                        index_elements=["lookup", "key"], set_={"at": upsert.excluded.at}
-                    ),
+                    lookup,
                     [{"lookup": lk, "key": k, "at": at} for (lk, k), at in batch.lookups.items()],
                 )
             if batch.events:
