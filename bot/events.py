@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -69,9 +69,16 @@ class ConversationEvent:
 
     @classmethod
     def loads(cls, data: str | bytes) -> ConversationEvent:
-        """Tolerant of events written by an older or newer worker (fields come and go)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in json.loads(data).items() if k in known})
+        """Tolerant of events written by an older or newer worker (fields come and go:
+        msgspec skips the unknown ones and fills the missing ones' defaults)."""
+        return _DECODER.decode(data)
+
+    def dumps(self) -> bytes:
+        return _ENCODER.encode(self)
+
+
+_ENCODER: Final = msgspec.json.Encoder()
+_DECODER: Final = msgspec.json.Decoder(ConversationEvent)
 
 
 class EventSink(Protocol):
@@ -139,7 +146,7 @@ class RedisStreamSink:
             async with self._client.pipeline(transaction=False) as pipe:
                 for event in batch:
                     pipe.xadd(
-                        self._key, {"e": json.dumps(asdict(event))}, maxlen=KEEP, approximate=True
+                        self._key, {"e": event.dumps()}, maxlen=KEEP, approximate=True
                     )
                 await pipe.execute()
         except (RedisError, OSError) as exc:
@@ -147,7 +154,7 @@ class RedisStreamSink:
 
     async def recent(self, limit: int) -> list[ConversationEvent]:
         entries = await self._client.xrevrange(self._key, count=limit) or []
-        return [ConversationEvent.loads(fields[b"e"]) for _, fields in entries if fields]
+        return [e for _, fields in entries if (e := _readable(fields)) is not None]
 
     async def follow(self, replay: int = 0) -> AsyncIterator[ConversationEvent]:
         """The last `replay` entries, then XREAD from the newest of them on; Redis down:
@@ -165,8 +172,8 @@ class RedisStreamSink:
             newest = past[0][0]
             last = newest.decode() if isinstance(newest, bytes) else newest
         for _, data in reversed(past[:replay] if replay else []):
-            if data:
-                yield ConversationEvent.loads(data[b"e"])
+            if (event := _readable(data)) is not None:
+                yield event
         while True:
             _unless_cancelled(None)  # redis-py may have swallowed a cancel in a retry
             try:
@@ -179,12 +186,24 @@ class RedisStreamSink:
             for _, entries in answer or []:
                 for entry_id, data in entries:
                     last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                    if data:
-                        yield ConversationEvent.loads(data[b"e"])
+                    if (event := _readable(data)) is not None:
+                        yield event
 
     def running(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Flush in the background while the app runs, and once more at the end."""
         return every(self._flush_every, self.flush)
+
+
+def _readable(data: dict[bytes, bytes] | None) -> ConversationEvent | None:
+    """An entry this worker cannot read (another version's, damaged) is skipped: one bad
+    entry must not stop every console's live list."""
+    if not data or b"e" not in data:
+        return None
+    try:
+        return ConversationEvent.loads(data[b"e"])
+    except msgspec.DecodeError:
+        log.warning("a conversation event could not be read; skipped")
+        return None
 
 
 def _unless_cancelled(exc: BaseException | None) -> None:

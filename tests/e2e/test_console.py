@@ -93,6 +93,8 @@ async def test_a_worker_s_live_list_shows_the_turns_of_every_worker(redis_url):
                 who="+8491****678",
                 method="mobile",
             )
+            await client.xadd(key, {"e": b"{not json"})  # damaged
+            await client.xadd(key, {"e": b'{"at": "yesterday"}'})  # another version's
             other_worker.emit(event)
             await other_worker.flush()
             async with asyncio.timeout(5):
