@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.channels.ussd.screen import ussd_text  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
 from bot.passwords import DEFAULT_COST, default_threads  # noqa: E402
 
@@ -471,7 +472,8 @@ def hashing_label(world: World) -> str:
         return "that checkout's default hashing (REGBOT_ENV=production)"
     if world.fast:
         return "FAST HASHING (--fast-hashing: argon2id m=1024 KiB t=1, not production)"
-    return f"production hashing ({DEFAULT_COST}, the default)"
+    cost = Settings.from_env(os.environ).argon2  # what `regbot serve` reads from this env
+    return f"production hashing ({cost}, {'the default' if cost == DEFAULT_COST else 'set'})"
 
 
 def tag(world: World) -> str:
