@@ -9,7 +9,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -194,7 +194,7 @@ class RedisStreamSink:
         return every(self._flush_every, self.flush)
 
 
-def _readable(data: dict[bytes, bytes] | None) -> ConversationEvent | None:
+def _readable(data: Mapping[Any, Any] | None) -> ConversationEvent | None:
     """An entry this worker cannot read (another version's, damaged) is skipped: one bad
     entry must not stop every console's live list."""
     if not data or b"e" not in data:
