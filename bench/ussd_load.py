@@ -502,7 +502,9 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         before = await redis_counts(redis)
         profiler = start_profile(args.profile, pids[0]) if args.profile and workers == 1 else None
         usage = Usage(pids, extra=await world.database_pids())
+        load_cpu = time.process_time()
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
+        load_cpu = time.process_time() - load_cpu
         _, idle, cpu, others = usage.done()
         after = await redis_counts(redis)
         await redis.aclose()
@@ -538,6 +540,7 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "turns": turns,
         "why": stats.why_unfinished(),
         "inside": inside,
+        "load_share": 100 * load_cpu / seconds,
     }
 
 
@@ -595,7 +598,8 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
     print(
         f"  machine idle CPU during the run: {result['idle']:.0f} % of 2 cores shared by "
         f"regbot, the load generator, the simulators, Redis and PostgreSQL; taken by "
-        f"processes outside this bench: {result['others']:.0f} %"
+        f"processes outside this bench: {result['others']:.0f} %; the load generator "
+        f"(this process) used {result['load_share']:.0f} % of a core"
     )
     print(
         f"  registrations per second per core: {result['regs_per_core']:.1f} "
@@ -685,6 +689,7 @@ def start_profile(directory: str, pid: int) -> subprocess.Popen[bytes]:
             "--output",
             str(out),
             "--nonblocking",
+            *os.environ.get("BENCH_PYSPY_FLAGS", "").split(),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
