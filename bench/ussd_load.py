@@ -500,7 +500,9 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
     async with world.regbot(workers) as (url, pids):
         redis = Redis.from_url(world.redis_url)
         before = await redis_counts(redis)
-        profiler = start_profile(args.profile, pids[0]) if args.profile and workers == 1 else None
+        profiler = None
+        if args.profile and workers == 1:
+            profiler = start_profile(args.profile, pids[0], args.profile_gil)
         usage = Usage(pids, extra=await world.database_pids())
         load_cpu = time.process_time()
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
@@ -672,7 +674,7 @@ async def redis_footprint(world: World, count: int) -> None:
 # -- profiling --------------------------------------------------------------------------
 
 
-def start_profile(directory: str, pid: int) -> subprocess.Popen[bytes]:
+def start_profile(directory: str, pid: int, gil: bool = False) -> subprocess.Popen[bytes]:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     Path(directory).mkdir(parents=True, exist_ok=True)
     out = Path(directory) / "regbot.folded"
@@ -689,7 +691,7 @@ def start_profile(directory: str, pid: int) -> subprocess.Popen[bytes]:
             "--output",
             str(out),
             "--nonblocking",
-            *os.environ.get("BENCH_PYSPY_FLAGS", "").split(),
+            *(["--gil"] if gil else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -882,6 +884,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--fast-hashing", action="store_true", help="NOT production")
     parser.add_argument("--profile", default="", help="directory for py-spy's folded stacks")
+    parser.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="sample only the thread holding the GIL (where the loop's CPU goes)",
+    )
     parser.add_argument("--serve-from", default="", help="another checkout's regbot serve")
     parser.add_argument("--redis", default="", help="a Redis URL instead of a private server")
     parser.add_argument(

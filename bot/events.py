@@ -145,9 +145,7 @@ class RedisStreamSink:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for event in batch:
-                    pipe.xadd(
-                        self._key, {"e": event.dumps()}, maxlen=KEEP, approximate=True
-                    )
+                    pipe.xadd(self._key, {"e": event.dumps()}, maxlen=KEEP, approximate=True)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             log.warning("conversation events lost: %s", type(exc).__name__)
