@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -94,9 +94,31 @@ def normalise_identity(number: str) -> str:
 async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection in a transaction; an unreachable database becomes AccountsUnavailable
     (an IntegrityError, e.g. a duplicate, goes through as it is)."""
-    try:
+    with _unavailable():
         async with engine.begin() as connection:
             yield connection
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read, outside a transaction: a single SELECT needs no
+    BEGIN and COMMIT, two round trips that under load each wait a turn of the event loop
+    (the duplicate check sat at 53 ms p50 at saturation, most of it in those waits)."""
+    if engine.dialect.name == "sqlite":  # no round trips to save, and switching costs
+        async with transaction(engine) as connection:
+            yield connection
+        return
+    with _unavailable():
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    """An unreachable database becomes AccountsUnavailable; an IntegrityError (e.g. a
+    duplicate) goes through as it is."""
+    try:
+        yield
     except IntegrityError:
         raise
     except _UNAVAILABLE as exc:
@@ -125,7 +147,7 @@ class SqlAccounts:
                 accounts.c.identity_hash == self._identity_hash(kind, id_number),
             )
         )
-        async with self._connection() as connection:
+        async with reading(self._engine) as connection:
             return bool(await connection.scalar(query))
 
     async def find(self, kind: AccountKind, id_number: str) -> Account | None:
@@ -133,7 +155,7 @@ class SqlAccounts:
             accounts.c.kind == str(kind),
             accounts.c.identity_hash == self._identity_hash(kind, id_number),
         )
-        async with self._connection() as connection:
+        async with reading(self._engine) as connection:
             row = (await connection.execute(query)).first()
         return self._account(row) if row else None
 
