@@ -52,6 +52,10 @@ _UNAVAILABLE: Final = (
 )
 
 
+POOL_SIZE: Final = 10
+POOL_OVERFLOW: Final = 10
+
+
 def make_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine; plain `sqlite:` / `postgresql:` URLs get their async driver.
 
@@ -70,6 +74,12 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     options["connect_args"] = {**defaults, **options.get("connect_args", {})}
     if not sqlite:
         options.setdefault("pool_pre_ping", True)
+        # connections kept open for the bursts the turns, the recorder and the console make
+        # together: past SQLAlchemy's default 5 each extra one was opened and closed again
+        # (a new server process, asyncpg's set-up) and a burst's duplicate checks waited
+        # for them. 20 a worker at most: 4 workers stay within PostgreSQL's default 100
+        options.setdefault("pool_size", POOL_SIZE)
+        options.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_async_engine(parsed, **options)
     if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -285,3 +285,18 @@ async def test_migrate_accepts_a_plain_sqlite_url_and_creates_the_table(tmp_path
     finally:
         await engine.dispose()
     assert "accounts" in tables
+
+
+async def test_a_burst_of_duplicate_checks_on_postgresql_keeps_its_connections_open(
+    postgres_database: Database,
+):
+    """Past the pool's size every extra connection was opened and closed again: a new
+    server process and asyncpg's set-up for each, which a burst of callers waited on."""
+    accounts = postgres_database.accounts()
+    [engine] = postgres_database.engines[-1:]
+    async with asyncio.timeout(15):
+        answers = await asyncio.gather(
+            *(accounts.exists(AccountKind.CITIZEN, f"0010900{n:05d}") for n in range(18))
+        )
+    assert answers == [False] * 18
+    assert engine.pool.checkedin() == 10  # kept for the next burst; the rest closed
