@@ -155,8 +155,9 @@ def _param(
 
 
 def to_ascii(text: str) -> str:
-    """Vietnamese without diacritics, as feature phones show it (`đ` -> `d`)."""
+    """Vietnamese without diacritics, as feature phones show it (`đ` -> `d`): the marks
+    come apart from their letters (NFKD) and, being outside ASCII, drop with the rest."""
+    if text.isascii():
+        return text
     text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.encode("ascii", "ignore").decode("ascii")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
