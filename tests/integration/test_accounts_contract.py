@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import inspect
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.accounts import (
     Account,
@@ -299,4 +300,6 @@ async def test_a_burst_of_duplicate_checks_on_postgresql_keeps_its_connections_o
             *(accounts.exists(AccountKind.CITIZEN, f"0010900{n:05d}") for n in range(18))
         )
     assert answers == [False] * 18
-    assert engine.pool.checkedin() == 10  # kept for the next burst; the rest closed
+    pool = engine.pool
+    assert isinstance(pool, AsyncAdaptedQueuePool)
+    assert pool.checkedin() == 10  # kept for the next burst; the rest closed
