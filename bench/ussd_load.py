@@ -7,7 +7,7 @@ process of its own. Redis is a private `redis-server` started here (so its comma
 counts and memory are regbot's alone) unless `--redis` names one; PostgreSQL gets a
 database created and dropped here. Loopback only; every phase is bounded in time.
 
-    .venv/bin/python bench/ussd_load.py                       # saturation, pace, Redis
+    .venv/bin/python bench/ussd_load.py                       # saturation, engine, Redis, pace
     .venv/bin/python bench/ussd_load.py --scale 1,2,4         # + the scale-out table
     .venv/bin/python bench/ussd_load.py --find-max            # + largest pace under 50 ms
     .venv/bin/python bench/ussd_load.py --profile /tmp/prof   # + py-spy on regbot serve
@@ -630,7 +630,7 @@ async def pace_run(
     return stats, seconds, idle, others
 
 
-async def redis_footprint(world: World, count: int) -> None:
+async def redis_footprint(world: World, count: int) -> float:
     """Callers stopped at the confirmation (the largest state): bytes per live session."""
     crowd = people(world.numbers(count))
     await add_subscribers(world.sims, crowd)
@@ -669,6 +669,49 @@ async def redis_footprint(world: World, count: int) -> None:
         f"  {record:.0f} B per session: one sealed record, dialog and USSD slot (aim <= 2 KB);"
         f" rate-limit counters {counters:.0f} B more per person ({len(sizes['counter'])} keys)"
     )
+    return float(record)
+
+
+async def engine_alone(redis_url: str) -> dict[str, float]:
+    """`bench/engine_turns.py` (the engine without HTTP, memory and Redis stores), run in
+    its own process on the bench's Redis: CPU microseconds a turn by store."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "bench" / "engine_turns.py"),
+        "--registrations",
+        "1000",
+        env={**os.environ, "REDIS_URL": redis_url},
+        stdout=subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    found = {}
+    for line in out.decode().splitlines():
+        match = re.match(r"(memory store|redis store) .*CPU of this process\s+([\d.]+) us", line)
+        if match:
+            found[match[1]] = float(match[2])
+    print("\nThe engine alone (bench/engine_turns.py: no HTTP, fakes for the outside world):")
+    for store, aim in (("memory store", 200), ("redis store", 600)):
+        if store in found:
+            print(f"  {store}: {found[store]:.0f} us of CPU a turn (aim < {aim} us)")
+    return found
+
+
+@dataclass
+class Aims:
+    """Issue 14's aims as this run measured them, printed together at the end."""
+
+    rows: list[tuple[str, str, bool | None]] = field(default_factory=list)
+
+    def add(self, aim: str, figure: str, met: bool | None) -> None:
+        self.rows.append((aim, figure, met))
+
+    def print(self, world: World) -> None:
+        if not self.rows:
+            return
+        print(f"\nAims, as this run measured them ({hashing_label(world)}):")
+        for aim, figure, met in self.rows:
+            verdict = "printed" if met is None else "met" if met else "NOT met"
+            print(f"  {aim}: {figure} -> {verdict}{tag(world)}")
 
 
 # -- profiling --------------------------------------------------------------------------
@@ -795,6 +838,7 @@ async def run_phases(
         print(f"regbot serve from {args.serve_from}")
     await add_subscribers(world.sims, people(world.numbers(20)))  # warm the simulators
 
+    aims = Aims()
     if "saturation" in args.phases:
         result = await saturation(args, world, args.workers)
         print_saturation(result, world, args.workers, args.callers)
@@ -802,14 +846,36 @@ async def run_phases(
         per_caller = max(1, int(result["turns"]) // args.callers)
         floor_stats, floor_seconds = await floor_load(floor_url, args.callers, per_caller)
         floor_rps = floor_stats.requests / floor_seconds
+        ratio = result["rps"] / floor_rps
         print(
             f"  floor (bare aiohttp + one Redis GET and SET): {floor_rps:.0f} req/s, p99 "
             f"{floor_stats.p(None, 0.99):.1f} ms; ratio regbot/floor "
-            f"{result['rps'] / floor_rps:.2f} with hashing in the turns{tag(world)}"
+            f"{ratio:.2f} with hashing in the turns{tag(world)}"
         )
+        done = result["completed"] == result["total"] and not result["errors"]
+        p99 = result["p99_turn"]
+        aims.add("p99 of turns that do not hash at saturation < 100 ms", f"{p99:.0f} ms", p99 < 100)
+        per_core = result["regs_per_core"]
+        aims.add("registrations per second per core >= 20", f"{per_core:.1f}", per_core >= 20)
+        aims.add(
+            "regbot / floor >= 0.5 (the aim is with fast hashing)",
+            f"{ratio:.2f}",
+            ratio >= 0.5 if world.fast else None,
+        )
+        trips = result["round_trips_per_turn"]
+        aims.add("Redis round trips per USSD turn: 1", f"{trips:.2f}", trips <= 1.0)
+        aims.add("saturation: every registration done, no errors", f"{done}", done)
+
+    if "engine" in args.phases:
+        alone = await engine_alone(world.redis_url)
+        for store, aim in (("memory store", 200), ("redis store", 600)):
+            if store in alone:
+                us = alone[store]
+                aims.add(f"engine alone, {store} < {aim} us a turn", f"{us:.0f} us", us < aim)
 
     if "redis" in args.phases:
-        await redis_footprint(world, args.redis_sessions)
+        record = await redis_footprint(world, args.redis_sessions)
+        aims.add("Redis bytes per live session <= 2 KB", f"{record:.0f} B", record <= 2048)
 
     if "pace" in args.phases:
         stats, _, idle, others = await pace_run(world, args.pace_callers, args.pace, 2)
@@ -824,6 +890,10 @@ async def run_phases(
             f"'try again' {stats.busy}, machine idle {idle:.0f} %, outside this bench "
             f"{others:.0f} %{tag(world)}{stats.why_unfinished()}"
         )
+        p99 = stats.p(None, 0.99)
+        done = stats.completed == args.pace_callers and not stats.errors
+        aims.add(f"pace, {args.pace_callers} callers: p99 < 50 ms", f"{p99:.0f} ms", p99 < 50)
+        aims.add(f"pace, {args.pace_callers} callers: no errors, all done", f"{done}", done)
 
     if args.find_max:
         print(
@@ -845,6 +915,7 @@ async def run_phases(
                 break
             held = callers
         print(f"  largest that holds: {held or 'none of those tried'}{tag(world)}")
+        aims.add("largest pace load with p99 < 50 ms", f"{held or 'none tried'}", None)
 
     if args.scale:
         print(
@@ -859,6 +930,7 @@ async def run_phases(
                 f" {r['completed'] / r['seconds']:>16.1f} {r['idle']:>7.0f} {r['others']:>9.0f}"
                 f"{tag(world)}"
             )
+    aims.print(world)
 
 
 if __name__ == "__main__":
@@ -866,7 +938,7 @@ if __name__ == "__main__":
     parser.add_argument("--callers", type=int, default=100, help="saturation callers")
     parser.add_argument("--rounds", type=int, default=3, help="registrations per caller")
     parser.add_argument("--workers", type=int, default=1, help="workers at saturation")
-    parser.add_argument("--phases", default="saturation,redis,pace")
+    parser.add_argument("--phases", default="saturation,engine,redis,pace")
     parser.add_argument("--pace-callers", type=int, default=1000)
     parser.add_argument("--pace", type=float, default=2.0, help="mean seconds between inputs")
     parser.add_argument("--redis-sessions", type=int, default=200)
