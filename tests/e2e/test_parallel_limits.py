@@ -1,5 +1,6 @@
-"""Limits hold when the requests come all at once: forty BHXH or carrier guesses and thirty
-password-reset requests in parallel sessions, on the memory store and on the real Redis.
+"""Limits hold when the requests come all at once: forty BHXH or carrier guesses, twelve
+carrier checks naming one ID number, and thirty password-reset requests in parallel
+sessions, on the memory store and on the real Redis.
 A check made before a separate spend let every one of them through."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.e2e.stories import (
 RIGHT_GUESS = 34  # the 35th session has the right birth date
 CHECKS_PER_CODE = 10  # BHXH lookups of one code an hour, whoever asks
 CHECKS_PER_PHONE = 10  # carrier checks of one number an hour, whoever asks
+CHECKS_PER_ID = 10  # carrier checks naming one ID number an hour, whoever asks
 CODES_PER_ACCOUNT = 3  # reset codes an hour for one ID number and phone
 
 
@@ -93,3 +95,19 @@ async def test_thirty_parallel_reset_requests_send_at_most_three_codes(bot: BotH
     await asyncio.gather(*(up_to_phone(u) for u in users))
     await asyncio.gather(*(bot.say(u, AN_TYPED_PHONE) for u in users))  # all at once
     assert 1 <= len(await bot.sms_to(AN_PHONE)) <= CODES_PER_ACCOUNT
+
+
+async def test_twelve_parallel_sessions_naming_one_id_number_get_at_most_ten_checks(
+    bot: BotHarness,
+) -> None:
+    """Each from another phone (so no phone's limit binds) and another caller: only the
+    ID number's own limit stands between them and the carrier."""
+    users = [f"id-guess-{n}" for n in range(12)]
+    phones = [f"0912 000 0{n:02d}" for n in range(12)]
+    await asyncio.gather(
+        *(fill_mobile_details(bot, u, {**AN, "phone": phones[n]}) for n, u in enumerate(users))
+    )
+    replies = await asyncio.gather(*(bot.pick(u, "Xác nhận") for u in users))
+    texts = ["\n".join(reply) for reply in replies]
+    checked = [t for t in texts if "quá nhiều lần kiểm tra" not in t]  # not refused
+    assert len(checked) == CHECKS_PER_ID
