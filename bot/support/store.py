@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import transaction
 from bot.accounts.support_tables import audit, conversations, events, lookups, transcript
@@ -76,41 +76,19 @@ class SupportStore:
     def __init__(self, engine: AsyncEngine, keys: SecretKeys) -> None:
         self._engine = engine
         self._keys = keys
-        self._built: tuple[Any, Any] | None = None
-
-    def _upserts(self, connection: AsyncConnection) -> tuple[Any, Any]:
-        """The two upserts, built once: building one costs more than the write it does
-        (SQLAlchemy derives the `excluded` columns anew each time)."""
-        if self._built is None:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            upsert = dialect.insert(conversations)
-            new = upsert.excluded
-            conversation = upsert.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "last_at": new.last_at,
-                    "kind": case((new.kind != "", new.kind), else_=conversations.c.kind),
-                    "method": case((new.method != "", new.method), else_=conversations.c.method),
-                    # a label from a phone is kept over one from a chat id
-                    "label": case((new.label.like("+%"), new.label), else_=conversations.c.label),
-                },
-            )
-            upsert = dialect.insert(lookups)
-            lookup = upsert.on_conflict_do_update(
-                index_elements=["lookup", "key"], set_={"at": upsert.excluded.at}
-            )
-            self._built = (conversation, lookup)
-        return self._built
+        # built once: SQLAlchemy derived the `excluded` columns anew at every flush
+        self._upsert_conversation, self._upsert_lookup = _upserts(engine.dialect.name)
 
     async def write(self, batch: Batch) -> None:
         """One transaction. Raises AccountsUnavailable."""
         async with transaction(self._engine) as connection:
-            conversation, lookup = self._upserts(connection)
             if batch.conversations:
-                await connection.execute(conversation, list(batch.conversations.values()))
+                await connection.execute(
+                    self._upsert_conversation, list(batch.conversations.values())
+                )
             if batch.lookups:
                 await connection.execute(
-                    lookup,
+                    self._upsert_lookup,
                     [{"lookup": lk, "key": k, "at": at} for (lk, k), at in batch.lookups.items()],
                 )
             if batch.events:
@@ -260,3 +238,26 @@ class SupportStore:
             started_at=row.started_at,
             last_at=row.last_at,
         )
+
+
+def _upserts(dialect_name: str) -> tuple[Any, Any]:
+    """A conversation's row (the latest turn wins, a phone's label is kept) and the keyed
+    hashes of the numbers it carried."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    upsert = dialect.insert(conversations)
+    new = upsert.excluded
+    conversation = upsert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "last_at": new.last_at,
+            "kind": case((new.kind != "", new.kind), else_=conversations.c.kind),
+            "method": case((new.method != "", new.method), else_=conversations.c.method),
+            # a label from a phone is kept over one from a chat id
+            "label": case((new.label.like("+%"), new.label), else_=conversations.c.label),
+        },
+    )
+    upsert = dialect.insert(lookups)
+    lookup = upsert.on_conflict_do_update(
+        index_elements=["lookup", "key"], set_={"at": upsert.excluded.at}
+    )
+    return conversation, lookup
