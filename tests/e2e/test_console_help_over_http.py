@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient
 from bot.support.agents import Role
 from bot.web.console import SUPPORT
 from tests.e2e.conftest import BotHarness
+from tests.e2e.stories import PASSWORD
 
-PASSWORD = "Hoa-Sen#2024"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 LOCAL_TIME = re.compile(r"\d\d:\d\d:\d\d \d\d/\d\d/\d{4}")
 

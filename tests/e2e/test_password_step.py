@@ -22,6 +22,7 @@ from tests.e2e.stories import (
     AN_PHONE,
     AN_TYPED_PHONE,
     AN_USSD,
+    PASSWORD,
     Handset,
     ask_for_code,
     fill_mobile_details,
@@ -30,8 +31,6 @@ from tests.e2e.stories import (
     register_up_to_summary,
     sms_codes,
 )
-
-PASSWORD = "Hoa-Sen#2024"
 
 
 def metrics_of(bot: BotHarness) -> str:

@@ -20,6 +20,7 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     open_signing_world,
     test_pki_fixture,
 )
+from tests.e2e.stories import PASSWORD
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     APP_ID,
     SIGN_LINK,
@@ -32,8 +33,6 @@ from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     text_of,
     zalo_fixture,
 )
-
-PASSWORD = "Hoa-Sen#2024"
 
 
 async def follow(zalo: ZaloWorld, user: str, lang: str = "vi") -> list[dict[str, Any]]:

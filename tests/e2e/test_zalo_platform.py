@@ -16,6 +16,7 @@ from bot.channels.zalo.events import SIGNATURE_HEADER, mac
 from bot.channels.zalo.webhook import ZALO
 from bot.config import ConfigError, Settings
 from bot.web.app import Wiring, create_app
+from tests.e2e.stories import PASSWORD
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     APP_ID,
     PasswordPage,
@@ -27,8 +28,6 @@ from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     text_of,
     zalo_fixture,
 )
-
-PASSWORD = "Hoa-Sen#2024"
 
 
 def aiohttp_session() -> aiohttp.ClientSession:

@@ -17,6 +17,7 @@ from pki_bridge.testing.signer import issued_signer, sign_url
 from pki_bridge.testing.testca import CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.e2e.conftest import make_harness
 from tests.e2e.signing_world import ca_port_fixture, test_pki_fixture  # noqa: F401 - fixtures
+from tests.e2e.stories import PASSWORD
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     SIGN_LINK,
     PasswordPage,
@@ -29,8 +30,6 @@ from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     zalo_fixture,
     zalo_settings,
 )
-
-PASSWORD = "Hoa-Sen#2024"
 
 
 async def start(zalo: ZaloWorld, user: str, lang: str = "vi") -> list[dict]:
