@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final, TypeVar
 
@@ -15,6 +15,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
+from bot.state.pipelining import ScriptPipeline
 from bot.state.store import Held, Spend, StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -162,14 +163,16 @@ class RedisStore:
         *,
         lock_timeout: float = LOCK_TIMEOUT,
         lock_wait: float = LOCK_WAIT,
+        scripts: ScriptPipeline | None = None,
     ) -> None:
         self._client = client
         self._prefix = prefix
         self._lock_timeout = lock_timeout
         self._lock_wait = lock_wait
-        self._acquire = client.register_script(_ACQUIRE)
-        self._commit = client.register_script(_COMMIT)
-        self._extend = client.register_script(_EXTEND)
+        scripts = scripts or ScriptPipeline(client)
+        self._acquire = scripts.script(_ACQUIRE)
+        self._commit = scripts.script(_COMMIT)
+        self._extend = scripts.script(_EXTEND)
 
     def state_key(self, key: str) -> str:
         return f"{self._prefix}state:{key}"
@@ -275,13 +278,20 @@ class RedisCounters:
     """Fixed-window counters `{prefix}count:{key}`: each spend is one Lua script, and so
     is each attempt spent against several limits (`spend_all_within`)."""
 
-    def __init__(self, client: Redis, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        scripts: ScriptPipeline | None = None,
+    ) -> None:
         self._client = client
         self._prefix = prefix
-        self._spend: Callable[..., Awaitable[list[int]]] = client.register_script(_SPEND)
-        self._give_back: Callable[..., Awaitable[int]] = client.register_script(_GIVE_BACK)
-        self._spend_all: Callable[..., Awaitable[list[int]]] = client.register_script(_SPEND_ALL)
-        self._give_back_all: Callable[..., Awaitable[int]] = client.register_script(_GIVE_BACK_ALL)
+        scripts = scripts or ScriptPipeline(client)
+        self._spend = scripts.script(_SPEND)
+        self._give_back = scripts.script(_GIVE_BACK)
+        self._spend_all = scripts.script(_SPEND_ALL)
+        self._give_back_all = scripts.script(_GIVE_BACK_ALL)
 
     def counter_key(self, key: str) -> str:
         return f"{self._prefix}count:{key}"

@@ -31,6 +31,7 @@ from bot.passwords import PasswordHasher, PasswordPool, default_threads
 from bot.signing.ports import IdentityCheck
 from bot.state.keys import KeyBuilder
 from bot.state.memory import MemoryCounters, MemoryStore
+from bot.state.pipelining import ScriptPipeline
 from bot.state.redis import RedisCounters, RedisStore, redis_client
 from bot.support.agents import SqlAgents
 from bot.support.desk import Desk
@@ -272,9 +273,10 @@ def _adapters(app: web.Application, self_url: str) -> Adapters:
     }
     revocation = RevocationSource(http)  # certvalidator's fetchers over the app's session
     public, gov = sim.trust_anchors(settings)
+    scripts = ScriptPipeline(redis) if redis is not None else None  # store and counters share
     return Adapters(
-        store=RedisStore(redis) if redis is not None else MemoryStore(),
-        counters=RedisCounters(redis) if redis is not None else MemoryCounters(),
+        store=RedisStore(redis, scripts=scripts) if redis is not None else MemoryStore(),
+        counters=RedisCounters(redis, scripts=scripts) if redis is not None else MemoryCounters(),
         accounts=SqlAccounts(app[_DATABASE], app[_KEYS]),
         sms=clients["sms"],
         carrier=clients["carrier"],

@@ -1,0 +1,135 @@
+"""Many people's turns at once share Redis requests (`bot.state.pipelining`), on a real
+Redis: each turn still gets its own answer, its own error, and never waits for ever."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.state import StoreUnavailable
+from bot.state.pipelining import ScriptPipeline
+from bot.state.redis import RedisCounters, RedisStore, redis_client
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = redis_client(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def _reads(redis: Redis) -> int:
+    return int((await redis.info("stats"))["total_reads_processed"])
+
+
+async def test_a_hundred_people_s_turns_reach_redis_in_a_few_requests_each_with_its_own_record(
+    redis: Redis, prefix: str
+):
+    scripts = ScriptPipeline(redis)
+    store = RedisStore(redis, prefix, scripts=scripts)
+    await store.load("warm-up")  # the pool's first connection and its handshake
+    people = [f"ussd:+8491{n:07d}" for n in range(100)]
+
+    async def turn(person: str) -> None:
+        async with store.hold([person]) as held:
+            held.put(person, f"dialog of {person}".encode(), 60)
+
+    before = await _reads(redis)
+    await asyncio.gather(*(turn(person) for person in people))
+    reads = await _reads(redis) - before - 1  # the INFO of this test
+
+    for person in people:
+        assert await store.load(person) == f"dialog of {person}".encode()
+    # one at a time, 200 requests (lock-and-read, write-and-unlock); shared, a handful
+    assert reads <= 20, reads
+
+
+async def test_one_call_redis_refuses_does_not_fail_the_others_sharing_its_request(
+    redis: Redis, prefix: str
+):
+    counters = RedisCounters(redis, prefix)
+    await redis.rpush(f"{prefix}count:broken", "not a counter")  # INCR on it: WRONGTYPE
+
+    spends = await asyncio.gather(
+        *(counters.spend_within(f"otp-wrong:reg-{n}", 3, 60) for n in range(5)),
+        counters.spend_within("broken", 3, 60),
+        *(counters.spend_within(f"otp-wrong:reg-{n}", 3, 60) for n in range(5)),
+        return_exceptions=True,
+    )
+
+    assert isinstance(spends[5], StoreUnavailable)
+    good = [s for n, s in enumerate(spends) if n != 5]
+    assert [s.count for s in good if not isinstance(s, BaseException)] == [1] * 5 + [2] * 5
+
+
+async def test_scripts_redis_has_forgotten_are_loaded_again_inside_a_shared_request(
+    redis: Redis, prefix: str
+):
+    counters = RedisCounters(redis, prefix)
+    await counters.spend_within("caller:warm", 3, 60)
+    await redis.script_flush()  # as after a restart of Redis: its script cache is empty
+
+    before = await _reads(redis)
+    singles, both = await asyncio.gather(
+        asyncio.gather(*(counters.spend_within(f"caller:c{n}", 3, 60) for n in range(20))),
+        counters.spend_all_within([("caller:c0", 5, 60), ("phone:p0", 2, 60)]),
+    )
+    reads = await _reads(redis) - before - 1
+
+    assert [s.count for s in singles] == [1] * 20
+    assert [s.count for s in both] == [2, 1]
+    assert reads <= 5, reads  # refused together, each script loaded once, run again together
+
+
+async def test_a_cancelled_turn_does_not_cancel_or_strand_the_turns_queued_behind_it(
+    redis: Redis, prefix: str
+):
+    counters = RedisCounters(redis, prefix)
+    leader = asyncio.create_task(counters.spend_within("caller:first", 3, 60))
+    follower = asyncio.create_task(counters.spend_within("caller:second", 3, 60))
+    await asyncio.sleep(0)  # the first leads this pass; the second queued behind it
+
+    leader.cancel()
+
+    spent = await asyncio.wait_for(follower, 2)  # not left hanging, nor failed for it
+    assert spent.allowed and spent.count == 1
+    assert leader.cancelled()
+    assert (await counters.spend_within("caller:third", 3, 60)).count == 1
+
+
+async def test_when_redis_is_down_every_turn_of_a_shared_request_is_told_to_try_again():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    client = redis_client(f"redis://127.0.0.1:{port}/0", socket_timeout=1)
+    store, counters = RedisStore(client), RedisCounters(client)
+
+    async def turn(person: str) -> None:
+        async with store.hold([person]):
+            pass
+
+    try:
+        async with asyncio.timeout(10):
+            outcomes = await asyncio.gather(
+                *(turn(f"ussd:+8491{n:07d}") for n in range(10)),
+                *(counters.spend_within(f"caller:c{n}", 3, 60) for n in range(10)),
+                return_exceptions=True,
+            )
+    finally:
+        await client.aclose()
+
+    assert all(isinstance(outcome, StoreUnavailable) for outcome in outcomes), outcomes
