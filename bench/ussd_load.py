@@ -612,7 +612,8 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
         f"  Redis round trips a USSD turn waits for: {result['evalsha_per_turn']:.2f} (aim 1; "
         f"EVALSHA a turn: every call a turn makes is one script); requests Redis read per "
         f"turn: {result['round_trips_per_turn']:.2f} (INFO total_reads_processed: the "
-        f"calls of turns in one pass of the loop share a pipeline, the conversation events' "
+        f"calls made while Redis answers earlier ones share a pipeline, the conversation "
+        f"events' "
         f"XADD go every 0.5 s); commands run per turn, Lua's included: "
         f"{result['commands_per_turn']:.1f}"
     )

@@ -1,5 +1,5 @@
-"""Auto-pipelining of the Lua scripts every turn runs: the calls that many turns make in
-the same pass of the event loop reach Redis as one pipeline, one write and one read.
+"""Auto-pipelining of the Lua scripts every turn runs: the calls that many turns make
+while Redis answers earlier ones reach it together, as one pipeline: one write, one read.
 
 Why: under a burst the loop's CPU, not Redis, is what runs out, and most of a redis-py
 command's cost is its own: taking a pooled connection, packing, a send and a receive
@@ -23,49 +23,46 @@ Queued = tuple[AsyncScript, Keys, Args, "asyncio.Future[Any]"]
 
 
 class ScriptPipeline:
-    """Runs registered scripts; calls made in one pass of the loop share a pipeline.
+    """Runs registered scripts: at once while fewer than `in_flight` requests are out;
+    past that, calls wait and go together, as one pipeline, when a request comes back.
 
-    The pass's first call leads: it lets the pass finish (one `sleep(0)`), then sends its
-    own call and every call queued behind it, in a task of their own so that cancelling
-    the leader's turn cancels no one else's. Alone, it runs as a plain call: a quiet worker
-    pays one yield, no pipeline and no task."""
+    So a quiet worker sends each call as it comes (no added wait, no pipeline), and a busy
+    one sends fewer, larger requests: the busier, the larger. Batches run in a task of
+    their own, so that cancelling one person's turn cancels no one else's call."""
 
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, *, in_flight: int = 4) -> None:
         self._client = client
-        self._queued: list[Queued] | None = None  # behind this pass's leader
+        self._free = max(1, in_flight)  # requests that may still go out now
+        self._queued: list[Queued] = []
         self._sending: set[asyncio.Task[None]] = set()  # held until done
 
     def script(self, source: str) -> BatchedScript:
         return BatchedScript(self, self._client.register_script(source))
 
     async def call(self, script: AsyncScript, keys: Keys, args: Args) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._queued is not None:
-            answer: asyncio.Future[Any] = loop.create_future()
-            self._queued.append((script, keys, args, answer))
-            return await answer
-        followers: list[Queued] = []
-        self._queued = followers
-        try:
-            await asyncio.sleep(0)  # the rest of this pass may queue behind
-        except asyncio.CancelledError:  # the leader's turn is over, not the others'
-            self._queued = None
-            if followers:
-                self._start(followers)
-            raise
-        self._queued = None
-        if not followers:
-            return await script(keys=keys, args=args)
-        mine: asyncio.Future[Any] = loop.create_future()
-        # shielded: the leader's turn cancelled mid-way does not cancel the others'
-        await asyncio.shield(self._start([(script, keys, args, mine), *followers]))
-        return mine.result()
+        if self._free > 0:
+            self._free -= 1
+            try:
+                return await script(keys=keys, args=args)
+            finally:
+                self._next()
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queued.append((script, keys, args, answer))
+        return await answer
 
-    def _start(self, batch: list[Queued]) -> asyncio.Task[None]:
+    def _next(self) -> None:
+        """A request came back: its place goes to what queued meanwhile, if anything."""
+        if not self._queued:
+            self._free += 1
+            return
+        batch, self._queued = self._queued, []
         task = asyncio.ensure_future(self._send(batch))
         self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-        return task
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._next()
 
     async def _send(self, batch: list[Queued]) -> None:
         try:

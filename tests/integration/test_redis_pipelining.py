@@ -41,7 +41,8 @@ async def test_a_hundred_people_s_turns_reach_redis_in_a_few_requests_each_with_
 ):
     scripts = ScriptPipeline(redis)
     store = RedisStore(redis, prefix, scripts=scripts)
-    await store.load("warm-up")  # the pool's first connection and its handshake
+    # the pool's connections and their handshakes, before counting
+    await asyncio.gather(*(store.load(f"warm-up-{n}") for n in range(8)))
     people = [f"ussd:+8491{n:07d}" for n in range(100)]
 
     async def turn(person: str) -> None:
@@ -54,32 +55,32 @@ async def test_a_hundred_people_s_turns_reach_redis_in_a_few_requests_each_with_
 
     for person in people:
         assert await store.load(person) == f"dialog of {person}".encode()
-    # one at a time, 200 requests (lock-and-read, write-and-unlock); shared, a handful
-    assert reads <= 20, reads
+    # one at a time, 200 requests (lock-and-read, write-and-unlock); shared, a few dozen at most
+    assert reads <= 50, reads
 
 
 async def test_one_call_redis_refuses_does_not_fail_the_others_sharing_its_request(
     redis: Redis, prefix: str
 ):
-    counters = RedisCounters(redis, prefix)
+    counters = RedisCounters(redis, prefix, scripts=ScriptPipeline(redis, in_flight=1))
     await redis.rpush(f"{prefix}count:broken", "not a counter")  # INCR on it: WRONGTYPE
 
     spends = await asyncio.gather(
         *(counters.spend_within(f"otp-wrong:reg-{n}", 3, 60) for n in range(5)),
         counters.spend_within("broken", 3, 60),
-        *(counters.spend_within(f"otp-wrong:reg-{n}", 3, 60) for n in range(5)),
+        *(counters.spend_within(f"otp-wrong:reg-{n}", 3, 60) for n in range(5, 10)),
         return_exceptions=True,
     )
 
     assert isinstance(spends[5], StoreUnavailable)
     good = [s for n, s in enumerate(spends) if n != 5]
-    assert [s.count for s in good if not isinstance(s, BaseException)] == [1] * 5 + [2] * 5
+    assert [s.count for s in good if not isinstance(s, BaseException)] == [1] * 10
 
 
 async def test_scripts_redis_has_forgotten_are_loaded_again_inside_a_shared_request(
     redis: Redis, prefix: str
 ):
-    counters = RedisCounters(redis, prefix)
+    counters = RedisCounters(redis, prefix, scripts=ScriptPipeline(redis, in_flight=1))
     await counters.spend_within("caller:warm", 3, 60)
     await redis.script_flush()  # as after a restart of Redis: its script cache is empty
 
@@ -92,16 +93,18 @@ async def test_scripts_redis_has_forgotten_are_loaded_again_inside_a_shared_requ
 
     assert [s.count for s in singles] == [1] * 20
     assert [s.count for s in both] == [2, 1]
-    assert reads <= 5, reads  # refused together, each script loaded once, run again together
+    # the first call alone (refused, loaded, run: 3), then the rest together (refused,
+    # the other script loaded, run again: 3); one by one it would be 40 and more
+    assert reads <= 8, reads
 
 
 async def test_a_cancelled_turn_does_not_cancel_or_strand_the_turns_queued_behind_it(
     redis: Redis, prefix: str
 ):
-    counters = RedisCounters(redis, prefix)
+    counters = RedisCounters(redis, prefix, scripts=ScriptPipeline(redis, in_flight=1))
     leader = asyncio.create_task(counters.spend_within("caller:first", 3, 60))
     follower = asyncio.create_task(counters.spend_within("caller:second", 3, 60))
-    await asyncio.sleep(0)  # the first leads this pass; the second queued behind it
+    await asyncio.sleep(0)  # the first is out to Redis; the second queued behind it
 
     leader.cancel()
 

@@ -78,13 +78,13 @@ async def test_bhxh_edit_changes_one_detail_and_returns_to_the_summary(world: Fa
     assert "0123456789" in summary and "30/08/1992" in summary
 
 
-
 async def test_the_edit_menu_can_be_left_without_changing_anything(world: FakeWorld):
     await at_summary(world, "an")
     which = await world.pick("an", "Sửa thông tin")
     assert "Không sửa, xem lại thông tin" in which  # not a menu with no way back
     again = await world.pick("an", "Không sửa, xem lại thông tin")
     assert world.step("an") == "mobile.summary" and AN_ID in again
+
 
 def render_for_record(world: FakeWorld, reply: Reply) -> str:
     """The texts as a transcript or the agents' console renders them."""
