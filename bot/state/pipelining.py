@@ -10,6 +10,7 @@ answer or its own error, and a script Redis has forgotten is loaded again."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
@@ -58,10 +59,13 @@ class ScriptPipeline:
         batch, self._queued = self._queued, []
         task = asyncio.ensure_future(self._send(batch))
         self._sending.add(task)
-        task.add_done_callback(self._sent)
+        task.add_done_callback(functools.partial(self._sent, batch))
 
-    def _sent(self, task: asyncio.Task[None]) -> None:
+    def _sent(self, batch: list[Queued], task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
+        if task.cancelled():  # perhaps before it started (a shutdown): no one left waiting
+            for *_, answer in batch:
+                _settle(answer, ConnectionError("the request carrying this call stopped"))
         self._next()
 
     async def _send(self, batch: list[Queued]) -> None:
@@ -86,7 +90,11 @@ class ScriptPipeline:
 
     async def _pipelined(self, batch: list[Queued]) -> list[Queued]:
         """Runs the batch as one pipeline and settles its calls, but for those whose
-        script Redis does not have: those are returned."""
+        script Redis does not have: those are returned. A call whose turn was cancelled
+        while it waited is not sent: a lock taken for no one would hold the person."""
+        batch = [call for call in batch if not call[3].done()]
+        if not batch:
+            return []
         pipe = self._client.pipeline(transaction=False)
         for script, keys, args, _ in batch:
             pipe.evalsha(script.sha, len(keys), *keys, *args)

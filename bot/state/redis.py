@@ -113,9 +113,15 @@ def redis_client(
     return Redis.from_pool(pool)
 
 
-# Lock the person and read their values in one round trip (KEYS[1] is the lock).
+# Lock the person and read their values in one round trip (KEYS[1] is the lock). The lock
+# holding this very token counts as taken: the client's retry after a lost answer re-sends
+# the script, and the turn must not then wait out its own lock.
 _ACQUIRE: Final = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+local got = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if not got and redis.call('GET', KEYS[1]) == ARGV[1] then
+  got = redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if got then
   local out = {1}
   for i = 2, #KEYS do out[i] = redis.call('GET', KEYS[i]) or false end
   return out

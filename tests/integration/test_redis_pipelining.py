@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from bot.state import StoreUnavailable
 from bot.state.pipelining import ScriptPipeline
-from bot.state.redis import RedisCounters, RedisStore, redis_client
+from bot.state.redis import _ACQUIRE, RedisCounters, RedisStore, redis_client
 
 
 @pytest.fixture
@@ -136,3 +136,72 @@ async def test_when_redis_is_down_every_turn_of_a_shared_request_is_told_to_try_
         await client.aclose()
 
     assert all(isinstance(outcome, StoreUnavailable) for outcome in outcomes), outcomes
+
+
+async def test_a_turn_cancelled_while_its_lock_request_waits_leaves_the_person_unlocked(
+    redis: Redis, prefix: str
+):
+    store = RedisStore(redis, prefix, scripts=ScriptPipeline(redis, in_flight=1))
+    entered = asyncio.Event()
+
+    async def other_person() -> None:
+        async with store.hold(["ussd:+84910000001"]):
+            entered.set()
+            await asyncio.sleep(0.1)
+
+    async def alice() -> None:
+        async with store.hold(["ussd:+84912345678"]):
+            pass
+
+    busy = asyncio.create_task(other_person())
+    await asyncio.sleep(0)  # the other person's lock request is out
+    cancelled = asyncio.create_task(alice())
+    await asyncio.sleep(0)  # Alice's waits behind it
+    cancelled.cancel()
+    await busy
+
+    async with asyncio.timeout(1):  # not the 15 s of a lock taken for no one
+        async with store.hold(["ussd:+84912345678"]) as held:
+            held.put("ussd:+84912345678", b"her next turn", 60)
+    assert await store.load("ussd:+84912345678") == b"her next turn"
+    assert entered.is_set() and cancelled.cancelled()
+
+
+async def test_a_worker_shutting_down_leaves_no_call_waiting(
+    redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+):
+    """A shutdown cancels the app's tasks while the handlers of turns under way finish,
+    perhaps the task about to send queued calls before it has started: those turns are
+    told to try again rather than left waiting."""
+    scripts = ScriptPipeline(redis, in_flight=1)
+    counters = RedisCounters(redis, prefix, scripts=scripts)
+    first = asyncio.create_task(counters.spend_within("caller:first", 3, 60))
+    queued = asyncio.create_task(counters.spend_within("caller:second", 3, 60))
+    await asyncio.sleep(0)  # the first is out, the second queued
+    running = asyncio.current_task()
+    sweep_after = scripts._next
+
+    def next_then_shutdown() -> None:  # the sweep lands before the new task's first step
+        sweep_after()
+        for task in asyncio.all_tasks():
+            if task not in (running, first, queued):  # the turns under way go on
+                task.cancel()
+
+    monkeypatch.setattr(scripts, "_next", next_then_shutdown)
+
+    assert (await first).count == 1
+    with pytest.raises(StoreUnavailable):
+        await asyncio.wait_for(queued, 2)
+
+
+async def test_a_lock_request_re_sent_after_a_lost_answer_still_gets_the_lock(
+    redis: Redis, prefix: str
+):
+    """redis-py re-sends a command whose answer a dropped connection lost; Redis may
+    have run it already. The turn's own token on the lock means the lock is the turn's."""
+    acquire = redis.register_script(_ACQUIRE)
+    keys = [f"{prefix}lock:ussd:+84912345678", f"{prefix}state:ussd:+84912345678"]
+
+    assert (await acquire(keys=keys, args=["token-of-this-turn", 15000]))[0] == 1
+    assert (await acquire(keys=keys, args=["token-of-this-turn", 15000]))[0] == 1
+    assert (await acquire(keys=keys, args=["another-turn", 15000])) == [0]
