@@ -613,8 +613,7 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
         f"EVALSHA a turn: every call a turn makes is one script); requests Redis read per "
         f"turn: {result['round_trips_per_turn']:.2f} (INFO total_reads_processed: the "
         f"calls made while Redis answers earlier ones share a pipeline, the conversation "
-        f"events' "
-        f"XADD go every 0.5 s); commands run per turn, Lua's included: "
+        f"events' XADD go every 0.5 s); commands run per turn, Lua's included: "
         f"{result['commands_per_turn']:.1f}"
     )
     by_command = ", ".join(f"{n.upper()} {v:.2f}" for n, v in result["by_command"].items())
