@@ -531,7 +531,7 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "seconds": seconds,
         "regs_per_core": stats.completed / cpu if cpu else 0.0,
         "commands_per_turn": delta["total"] / turns,
-        "round_trips_per_turn": (delta["reads"] - 1) / turns,
+        "reads_per_turn": (delta["reads"] - 1) / turns,
         "xadd_per_turn": delta["xadd"] / turns,
         "evalsha_per_turn": delta["evalsha"] / turns,
         "by_command": {
@@ -611,7 +611,7 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
     print(
         f"  Redis round trips a USSD turn waits for: {result['evalsha_per_turn']:.2f} (aim 1; "
         f"EVALSHA a turn: every call a turn makes is one script); requests Redis read per "
-        f"turn: {result['round_trips_per_turn']:.2f} (INFO total_reads_processed: the "
+        f"turn: {result['reads_per_turn']:.2f} (INFO total_reads_processed: the "
         f"calls made while Redis answers earlier ones share a pipeline, the conversation "
         f"events' XADD go every 0.5 s); commands run per turn, Lua's included: "
         f"{result['commands_per_turn']:.1f}"

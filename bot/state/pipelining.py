@@ -57,36 +57,28 @@ class ScriptPipeline:
             self._free += 1
             return
         batch, self._queued = self._queued, []
-        task = asyncio.ensure_future(self._send(batch))
+        task = asyncio.ensure_future(self._run(batch))
         self._sending.add(task)
         task.add_done_callback(functools.partial(self._sent, batch))
 
     def _sent(self, batch: list[Queued], task: asyncio.Task[None]) -> None:
+        """Whatever the request left unanswered - Redis unreachable, or the task cancelled,
+        perhaps before it started (a shutdown) - gets its error: no call is left waiting."""
         self._sending.discard(task)
-        if task.cancelled():  # perhaps before it started (a shutdown): no one left waiting
-            for *_, answer in batch:
-                _settle(answer, ConnectionError("the request carrying this call stopped"))
+        stopped = ConnectionError("the request carrying this call stopped")
+        error = stopped if task.cancelled() else (task.exception() or stopped)
+        for *_, answer in batch:
+            _settle(answer, error)
         self._next()
-
-    async def _send(self, batch: list[Queued]) -> None:
-        try:
-            await self._run(batch)
-        finally:  # never leave a call waiting, even if this task is cancelled
-            for *_, answer in batch:
-                _settle(answer, ConnectionError("the request carrying this call stopped"))
 
     async def _run(self, batch: list[Queued]) -> None:
         forgotten = await self._pipelined(batch)
         if forgotten:  # Redis restarted: load each script once, run those calls again
-            try:
-                for source in {script.script for script, *_ in forgotten}:
-                    await self._client.script_load(source)
-            except Exception as exc:
-                for *_, answer in forgotten:
-                    _settle(answer, exc)
-                return
-            for *_, answer in await self._pipelined(forgotten):
-                _settle(answer, NoScriptError("the script could not be loaded"))
+            for source in {script.script for script, *_ in forgotten}:
+                await self._client.script_load(source)
+            forgotten = await self._pipelined(forgotten)
+        for *_, answer in forgotten:
+            _settle(answer, NoScriptError("the script could not be loaded"))
 
     async def _pipelined(self, batch: list[Queued]) -> list[Queued]:
         """Runs the batch as one pipeline and settles its calls, but for those whose
@@ -98,12 +90,7 @@ class ScriptPipeline:
         pipe = self._client.pipeline(transaction=False)
         for script, keys, args, _ in batch:
             pipe.evalsha(script.sha, len(keys), *keys, *args)
-        try:
-            results = await pipe.execute(raise_on_error=False)
-        except Exception as exc:  # the connection: every call of the batch failed
-            for *_, answer in batch:
-                _settle(answer, exc)
-            return []
+        results = await pipe.execute(raise_on_error=False)
         forgotten = []
         for call, result in zip(batch, results, strict=True):
             if isinstance(result, NoScriptError):
