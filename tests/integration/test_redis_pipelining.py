@@ -4,7 +4,6 @@ Redis: each turn still gets its own answer, its own error, and never waits for e
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -14,6 +13,7 @@ from redis.asyncio import Redis
 from bot.state import StoreUnavailable
 from bot.state.pipelining import ScriptPipeline
 from bot.state.redis import _ACQUIRE, RedisCounters, RedisStore, redis_client
+from tests.support.state_adapters import unreachable_redis_url
 
 
 @pytest.fixture
@@ -115,10 +115,7 @@ async def test_a_cancelled_turn_does_not_cancel_or_strand_the_turns_queued_behin
 
 
 async def test_when_redis_is_down_every_turn_of_a_shared_request_is_told_to_try_again():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    client = redis_client(f"redis://127.0.0.1:{port}/0", socket_timeout=1)
+    client = redis_client(unreachable_redis_url(), socket_timeout=1)
     store, counters = RedisStore(client), RedisCounters(client)
 
     async def turn(person: str) -> None:

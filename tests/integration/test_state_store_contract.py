@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 from bot.state import StateStore, StoreUnavailable
 from bot.state.redis import RedisCounters, RedisStore, redis_client
-from tests.support.state_adapters import Adapter
+from tests.support.state_adapters import Adapter, unreachable_redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -255,15 +254,9 @@ class TestRedisLock:
         assert waited < 2.0
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class TestRedisDown:
     async def test_every_operation_reports_the_store_unavailable(self):
-        client = redis_client(f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=1)
+        client = redis_client(unreachable_redis_url(), socket_timeout=1)
         store, counters = RedisStore(client), RedisCounters(client)
         try:
             async with asyncio.timeout(10):

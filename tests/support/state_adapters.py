@@ -4,6 +4,7 @@ Redis), as fixtures for the integration tests: `adapter` runs a test on each."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,13 @@ import pytest
 from bot.state import Counters, StateStore
 from bot.state.memory import MemoryCounters, MemoryStore
 from bot.state.redis import RedisCounters, RedisStore, redis_client
+
+
+def unreachable_redis_url() -> str:
+    """A Redis URL on a local port nothing listens on: a Redis that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
 
 
 class FakeClock:
