@@ -236,6 +236,15 @@ class World:
             await db.close()
         return [int(row["pid"]) for row in rows]
 
+    async def database_sessions(self) -> int:
+        """Connections ever opened to regbot's database (PostgreSQL's own count)."""
+        db = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+        try:
+            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            return int(await db.fetchval(query))
+        finally:
+            await db.close()
+
     def numbers(self, count: int) -> list[int]:
         start, self.next_number = self.next_number, self.next_number + count
         return list(range(start, start + count))
@@ -284,6 +293,9 @@ class Stats:
 
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = {"turn": [], "hash": []}
+        self.started = time.perf_counter()
+        # turns that do not hash: (seconds into the run it was sent, latency, inputs typed)
+        self.timeline: list[tuple[float, float, int]] = []
         self.errors = 0
         self.busy = 0
         self.completed = 0
@@ -296,6 +308,24 @@ class Stats:
     @property
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values())
+
+    def slowest_turns(self) -> str:
+        """Where the slowest 1 % of the turns that do not hash fall: at which input and
+        when, and the p99 past the first second (the callers, started together, arrive
+        at each step together the first time round)."""
+        ranked = sorted(self.timeline, key=lambda t: -t[1])[: max(1, len(self.timeline) // 100)]
+        if not ranked:
+            return ""
+        inputs = ", ".join(
+            f"{n} at input {i}" for i, n in Counter(t[2] for t in ranked).most_common(3)
+        )
+        later = sorted(latency for at, latency, _ in self.timeline if at >= 1.0)
+        past = f"{1000 * later[int(len(later) * 0.99)]:.1f} ms" if later else "-"
+        return (
+            f"the slowest 1 % of them: {inputs}; sent {min(t[0] for t in ranked):.1f}-"
+            f"{max(t[0] for t in ranked):.1f} s into the run; p99 of those sent after the "
+            f"first second: {past}"
+        )
 
     def p(self, kind: str | None, q: float) -> float:
         values = sorted(
@@ -316,7 +346,11 @@ async def post(
             ok = response.status == 200
     except (TimeoutError, aiohttp.ClientError):
         body, ok = "", False
-    stats.latencies[kind].append(time.perf_counter() - started)
+    latency = time.perf_counter() - started
+    stats.latencies[kind].append(latency)
+    if kind == "turn":
+        typed = form["text"].count("*") + 1 if form["text"] else 0
+        stats.timeline.append((started - stats.started, latency, typed))
     if not ok:
         stats.errors += 1
     return body
@@ -504,9 +538,11 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         if args.profile and workers == 1:
             profiler = start_profile(args.profile, pids[0], args.profile_gil)
         usage = Usage(pids, extra=await world.database_pids())
+        sessions = await world.database_sessions()
         load_cpu = time.process_time()
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
         load_cpu = time.process_time() - load_cpu
+        sessions = await world.database_sessions() - sessions - 1  # the bench's own read
         _, idle, cpu, others = usage.done()
         after = await redis_counts(redis)
         await redis.aclose()
@@ -521,6 +557,8 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "p99_turn": stats.p("turn", 0.99),
         "p99_hash": stats.p("hash", 0.99),
         "p50_turn": stats.p("turn", 0.5),
+        "slowest": stats.slowest_turns(),
+        "pg_connections": sessions,
         "completed": stats.completed,
         "total": len(crowd),
         "errors": stats.errors,
@@ -594,6 +632,8 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
         f"  p99 of turns that do not hash: {result['p99_turn']:.1f} ms (p50 "
         f"{result['p50_turn']:.1f} ms; aim < 100 ms){t}"
     )
+    if result["slowest"]:
+        print(f"  {result['slowest']}{t}")
     print(f"  p99 of the confirmations that hash: {result['p99_hash']:.1f} ms{t}")
     if line := inside_line(result.get("inside", {})):
         print(line + t)
@@ -618,6 +658,10 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
     )
     by_command = ", ".join(f"{n.upper()} {v:.2f}" for n, v in result["by_command"].items())
     print(f"  Redis commands per turn by name (Lua's included): {by_command}")
+    print(
+        f"  PostgreSQL connections regbot opened during the run: {result['pg_connections']} "
+        f"(pg_stat_database.sessions; each a server process and asyncpg's set-up)"
+    )
 
 
 async def pace_run(
