@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.accounts import sealing
 from bot.accounts.evidence import Evidence, InsufficientEvidence, shortfalls
+from bot.accounts.liveness import ping_when_idle
 from bot.accounts.model import (
     Account,
     AccountKind,
@@ -53,13 +54,18 @@ _UNAVAILABLE: Final = (
 
 
 POOL_SIZE: Final = 20
+PING_AFTER_IDLE: Final = 5.0  # seconds a pooled connection may rest unchecked (liveness)
 
 
-def make_engine(url: str, **options: Any) -> AsyncEngine:
+def make_engine(
+    url: str, *, ping_after_idle: float = PING_AFTER_IDLE, **options: Any
+) -> AsyncEngine:
     """An async engine; plain `sqlite:` / `postgresql:` URLs get their async driver.
 
     SQLite gets WAL and a busy timeout so concurrent writers wait instead of failing;
-    asyncpg gets connect and command timeouts so a dead server is reported quickly.
+    asyncpg gets connect and command timeouts so a dead server is reported quickly, and
+    a pooled connection idle for more than `ping_after_idle` seconds is checked before
+    use (`bot.accounts.liveness`: SQLAlchemy's own pre-ping costs three round trips).
     `options` go to `create_async_engine` (`connect_args` are merged with the defaults).
     """
     parsed = make_url(url)
@@ -72,7 +78,6 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     )
     options["connect_args"] = {**defaults, **options.get("connect_args", {})}
     if not sqlite:
-        options.setdefault("pool_pre_ping", True)
         # Up to 20 connections a worker, each kept once opened: the turns, the recorder and
         # the console reach the database in bursts, and a connection opened for a burst and
         # closed after it (SQLAlchemy's overflow) costs a server process, asyncpg's set-up
@@ -83,6 +88,8 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     engine = create_async_engine(parsed, **options)
     if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    elif not options.get("pool_pre_ping"):
+        ping_when_idle(engine, ping_after_idle)
     return engine
 
 

@@ -39,14 +39,14 @@ class Database:
     unreachable_url: str
     engines: list[AsyncEngine] = field(default_factory=list)
 
-    def engine(self) -> AsyncEngine:
-        engine = make_engine(self.url, connect_args=self.connect_args)
+    def engine(self, **options: Any) -> AsyncEngine:
+        engine = make_engine(self.url, connect_args=self.connect_args, **options)
         self.engines.append(engine)
         return engine
 
-    def accounts(self) -> Registering:
+    def accounts(self, **options: Any) -> Registering:
         """A repository with its own engine: another worker process, as far as it knows."""
-        return Registering(self.engine(), KEYS)
+        return Registering(self.engine(**options), KEYS)
 
     async def raw_rows(self, table: str = "accounts") -> list[dict[str, Any]]:
         async with self.engine().connect() as connection:
