@@ -201,6 +201,7 @@ class World:
     anchor: str
     fast: bool
     serve_root: Path
+    sims_pid: int = 0
     next_number: int = 0
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
@@ -541,11 +542,16 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         profiler = None
         if args.profile and workers == 1:
             profiler = start_profile(args.profile, pids[0], args.profile_gil)
-        usage = Usage(pids, extra=await world.database_pids())
+        backends = await world.database_pids()
+        usage = Usage(pids, extra=backends)
         sessions = await world.database_sessions()
-        load_cpu = time.process_time()
+        load_cpu, sims_cpu = time.process_time(), cpu_seconds([world.sims_pid])
+        database_cpu = cpu_seconds(backends)
         stats, seconds = await crowd_registers(url, world.sims, crowd, args.rounds, 0, 300)
         load_cpu = time.process_time() - load_cpu
+        sims_cpu = cpu_seconds([world.sims_pid]) - sims_cpu
+        # backends opened during the run count from their start
+        database_cpu = cpu_seconds(await world.database_pids()) - database_cpu
         sessions = await world.database_sessions() - sessions - 1  # the bench's own read
         _, idle, cpu, others = usage.done()
         after = await redis_counts(redis)
@@ -585,6 +591,8 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "why": stats.why_unfinished(),
         "inside": inside,
         "load_share": 100 * load_cpu / seconds,
+        "sims_share": 100 * sims_cpu / seconds,
+        "database_share": 100 * database_cpu / seconds,
     }
 
 
@@ -645,7 +653,9 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
         f"  machine idle CPU during the run: {result['idle']:.0f} % of 2 cores shared by "
         f"regbot, the load generator, the simulators, Redis and PostgreSQL; taken by "
         f"processes outside this bench: {result['others']:.0f} %; the load generator "
-        f"(this process) used {result['load_share']:.0f} % of a core"
+        f"(this process) used {result['load_share']:.0f} % of a core, the simulators "
+        f"{result['sims_share']:.0f} % (the carrier and SMS a deployment reaches elsewhere), "
+        f"PostgreSQL {result['database_share']:.0f} %"
     )
     print(
         f"  registrations per second per core: {result['regs_per_core']:.1f} "
@@ -890,6 +900,7 @@ async def main(args: argparse.Namespace) -> None:
                 anchor=anchor,
                 fast=args.fast_hashing,
                 serve_root=Path(args.serve_from) if args.serve_from else ROOT,
+                sims_pid=sims_process.pid,
             )
             await run_phases(args, world, f"http://127.0.0.1:{floor_port}", floor)
         finally:
