@@ -3,8 +3,8 @@
 SQLAlchemy's `pool_pre_ping` checks every connection at every checkout, and on asyncpg
 that is three round trips (BEGIN, an empty statement, ROLLBACK: a transaction kept for
 pgbouncer's sake). A turn that checks for a duplicate paid them before its one SELECT,
-and at saturation each round trip waits for the event loop to come round: in the
-callers' opening wave the carrier check took 220-235 ms p99 with them, 163-173 without.
+and at saturation each round trip waits for the event loop to come round: the p99 of
+turns at saturation was 220 ms with them, 163-173 without (bench/ussd_load.py).
 
 A connection dies while idle: a restarted server, a network device dropping a quiet
 connection. One handed back moments ago is alive but for a restart in those moments,
@@ -25,6 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_
 
 _IDLE_SINCE = "regbot_idle_since"
+CHECK_TIMEOUT = 2.0  # seconds: a server that answers slower is treated as gone
 
 
 def ping_when_idle(engine: AsyncEngine, after: float) -> None:
@@ -43,6 +44,6 @@ def ping_when_idle(engine: AsyncEngine, after: float) -> None:
         if since is None or driver is None or time.monotonic() - since <= after:
             return  # just opened, or in use moments ago
         try:
-            await_(driver.fetchrow(";"))
+            await_(driver.fetchrow(";", timeout=CHECK_TIMEOUT))
         except Exception as exc:  # closed, reset, timed out: open another
             raise DisconnectionError(type(exc).__name__) from exc
