@@ -85,6 +85,7 @@ def make_engine(
         # workers stay within PostgreSQL's default max_connections of 100.
         options.setdefault("pool_size", POOL_SIZE)
         options.setdefault("max_overflow", 0)
+        options.setdefault("pool_use_lifo", True)  # the one used last: see liveness
     engine = create_async_engine(parsed, **options)
     if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

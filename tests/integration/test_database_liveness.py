@@ -6,6 +6,8 @@ the retry works."""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from sqlalchemy import text
@@ -52,3 +54,17 @@ async def test_a_connection_used_moments_ago_is_not_checked_and_the_retry_works(
     with pytest.raises(AccountsUnavailable):  # the person is told to try again
         await accounts.exists(AccountKind.CITIZEN, ID_NUMBER)
     assert await accounts.exists(AccountKind.CITIZEN, ID_NUMBER) is False
+
+
+async def test_after_a_burst_a_quiet_worker_keeps_using_the_connection_it_used_last(
+    postgres_database: Database,
+):
+    """The others rest and are checked when next needed; handed out oldest first, every
+    connection would rest between uses and each duplicate check would wait for a check."""
+    accounts = postgres_database.accounts()
+    [engine] = postgres_database.engines[-1:]
+    await asyncio.gather(*(_backend_of(engine) for _ in range(20)))  # a burst opens 20
+
+    backends = [await _backend_of(engine) for _ in range(5)]
+    assert await accounts.exists(AccountKind.CITIZEN, ID_NUMBER) is False
+    assert len(set(backends)) == 1
