@@ -81,7 +81,7 @@ def make_engine(
         # Up to 20 connections a worker, each kept once opened: the turns, the recorder and
         # the console reach the database in bursts, and a connection opened for a burst and
         # closed after it (SQLAlchemy's overflow) costs a server process, asyncpg's set-up
-        # and a new statement cache - at saturation 228 of them in 12 s. 20 a worker: 4
+        # and a new statement cache - at saturation over 200 of them in 12 s. 20 a worker: 4
         # workers stay within PostgreSQL's default max_connections of 100.
         options.setdefault("pool_size", POOL_SIZE)
         options.setdefault("max_overflow", 0)
