@@ -231,22 +231,25 @@ class World:
 
     async def database_pids(self) -> list[int]:
         """PostgreSQL's backends serving regbot's database: the bench's, not others'."""
-        db = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
-        try:
-            rows = await db.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        finally:
-            await db.close()
+        rows = await self._ask(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
         return [int(row["pid"]) for row in rows]
 
     async def database_sessions(self) -> int:
-        """Connections ever opened to regbot's database (PostgreSQL's own count)."""
+        """Connections ever opened to regbot's database (PostgreSQL's own count, the
+        asking one included)."""
+        rows = await self._ask(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(rows[0]["sessions"])
+
+    async def _ask(self, query: str) -> list[asyncpg.Record]:
+        """One question to regbot's database, on a connection of the bench's own."""
         db = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
         try:
-            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-            return int(await db.fetchval(query))
+            return list(await db.fetch(query))
         finally:
             await db.close()
 
@@ -718,7 +721,8 @@ async def redis_footprint(world: World, count: int) -> float:
                 if kind:
                     sizes[kind].append(int(await redis.memory_usage(key, samples=0) or 0))
                 if kind == "session" and not stored:
-                    stored = await redis.get(key) or b""
+                    value = await redis.get(key)
+                    stored = value if isinstance(value, bytes) else b""
             gate.opened.set()
             await asyncio.gather(*tasks)
     await redis.aclose()
