@@ -290,7 +290,7 @@ def private_redis() -> Iterator[str]:
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        stop(process)  # type: ignore[arg-type]
+        stop(process)
 
 
 # -- callers ----------------------------------------------------------------------------
@@ -684,7 +684,7 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
 
 async def pace_run(
     world: World, callers: int, pace: float, workers: int
-) -> tuple[Stats, float, float]:
+) -> tuple[Stats, float, float, float]:
     crowd = people(world.numbers(callers))
     await add_subscribers(world.sims, crowd)
     async with world.regbot(workers) as (url, pids):
