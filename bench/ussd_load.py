@@ -335,6 +335,11 @@ class Stats:
             f"first second: {past}"
         )
 
+    def mean(self) -> float:
+        """Of every request, in ms: Little's law sets it at saturation (callers / req/s)."""
+        values = [x for v in self.latencies.values() for x in v]
+        return 1000 * sum(values) / len(values) if values else 0.0
+
     def p(self, kind: str | None, q: float) -> float:
         values = sorted(
             self.latencies[kind] if kind else [x for v in self.latencies.values() for x in v]
@@ -571,6 +576,7 @@ async def saturation(args: argparse.Namespace, world: World, workers: int) -> di
         "p99_turn": stats.p("turn", 0.99),
         "p99_hash": stats.p("hash", 0.99),
         "p50_turn": stats.p("turn", 0.5),
+        "mean": stats.mean(),
         "slowest": stats.slowest_turns(),
         "pg_connections": sessions,
         "completed": stats.completed,
@@ -650,6 +656,13 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
     )
     if result["slowest"]:
         print(f"  {result['slowest']}{t}")
+    print(
+        f"  Little's law: {callers} callers who each send their next input as soon as a "
+        f"screen comes back, at {result['rps']:.0f} req/s, wait "
+        f"{1000 * callers / result['rps']:.0f} ms a request on average (measured: "
+        f"{result['mean']:.0f} ms); a p99 under 100 ms at saturation needs more than "
+        f"{callers / 0.1:.0f} req/s, so that aim is a throughput aim on this machine{t}"
+    )
     print(f"  p99 of the confirmations that hash: {result['p99_hash']:.1f} ms{t}")
     if line := inside_line(result.get("inside", {})):
         print(line + t)
