@@ -122,3 +122,23 @@ async def test_a_console_cookie_that_is_not_utf8_or_forged_is_asked_to_sign_in(
         )
         assert await raw(bot, request) == 303  # to the sign-in page, as with no cookie
     assert tracebacks(caplog) == []
+
+
+FORM = b"password=An%40Hanoi2026x&confirm=An%40Hanoi2026x&csrf=x"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [
+        ("application/x-www-form-urlencoded; charset=bogus", b""),
+        ("application/x-www-form-urlencoded", b"Content-Encoding: gzip"),
+    ],
+    ids=["unknown charset", "not gzip"],
+)
+async def test_a_password_form_its_headers_misdescribe_asks_to_open_the_link_again(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, content_type: str, encoding: bytes
+) -> None:
+    caplog.set_level(logging.INFO)
+    headers = (encoding,) if encoding else ()
+    assert await raw(bot, post("/secret/some-token", FORM, content_type, *headers)) == 400
+    assert tracebacks(caplog) == []

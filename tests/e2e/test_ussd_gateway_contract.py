@@ -74,6 +74,10 @@ async def test_the_secret_in_the_query_string_is_refused(
         ({"sessionId": "s-2", "serviceCode": "*123#", "text": ""}, "phoneNumber"),
         ({"sessionId": "s-3", "phoneNumber": "0912345678", "text": ""}, "E.164"),
         ({"sessionId": "s-4", "phoneNumber": "+84abc", "text": ""}, "E.164"),
+        # digits of another script: the same phone as +84912345678 for the SMS, but a
+        # caller of its own for the conversation and the per-caller limits
+        ({"sessionId": "s-7", "phoneNumber": "+8\u0664912345678", "text": ""}, "E.164"),
+        ({"sessionId": "s-8", "phoneNumber": " 8\u0664912345678", "text": ""}, "E.164"),
         ({"sessionId": "s-5", "phoneNumber": CALLER, "text": "1*" * 5000}, "qua dai"),
     ],
 )
@@ -90,6 +94,48 @@ async def test_a_body_that_is_not_a_form_is_refused_with_400(bot: BotHarness) ->
     for data, content_type in ((b"\xff\xfe{", "application/json"), (b"", "text/plain")):
         response = await bot.client.post("/ussd", data=data, headers={"Content-Type": content_type})
         assert response.status == 400
+
+
+URLENCODED = "application/x-www-form-urlencoded"
+FORM = b"sessionId=s-9&serviceCode=*123%23&phoneNumber=%2B84912345678&text="
+MULTIPART = (
+    b"--b\r\n"
+    b'Content-Disposition: form-data; name="sessionId"\r\n'
+    b"Content-Transfer-Encoding: bogus\r\n\r\n"
+    b"s-9\r\n"
+    b"--b--\r\n"
+)
+MULTIPART_CHARSET = MULTIPART.replace(
+    b"Content-Transfer-Encoding: bogus", b"Content-Type: text/plain; charset=bogus"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (FORM, {"Content-Type": f"{URLENCODED}; charset=bogus"}),
+        (FORM, {"Content-Type": URLENCODED, "Content-Encoding": "gzip"}),
+        (FORM, {"Content-Type": URLENCODED, "Content-Encoding": "deflate"}),
+        (MULTIPART, {"Content-Type": "multipart/form-data; boundary=b"}),
+        (MULTIPART_CHARSET, {"Content-Type": "multipart/form-data; boundary=b"}),
+    ],
+    ids=["unknown charset", "not gzip", "not deflate", "transfer encoding", "part charset"],
+)
+async def test_a_body_its_headers_misdescribe_is_refused_with_400_not_a_server_error(
+    guarded: tuple[BotHarness, list[TurnRecord]],
+    body: bytes,
+    headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot, turns = guarded
+    response = await bot.client.post(
+        "/ussd", data=body, headers={**headers, "X-USSD-Secret": SECRET}
+    )
+    text = await response.text()
+    assert response.status == 400
+    assert text.startswith("END ") and text.isascii() and len(text) <= 182
+    assert turns == []
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_a_number_with_an_unencoded_plus_is_still_understood(bot: BotHarness) -> None:

@@ -27,6 +27,7 @@ from bot.engine.turn import Conversation
 from bot.i18n import DEFAULT_LANGUAGE, Translator, to_ascii
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
+from bot.web.bodies import read_form
 
 log = logging.getLogger("regbot.ussd")
 
@@ -262,11 +263,11 @@ async def ussd_endpoint(request: web.Request) -> web.Response:
     if not _secret_ok(request, gateway.secret):
         return _plain("Forbidden", status=403)
     try:
-        form = await request.post()
+        form = await read_form(request)
         parsed = parse_form(form)
     except BadUssdRequest as bad:
         return _plain(_refusal(gateway.translator, bad), status=400)
-    except ValueError:
+    except ValueError:  # UnreadableBody: a charset, an encoding the bytes do not follow
         unreadable = BadUssdRequest("ussd.bad_request.form", "")
         return _plain(_refusal(gateway.translator, unreadable), status=400)
     return _plain(await gateway.answer(parsed))

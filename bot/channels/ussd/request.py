@@ -9,7 +9,9 @@ from typing import Final
 
 MAX_TEXT: Final = 2000  # a whole session of inputs; a 10 KB text is refused
 MAX_SESSION_ID: Final = 200
-_E164: Final = re.compile(r"\+[1-9]\d{6,14}")
+# ASCII digits only: `\d` takes any script's, and "+8٤9…" would be another caller (its own
+# conversation and per-caller limits) for the same phone
+_E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class BadUssdRequest(Exception):
@@ -46,7 +48,7 @@ def parse_form(form: Mapping[str, object]) -> UssdRequest:
     text = field("text", required=False)
     if len(session_id) > MAX_SESSION_ID or not session_id.isprintable():
         raise BadUssdRequest("ussd.bad_request.session", "sessionId")
-    if caller.isdigit() and raw_caller.startswith(" "):
+    if caller.isascii() and caller.isdigit() and raw_caller.startswith(" "):
         caller = "+" + caller  # an unencoded "+" arrives as a space
     if not _E164.fullmatch(caller):
         raise BadUssdRequest("ussd.bad_request.caller", "phoneNumber")

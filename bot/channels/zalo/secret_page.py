@@ -30,6 +30,7 @@ from bot.engine.render import render
 from bot.i18n import msg
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
+from bot.web.bodies import UnreadableBody, read_form
 
 log = logging.getLogger("regbot.zalo")
 
@@ -152,6 +153,13 @@ def _same_origin(request: web.Request, public_url: str) -> bool:
     return bool(host) and host in {urlsplit(public_url).netloc, request.host}
 
 
+async def _refuse(channel: ZaloChannel, token: str, status: int) -> web.Response:
+    """Asks to open the link in Zalo again: the form cannot be trusted or read."""
+    link = await channel.secrets.by_token(token)
+    lang = link.lang if link else "vi"
+    return _response(channel, lang, _text(channel, "zalo.secret_csrf", lang, "error"), status)
+
+
 async def _submit(request: web.Request) -> web.Response:
     channel = request.config_dict[ZALO]
     token = request.match_info["token"]
@@ -162,7 +170,10 @@ async def _submit(request: web.Request) -> web.Response:
 
 
 async def _set_password(request: web.Request, channel: ZaloChannel, token: str) -> web.Response:
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except UnreadableBody:  # no browser sends it: the page again, as after a lost cookie
+        return await _refuse(channel, token, 400)
     cookie = request.cookies.get(COOKIE, "")
     given = str(form.get("csrf", ""))
     expected = channel.secrets.form_token(token, cookie)
@@ -171,9 +182,7 @@ async def _set_password(request: web.Request, channel: ZaloChannel, token: str) 
         or not same_secret(given, expected)
         or not _same_origin(request, channel.public_url)
     ):
-        link = await channel.secrets.by_token(token)
-        lang = link.lang if link else "vi"
-        return _response(channel, lang, _text(channel, "zalo.secret_csrf", lang, "error"), 403)
+        return await _refuse(channel, token, 403)
     password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
     async with channel.secrets.using(token):
         link, refused = await _link(channel, token)
