@@ -33,6 +33,8 @@ log = logging.getLogger("regbot.ussd")
 
 CHANNEL: Final = "ussd"
 MAX_SEEN: Final = 16  # earlier screens kept per session for late retries
+MAX_LEFT: Final = 4  # network sessions left, remembered so their late requests stay out
+FORGETTING: Final = (Action.CANCEL, Action.HOME)  # 97 deletes what was typed, 00 too
 CONTINUE: Final = "1"
 RESTART: Final = "2"
 RESEND: Final = "1"  # on the screen that asks for the code proving the phone
@@ -75,12 +77,15 @@ class UssdGateway:
                 state = self._codec.loads(convo.slot(CHANNEL))
                 lang = state.lang if state else lang
                 delta, text = new_input(self._codec, state, request.session_id, request.text)
-                if state is not None and delta is Delta.REPEAT:
+                if state is not None and delta in (Delta.REPEAT, Delta.STALE):
                     return state.body()
                 if state is not None and delta is Delta.LATE_RETRY:
                     digest = self._codec.digest(request.session_id, request.text)
                     return state.seen.get(digest, state.body())
+                if delta is Delta.LEFT_SESSION:  # nothing moves: the new session goes on
+                    return "END " + ussd_text(self.translator, "ussd.session_left", lang)
                 after = await self._next(convo, state, delta, text, request)
+                after.left = self._left(state, request)
                 convo.set_slot(CHANNEL, self._codec.dumps(after))
                 return after.body()
         except StoreUnavailable:
@@ -106,6 +111,9 @@ class UssdGateway:
             return await self._turn(convo, request, Action.SHOW, lang=lang)
         if delta is Delta.OUT_OF_STEP:  # the gateway lost track: show where we are
             return self._rebase(state, request)
+        paged = self._paged(state, text, request)
+        if paged is not None:
+            return paged
         if state.mode == Mode.RESUME:
             if text == CONTINUE:
                 return await self._continue(convo, state, request)
@@ -115,6 +123,8 @@ class UssdGateway:
         if state.mode == Mode.PROVE:
             if text in (RESTART, UssdKey.HOME):
                 return await self._turn(convo, request, Action.HOME)
+            if read_ussd_key(text) is Action.CANCEL:  # as on every screen: cancel, delete
+                return await self._turn(convo, request, Action.CANCEL)
             if text == RESEND:
                 sent = await self._proof.send(request.caller, state.lang, state.proof, resend=True)
                 return self._prove(request, state, sent)
@@ -122,17 +132,29 @@ class UssdGateway:
             if checked.proven:  # a step that waits (a signature) looks again at once
                 return await self._turn(convo, request, Action.RESUME)
             return self._prove(request, state, checked)
-        last_page = state.page >= len(state.pages) - 1
-        if not last_page and (text == MORE or state.end):
-            return self._rebase(replace(state, page=state.page + 1), request)
-        if text == MORE and len(state.pages) > 1:
-            return self._rebase(replace(state, page=0), request)
         if state.end:  # input after the end: a new conversation
             return await self._turn(convo, request, Action.SHOW, lang=state.lang)
         key = read_ussd_key(text)
         if key is not None:  # back, home, help, cancel
             return await turn(key)
         return await turn(Action.TEXT, text)
+
+    def _paged(self, state: ChannelState, text: str, request: UssdRequest) -> ChannelState | None:
+        """99 turns the page on every screen that has more (the code and the resume
+        screens too), back to the first after the last; any input on an ending screen."""
+        last_page = state.page >= len(state.pages) - 1
+        if not last_page and (text == MORE or state.end):
+            return self._rebase(replace(state, page=state.page + 1), request)
+        if text == MORE and len(state.pages) > 1:
+            return self._rebase(replace(state, page=0), request)
+        return None
+
+    def _left(self, before: ChannelState | None, request: UssdRequest) -> list[str]:
+        """The sessions the caller has left, this request's predecessor among them when
+        it starts a new one."""
+        if before is None or before.session_id == request.session_id:
+            return before.left if before else []
+        return [*before.left, self._codec.session(before.session_id)][-MAX_LEFT:]
 
     async def _turn(
         self,
@@ -152,6 +174,8 @@ class UssdGateway:
             lang=lang or (before.lang if before else None),  # a new dialog keeps the language
         )
         reply = as_shown(await convo.turn(inbound))
+        # what was typed is deleted, or the dialog is over: so are the screens that showed it
+        kept = before.seen if before and not (reply.end or action in FORGETTING) else {}
         state = ChannelState(
             session_id=request.session_id,
             text_length=0,
@@ -159,7 +183,7 @@ class UssdGateway:
             pages=list(reply_pages(reply, self.translator)),
             end=reply.end,
             lang=reply.lang,
-            seen=before.seen if before else {},
+            seen=kept,
         )
         return self._rebase(state, request)
 

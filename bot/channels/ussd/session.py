@@ -43,6 +43,9 @@ class ChannelState:
     seen: dict[str, str] = field(default_factory=dict)
     # the code that proves the caller's phone before a dialog is resumed (digest only)
     proof: OtpState | None = None
+    # keyed digests of the network sessions this caller has left (newest last): a late
+    # request of one of them must not take the caller's new session back
+    left: list[str] = field(default_factory=list)
 
     def body(self) -> str:
         """The response body for the current page: `CON ...` or `END ...`."""
@@ -65,6 +68,11 @@ class ChannelCodec:
         data = f"{session_id}\x00{text}".encode()
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:32]
 
+    def session(self, session_id: str) -> str:
+        """A network session's keyed digest, for `left`: never a request's digest, since
+        a request's session id is printable and this one is a NUL."""
+        return self.digest("\x00", session_id)
+
     def dumps(self, state: ChannelState) -> bytes:
         return self._encoder.encode(state)
 
@@ -84,7 +92,11 @@ class Delta(StrEnum):
     REPEAT = "repeat"  # the same request again: a gateway retry
     INPUT = "input"
     LATE_RETRY = "late_retry"  # an earlier request of the session, retried late
+    # an earlier request of the session, retried after its screen left `seen`: `text`
+    # holds every input of the session so far, so it only ever grows
+    STALE = "stale"
     OUT_OF_STEP = "out_of_step"  # a text that does not extend the previous one
+    LEFT_SESSION = "left_session"  # a late request of a network session the caller left
 
 
 def new_input(
@@ -94,12 +106,16 @@ def new_input(
 
     Not the last `*`-separated piece, because a password or an email may contain `*`.
     """
-    if state is None or state.session_id != session_id:
+    if state is None:
         return Delta.NEW_SESSION, ""
+    if state.session_id != session_id:
+        left = codec.session(session_id) in state.left
+        return (Delta.LEFT_SESSION if left else Delta.NEW_SESSION), ""
     prefix = text[: state.text_length]
     if not hmac.compare_digest(codec.digest(session_id, prefix), state.text_digest):
-        late = codec.digest(session_id, text) in state.seen
-        return (Delta.LATE_RETRY if late else Delta.OUT_OF_STEP), ""
+        if codec.digest(session_id, text) in state.seen:
+            return Delta.LATE_RETRY, ""
+        return (Delta.STALE if len(text) < state.text_length else Delta.OUT_OF_STEP), ""
     rest = text[state.text_length :]
     if not rest:
         return Delta.REPEAT, ""
