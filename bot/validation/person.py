@@ -42,10 +42,12 @@ def _is_latin_letter(ch: str) -> bool:
 def parse_full_name(text: str) -> str:
     """A full name in Latin (Vietnamese) letters, with or without diacritics.
 
-    Returned in NFC with single spaces, and typographic apostrophes as `'`, so the same
-    name typed on two keyboards is stored the same way. Case is kept as typed.
+    Returned in NFKC with single spaces, and typographic apostrophes as `'`, so the same
+    name typed on two keyboards is stored the same way: NFKC, not NFC, so that letters
+    of a compatibility form (full-width `Ｎｇｕｙｅｎ`, a ligature) become the letters
+    every screen shows and the registers compare. Case is kept as typed.
     """
-    name = " ".join(unicodedata.normalize("NFC", clean(text)).translate(_APOSTROPHES).split())
+    name = " ".join(unicodedata.normalize("NFKC", clean(text)).translate(_APOSTROPHES).split())
     previous = ""
     for ch in name:
         category = unicodedata.category(ch)
@@ -71,7 +73,7 @@ def parse_full_name(text: str) -> str:
 
 def _fold(name: str) -> str:
     """Case- and accent-free form of a name: `Đặng  Thị` -> `dang thi`."""
-    text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)
+    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES)
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -38,10 +38,18 @@ def test_a_name_typed_in_decomposed_unicode_is_stored_composed() -> None:
     assert parse_full_name(typed) == "Nguyễn Thị Hồng"
 
 
+def test_a_name_typed_in_full_width_letters_is_stored_as_the_letters_screens_show() -> None:
+    """A phone's full-width keyboard: the summary showed 'Nguyen Van Binh' (to_ascii),
+    so the carrier check must compare that name, not fail and cost an attempt."""
+    assert parse_full_name("Ｎｇｕｙｅｎ Van Binh") == "Nguyen Van Binh"
+    assert names_match("Ｎｇｕｙｅｎ Van Binh", "Nguyễn Văn Bình")
+
+
 @pytest.mark.parametrize(
     ("typed", "key"),
     [
         ("Nguyen Van 3", "validation.name.digits"),
+        ("Nguyen Van ３", "validation.name.digits"),
         ("Nguyễn Văn An 😀", "validation.name.emoji"),
         ("Nguyễn Văn An ❤️", "validation.name.emoji"),
         ("Nguyễn Văn An!", "validation.name.punctuation"),
