@@ -21,7 +21,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.draft import Checked, SignedIdentity
 from bot.dialogs.exits import Exit
-from bot.dialogs.fields import caller_mobile
+from bot.dialogs.fields import own_mobile
 from bot.dialogs.ports import Notifier
 from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, Personal, PersonalKind, msg
@@ -131,7 +131,7 @@ class CertifiedSteps:
                 agency=who.agency if who.kind is AccountKind.OFFICIAL else None,
             )
             outcome = await self._registrations.create(ctx, account, proof)
-            phone = ctx.draft.person.phone or caller_mobile(ctx)  # the SIM's, or who dialled
+            phone = ctx.draft.person.phone or own_mobile(ctx)  # the SIM's, or the person's own
             if outcome.exit == Exit.OK and phone:
                 notice = msg(
                     "signing.registered_sms",

@@ -34,7 +34,7 @@ class Exit(StrEnum):
     GET_LINK = "get_link"
     NEW_LINK = "new_link"
     SMS = "sms"  # send the signing link by SMS
-    USE_CALLER = "use_caller"  # use the number the person calls from
+    USE_CALLER = "use_caller"  # use the number the channel vouches for (or calls from)
     OTHER_METHOD = "other_method"
     MOBILE = "mobile"  # register by mobile subscriber instead
     LANGUAGE = "language"

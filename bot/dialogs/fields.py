@@ -54,34 +54,46 @@ def optional_email_step(name: StrEnum, prompt: Msg, help: Msg, next_step: StrEnu
     )
 
 
-def caller_mobile(ctx: StepContext) -> str | None:
-    """The number the person calls from (USSD), when it is a Vietnamese mobile."""
-    if not ctx.caller:
+def _mobile(number: str | None) -> str | None:
+    if not number:
         return None
     try:
-        return parse_phone(ctx.caller)
+        return parse_phone(number)
     except Invalid:
         return None
 
 
-def use_caller_choice(
+def caller_mobile(ctx: StepContext) -> str | None:
+    """The number the person calls from (USSD), when it is a Vietnamese mobile. That
+    phone is busy with the call: it cannot show a signing SIM's request, nor open a link."""
+    return _mobile(ctx.caller)
+
+
+def own_mobile(ctx: StepContext) -> str | None:
+    """A Vietnamese mobile the channel vouches is the person's own: the one they call from
+    (USSD), or the one their messenger account shared (Zalo, Telegram). Nobody is on a call
+    from a shared number: ask `caller_mobile` for what only a call implies."""
+    return caller_mobile(ctx) or _mobile(ctx.vouched_phone)
+
+
+def use_own_phone_choice(
     then: Callable[[StepContext, str], Awaitable[Outcome]], *exits: Exit
 ) -> Choice:
-    """A phone step's "use 09*****678?" option (where the caller's number is known),
-    doing `then` with that number; `exits` are those `then` may return."""
+    """A phone step's "use 09*****678?" option (where the channel vouches for the
+    person's number), doing `then` with that number; `exits` are those `then` may return."""
 
     @act(*exits)
     async def use_caller(ctx: StepContext, _: Any) -> Outcome:
-        phone = caller_mobile(ctx)
-        if phone is None:  # the option is only shown with a caller
+        phone = own_mobile(ctx)
+        if phone is None:  # the option is only shown with a vouched number
             return Outcome.stay()
         return await then(ctx, phone)
 
     return Choice(
         Exit.USE_CALLER,
-        lambda ctx: msg("phone.use_caller", phone=mask_phone(caller_mobile(ctx) or "")),
+        lambda ctx: msg("phone.use_caller", phone=mask_phone(own_mobile(ctx) or "")),
         use_caller,
-        when=lambda ctx: caller_mobile(ctx) is not None,
+        when=lambda ctx: own_mobile(ctx) is not None,
     )
 
 

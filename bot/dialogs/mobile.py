@@ -37,7 +37,7 @@ from bot.dialogs.fields import (
     edit_menu_step,
     full_name_step,
     optional_email_step,
-    use_caller_choice,
+    use_own_phone_choice,
 )
 from bot.dialogs.limits import HOUR, Limit, Limits, caller, local_time
 from bot.dialogs.password_step import password_steps
@@ -148,7 +148,7 @@ def _phone_step(name: S, next_step: S) -> Step:
         name,
         msg("mobile.phone_prompt"),
         msg("mobile.phone_help"),
-        choices=(use_caller_choice(_keep_phone, Exit.OK),),
+        choices=(use_own_phone_choice(_keep_phone, Exit.OK),),
         parse=lambda text, ctx: parse_phone(text),
         field="phone",
         show_value=lambda value: own(value, PersonalKind.PHONE),

@@ -16,7 +16,7 @@ from bot.accounts.model import AccountKind, RegistrationMethod
 from bot.dialogs.certified import CertifiedSteps
 from bot.dialogs.common import AWAY, HOME_CHOICE, OTHER_WAYS_CHOICE, CommonStep
 from bot.dialogs.exits import Exit
-from bot.dialogs.fields import caller_mobile, use_caller_choice
+from bot.dialogs.fields import caller_mobile, use_own_phone_choice
 from bot.dialogs.limits import HOUR, Limit, Limits, local_time
 from bot.engine.spec import Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
@@ -199,7 +199,7 @@ class Sim:
                 S.PHONE,
                 msg("signing.sim_phone_prompt"),
                 msg("signing.sim_phone_help"),
-                choices=(use_caller_choice(self._send_request, Exit.OK),),
+                choices=(use_own_phone_choice(self._send_request, Exit.OK),),
                 parse=lambda text, ctx: parse_phone(text),
                 field="phone",
                 act=self.start,

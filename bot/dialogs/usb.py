@@ -184,7 +184,7 @@ class Usb:
                         Exit.SMS,
                         msg("signing.choice_sms_link"),
                         act=self.sms_link,
-                        when=lambda ctx: ctx.caller is not None,
+                        when=lambda ctx: ctx.caller is not None,  # on a call: no link to open
                     ),
                     new_link,
                     OTHER_WAYS_CHOICE,

@@ -33,7 +33,12 @@ class Inbound:
     action: Action = Action.TEXT
     choice: str | None = None
     lang: str | None = None  # language for a new session (e.g. from the client's locale)
-    caller: str | None = None  # the number the person calls from (USSD), E.164
+    # The number the person calls from (USSD), E.164: the phone itself is busy with the
+    # call, so it cannot show a signing SIM's request until the call ends.
+    caller: str | None = None
+    # A number the channel vouches is the person's own (Zalo's shared phone, Telegram's
+    # shared contact), E.164: offered as "use this number"; nobody calls from it.
+    vouched_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,9 +88,7 @@ def typed_of(convo: Conversation, inbound: Inbound) -> Typed | None:
         action.value,
         text=inbound.text if action is Action.TEXT else None,
         kind=FIELD_KINDS.get(step.field or "") if not paused else None,
-        choice=None
-        if paused
-        else chosen_label(step, convo.context(dialog, inbound.caller), inbound),
+        choice=None if paused else chosen_label(step, convo.context(dialog, inbound), inbound),
         to_agent=paused,
     )
 
@@ -108,8 +106,9 @@ def record_of(
     dialog, help = convo.shown, convo.record.help
     now = convo.engine.now().timestamp()
     personal = dialog.draft.personal_values() if dialog else ()
-    if convo.caller:
-        personal = (*personal, Personal(convo.caller, PersonalKind.PHONE))
+    for phone in (convo.caller, convo.vouched_phone):
+        if phone:
+            personal = (*personal, Personal(phone, PersonalKind.PHONE))
     said = Said(
         convo.user_id,
         reply.lang,

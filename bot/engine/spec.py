@@ -54,7 +54,8 @@ class StepContext:
     channel: str
     user_id: str
     now: datetime
-    caller: str | None = None  # the number the person calls from, when the channel knows it
+    caller: str | None = None  # the number the person calls from (USSD): busy with the call
+    vouched_phone: str | None = None  # the person's own number, vouched for by a chat channel
 
     @property
     def epoch(self) -> float:

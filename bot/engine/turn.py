@@ -60,7 +60,8 @@ class Conversation:
         self.record, self._notice = engine.decode(blob)
         self.shown: DialogSession | None = self.record.dialog  # the dialog a reply showed
         self.failed = False  # this turn's answer was refused
-        self.caller: str | None = None
+        self.caller: str | None = None  # this turn's Inbound.caller
+        self.vouched_phone: str | None = None  # this turn's Inbound.vouched_phone
 
     @property
     def engine(self) -> DialogEngine:
@@ -99,6 +100,7 @@ class Conversation:
         before = self.record.dialog.step if self.record.dialog else ""
         saved = self.shown = self.record.dialog
         self.failed, self.caller = False, inbound.caller
+        self.vouched_phone = inbound.vouched_phone
         typed = typed_of(self, inbound)
         if self.record.paused and inbound.action is not Action.CANCEL:
             reply = pending_first(self, to_agent(self, inbound))
@@ -192,7 +194,7 @@ class Conversation:
             )
             self.record.dialog = dialog
         self.shown = dialog
-        ctx = self.context(dialog, inbound.caller)
+        ctx = self.context(dialog, inbound)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(dialog, ctx, self._notice)
         else:
@@ -259,14 +261,16 @@ class Conversation:
                 dialog.history.append(source)
         dialog.step = dest
 
-    def context(self, dialog: DialogSession, caller: str | None) -> StepContext:
+    def context(self, dialog: DialogSession, inbound: Inbound | None) -> StepContext:
+        """What the steps see; the numbers the channel knows come with `inbound`."""
         return StepContext(
             draft=dialog.draft,
             lang=dialog.lang,
             channel=self.channel,
             user_id=self.user_id,
             now=self._engine.now(),
-            caller=caller,
+            caller=inbound.caller if inbound else None,
+            vouched_phone=inbound.vouched_phone if inbound else None,
         )
 
     def _show(self, dialog: DialogSession, ctx: StepContext, notice: Msg | None) -> Reply:

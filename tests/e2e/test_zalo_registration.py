@@ -134,6 +134,34 @@ async def test_a_citizen_registers_by_signing_sim_and_the_result_is_pushed(zalo:
     assert account is not None and (account.method, account.verification_level) == ("sim", 3)
 
 
+@pytest.mark.parametrize("shared", ["before", "when_asked"])
+async def test_a_citizen_who_shares_their_zalo_phone_confirms_on_it_without_hanging_up(
+    zalo: ZaloWorld, shared: str
+):
+    """Zalo vouches for the shared number, but nobody is on a call from it: the phone can
+    show the SIM's request now, so the chat asks for the PIN there, never "end this call"."""
+    body = {"phone": "+84912345678", "full_name": "Nguyễn Văn An", "pin": "2468"}
+    assert await zalo.bot.sim_post("/sim/mssp/sims", {**body, "id_number": "001090012345"}) == 201
+    await start(zalo, "tu")
+    await zalo.pick("tu", "Công dân")
+    if shared == "before":
+        await zalo.share_phone("tu", "84912345678")
+        phone_step = await zalo.tap("tu", "sim")
+        assert "09*****678" in str(buttons(phone_step))
+        waiting = text_of(await zalo.tap("tu", "use_caller"))  # "use 09*****678"
+    else:
+        await zalo.tap("tu", "sim")
+        waiting = text_of(await zalo.share_phone("tu", "84912345678"))
+    response = await zalo.bot.client.get("/sim/mssp/pending", params={"phone": "+84912345678"})
+    [request] = await response.json()
+    assert "đã được gửi đến điện thoại của bạn" in waiting
+    assert request["verification_code"] in waiting
+    assert "cuộc gọi" not in waiting and "gọi lại" not in waiting
+    approve = {"action": "approve", "pin": "2468"}
+    assert await zalo.bot.sim_post(f"/sim/mssp/pending/{request['session_id']}", approve) == 200
+    assert "Chữ ký số hợp lệ" in await zalo.wait_for("tu", "Chữ ký số hợp lệ")
+
+
 async def test_a_business_registers_by_signing_sim_in_english(zalo: ZaloWorld):
     await sim_signature(
         zalo, "sim-hs", "business", "en", tax_code="0100109106", full_name="Công ty TNHH Hoa Sen"

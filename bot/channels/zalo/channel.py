@@ -44,7 +44,7 @@ class ZaloSlot(msgspec.Struct):
     unanswered: bool = False  # the last reply could not be delivered
     offered: list[str] = msgspec.field(default_factory=list)  # option keys on buttons
     hints: list[str] = msgspec.field(default_factory=list)  # what the last step asks for
-    phone: str = ""  # E.164, shared by the person through `request_user_info`
+    phone: str = ""  # E.164, shared through `request_user_info`: vouched for, not a caller
     secret_link: str = ""  # the id of the live password link
     secret_step: str = ""  # the password step it was issued for
 
@@ -137,8 +137,9 @@ class ZaloChannel:
         """The engine input for a queued event, and a notice to show before the reply."""
 
         def inbound(action: Action = Action.TEXT, **fields: Any) -> Inbound:
-            caller = fields.pop("caller", None) or slot.phone or None
-            return Inbound(CHANNEL, user_id, action=action, caller=caller, **fields)
+            # the shared phone is vouched for, never a `caller`: nobody is on a call
+            phone = slot.phone or None
+            return Inbound(CHANNEL, user_id, action=action, vouched_phone=phone, **fields)
 
         kind = queued.event_kind
         if slot.unanswered:
@@ -155,7 +156,7 @@ class ZaloChannel:
                 return inbound(Action.SHOW), refused.message
             slot.phone = phone
             if PHONE_ENTRY in slot.hints:  # the answer to the phone step, from Zalo itself
-                return inbound(text=phone, caller=phone), None
+                return inbound(text=phone), None
             return inbound(Action.SHOW), None
         text = queued.text
         if text in NAV_ACTIONS:
