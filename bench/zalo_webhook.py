@@ -40,12 +40,12 @@ from bot.web.app import Wiring, create_app
 APP_ID = "bench-app"
 
 
-def event(user: str, text: str, n: int) -> bytes:
+def event(user: str, text: str, timestamp: str, n: int) -> bytes:
     return json.dumps(
         {
             "app_id": APP_ID,
             "event_name": "user_send_text",
-            "timestamp": str(1_764_579_600_000 + n),
+            "timestamp": timestamp,
             "sender": {"id": user},
             "recipient": {"id": "oa"},
             "message": {"msg_id": f"{user}-{n}", "text": text},
@@ -84,8 +84,10 @@ async def _run(server: TestServer, people: int, burst: int, run_id: str) -> None
         for person in range(people):
             user = f"{run_id}-p{person}"  # and so its msg_ids: unique per run
             for n, text in enumerate(texts):
-                body = event(user, text, n)
-                mac_hex = mac(APP_ID, body, str(1_764_579_600_000 + n), DEV_OA_SECRET_KEY)
+                # sent now: regbot refuses a timestamp outside its window (EVENT_MAX_AGE)
+                timestamp = str(int(time.time() * 1000))
+                body = event(user, text, timestamp, n)
+                mac_hex = mac(APP_ID, body, timestamp, DEV_OA_SECRET_KEY)
                 t0 = time.perf_counter()
                 headers = {"Content-Type": "application/json", SIGNATURE_HEADER: f"mac={mac_hex}"}
                 async with http.post(base, data=body, headers=headers) as response:

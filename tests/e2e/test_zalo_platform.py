@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 
 from bot.accounts.model import AccountKind
-from bot.channels.zalo.events import SIGNATURE_HEADER, mac
+from bot.channels.zalo.config import DEV_OA_SECRET_KEY
+from bot.channels.zalo.events import EVENT_MAX_AGE, EVENT_MAX_AHEAD, SIGNATURE_HEADER, mac
 from bot.channels.zalo.webhook import ZALO
 from bot.config import ConfigError, Settings
-from bot.web.app import Wiring, create_app
+from bot.web.app import RUNTIME, Wiring, create_app
 from tests.e2e.stories import PASSWORD
 from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     APP_ID,
@@ -27,6 +29,7 @@ from tests.e2e.zalo_world import (  # noqa: F401 - fixtures
     secret_link,
     text_of,
     zalo_fixture,
+    zalo_timestamp,
 )
 
 
@@ -43,11 +46,11 @@ async def post_event(zalo: ZaloWorld, event: dict, signature: str | None) -> int
     return response.status
 
 
-def text_event(user: str, text: str, msg_id: str = "m-1") -> dict:
+def text_event(user: str, text: str, timestamp: str, msg_id: str = "m-1") -> dict:
     return {
         "app_id": APP_ID,
         "event_name": "user_send_text",
-        "timestamp": "1764579600000",
+        "timestamp": timestamp,
         "sender": {"id": user},
         "recipient": {"id": "oa"},
         "message": {"msg_id": msg_id, "text": text},
@@ -55,17 +58,49 @@ def text_event(user: str, text: str, msg_id: str = "m-1") -> dict:
 
 
 async def test_a_webhook_without_zalos_signature_is_refused_and_does_nothing(zalo: ZaloWorld):
-    event = text_event("eve", "/start")
+    event = text_event("eve", "/start", zalo_timestamp(zalo.bot))  # current: only the mac fails
     body = json.dumps(event).encode()
     assert await post_event(zalo, event, None) == 401
     assert await post_event(zalo, event, "mac=" + "0" * 64) == 401
-    forged = mac(APP_ID, body, "1764579600000", "not-the-oa-secret")
+    forged = mac(APP_ID, body, event["timestamp"], "not-the-oa-secret")
     assert await post_event(zalo, event, f"mac={forged}") == 401
     assert await post_event(zalo, {"app_id": APP_ID}, "mac=00") == 401
     await zalo.settle()
     assert await zalo.inbox("eve") == []
     async with zalo.bot.engine.conversation("zalo", "eve") as convo:
         assert convo.record.dialog is None  # no turn ran
+
+
+def signed(event: dict) -> str:
+    body = json.dumps(event).encode()
+    return "mac=" + mac(APP_ID, body, event["timestamp"], DEV_OA_SECRET_KEY)
+
+
+async def test_a_signed_event_too_old_or_from_the_future_is_refused_and_does_nothing(
+    zalo: ZaloWorld,
+):
+    """The signature never expires, so its timestamp must be recent: a copied event sent
+    again after the window is refused even once the inbox has forgotten its msg_id."""
+    for seconds_ago, msg_id in ((EVENT_MAX_AGE + 60, "old"), (-EVENT_MAX_AHEAD - 60, "ahead")):
+        event = text_event("eve", "/start", zalo_timestamp(zalo.bot, seconds_ago), msg_id)
+        assert await post_event(zalo, event, signed(event)) == 401
+    await zalo.settle()
+    assert await zalo.inbox("eve") == []
+    async with zalo.bot.engine.conversation("zalo", "eve") as convo:
+        assert convo.record.dialog is None  # no turn ran
+
+    late = text_event("eve", "/start", zalo_timestamp(zalo.bot, EVENT_MAX_AGE - 60), "late")
+    assert await post_event(zalo, late, signed(late)) == 200  # a retry minutes late: fine
+    await zalo.settle()
+    assert len(await zalo.inbox("eve")) == 1
+
+    engine, later = zalo.bot.engine, zalo.bot.engine.now() + timedelta(seconds=EVENT_MAX_AGE)
+    engine.clock = lambda: later
+    person = engine.session_key("zalo", "eve")
+    await zalo.bot.app[RUNTIME].store.delete(f"zalo:inbox:{person}")  # its TTL has passed
+    assert await post_event(zalo, late, signed(late)) == 401  # the replay, out of the window
+    await zalo.settle()
+    assert len(await zalo.inbox("eve")) == 1
 
 
 async def test_a_retried_delivery_is_applied_once(zalo: ZaloWorld):

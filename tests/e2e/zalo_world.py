@@ -88,6 +88,11 @@ class ZaloWorld:
         raise AssertionError(f"{words!r} never arrived; last: {shown}")
 
 
+def zalo_timestamp(bot: BotHarness, seconds_ago: float = 0) -> str:
+    """An event's `timestamp` as Zalo writes it (milliseconds), by regbot's own clock."""
+    return str(int((bot.engine.now().timestamp() - seconds_ago) * 1000))
+
+
 def text_of(messages: list[dict[str, Any]], last: int = 0) -> str:
     """What the person reads in these messages (all, or the last `last` ones)."""
     chosen = messages[-last:] if last else messages

@@ -1,6 +1,6 @@
 """`POST /zalo`: a signed event is queued and acknowledged at once (Zalo waits 2 s at most
-and retries otherwise); the turn runs after. A missing or wrong signature: 401, nothing
-done."""
+and retries otherwise); the turn runs after. A missing or wrong signature, or a signed
+event whose `timestamp` is outside the window (a replay): 401, nothing done."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.config import ZaloConfig
-from bot.channels.zalo.events import SIGNATURE_HEADER, parse_event, verified
+from bot.channels.zalo.events import SIGNATURE_HEADER, parse_event, timely, verified
 from bot.state.store import StoreUnavailable
 
 ZALO = web.AppKey("zalo", ZaloChannel)
@@ -28,6 +28,8 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     event = verified(body, header, config.app_id, config.oa_secret_key)
     if event is None:
         return web.json_response({"error": "bad signature"}, status=401)
+    if not timely(event, channel.engine.now().timestamp()):  # signed once, sent again
+        return web.json_response({"error": "stale event"}, status=401)
     parsed = parse_event(event)
     if parsed is not None:
         try:
