@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.channels.zalo.messages import read_tap
 from bot.channels.zalo.webhook import ZALO
 from bot.config import Settings
 from bot.web.app import RUNTIME
@@ -52,8 +53,10 @@ class ZaloWorld:
         """Type the number of the option `label` of the numbered menu shown last."""
         return await self.say(user, numbered(await self.inbox(user), label))
 
-    async def tap(self, user: str, payload: str) -> list[dict[str, Any]]:
-        return await self._answered(user, {"tap": payload})
+    async def tap(self, user: str, key: str) -> list[dict[str, Any]]:
+        """Tap the button `key` (`sim`, `nav:back`) of the newest message that shows one;
+        a choice shown only in a numbered list is sent as its key, typed."""
+        return await self._answered(user, {"tap": button_payload(await self.inbox(user), key)})
 
     async def event(self, user: str, name: str) -> list[dict[str, Any]]:
         return await self._answered(user, {"event": name})
@@ -121,7 +124,24 @@ def buttons(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def payloads(messages: list[dict[str, Any]]) -> list[str]:
-    return [payload for _, payload in buttons(messages)]
+    """The choice of every button (its payload without the screen it was sent with)."""
+    return [choice_of(payload) for _, payload in buttons(messages)]
+
+
+def choice_of(payload: str) -> str:
+    """`nav:back` of `nav:back#17.30de` (a link's URL as it is)."""
+    tap = read_tap(payload)
+    return tap.key if tap else payload
+
+
+def button_payload(messages: list[dict[str, Any]], key: str) -> str:
+    """The payload of the newest button for the choice `key` (`nav:back#17.30de`), or
+    `key` itself when no button offers it."""
+    for message in reversed(messages):
+        for _, payload in reversed(buttons([message])):
+            if choice_of(payload) == key:
+                return payload
+    return key
 
 
 @pytest.fixture(name="zalo")

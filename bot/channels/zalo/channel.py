@@ -18,7 +18,16 @@ from bot.channels.commands import read_command
 from bot.channels.zalo.config import CHANNEL
 from bot.channels.zalo.events import Kind, ZaloEvent
 from bot.channels.zalo.inbox import Inbox, Queued
-from bot.channels.zalo.messages import NAV, Button, Layout, layout_messages, links_in, phone_request
+from bot.channels.zalo.messages import (
+    NAV,
+    Button,
+    Layout,
+    Tap,
+    layout_messages,
+    links_in,
+    phone_request,
+    read_tap,
+)
 from bot.channels.zalo.oa import OaMessages, Undelivered
 from bot.channels.zalo.secret_links import SecretLinks
 from bot.engine import DialogEngine
@@ -26,7 +35,7 @@ from bot.engine.messages import PASSWORD_ENTRY, PHONE_ENTRY, Action, Inbound, Re
 from bot.engine.render import render
 from bot.engine.spec import Invalid
 from bot.engine.turn import Conversation
-from bot.i18n import Msg, Translator, msg
+from bot.i18n import DEFAULT_LANGUAGE, Msg, Translator, msg
 from bot.state.store import StoreUnavailable
 from bot.validation import parse_phone
 
@@ -47,6 +56,7 @@ class ZaloSlot(msgspec.Struct):
     phone: str = ""  # E.164, shared through `request_user_info`: vouched for, not a caller
     secret_link: str = ""  # the id of the live password link
     secret_step: str = ""  # the password step it was issued for
+    screen: int = 0  # the newest reply's number: its buttons' payloads carry it
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -122,8 +132,12 @@ class ZaloChannel:
                 return  # applied before a crash, not yet taken off the queue
             slot.last_seq = queued.seq
             inbound, notice = self._read(user_id, queued, slot)
-            reply = await convo.turn(inbound)
-            messages = await self._outgoing(user_id, reply, slot, notice)
+            if inbound is None:  # a button of an earlier screen: told so, nothing changes
+                told = [self.translator.render(notice, _lang(convo))] if notice else []
+                messages = [{"text": text} for text in told]
+            else:
+                reply = await convo.turn(inbound)
+                messages = await self._outgoing(user_id, reply, slot, notice)
             convo.set_slot(CHANNEL, _encoder.encode(slot))
         await self._send(user_id, messages)
 
@@ -133,8 +147,11 @@ class ZaloChannel:
         except Undelivered:
             await self._owe_an_answer(user_id)
 
-    def _read(self, user_id: str, queued: Queued, slot: ZaloSlot) -> tuple[Inbound, Msg | None]:
-        """The engine input for a queued event, and a notice to show before the reply."""
+    def _read(
+        self, user_id: str, queued: Queued, slot: ZaloSlot
+    ) -> tuple[Inbound | None, Msg | None]:
+        """The engine input for a queued event, and a notice to show before the reply; no
+        input, only the notice, for a tap on a button of an earlier screen."""
 
         def inbound(action: Action = Action.TEXT, **fields: Any) -> Inbound:
             # the shared phone is vouched for, never a `caller`: nobody is on a call
@@ -159,12 +176,22 @@ class ZaloChannel:
                 return inbound(text=phone), None
             return inbound(Action.SHOW), None
         text = queued.text
-        if text in NAV_ACTIONS:
-            return inbound(NAV_ACTIONS[text]), None
+        tap = read_tap(text)
+        if tap is None and text in NAV_ACTIONS:  # sent before payloads carried the screen
+            tap = Tap(text, screen=0)
+        if tap is not None:
+            # Zalo keeps old buttons tappable: only the newest screen's act, as on
+            # Telegram; with no screen on record (a new or expired one), a tap is taken
+            if slot.screen and tap.screen != slot.screen:
+                return None, msg("zalo.stale_button")
+            if tap.key in NAV_ACTIONS:
+                return inbound(NAV_ACTIONS[tap.key]), None
+            if tap.key in slot.offered:
+                return inbound(Action.CHOOSE, choice=tap.key), None
         command = read_command(text, keypad=True)
         if command is not None:
             return inbound(command.action, text=command.argument), None
-        if text.strip() in slot.offered:
+        if text.strip() in slot.offered:  # an option's key, typed
             return inbound(Action.CHOOSE, choice=text.strip()), None
         if slot.secret_step:  # never take a password typed into a chat that keeps it
             return inbound(Action.SHOW), msg("zalo.password_not_here")
@@ -225,7 +252,9 @@ class ZaloChannel:
                 Button(text("zalo.help"), "nav:help"),
                 Button(text("zalo.cancel"), "nav:cancel"),
             ]
-        layout = Layout(texts, shown.options, nav, links, nav_words=text("zalo.nav_words"))
+        slot.screen += 1  # the buttons of every earlier reply stop working
+        nav_words = text("zalo.nav_words")
+        layout = Layout(texts, shown.options, nav, links, nav_words, screen=slot.screen)
         messages, slot.offered = layout_messages(layout)
         slot.hints = sorted(reply.hints)
         if PHONE_ENTRY in reply.hints and not reply.end:
@@ -257,3 +286,8 @@ class ZaloChannel:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _lang(convo: Conversation) -> str:
+    dialog = convo.record.dialog
+    return dialog.lang if dialog is not None else DEFAULT_LANGUAGE

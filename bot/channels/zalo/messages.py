@@ -1,18 +1,52 @@
 """A Reply as OA messages: text (2,000 characters at most), options as `oa.query.hide`
 buttons (5 at most a message), links to regbot's pages as `oa.open.url` buttons, and the
-phone request template. Pure: no I/O."""
+phone request template. Pure: no I/O.
+
+A query button's payload is its choice, the screen it was sent with and a check on both,
+`nav:back#17.30de` (short ASCII, far within Zalo's limits): Zalo cannot take old buttons
+away, so a tap is checked against the newest screen, as Telegram's message ids are. The
+check tells a tap from typed text of the same shape (a password such as `Hoa-Sen#2024`
+typed into the chat is not a button)."""
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 TEXT_LIMIT: Final = 2000
 BUTTON_LIMIT: Final = 5
 TITLE_LIMIT: Final = 100
 NAV: Final = ("nav:back", "nav:help", "nav:cancel")
+_TAP: Final = re.compile(r"([A-Za-z0-9_.:-]{1,64})#([0-9]{1,12})\.([0-9a-f]{4})")
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """A tapped query button: the choice, and the screen whose message showed it."""
+
+    key: str
+    screen: int
+
+
+def tap_payload(key: str, screen: int) -> str:
+    return f"{key}#{screen}.{_check(key, screen)}"
+
+
+def read_tap(text: str) -> Tap | None:
+    """The tap a text is, or None for typed text (a tap sends its payload as text)."""
+    found = _TAP.fullmatch(text)
+    if found is None:
+        return None
+    tap = Tap(found.group(1), int(found.group(2)))
+    return tap if found.group(3) == _check(tap.key, tap.screen) else None
+
+
+def _check(key: str, screen: int) -> str:
+    """Four hex digits of the payload's own: not a secret, a mark of regbot's making."""
+    return f"{zlib.crc32(f'{key}#{screen}'.encode()) & 0xFFFF:04x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +65,15 @@ class Button:
 @dataclass(frozen=True, slots=True)
 class Layout:
     """What one reply shows: its texts, options (key, label), the ways back and out,
-    and links to open; `nav_words` is the line saying how to type them instead."""
+    and links to open; `nav_words` is the line saying how to type them instead; `screen`
+    numbers the reply, and goes with each of its query buttons' payloads."""
 
     texts: Sequence[str]
     options: Sequence[tuple[str, str]]
     nav: Sequence[Button]
     links: Sequence[Button] = ()
     nav_words: str = ""
+    screen: int = 0
 
 
 def layout_messages(layout: Layout) -> tuple[list[dict[str, Any]], list[str]]:
@@ -48,9 +84,10 @@ def layout_messages(layout: Layout) -> tuple[list[dict[str, Any]], list[str]]:
     if len(links) + len(options) > BUTTON_LIMIT:  # number them; a typed number picks one
         texts.append("\n".join(f"{n}. {label}" for n, (_, label) in enumerate(options, 1)))
         options = []
-    buttons = [*links, *(Button(label, key) for key, label in options)]
+    screen = layout.screen
+    buttons = [*links, *(Button(label, tap_payload(key, screen)) for key, label in options)]
     if len(buttons) + len(nav) <= BUTTON_LIMIT:
-        buttons += nav
+        buttons += [replace(b, payload=tap_payload(b.payload, screen)) for b in nav]
     elif nav and layout.nav_words:
         texts.append(layout.nav_words)
     chunks = _chunks("\n\n".join(t for t in texts if t))

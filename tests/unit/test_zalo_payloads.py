@@ -1,0 +1,45 @@
+"""A Zalo query button's payload names its choice and the screen it was sent with, stays
+short ASCII, and is told apart from anything a person types."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.zalo.messages import (
+    NAV,
+    TITLE_LIMIT,
+    Button,
+    Layout,
+    Tap,
+    layout_messages,
+    read_tap,
+    tap_payload,
+)
+from bot.dialogs.exits import Exit
+
+
+def test_every_query_button_carries_the_screen_and_a_link_its_url() -> None:
+    nav = [Button("Quay lại", NAV[0]), Button("Trợ giúp", NAV[1]), Button("Hủy", NAV[2])]
+    links = [Button("Mở trang ký số", url="https://regbot.test/sign/abc")]
+    layout = Layout(["Chọn"], [("skip", "Bỏ qua")], nav, links, screen=17)
+    [message], offered = layout_messages(layout)
+    sent = message["attachment"]["payload"]["buttons"]
+    assert sent[0]["payload"] == {"url": "https://regbot.test/sign/abc"}
+    taps = [read_tap(button["payload"]) for button in sent[1:]]
+    assert taps == [Tap("skip", 17), *(Tap(key, 17) for key in NAV)]
+    assert offered == ["skip"]
+
+
+@pytest.mark.parametrize("key", [*NAV, *(exit.value for exit in Exit)])
+def test_a_payload_is_short_ascii_even_after_a_long_conversation(key: str) -> None:
+    payload = tap_payload(key, 10**9)
+    assert payload.isascii() and len(payload) <= TITLE_LIMIT  # Zalo allows far more
+    assert read_tap(payload) == Tap(key, 10**9)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Hoa-Sen#2024", "nav:back", "nav:back#17", "skip#3.0000", "0912345678", "a#1.zzzz"],
+)
+def test_typed_text_of_a_payloads_shape_is_not_a_tap(typed: str) -> None:
+    assert read_tap(typed) is None
