@@ -15,7 +15,14 @@ from bot.channels.zalo.messages import (
     read_tap,
     tap_payload,
 )
-from bot.dialogs.exits import Exit
+from bot.engine.spec import KEEP, SKIP
+from tests.support.fakes import fake_world
+
+# every option of every step of every dialog, and what the engine adds (keep, skip)
+CHOICES = sorted(
+    {c.key for d in fake_world().runtime.engine.graph.dialogs for s in d.steps for c in s.choices}
+    | {KEEP, SKIP}
+)
 
 
 def test_every_query_button_carries_the_screen_and_a_link_its_url() -> None:
@@ -30,7 +37,7 @@ def test_every_query_button_carries_the_screen_and_a_link_its_url() -> None:
     assert offered == ["skip"]
 
 
-@pytest.mark.parametrize("key", [*NAV, *(exit.value for exit in Exit)])
+@pytest.mark.parametrize("key", [*NAV, *CHOICES])
 def test_a_payload_is_short_ascii_even_after_a_long_conversation(key: str) -> None:
     payload = tap_payload(key, 10**9)
     assert payload.isascii() and len(payload) <= TITLE_LIMIT  # Zalo allows far more
