@@ -86,6 +86,31 @@ async def test_deeply_nested_json_on_the_telegram_webhook_is_a_client_error(
     assert tracebacks(caplog) == []
 
 
+def malformed_updates() -> dict[str, object]:
+    """Updates a Bot API client library cannot read, each in its own way."""
+    message = {"message_id": 1, "chat": {"id": 1, "type": "private"}, "text": "hi"}
+    return {
+        "a date past any calendar": {"update_id": 1, "message": {**message, "date": 10**20}},
+        "a date before any calendar": {"update_id": 2, "message": {**message, "date": -(10**20)}},
+        "a date that is text": {"update_id": 3, "message": {**message, "date": "today"}},
+        "a message that is text": {"update_id": 4, "message": "hi"},
+        "a chat that is a list": {"update_id": 5, "message": {**message, "date": 1, "chat": []}},
+        "an update id that is text": {"update_id": "five", "message": {**message, "date": 1}},
+    }
+
+
+@pytest.mark.parametrize("update", malformed_updates().values(), ids=malformed_updates().keys())
+async def test_a_malformed_telegram_update_is_a_client_error_not_a_server_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, update: object
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = bot.app[RUNTIME].keys.token_for("telegram-webhook")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    response = await bot.client.post("/telegram", json=update, headers=headers)
+    assert response.status == 400
+    assert tracebacks(caplog) == []
+
+
 @pytest.mark.parametrize(
     ("path", "header", "content_type", "body"),
     [

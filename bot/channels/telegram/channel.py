@@ -105,7 +105,12 @@ class TelegramChannel:
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        except Exception as exc:  # a parser of untrusted JSON: whatever it raises is a 400
+            # (a date out of range is an OverflowError, or an OSError on some platforms; a
+            # list where an object goes a TypeError...), never a 500 that Telegram retries
+            log.info("not a Telegram update: %s", type(exc).__name__)
+            return web.json_response({"error": "not a Telegram update"}, status=400)
+        if update is not None and type(update.update_id) is not int:  # repeats are told by it
             return web.json_response({"error": "not a Telegram update"}, status=400)
         if update is not None:
             await self.application.process_update(update)
