@@ -197,6 +197,10 @@ class Conversation:
         ctx = self.context(dialog, inbound)
         if fresh and inbound.action not in (Action.CANCEL, Action.LANGUAGE):
             reply = self._show(dialog, ctx, self._notice)
+            if inbound.action is Action.TEXT:
+                # the step it answered is unknown (expired, changed by a deploy, unreadable,
+                # or none yet): it may be a password or a code, so channels that can delete it
+                reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
         else:
             reply = await self._apply(dialog, ctx, inbound)
         self._notice = None

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.accounts.model import AccountKind
-from bot.engine.messages import Action, Inbound, SignatureArrived
+from bot.engine.messages import SECRET_CONSUMED, Action, Inbound, SignatureArrived
 from bot.state.session import ConversationRecord, DialogSession
 from integrations.errors import IntegrationUnavailable
 from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, at_summary, world_with_an
@@ -100,6 +100,23 @@ async def test_state_that_cannot_be_read_restarts_with_a_notice(world: FakeWorld
     await world.store.save(engine.session_key("test", "u"), b"garbage", 60)
     screen = await world.say("u", "1")  # any message: no screen was readable to pick from
     assert "Không đọc được phiên" in screen and world.step("u") == "start.who"
+
+
+async def test_text_typed_where_the_step_is_unknown_is_to_be_deleted_but_a_command_is_not(
+    world: FakeWorld,
+):
+    """The dialog expired (or changed, or cannot be read): what was typed may have been
+    the password the lost step asked for."""
+    engine = world.runtime.engine
+    await at_summary(world, "u")
+    await world.store.delete(engine.session_key("test", "u"))  # 15 minutes went by
+    await world.say("u", PASSWORD)
+    assert world.step("u") == "start.who" and SECRET_CONSUMED in world.last["u"].hints
+    await world.store.delete(engine.session_key("test", "u"))
+    await world.say("u", action=Action.HOME)  # /start: nothing typed that may be secret
+    assert SECRET_CONSUMED not in world.last["u"].hints
+    await world.say("u", "1")  # an answer to a step the engine knows
+    assert SECRET_CONSUMED not in world.last["u"].hints
 
 
 async def test_a_channel_slot_shares_the_record_and_outlives_the_dialog(world: FakeWorld):
