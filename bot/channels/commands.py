@@ -7,6 +7,7 @@ USSD channel itself)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -43,6 +44,8 @@ USSD_KEYS: Final[Mapping[str, Action]] = {
     UssdKey.CANCEL: Action.CANCEL,
 }
 LANGUAGE_COMMAND: Final = "/lang"
+# a command word, optionally with a bot's username (Telegram's: a letter first, "bot" last)
+COMMAND_WORD: Final = re.compile(r"(/[a-z]+)(?:@[a-z][a-z0-9_]*bot)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +55,23 @@ class Command:
 
 
 def read_command(text: str, *, keypad: bool = False) -> Command | None:
-    """The command `text` is, or None for an answer. `/help@regbot` (Telegram's form in
-    a menu) is `/help`."""
-    word = text.strip().lower()
-    command = word.split("@")[0] if word.startswith("/") else word
+    """The command `text` is, or None for an answer.
+
+    A slash command is the first word, exactly, or it with Telegram's `@botname` (its
+    form in a menu: `/help@regbot` is `/help`); what follows is ignored (`/start
+    qr-poster`, a deep link's payload) but `/lang`'s argument (`/lang en`). A word that
+    only begins like one (`/Langsen#2024`, `/lang@sen2024`: passwords) is an answer.
+    Keypad keys are the whole text."""
+    words = text.split(maxsplit=1)
+    slash = COMMAND_WORD.fullmatch(words[0].lower()) if words else None
+    command = slash.group(1) if slash else ""
     if command in SLASH_COMMANDS:
         return Command(SLASH_COMMANDS[command])
-    if keypad and command in KEYPAD:
-        return Command(KEYPAD[command])
-    if command.startswith(LANGUAGE_COMMAND):
-        return Command(Action.LANGUAGE, command.removeprefix(LANGUAGE_COMMAND).strip())
+    if command == LANGUAGE_COMMAND:
+        argument = words[1].split()[0].lower() if len(words) > 1 else ""
+        return Command(Action.LANGUAGE, argument)
+    if keypad and text.strip() in KEYPAD:
+        return Command(KEYPAD[text.strip()])
     return None
 
 

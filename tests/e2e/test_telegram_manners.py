@@ -115,3 +115,18 @@ async def test_stickers_photos_and_groups_get_one_polite_line_and_the_dialog_sta
     await post(group_update(-100123, "/start"))
     [notice] = api.to(-100123)
     assert "nhắn tin riêng" in notice.text
+
+
+async def test_a_deep_link_start_with_a_payload_and_help_with_words_after_it_are_commands(
+    telegram,
+):
+    """A QR poster's link opens the chat with `/start <payload>`; people write `/help
+    something`: neither is an answer to the step."""
+    api, _, post = telegram
+    chat = CHAT + 5
+    await at_name_step(api, post, chat)
+    await post(text_update(chat, "/help what name?"))
+    helped = api.to(chat)[-1].text
+    assert "như trên thẻ căn cước" in helped and "không được có ký tự" not in helped
+    await post(text_update(chat, "/start qr-poster-hanoi"))
+    assert "Bạn đăng ký tài khoản với tư cách nào?" in api.to(chat)[-1].text

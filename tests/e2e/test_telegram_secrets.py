@@ -88,3 +88,17 @@ async def test_a_first_message_that_is_a_command_stays_in_the_chat(telegram):
     api, _, post = telegram
     await post(text_update(CHAT + 1, "/start", message_id=7))
     assert api.deleted == []  # only what may be a secret goes
+
+
+async def test_a_password_that_begins_like_the_lang_command_is_the_password_and_leaves_the_chat(
+    telegram,
+):
+    api, bot, post = telegram
+    chat = CHAT + 2
+    code = await at_code_step(api, bot, post, chat)
+    await post(text_update(chat, code, message_id=51))
+    await post(text_update(chat, "/Langsen#2024", message_id=52))
+    await post(text_update(chat, "/Langsen#2024", message_id=53))
+    assert "Đăng ký thành công" in api.to(chat)[-1].text  # not a language switch
+    assert {(chat, 51), (chat, 52), (chat, 53)} <= set(api.deleted)
+
