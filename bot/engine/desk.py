@@ -76,7 +76,8 @@ def to_agent(convo: Conversation, inbound: Inbound) -> Reply:
     reply = help_screen(convo)
     dialog = convo.record.dialog
     step = convo.engine.steps.get(dialog.step) if dialog else None
-    if inbound.action is Action.TEXT and (step is None or step.sensitive):
+    unknown = step is None and inbound.action is Action.TEXT
+    if unknown or (step is not None and step.sensitive):  # it may be a secret: a command too
         reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
     return reply
 

@@ -211,6 +211,16 @@ class Conversation:
 
     async def _apply(self, dialog: DialogSession, ctx: StepContext, inbound: Inbound) -> Reply:
         step = self._engine.steps[dialog.step]
+        reply = await self._answer(dialog, ctx, step, inbound)
+        if step.sensitive:  # anything typed there may be the secret, a command-like one too:
+            # tell channels that can, to delete it (navigation is read before the answer)
+            reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
+        return reply
+
+    async def _answer(
+        self, dialog: DialogSession, ctx: StepContext, step: Step, inbound: Inbound
+    ) -> Reply:
+        """The reply to a navigation, a resume, or an answer to `step`."""
         navigated = navigate(dialog, step, ctx, inbound, self._show)
         if navigated is not None:
             return navigated
@@ -225,12 +235,8 @@ class Conversation:
             answer = Refusal(msg("engine.internal_error"))
         if isinstance(answer, Refusal):
             self.failed = True
-            reply = self._show(dialog, ctx, answer.message)
-        else:
-            reply = await self._run(dialog, ctx, step, answer)
-        if step.sensitive:  # tell channels that can, to delete the typed secret
-            reply = replace(reply, hints=reply.hints | {SECRET_CONSUMED})
-        return reply
+            return self._show(dialog, ctx, answer.message)
+        return await self._run(dialog, ctx, step, answer)
 
     async def _run(
         self, dialog: DialogSession, ctx: StepContext, step: Step, answer: Answer

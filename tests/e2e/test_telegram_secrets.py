@@ -102,3 +102,16 @@ async def test_a_password_that_begins_like_the_lang_command_is_the_password_and_
     assert "Đăng ký thành công" in api.to(chat)[-1].text  # not a language switch
     assert {(chat, 51), (chat, 52), (chat, 53)} <= set(api.deleted)
 
+
+async def test_a_command_typed_at_the_password_step_leaves_the_chat_too(telegram):
+    """Whatever is typed there may be the password: the bot cannot tell a person who types
+    `/help` from one whose password is `/help`."""
+    api, bot, post = telegram
+    chat = CHAT + 3
+    code = await at_code_step(api, bot, post, chat)
+    await post(text_update(chat, code, message_id=51))
+    asks = api.to(chat)[-1].text
+    await post(text_update(chat, "/help", message_id=52))
+    await post(text_update(chat, "/lang en", message_id=53))
+    assert {(chat, 52), (chat, 53)} <= set(api.deleted)
+    assert "password" in api.to(chat)[-1].text.lower() and api.to(chat)[-1].text != asks

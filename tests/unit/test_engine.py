@@ -9,7 +9,14 @@ import re
 import pytest
 
 from bot.accounts.model import AccountKind
-from bot.engine.messages import SECRET_CONSUMED, Action, Inbound, SignatureArrived
+from bot.engine.messages import (
+    SECRET_CONSUMED,
+    Action,
+    HandBack,
+    Inbound,
+    SignatureArrived,
+    TakeOver,
+)
 from bot.state.session import ConversationRecord, DialogSession
 from integrations.errors import IntegrationUnavailable
 from tests.support.fakes import AN_ID, AN_PHONE, FakeWorld, at_summary, world_with_an
@@ -116,6 +123,26 @@ async def test_text_typed_where_the_step_is_unknown_is_to_be_deleted_but_a_comma
     await world.say("u", action=Action.HOME)  # /start: nothing typed that may be secret
     assert SECRET_CONSUMED not in world.last["u"].hints
     await world.say("u", "1")  # an answer to a step the engine knows
+    assert SECRET_CONSUMED not in world.last["u"].hints
+
+
+async def test_a_command_typed_at_the_password_step_is_to_be_deleted_as_an_answer_is(
+    world: FakeWorld,
+):
+    """A person whose password is `/help` and one asking for help type the same thing."""
+    await at_summary(world, "u")
+    await world.pick("u", "Xác nhận")
+    code = re.search(r"\b(\d{6})\b", world.sms.to(AN_PHONE)[-1])
+    assert code is not None
+    await world.say("u", code.group(1))
+    await world.runtime.engine.intervene(TakeOver("test", "u", "lan"), can_push=True)
+    await world.say("u", action=Action.HELP)  # to the agent, at the password step
+    assert SECRET_CONSUMED in world.last["u"].hints
+    await world.runtime.engine.intervene(HandBack("test", "u", "lan"), can_push=True)
+    for action in (Action.HELP, Action.LANGUAGE, Action.BACK, Action.HOME):
+        await world.say("u", action=action)
+        assert SECRET_CONSUMED in world.last["u"].hints, action
+    await world.say("u", action=Action.HELP)  # home led away: nothing typed is a secret
     assert SECRET_CONSUMED not in world.last["u"].hints
 
 
