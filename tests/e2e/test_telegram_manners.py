@@ -130,3 +130,16 @@ async def test_a_deep_link_start_with_a_payload_and_help_with_words_after_it_are
     assert "như trên thẻ căn cước" in helped and "không được có ký tự" not in helped
     await post(text_update(chat, "/start qr-poster-hanoi"))
     assert "Bạn đăng ký tài khoản với tư cách nào?" in api.to(chat)[-1].text
+
+
+async def test_a_button_press_telegram_delivers_twice_acts_once(telegram):
+    api, _, post = telegram
+    chat = CHAT + 6
+    await post(text_update(chat, "/start"))
+    press = api.press(chat, "citizen")
+    assert await post(press) == 200
+    sent, notices = len(api.sent), len(api.notices)
+    assert await post(press) == 200  # Telegram's retry: the same update_id
+    assert len(api.sent) == sent and len(api.notices) == notices  # not even "an old button"
+    await post(api.press(chat, "mobile"))
+    assert "họ và tên" in api.to(chat)[-1].text.lower()

@@ -115,3 +115,20 @@ async def test_a_command_typed_at_the_password_step_leaves_the_chat_too(telegram
     await post(text_update(chat, "/lang en", message_id=53))
     assert {(chat, 52), (chat, 53)} <= set(api.deleted)
     assert "password" in api.to(chat)[-1].text.lower() and api.to(chat)[-1].text != asks
+
+
+async def test_a_code_telegram_delivers_twice_is_answered_once_and_not_read_as_the_password(
+    telegram,
+):
+    """Telegram re-sends an update when the webhook was slow to answer: same update_id."""
+    api, bot, post = telegram
+    chat = CHAT + 4
+    code = await at_code_step(api, bot, post, chat)
+    update = text_update(chat, code, message_id=51)
+    assert await post(update) == 200
+    asks_password = api.to(chat)[-1]
+    assert await post(update) == 200  # the repeat
+    assert api.to(chat)[-1] == asks_password  # no second answer, no "password too short"
+    await post(text_update(chat, PASSWORD, message_id=52))
+    await post(text_update(chat, PASSWORD, message_id=53))
+    assert "Đăng ký thành công" in api.to(chat)[-1].text

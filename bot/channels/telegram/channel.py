@@ -124,7 +124,7 @@ class TelegramChannel:
             return
         code = user.language_code if user else None
         inbound = to_inbound(chat.id, text=message.text, language_code=code)
-        await self._serve(chat.id, inbound, typed=message)
+        await self._serve(update.update_id, chat.id, inbound, typed=message)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, chat = update.callback_query, update.effective_chat
@@ -135,7 +135,7 @@ class TelegramChannel:
             await _answer(query, self._text("telegram.private_only", lang))
             return
         inbound = to_inbound(chat.id, data=query.data or "", language_code=lang)
-        await self._serve(chat.id, inbound, query=query)
+        await self._serve(update.update_id, chat.id, inbound, query=query)
 
     async def _on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared contact answers a phone step when it is the sender's own number."""
@@ -150,7 +150,7 @@ class TelegramChannel:
             return
         phone = own_phone(contact.phone_number)  # vouched for by Telegram, not a call
         inbound = Inbound(CHANNEL, str(chat.id), text=phone, lang=lang, vouched_phone=phone)
-        await self._serve(chat.id, inbound, contact=True)
+        await self._serve(update.update_id, chat.id, inbound, contact=True)
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, file or voice message: one polite line; the dialog stays."""
@@ -170,6 +170,7 @@ class TelegramChannel:
 
     async def _serve(
         self,
+        update_id: int,
         chat_id: int,
         inbound: Inbound,
         *,
@@ -177,12 +178,19 @@ class TelegramChannel:
         query: CallbackQuery | None = None,
         contact: bool = False,
     ) -> None:
-        """One turn under the chat's lock: a stale button or an unasked contact is told so
-        and changes nothing; otherwise the reply becomes the chat's newest screen."""
+        """One turn under the chat's lock: an update handled before (Telegram re-sent it)
+        is dropped; a stale button or an unasked contact is told so and changes nothing;
+        otherwise the reply becomes the chat's newest screen."""
         async with self._chats.hold(chat_id):
             try:
                 async with self._engine.conversation(CHANNEL, inbound.user_id) as convo:
                     last = self._screens.loads(convo.slot(CHANNEL))
+                    if last is not None:
+                        if update_id in last.handled:
+                            return  # answered the first time it came
+                        # noted even where the update changes nothing else (a stale button)
+                        last = last.with_handled(update_id)
+                        convo.set_slot(CHANNEL, self._screens.dumps(last))
                     lang = _lang(convo, inbound)
                     if query is not None:
                         pressed = query.message.message_id if query.message else None
@@ -196,9 +204,8 @@ class TelegramChannel:
                     reply = await convo.turn(inbound)
                     if SECRET_CONSUMED in reply.hints and typed is not None:
                         await self._forget(chat_id, typed.message_id)
-                    convo.set_slot(
-                        CHANNEL, self._screens.dumps(await self._show(chat_id, reply, last))
-                    )
+                    shown = await self._show(chat_id, reply, last)
+                    convo.set_slot(CHANNEL, self._screens.dumps(shown.with_handled(update_id)))
             except StoreUnavailable:
                 log.warning("state store unavailable", extra={"channel": CHANNEL})
                 if query is not None:
@@ -244,7 +251,8 @@ class TelegramChannel:
                 reply_markup=contact_keyboard(self._translator, reply.lang),
             )
             contact_up = True
-        return LastScreen(sent.message_id, markup is not None, phone_step, contact_up)
+        handled = last.handled if last is not None else []  # a push keeps them too
+        return LastScreen(sent.message_id, markup is not None, phone_step, contact_up, handled)
 
     async def _drop_contact_keyboard(self, chat_id: int, lang: str) -> None:
         """A reply keyboard goes only with a message: a short one, deleted at once."""

@@ -1,5 +1,5 @@
-"""What the Telegram channel keeps and shows: the last screen it sent (the `telegram` slot
-of the person's record), the keyboards, and one lock per chat.
+"""What the Telegram channel keeps and shows: the last screen it sent and the updates it
+handled (the `telegram` slot of the person's record), the keyboards, and one lock per chat.
 
 Only the newest screen's buttons work: older keyboards are removed once a new screen
 goes out, and a press on one that is left (a double tap, a client that kept it) is
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import msgspec
@@ -27,6 +27,7 @@ from bot.engine.messages import Action, Inbound, Rendered, Reply
 from bot.i18n import Translator, msg
 
 CHANNEL: Final = "telegram"
+HANDLED_LIMIT: Final = 16  # update ids remembered per chat (ids of one chat's repeats)
 NAV: Final = {
     "nav:back": Action.BACK,
     "nav:help": Action.HELP,
@@ -43,6 +44,15 @@ class LastScreen:
     buttons: bool = False  # it has an inline keyboard (removed when the next one goes out)
     phone_step: bool = False  # it asks for a phone number: a shared contact answers it
     contact_keyboard: bool = False  # the "share my phone number" keyboard is up
+    handled: list[int] = field(default_factory=list)  # the chat's newest update ids
+
+    def with_handled(self, update_id: int) -> LastScreen:
+        """This screen, remembering that the update `update_id` was handled: Telegram
+        re-sends an update its webhook call did not get an answer to in time, and that
+        repeat must not act twice (at the code step it would be read as the password)."""
+        if update_id in self.handled:
+            return self
+        return replace(self, handled=[*self.handled, update_id][-HANDLED_LIMIT:])
 
 
 class ScreenCodec:
