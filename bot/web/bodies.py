@@ -23,6 +23,15 @@ class UnreadableBody(ValueError):
     refuse a malformed body refuse this one too."""
 
 
+async def read_bytes(request: web.Request) -> bytes:
+    """The body as sent (after its Content-Encoding), or UnreadableBody."""
+    try:
+        return await request.read()
+    except _UNREADABLE as exc:
+        _give_up(request)
+        raise UnreadableBody(type(exc).__name__) from None
+
+
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
     """The form fields, or UnreadableBody."""
     try:

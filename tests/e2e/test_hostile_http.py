@@ -178,3 +178,27 @@ async def test_a_password_form_its_headers_misdescribe_asks_to_open_the_link_aga
     headers = (encoding,) if encoding else ()
     assert await raw(bot, post("/secret/some-token", FORM, content_type, *headers)) == 400
     assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "refused"),
+    [
+        ("/telegram", b"X-Telegram-Bot-Api-Secret-Token", 400),
+        ("/zalo", b"X-ZEvent-Signature", 401),  # Zalo's contract: 401 for what is not signed
+    ],
+)
+async def test_a_webhook_body_that_is_not_the_gzip_it_claims_is_refused_not_a_server_error(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, path: str, header: bytes, refused: int
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret = bot.app[RUNTIME].keys.token_for("telegram-webhook").encode()
+    value = secret if path == "/telegram" else b"mac=" + b"0" * 64
+    request = post(
+        path,
+        b'{"update_id": 1}',
+        "application/json",
+        header + b": " + value,
+        b"Content-Encoding: gzip",
+    )
+    assert await raw(bot, request) == refused
+    assert tracebacks(caplog) == []

@@ -34,6 +34,7 @@ from bot.engine.turn import Conversation
 from bot.i18n import Translator, msg
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
+from bot.web.bodies import read_json
 
 log = logging.getLogger("regbot.telegram")
 
@@ -103,7 +104,7 @@ class TelegramChannel:
         if not same_secret(request.headers.get(SECRET_HEADER, ""), self.webhook_secret):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
-            data = await request.json()
+            data = await read_json(request)
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # a parser of untrusted JSON: whatever it raises is a 400
             # (a date out of range is an OverflowError, or an OSError on some platforms; a

@@ -14,6 +14,7 @@ from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.config import ZaloConfig
 from bot.channels.zalo.events import SIGNATURE_HEADER, parse_event, timely, verified
 from bot.state.store import StoreUnavailable
+from bot.web.bodies import UnreadableBody, read_bytes
 
 ZALO = web.AppKey("zalo", ZaloChannel)
 ZALO_CONFIG = web.AppKey("zalo_config", ZaloConfig)
@@ -23,7 +24,10 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     channel, config = request.config_dict.get(ZALO), request.config_dict.get(ZALO_CONFIG)
     if channel is None or config is None:
         return web.json_response({"error": "zalo is unavailable"}, status=503)
-    body = await request.read()
+    try:
+        body = await read_bytes(request)
+    except UnreadableBody:  # as any body that is not a signed event
+        return web.json_response({"error": "bad signature"}, status=401)
     header = request.headers.get(SIGNATURE_HEADER, "")
     event = verified(body, header, config.app_id, config.oa_secret_key)
     if event is None:
