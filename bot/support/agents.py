@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, case, insert, literal, null, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -113,7 +113,13 @@ class SqlAgents:
 
     async def sign_in(self, name: str, password: str) -> tuple[SignIn, Agent | None]:
         """Check a sign-in; the 5th failure in a row locks the account for 15 minutes.
-        An unknown or disabled name costs the same hashing as a known one."""
+        An unknown or disabled name costs the same hashing as a known one.
+
+        Each check of a known name first reserves an attempt in the database, in one
+        UPDATE (`_reserve`), and only then hashes: however many sign-ins run at once, on
+        however many workers, at most LOCK_AFTER passwords are checked per lock period.
+        Reading the row, hashing for tens of milliseconds and counting afterwards let 30
+        parallel sign-ins all be checked while the account locked and relocked."""
         now = self._clock()
         password = unicodedata.normalize("NFC", password)
         async with transaction(self._engine) as connection:
@@ -122,31 +128,55 @@ class SqlAgents:
             await self._hasher.verify_async(await self._decoy_hash(), password)
             return SignIn.WRONG, None
         agent = _agent(row)
-        if row.locked_until is not None and row.locked_until > now:
+        attempt = await self._reserve(agent.id, now)
+        if attempt is None:
             return SignIn.STILL_LOCKED, agent
-        if await self._hasher.verify_async(row.password_hash, password):
-            async with transaction(self._engine) as connection:
+        right = await self._hasher.verify_async(row.password_hash, password)
+        last = attempt >= LOCK_AFTER  # this attempt holds the lock (see `_reserve`)
+        async with transaction(self._engine) as connection:
+            if right:
                 await connection.execute(
                     update(agents)
-                    .where(agents.c.id == row.id)
+                    .where(agents.c.id == agent.id)
+                    # a lock another attempt holds meanwhile stays; this one's is lifted
+                    .where(true() if last else agents.c.locked_until.is_(None))
                     .values(failures=0, locked_until=None)
                 )
-            return SignIn.OK, agent
-        async with transaction(self._engine) as connection:
-            failures = await connection.scalar(
+                return SignIn.OK, agent
+            if not last:
+                return SignIn.WRONG, agent
+            await connection.execute(
                 update(agents)
-                .where(agents.c.id == row.id)
-                .values(failures=agents.c.failures + 1)
+                .where(agents.c.id == agent.id)
+                .values(failures=0, locked_until=now + LOCK_FOR)
+            )
+        return SignIn.LOCKED, agent
+
+    async def _reserve(self, agent_id: int, now: datetime) -> int | None:
+        """Count an attempt before its password is checked: its number since the last
+        success or lock (1..LOCK_AFTER), or None while the account is locked or
+        LOCK_AFTER attempts are already under way.
+
+        The attempt that reaches LOCK_AFTER also sets the lock at once; its check then
+        keeps it (a wrong password) or lifts it (the right one). So a check that never
+        ends (the worker died) leaves a lock that expires by itself rather than a count
+        that refuses every sign-in for good. An expired lock starts the count again."""
+        until = agents.c.locked_until
+        expired = and_(until.is_not(None), until <= now)
+        counted = case((expired, 0), else_=agents.c.failures) + 1
+        locks_at = literal(now + LOCK_FOR, type_=until.type)
+        async with transaction(self._engine) as connection:
+            attempt = await connection.scalar(
+                update(agents)
+                .where(agents.c.id == agent_id)
+                .where(or_(expired, and_(until.is_(None), agents.c.failures < LOCK_AFTER)))
+                .values(
+                    failures=counted,
+                    locked_until=case((counted >= LOCK_AFTER, locks_at), else_=null()),
+                )
                 .returning(agents.c.failures)
             )
-            if failures is not None and failures >= LOCK_AFTER:
-                await connection.execute(
-                    update(agents)
-                    .where(agents.c.id == row.id)
-                    .values(failures=0, locked_until=now + LOCK_FOR)
-                )
-                return SignIn.LOCKED, agent
-        return SignIn.WRONG, agent
+        return None if attempt is None else int(attempt)
 
     async def _decoy_hash(self) -> str:
         if self._decoy is None:

@@ -1,13 +1,15 @@
 """The support desk's tables on SQLite and PostgreSQL: a conversation is found by the
 keyed hash of a number it carried, and no phone, ID number or name is in any column in
-clear; agents lock after five failed sign-ins; retention deletes what is past 30 days
-and keeps the audit log a year."""
+clear; agents lock after five failed sign-ins, however many run at once; retention
+deletes what is past 30 days and keeps the audit log a year."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from bot.accounts.model import AccountsUnavailable
@@ -106,6 +108,56 @@ async def test_five_failed_sign_ins_lock_an_agent_for_15_minutes(database: Datab
     assert await agents.disable("lan")
     assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.WRONG
     assert (await agents.sign_in("nobody", "Hoa-Sen#2024"))[0] is SignIn.WRONG
+
+
+class SlowChecks(PasswordHasher):
+    """argon2id at the test cost, each check taking a while (as the real cost does) and
+    counted: how many passwords a burst got checked."""
+
+    def __init__(self, seconds: float = 0.05, fails: bool = False) -> None:
+        super().__init__("fast")
+        self.seconds, self.fails = seconds, fails
+        self.checked: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.checked.append(password)
+        time.sleep(self.seconds)
+        if self.fails:
+            raise RuntimeError("the worker died mid-check")
+        return super().verify(password_hash, password)
+
+
+async def test_a_burst_of_parallel_sign_ins_cannot_guess_past_the_lockout(database: Database):
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    hashing = SlowChecks()
+    agents = SqlAgents(database.engine(), hashing, clock=lambda: now[0])
+    await agents.add("lan", Role.SUPERVISOR, "Hoa-Sen#2024")
+    hashing.checked.clear()
+
+    guesses = [f"Guess#{n:04d}x" for n in range(30)]
+    verdicts = [v for v, _ in await asyncio.gather(*(agents.sign_in("lan", g) for g in guesses))]
+
+    assert len(hashing.checked) == 5  # five passwords checked, not thirty
+    assert verdicts.count(SignIn.LOCKED) == 1
+    assert verdicts.count(SignIn.WRONG) == 4 and verdicts.count(SignIn.STILL_LOCKED) == 25
+    assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.STILL_LOCKED
+    now[0] += timedelta(minutes=15, seconds=1)
+    assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.OK
+
+
+async def test_a_sign_in_that_dies_mid_check_leaves_a_lock_that_expires(database: Database):
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    agents = SqlAgents(database.engine(), PasswordHasher("fast"), clock=lambda: now[0])
+    await agents.add("lan", Role.AGENT, "Hoa-Sen#2024")
+    for _ in range(4):
+        assert (await agents.sign_in("lan", "Wrong#Pass1"))[0] is SignIn.WRONG
+    dying = SqlAgents(database.engine(), SlowChecks(0, fails=True), clock=lambda: now[0])
+    with pytest.raises(RuntimeError):
+        await dying.sign_in("lan", "Wrong#Pass1")  # the 5th attempt, never answered
+
+    assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.STILL_LOCKED
+    now[0] += timedelta(minutes=15, seconds=1)  # not locked for good
+    assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.OK
 
 
 async def test_purge_deletes_past_30_days_and_keeps_the_audit_log_a_year(database: Database):
