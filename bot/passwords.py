@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
@@ -79,14 +79,29 @@ class PasswordHasher:
         except (VerificationError, InvalidHashError):
             return False
 
-    # The support console's few sign-ins (bot.support.agents) hash off the loop this way;
-    # a person's registration goes through the bounded PasswordPool instead.
 
-    async def hash_async(self, password: str) -> str:
-        return await asyncio.to_thread(self.hash, password)
+class Hashing(Protocol):
+    """argon2id off the event loop: a PasswordPool in a server, UnpooledHashing in a
+    command that hashes once."""
 
-    async def verify_async(self, password_hash: str, password: str) -> bool:
-        return await asyncio.to_thread(self.verify, password_hash, password)
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class UnpooledHashing:
+    """argon2id on asyncio's default executor, unbounded: only for a command line that
+    hashes once (`regbot agents add`). Anything a stranger can start - a person's
+    registration, a console sign-in - goes through a PasswordPool."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self.hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(self.hasher.verify, password_hash, password)
 
 
 class HashingBusy(Exception):
@@ -207,3 +222,7 @@ def entry_digest(key: bytes, salt: bytes, password: str) -> bytes:
 
 def confirms(key: bytes, salt: bytes, digest: bytes, typed: str) -> bool:
     return hmac.compare_digest(entry_digest(key, salt, typed), digest)
+
+
+_pooled: type[Hashing] = PasswordPool  # mypy: both fit the port
+_unpooled: type[Hashing] = UnpooledHashing

@@ -3,6 +3,7 @@ roles, and a lockout - 5 failed sign-ins lock the account for 15 minutes."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import transaction
 from bot.accounts.support_tables import agents
-from bot.passwords import PasswordHasher
+from bot.passwords import Hashing, HashingBusy
 from bot.validation import check_password
 
 LOCK_AFTER: Final = 5
@@ -62,13 +63,14 @@ class SqlAgents:
     def __init__(
         self,
         engine: AsyncEngine,
-        hasher: PasswordHasher,
+        hashing: Hashing,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
-        self._hasher = hasher
+        self._hashing = hashing
         self._clock = clock
         self._decoy: str | None = None
+        self._decoy_made = asyncio.Lock()  # a burst of unknown names makes it once
 
     async def add(self, name: str, role: Role, password: str) -> Agent:
         """Raises BadAgentName, Invalid (the password rules), AgentExists."""
@@ -78,7 +80,7 @@ class SqlAgents:
         values = {
             "name": name,
             "role": str(role),
-            "password_hash": await self._hasher.hash_async(password),
+            "password_hash": await self._hashing.hash(password),
             "disabled": False,
             "failures": 0,
             "locked_until": None,
@@ -113,7 +115,8 @@ class SqlAgents:
 
     async def sign_in(self, name: str, password: str) -> tuple[SignIn, Agent | None]:
         """Check a sign-in; the 5th failure in a row locks the account for 15 minutes.
-        An unknown or disabled name costs the same hashing as a known one.
+        An unknown or disabled name costs the same hashing as a known one. Raises
+        HashingBusy when the hashing pool is full (the attempt is not counted).
 
         Each check of a known name first reserves an attempt in the database, in one
         UPDATE (`_reserve`), and only then hashes: however many sign-ins run at once, on
@@ -125,14 +128,18 @@ class SqlAgents:
         async with transaction(self._engine) as connection:
             row = (await connection.execute(select(agents).where(agents.c.name == name))).first()
         if row is None or row.disabled:
-            await self._hasher.verify_async(await self._decoy_hash(), password)
+            await self._hashing.verify(await self._decoy_hash(), password)
             return SignIn.WRONG, None
         agent = _agent(row)
         attempt = await self._reserve(agent.id, now)
         if attempt is None:
             return SignIn.STILL_LOCKED, agent
-        right = await self._hasher.verify_async(row.password_hash, password)
         last = attempt >= LOCK_AFTER  # this attempt holds the lock (see `_reserve`)
+        try:
+            right = await self._hashing.verify(row.password_hash, password)
+        except HashingBusy:  # nothing was checked: the attempt is given back
+            await self._release(agent.id, last)
+            raise
         async with transaction(self._engine) as connection:
             if right:
                 await connection.execute(
@@ -178,9 +185,22 @@ class SqlAgents:
             )
         return None if attempt is None else int(attempt)
 
+    async def _release(self, agent_id: int, last: bool) -> None:
+        """Give back an attempt whose password was never checked."""
+        given_back: dict[str, Any] = {
+            "failures": case((agents.c.failures > 0, agents.c.failures - 1), else_=0)
+        }
+        if last:
+            given_back["locked_until"] = None
+        async with transaction(self._engine) as connection:
+            await connection.execute(
+                update(agents).where(agents.c.id == agent_id).values(**given_back)
+            )
+
     async def _decoy_hash(self) -> str:
-        if self._decoy is None:
-            self._decoy = await self._hasher.hash_async("decoy-Password#1")
+        async with self._decoy_made:
+            if self._decoy is None:
+                self._decoy = await self._hashing.hash("decoy-Password#1")
         return self._decoy
 
 

@@ -19,7 +19,7 @@ from bot.accounts.schema import migrate
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.keys import SecretKeys, load_or_create_secret
-from bot.passwords import PasswordHasher
+from bot.passwords import PasswordHasher, UnpooledHashing
 from bot.support.agents import AgentExists, BadAgentName, Role, SqlAgents
 from bot.support.store import AUDIT_RETENTION_DAYS, RETENTION_DAYS, SupportStore
 from bot.validation.refusal import Invalid
@@ -68,7 +68,7 @@ async def agents_command(settings: Settings, action: str, name: str | None, role
     engine = make_engine(settings.accounts_url)
     try:
         await migrate(engine)
-        agents = SqlAgents(engine, PasswordHasher(settings.password_cost))
+        agents = SqlAgents(engine, UnpooledHashing(PasswordHasher(settings.password_cost)))
         if action == "list":
             for agent in await agents.all():
                 state = "disabled" if agent.disabled else "active"

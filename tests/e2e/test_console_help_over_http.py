@@ -18,9 +18,8 @@ from aiohttp.test_utils import TestClient
 from bot.support.agents import Role
 from bot.web.console import SUPPORT
 from tests.e2e.conftest import BotHarness
-from tests.e2e.stories import PASSWORD
+from tests.e2e.stories import PASSWORD, AgentBrowser
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 LOCAL_TIME = re.compile(r"\d\d:\d\d:\d\d \d\d/\d\d/\d{4}")
 
 
@@ -54,47 +53,6 @@ class Handset:
         body = await response.text()
         assert response.status == 200 and body.startswith(("CON ", "END ")), body
         return body
-
-
-class AgentBrowser:
-    """An agent's browser on the console: keeps the session cookie, posts every form with
-    the CSRF token the page carries and its own origin, as a browser does."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.origin = str(client.make_url("")).rstrip("/")
-        self.csrf = ""
-
-    async def get(self, path: str) -> tuple[int, str]:
-        response = await self.client.get(path)
-        body = await response.text()
-        found = CSRF.search(body)
-        if found:
-            self.csrf = found.group(1)
-        return response.status, body
-
-    async def post(self, path: str, **form: str) -> tuple[int, str, str]:
-        """(status, page, the path it ended at) after the redirect a POST answers with."""
-        response = await self.client.post(
-            path, data={"csrf": self.csrf, **form}, headers={"Origin": self.origin}
-        )
-        body = await response.text()
-        found = CSRF.search(body)
-        if found:
-            self.csrf = found.group(1)
-        return response.status, body, response.url.path
-
-    async def sign_in(self, name: str) -> None:
-        await self.get("/console/signin")
-        status, page, at = await self.post("/console/signin", name=name, password=PASSWORD)
-        assert status == 200 and at == "/console", page
-
-    async def open_caller(self, number: str) -> tuple[str, str]:
-        """Search the number a caller gives; (their conversation's path, its page)."""
-        await self.get("/console")
-        status, page, at = await self.post("/console/search", number=number)
-        assert status == 200 and at.startswith("/console/c/"), page
-        return at, page
 
 
 def flash(page: str) -> str:

@@ -16,7 +16,7 @@ from bot.accounts.model import AccountsUnavailable
 from bot.engine.messages import Reply
 from bot.engine.records import Said, TurnRecord, Typed
 from bot.i18n import Personal, PersonalKind, Translator, msg
-from bot.passwords import PasswordHasher
+from bot.passwords import PasswordHasher, UnpooledHashing
 from bot.state.keys import KeyBuilder, StateKey
 from bot.support.agents import Role, SignIn, SqlAgents
 from bot.support.records import Recorder
@@ -30,6 +30,7 @@ AN = [
 ]
 # in clear, or even masked: transcript lines are encrypted at rest
 CLEAR = ("001090012345", "0912345678", "84912345678", "Nguyen Van An", "Van An", "N. V. A.")
+FAST = UnpooledHashing(PasswordHasher("fast"))
 TABLES = ("conversations", "conversation_lookups", "conversation_events", "transcript_lines")
 
 
@@ -97,7 +98,7 @@ async def test_a_conversation_is_found_by_a_number_it_carried_and_none_is_kept_i
 
 async def test_five_failed_sign_ins_lock_an_agent_for_15_minutes(database: Database):
     now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
-    agents = SqlAgents(database.engine(), PasswordHasher("fast"), clock=lambda: now[0])
+    agents = SqlAgents(database.engine(), FAST, clock=lambda: now[0])
     await agents.add("lan", Role.SUPERVISOR, "Hoa-Sen#2024")
     verdicts = [(await agents.sign_in("lan", "Wrong#Pass1"))[0] for _ in range(5)]
     assert verdicts == [SignIn.WRONG] * 4 + [SignIn.LOCKED]
@@ -130,7 +131,7 @@ class SlowChecks(PasswordHasher):
 async def test_a_burst_of_parallel_sign_ins_cannot_guess_past_the_lockout(database: Database):
     now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
     hashing = SlowChecks()
-    agents = SqlAgents(database.engine(), hashing, clock=lambda: now[0])
+    agents = SqlAgents(database.engine(), UnpooledHashing(hashing), clock=lambda: now[0])
     await agents.add("lan", Role.SUPERVISOR, "Hoa-Sen#2024")
     hashing.checked.clear()
 
@@ -147,11 +148,13 @@ async def test_a_burst_of_parallel_sign_ins_cannot_guess_past_the_lockout(databa
 
 async def test_a_sign_in_that_dies_mid_check_leaves_a_lock_that_expires(database: Database):
     now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
-    agents = SqlAgents(database.engine(), PasswordHasher("fast"), clock=lambda: now[0])
+    agents = SqlAgents(database.engine(), FAST, clock=lambda: now[0])
     await agents.add("lan", Role.AGENT, "Hoa-Sen#2024")
     for _ in range(4):
         assert (await agents.sign_in("lan", "Wrong#Pass1"))[0] is SignIn.WRONG
-    dying = SqlAgents(database.engine(), SlowChecks(0, fails=True), clock=lambda: now[0])
+    dying = SqlAgents(
+        database.engine(), UnpooledHashing(SlowChecks(0, fails=True)), clock=lambda: now[0]
+    )
     with pytest.raises(RuntimeError):
         await dying.sign_in("lan", "Wrong#Pass1")  # the 5th attempt, never answered
 

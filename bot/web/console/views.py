@@ -14,6 +14,7 @@ from aiohttp_session import get_session, new_session
 from aiohttp_sse import sse_response
 
 from bot.i18n import LANGUAGES
+from bot.passwords import HashingBusy
 from bot.support.agents import LOCK_AFTER, LOCK_FOR, Agent, SignIn
 from bot.support.desk import REASON_MINIMUM
 from bot.support.funnel import Stage, bars, chart_height, funnel_of
@@ -33,6 +34,7 @@ AUDITED: Final = {
     SignIn.LOCKED: "locked",
     SignIn.STILL_LOCKED: "sign_in_locked",
 }
+BUSY_RETRY_SECONDS: Final = 2
 PERIODS: Final = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 
 
@@ -56,7 +58,12 @@ async def signin(request: web.Request) -> web.StreamResponse:
     support = request.config_dict[SUPPORT]
     form = await request.post()
     name, password = _form_text(form, "name").strip(), _form_text(form, "password")
-    verdict, agent = await support.agents.sign_in(name, password)
+    try:
+        verdict, agent = await support.agents.sign_in(name, password)
+    except HashingBusy:  # sign-ins' own small pool is full: nothing was checked
+        busy = await _signin_refused(request, "support.signin.busy", status=503)
+        busy.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return busy
     now = datetime.now(UTC)
     if verdict is SignIn.OK and agent is not None:
         lang = (await get_session(request)).get("lang")
@@ -71,9 +78,13 @@ async def signin(request: web.Request) -> web.StreamResponse:
     error = "support.signin.failed"
     if verdict in (SignIn.LOCKED, SignIn.STILL_LOCKED):
         error = "support.signin.locked"
+    return await _signin_refused(request, error, status=401)
+
+
+async def _signin_refused(request: web.Request, error: str, status: int) -> web.Response:
     minutes = int(LOCK_FOR.total_seconds() // 60)
     return await page(
-        request, "signin.html", status=401, error=error, attempts=LOCK_AFTER, minutes=minutes
+        request, "signin.html", status=status, error=error, attempts=LOCK_AFTER, minutes=minutes
     )
 
 
