@@ -16,7 +16,7 @@ from bot.accounts.model import AccountsUnavailable
 from bot.engine.messages import Reply
 from bot.engine.records import Said, TurnRecord, Typed
 from bot.i18n import Personal, PersonalKind, Translator, msg
-from bot.passwords import PasswordHasher, UnpooledHashing
+from bot.passwords import HashingBusy, PasswordHasher, UnpooledHashing
 from bot.state.keys import KeyBuilder, StateKey
 from bot.support.agents import Role, SignIn, SqlAgents
 from bot.support.records import Recorder
@@ -160,6 +160,26 @@ async def test_a_sign_in_that_dies_mid_check_leaves_a_lock_that_expires(database
 
     assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.STILL_LOCKED
     now[0] += timedelta(minutes=15, seconds=1)  # not locked for good
+    assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.OK
+
+
+class FullPool:
+    """A hashing pool whose queue is full: every check is turned away unchecked."""
+
+    async def hash(self, password: str) -> str:
+        raise HashingBusy
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        raise HashingBusy
+
+
+async def test_sign_ins_turned_away_by_a_full_pool_cost_the_agent_no_attempt(database: Database):
+    agents = SqlAgents(database.engine(), FAST)
+    await agents.add("lan", Role.AGENT, "Hoa-Sen#2024")
+    busy = SqlAgents(database.engine(), FullPool())
+    for _ in range(10):
+        with pytest.raises(HashingBusy):
+            await busy.sign_in("lan", "Wrong#Pass1")
     assert (await agents.sign_in("lan", "Hoa-Sen#2024"))[0] is SignIn.OK
 
 
