@@ -22,7 +22,8 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class AgentRow(Base):
-    """A support agent (`regbot agents add`): argon2id password, lockout after failures."""
+    """A support agent (`regbot agents add`): argon2id password, lockout after failures,
+    and the epoch of their sessions (signing out ends every one)."""
 
     __tablename__ = "agents"
 
@@ -34,6 +35,8 @@ class AgentRow(Base):
     failures: Mapped[int] = mapped_column(SmallInteger, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # sessions signed in at another epoch are over: signing out moves it on
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ConversationRow(Base):

@@ -7,7 +7,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
@@ -53,6 +53,7 @@ class Agent:
     role: Role
     disabled: bool
     locked_until: datetime | None
+    session_epoch: int = 0  # a session signed in at another epoch is over
 
     @property
     def supervisor(self) -> bool:
@@ -85,6 +86,7 @@ class SqlAgents:
             "failures": 0,
             "locked_until": None,
             "created_at": self._clock(),
+            "session_epoch": 0,
         }
         try:
             async with transaction(self._engine) as connection:
@@ -112,6 +114,16 @@ class SqlAgents:
         async with transaction(self._engine) as connection:
             row = (await connection.execute(select(agents).where(agents.c.id == agent_id))).first()
         return _agent(row) if row else None
+
+    async def end_sessions(self, agent_id: int) -> None:
+        """End every session of the agent, on every device (signing out): the console
+        refuses a session signed in at an older epoch."""
+        async with transaction(self._engine) as connection:
+            await connection.execute(
+                update(agents)
+                .where(agents.c.id == agent_id)
+                .values(session_epoch=agents.c.session_epoch + 1)
+            )
 
     async def sign_in(self, name: str, password: str) -> tuple[SignIn, Agent | None]:
         """Check a sign-in; the 5th failure in a row locks the account for 15 minutes.
@@ -149,7 +161,10 @@ class SqlAgents:
                     .where(true() if last else agents.c.locked_until.is_(None))
                     .values(failures=0, locked_until=None)
                 )
-                return SignIn.OK, agent
+                epoch = await connection.scalar(  # a sign-out meanwhile moved it on
+                    select(agents.c.session_epoch).where(agents.c.id == agent.id)
+                )
+                return SignIn.OK, replace(agent, session_epoch=int(epoch or 0))
             if not last:
                 return SignIn.WRONG, agent
             await connection.execute(
@@ -205,4 +220,11 @@ class SqlAgents:
 
 
 def _agent(row: Any) -> Agent:
-    return Agent(int(row.id), row.name, Role(row.role), bool(row.disabled), row.locked_until)
+    return Agent(
+        int(row.id),
+        row.name,
+        Role(row.role),
+        bool(row.disabled),
+        row.locked_until,
+        int(row.session_epoch),
+    )

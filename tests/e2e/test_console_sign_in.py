@@ -1,16 +1,21 @@
-"""Signing in to the console over plain HTTP, as a stranger can: a burst of sign-ins waits
-on a small hashing pool of its own - past it, "try again in a moment" in the agent's
-language - while citizens' turns and their own hashing pool go on untouched."""
+"""Signing in to and out of the console over plain HTTP. A burst of sign-ins, which anyone
+can send, waits on a small hashing pool of its own - past it, "try again in a moment" in
+the agent's language - while citizens' turns and their own hashing pool go on untouched.
+Signing out ends the agent's sessions on every device, even a copied cookie."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from http.cookies import Morsel
+
+from aiohttp.test_utils import TestClient
 
 from bot.passwords import PasswordHasher
 from bot.support.agents import Role
 from bot.web.app import CONSOLE_PASSWORDS, PASSWORDS, SIGN_IN_QUEUE, SIGN_IN_THREADS
 from bot.web.console import SUPPORT
+from bot.web.console.guard import COOKIE
 from tests.e2e.conftest import BotHarness
 from tests.e2e.stories import CALLER, PASSWORD, AgentBrowser, Handset
 
@@ -91,3 +96,62 @@ async def test_an_agent_who_reads_english_is_asked_in_english(bot_app: BotHarnes
         held.go.set()
     await asyncio.gather(*tasks)
     assert status == 503 and "try again in a moment" in page
+
+
+def session_cookie(client: TestClient) -> Morsel[str]:
+    [cookie] = [c for c in client.session.cookie_jar if c.key == COOKIE]
+    return cookie
+
+
+def use_cookie(client: TestClient, cookie: Morsel[str]) -> None:
+    """The browser now holds this cookie, and only it (a copy, another device's)."""
+    jar = client.session.cookie_jar
+    jar.clear()
+    jar.update_cookies({cookie.key: cookie}, response_url=client.make_url("/console/"))
+
+
+async def test_a_copied_session_cookie_opens_nothing_once_the_agent_signs_out(
+    bot_app: BotHarness,
+):
+    await bot_app.app[SUPPORT].agents.add("lan", Role.SUPERVISOR, PASSWORD)
+    client = bot_app.client
+    agent = AgentBrowser(client)
+    await agent.sign_in("lan")
+    copied = session_cookie(client)  # e.g. read off a shared computer
+    status, page, at = await agent.post("/console/signout")
+    assert at == "/console/signin" and "Bạn đã đăng xuất." in page
+
+    use_cookie(client, copied)
+    for path in ("/console", "/console/audit", "/console/funnel"):
+        answer = await client.get(path, allow_redirects=False)
+        assert answer.status == 303 and answer.headers["Location"] == "/console/signin", path
+    assert (await client.get("/console/stream")).status == 401
+
+    await agent.sign_in("lan")  # signing in again works, with a new session
+    status, log = await agent.get("/console/audit")
+    assert status == 200 and "audit-sign_out" in log
+
+
+async def test_signing_out_on_one_device_ends_the_agent_s_session_on_the_other(
+    bot_app: BotHarness,
+):
+    await bot_app.app[SUPPORT].agents.add("lan", Role.AGENT, PASSWORD)
+    await bot_app.app[SUPPORT].agents.add("minh", Role.AGENT, PASSWORD)
+    client = bot_app.client
+    desk, laptop, colleague = AgentBrowser(client), AgentBrowser(client), AgentBrowser(client)
+    await desk.sign_in("lan")
+    at_the_desk = session_cookie(client)
+    client.session.cookie_jar.clear()
+    await colleague.sign_in("minh")
+    minh_s = session_cookie(client)
+    client.session.cookie_jar.clear()
+    await laptop.sign_in("lan")
+    status, page, at = await laptop.post("/console/signout")
+    assert at == "/console/signin"
+
+    use_cookie(client, at_the_desk)
+    status, page = await desk.get("/console")
+    assert status == 200 and 'action="/console/signin"' in page  # asked to sign in again
+    use_cookie(client, minh_s)
+    status, page = await colleague.get("/console")
+    assert status == 200 and "minh" in page and 'action="/console/signout"' in page

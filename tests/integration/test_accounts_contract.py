@@ -10,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.accounts import (
@@ -27,7 +32,11 @@ from bot.accounts.evidence import InsufficientEvidence
 from bot.accounts.model import RegistrationMethod
 from bot.accounts.records import AccountRecords
 from bot.accounts.repository import make_engine
-from bot.accounts.schema import current_revision, head_revision, migrate
+from bot.accounts.schema import alembic_config, current_revision, head_revision, migrate
+from bot.accounts.tables import Base
+from bot.passwords import PasswordHasher as Argon2Hasher
+from bot.passwords import UnpooledHashing
+from bot.support.agents import SqlAgents
 from tests.support.databases import KEYS, Database, Registering
 from tests.support.evidence import evidence_for
 
@@ -272,6 +281,41 @@ class TestAccountsContract:
         unique = [index for index in indexes if index["unique"]]
         assert [index["column_names"] for index in unique] == [["kind", "identity_hash"]]
         assert revision == head_revision()
+
+    async def test_the_migrations_build_exactly_the_tables_the_code_maps(self, database: Database):
+        def differences(connection: Any) -> list[Any]:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+
+        async with database.engine().connect() as connection:
+            assert await connection.run_sync(differences) == []
+
+    async def test_agents_of_an_older_regbot_keep_signing_in_after_the_upgrade(
+        self, database: Database
+    ):
+        """0004 adds the agents' session epoch: an agent added before it starts at 0."""
+        engine = database.engine()
+        await _alembic(engine, command.downgrade, "0003_support")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO agents (name, role, password_hash, disabled, failures, "
+                    "created_at) VALUES ('lan', 'agent', 'x', false, 0, CURRENT_TIMESTAMP)"
+                )
+            )
+        await migrate(engine)
+        agent = (await SqlAgents(engine, UnpooledHashing(Argon2Hasher("fast"))).all())[0]
+        assert (agent.name, agent.session_epoch) == ("lan", 0)
+
+
+async def _alembic(engine: AsyncEngine, step: Callable[[Config, str], None], to: str) -> None:
+    def run(connection: Any) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        step(config, to)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
 
 
 async def test_migrate_accepts_a_plain_sqlite_url_and_creates_the_table(tmp_path: Path):

@@ -106,7 +106,9 @@ async def _csrf_ok(request: web.Request, session: Session) -> bool:
 
 
 async def _agent(session: Session, support: Support) -> Agent | None:
-    """The signed-in agent, still enabled, within the idle and the total session time."""
+    """The signed-in agent, still enabled, not signed out since, within the idle and the
+    total session time. The cookie itself cannot be revoked (it is the session): the
+    agent's session epoch in the database is what signing out moves on."""
     agent_id, since, seen = session.get("agent"), session.get("since"), session.get("seen")
     now = time.time()
     if not isinstance(agent_id, int) or not isinstance(since, float | int):
@@ -119,8 +121,8 @@ async def _agent(session: Session, support: Support) -> Agent | None:
         session.invalidate()
         return None
     agent = await support.agents.get(agent_id)
-    if agent is None or agent.disabled:
-        session.invalidate()
+    if agent is None or agent.disabled or session.get("epoch") != agent.session_epoch:
+        session.invalidate()  # disabled, or signed out since (on any device)
         return None
     session["seen"] = now
     return agent
@@ -129,6 +131,7 @@ async def _agent(session: Session, support: Support) -> Agent | None:
 def signed_in(session: Session, agent: Agent) -> None:
     """A fresh session for the agent, with a new CSRF token."""
     session["agent"] = agent.id
+    session["epoch"] = agent.session_epoch
     session["since"] = session["seen"] = time.time()
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
 

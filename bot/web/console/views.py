@@ -89,8 +89,11 @@ async def _signin_refused(request: web.Request, error: str, status: int) -> web.
 
 
 async def signout(request: web.Request) -> web.StreamResponse:
+    """Ends the agent's sessions on every device: a copy of the cookie opens nothing."""
     support = request.config_dict[SUPPORT]
-    await support.store.audit(datetime.now(UTC), _agent(request).name, "sign_out")
+    agent = _agent(request)
+    await support.agents.end_sessions(agent.id)
+    await support.store.audit(datetime.now(UTC), agent.name, "sign_out")
     session = await get_session(request)
     lang = session.get("lang")
     session.invalidate()
