@@ -43,6 +43,15 @@ def mask_words(text: str, *, chat: bool = False) -> str:
     return " ".join(shown)
 
 
+def mask_message(text: str, personal: Iterable[Personal] = ()) -> str:
+    """An agent's message to a person, as records keep it (the transcript, the audit log):
+    read like the person's chat lines (`mask_words`: numbers keep their last 3 digits,
+    codes are hidden, words stay readable), line by line, and then every value the
+    dialog holds masked (`scrub`)."""
+    lines = (mask_words(line, chat=True) for line in text.splitlines())
+    return scrub("\n".join(lines), personal)
+
+
 def person_label(personal: Iterable[Personal], user_id: str) -> str:
     """Who a conversation is, as the live list shows it: a phone it carries as
     `+8491****678`, else the last 3 characters of the id on the channel."""

@@ -18,11 +18,11 @@ from bot.accounts.repository import normalise_identity
 from bot.background import every
 from bot.engine.messages import Action, Reply
 from bot.engine.records import Said, TurnRecord, Typed
-from bot.i18n import Audience, Personal, PersonalKind, Translator, to_ascii
+from bot.i18n import Audience, Msg, Personal, PersonalKind, Translator, to_ascii
 from bot.keys import SecretKeys
 from bot.state.keys import KeyBuilder
 from bot.support.funnel import stage_of
-from bot.support.masking import mask_value, mask_words, person_label, scrub
+from bot.support.masking import mask_message, mask_value, mask_words, person_label, scrub
 from bot.support.store import Batch, SupportStore
 
 log = logging.getLogger("regbot.support")
@@ -30,6 +30,7 @@ log = logging.getLogger("regbot.support")
 BUFFER_LIMIT: Final = 20_000  # the database down for long: drop records, never grow
 VARIANTS: Final = {"ussd": "ussd"}  # a channel whose people read the catalogs' short forms
 AGENT_OUTCOMES: Final = ("take_over", "hand_back", "reset")
+AGENT_MESSAGE: Final = "help.agent_message"  # `bot.engine.desk`'s note of an agent's message
 
 
 class Recorder:
@@ -155,7 +156,7 @@ class Recorder:
         encrypt = self._keys.encrypt
         lines: list[dict[str, Any]] = []
         if record.outcome == "agent_message":
-            text = scrub(said.agent_text, said.personal)
+            text = mask_message(said.agent_text, said.personal)
             lines.append(_line("agent", encrypt(text), "text", agent=said.agent))
         elif record.outcome in AGENT_OUTCOMES:
             lines.append(_line("note", encrypt(""), record.outcome, agent=said.agent))
@@ -195,6 +196,11 @@ class Recorder:
 
     def _render(self, message: Any, said: Said, channel: str) -> str:
         variant = VARIANTS.get(channel)
+        if isinstance(message, Msg) and message.key == AGENT_MESSAGE:
+            # an agent's message, shown on the person's next screen (USSD): kept as the
+            # agent's own line is
+            text = mask_message(str(message.params.get("text", "")), said.personal)
+            message = Msg(message.key, {**message.params, "text": text})
         shown = self._translator.render(message, said.lang, variant, Audience.RECORD)
         shown = scrub(shown, said.personal)
         return to_ascii(shown) if variant else shown

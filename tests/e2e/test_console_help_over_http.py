@@ -145,6 +145,30 @@ async def test_take_over_hand_back_and_reset_are_in_the_audit_log_with_who_when_
     assert order == sorted(order)  # newest first
 
 
+OTHER_PHONE, OTHER_ID = "0987654321", "001090099999"  # numbers the dialog does not hold
+
+
+async def test_an_agent_s_message_reaches_the_caller_whole_and_the_transcript_masked(bot_app):
+    await agents(bot_app, minh=Role.AGENT)
+    phone = Handset(bot_app.client, "+84911000909")
+    await phone.dial("1", "1", "Tran Van Nam")
+    agent = AgentBrowser(bot_app.client)
+    await agent.sign_in("minh")
+    path, _ = await agent.open_caller("0911000909")
+    text = f"Anh goi lai so {OTHER_PHONE}\nhoac dua CCCD {OTHER_ID} cho quay nhe"
+    status, page, at = await agent.post(f"{path}/message", text=text)
+    assert status == 200 and at == path
+
+    screen = await phone.press("17/05/1990")  # the caller reads it whole
+    assert OTHER_PHONE in screen and OTHER_ID in screen
+
+    await bot_app.app[SUPPORT].desk.settle()
+    status, page = await agent.get(path)
+    assert status == 200
+    assert OTHER_PHONE not in page and OTHER_ID not in page
+    assert page.count("*******321") == 2 and page.count("*********999") == 2  # sent, shown
+
+
 async def wait_for_rows(agent: AgentBrowser, path: str, *who: str) -> str:
     """The live list (fed in the background) once it shows every one of `who`."""
     page = ""

@@ -12,7 +12,7 @@ from bot.events import ConversationEvent, MemorySink
 from bot.i18n import Personal, PersonalKind, Translator
 from bot.support.funnel import STAGE_OF_STEP, Reached, Stage, funnel_of, stage_of
 from bot.support.live import LiveBoard, LiveFilter
-from bot.support.masking import mask_value, mask_words, person_label, scrub
+from bot.support.masking import mask_message, mask_value, mask_words, person_label, scrub
 
 GRAPH = DialogGraph(dialogs_for_review())
 
@@ -35,6 +35,17 @@ def test_free_text_keeps_no_number_a_code_or_a_password_could_be_read_from():
     assert masked == "N. V. A. *******678 *** *** a***@x.vn"
     chat = mask_words("em khong nhan duoc ma 123456, so em 0912 345 678", chat=True)
     assert chat == "em khong nhan duoc ma *** so em *** *** ***"
+
+
+def test_an_agent_s_message_is_kept_like_a_chat_line_with_the_dialog_s_values_masked():
+    personal = [Personal("Nguyen Van An", PersonalKind.NAME)]
+    text = "Chao Nguyen Van An,\ngoi 0987654321 hoac dua CCCD 001090099999, ma 123456"
+    assert mask_message(text, personal) == (
+        "Chao N. V. A.,\ngoi *******321 hoac dua CCCD *** ma ***"
+    )
+    assert mask_message("so 0987654321 va 001090099999 nhe") == (
+        "so *******321 va *********999 nhe"
+    )
 
 
 def test_the_live_list_names_a_person_by_their_masked_phone_or_the_end_of_their_id():
