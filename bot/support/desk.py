@@ -22,6 +22,7 @@ from bot.engine.resumes import Pushes
 from bot.state.keys import KeyBuilder, StateKey
 from bot.state.store import StoreUnavailable
 from bot.support.agents import Agent
+from bot.support.masking import mask_message
 from bot.support.records import Recorder
 from bot.support.store import ConversationRef, SupportStore
 from bot.validation import parse_phone
@@ -103,9 +104,15 @@ class Desk:
     # -- helping -------------------------------------------------------------------------
 
     async def message(self, agent: Agent, key: str, text: str) -> Delivered:
+        """The person gets the text whole; the audit log (kept a year) keeps it masked
+        like the transcript's line (`mask_message`)."""
         text = text.strip()[:MESSAGE_LIMIT]
         return await self._act(
-            agent, key, "message", lambda c, u: AgentMessage(c, u, agent.name, text), text
+            agent,
+            key,
+            "message",
+            lambda c, u: AgentMessage(c, u, agent.name, text),
+            mask_message(text),
         )
 
     async def take_over(self, agent: Agent, key: str) -> Delivered:

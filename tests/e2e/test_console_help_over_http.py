@@ -169,6 +169,23 @@ async def test_an_agent_s_message_reaches_the_caller_whole_and_the_transcript_ma
     assert page.count("*******321") == 2 and page.count("*********999") == 2  # sent, shown
 
 
+async def test_the_audit_log_keeps_an_agent_s_message_masked(bot_app):
+    await agents(bot_app, minh=Role.AGENT, lan=Role.SUPERVISOR)
+    await Handset(bot_app.client, "+84911000919").dial("1", "1")
+    agent = AgentBrowser(bot_app.client)
+    await agent.sign_in("minh")
+    path, _ = await agent.open_caller("0911000919")
+    await agent.post(f"{path}/message", text=f"Goi {OTHER_PHONE} hoac mang CCCD {OTHER_ID} nhe")
+
+    bot_app.client.session.cookie_jar.clear()
+    supervisor = AgentBrowser(bot_app.client)
+    await supervisor.sign_in("lan")
+    status, log = await supervisor.get("/console/audit")
+    [row] = rows_of(log, "message")
+    assert status == 200 and "minh" in row and OTHER_PHONE not in log and OTHER_ID not in log
+    assert "Goi *******321 hoac mang CCCD *********999 nhe" in row
+
+
 async def wait_for_rows(agent: AgentBrowser, path: str, *who: str) -> str:
     """The live list (fed in the background) once it shows every one of `who`."""
     page = ""
