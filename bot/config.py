@@ -14,7 +14,7 @@ from bot.systems import SYSTEMS
 from bot.web.signing_tools import DEFAULT_TOOLS, BadTools, SigningTool, parse_tools
 
 ENVIRONMENTS: Final = ("development", "test", "production")
-MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY in production
+MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY (and of secrets) in production
 MIN_SECRET_SYMBOLS: Final = 10  # distinct characters: "aaaa…" or "abab…" is not a key
 # placeholders people leave in (case-insensitive): a key that holds one is not random
 WEAK_SECRET_MARKERS: Final = (
@@ -172,12 +172,18 @@ class Settings:
             ("PKI_TRUST_ANCHORS", self.pki_trust_anchors),
             ("PKI_GOV_TRUST_ANCHORS", self.pki_gov_trust_anchors),
         )
-        if self.secret_key and weak_secret(self.secret_key):
-            problems.append(
-                f"REGBOT_SECRET_KEY is too weak: use at least {MIN_SECRET_KEY} random "
-                "characters, e.g. the output of "
-                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        # the key, and the secrets a stranger would send to be let in (the gateway's
+        # header, the metrics scraper's bearer token)
+        problems += [
+            f"{name} is too weak: use at least {MIN_SECRET_KEY} random characters, e.g. "
+            "the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            for name, value in (
+                ("REGBOT_SECRET_KEY", self.secret_key),
+                ("USSD_SECRET", self.ussd_secret),
+                ("REGBOT_METRICS_TOKEN", self.metrics_token),
             )
+            if value and weak_secret(value)
+        ]
         if self.public_url and not _https(self.public_url):
             problems.append(
                 "REGBOT_PUBLIC_URL must be an https:// address (signing links are opened there)"
@@ -199,7 +205,8 @@ class Settings:
 
 
 def weak_secret(secret: str) -> bool:
-    """Short, made of few symbols, or holding a placeholder word: not a production key."""
+    """Short, made of few symbols, or holding a placeholder word: not a production key,
+    USSD_SECRET or REGBOT_METRICS_TOKEN."""
     lowered = secret.lower()
     return (
         len(secret) < MIN_SECRET_KEY

@@ -10,6 +10,8 @@ import pytest
 from tests.e2e.stories import serve_env, serve_once
 
 STRONG_KEY = "pX3v9kQm2Lr8tWz4YbN6cJh1FgD7sAe5Ru0iOo"
+GATEWAY_SECRET = "Ux7pQ2mV9sKd4Rw8Zt1Ny6Bh3Jc5Lf0GaE"  # USSD_SECRET, as random as the key
+SCRAPER_TOKEN = "k8Rf2Wn5Tq9Lz3Vx7Bc1Hm4Pd6Jy0Gs2Ne"  # REGBOT_METRICS_TOKEN
 
 
 def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
@@ -26,7 +28,8 @@ def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
         CARRIER_URL="https://carrier.invalid",
         BHXH_URL="https://bhxh.invalid",
         MSSP_URL="https://mssp.invalid",
-        USSD_SECRET="gateway-4f7e2a9c1d8b",
+        USSD_SECRET=GATEWAY_SECRET,
+        REGBOT_METRICS_TOKEN=SCRAPER_TOKEN,
         REGBOT_PUBLIC_URL="https://dichvucong.example",
         PKI_TRUST_ANCHORS=str(tmp_path / "anchors.pem"),
         PKI_GOV_TRUST_ANCHORS=str(tmp_path / "gov-anchors.pem"),
@@ -56,6 +59,10 @@ def test_complete_production_settings_pass_to_the_next_check(tmp_path: Path) -> 
         ({"REGBOT_SECRET_KEY": "short-key-2024"}, "REGBOT_SECRET_KEY is too weak"),
         ({"REGBOT_SECRET_KEY": "changeme" * 5}, "REGBOT_SECRET_KEY is too weak"),
         ({"REGBOT_SECRET_KEY": "ab" * 24}, "REGBOT_SECRET_KEY is too weak"),
+        ({"USSD_SECRET": "a"}, "USSD_SECRET is too weak"),
+        ({"USSD_SECRET": "gateway-4f7e2a9c1d8b"}, "USSD_SECRET is too weak"),
+        ({"REGBOT_METRICS_TOKEN": "a"}, "REGBOT_METRICS_TOKEN is too weak"),
+        ({"REGBOT_METRICS_TOKEN": "prometheus-secret" * 2}, "REGBOT_METRICS_TOKEN is too weak"),
     ],
 )
 def test_production_refuses_settings_that_would_let_a_stranger_in(
@@ -65,7 +72,8 @@ def test_production_refuses_settings_that_would_let_a_stranger_in(
     assert result.returncode == 2
     assert "REGBOT_ENV=production refuses to start" in result.stderr and says in result.stderr
     assert "Traceback" not in result.stderr
-    assert STRONG_KEY not in result.stderr and "gateway-4f7e" not in result.stderr
+    assert STRONG_KEY not in result.stderr and GATEWAY_SECRET not in result.stderr
+    assert SCRAPER_TOKEN not in result.stderr and "gateway-4f7e" not in result.stderr
 
 
 @pytest.mark.parametrize("typo", ["prod", "Production ", "staging", "dev"])

@@ -275,7 +275,7 @@ def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simula
         "redis_url": "redis://127.0.0.1:6379/4",
         "database_url": "postgresql+asyncpg://x@127.0.0.1/x",
         "system_urls": {name: "https://x.example" for name in ("sms", "carrier", "bhxh", "mssp")},
-        "ussd_secret": "gateway-4f7e2a9c1d8b",
+        "ussd_secret": "Ux7pQ2mV9sKd4Rw8Zt1Ny6Bh3Jc5Lf0GaE",
         "public_url": "https://dichvucong.example",
         "pki_trust_anchors": "/etc/regbot/anchors.pem",
         "pki_gov_trust_anchors": "/etc/regbot/gov-anchors.pem",
