@@ -155,3 +155,27 @@ async def test_signing_out_on_one_device_ends_the_agent_s_session_on_the_other(
     use_cookie(client, minh_s)
     status, page = await colleague.get("/console")
     assert status == 200 and "minh" in page and 'action="/console/signout"' in page
+
+
+async def test_an_agent_not_yet_signed_in_can_read_the_sign_in_page_in_english(
+    bot_app: BotHarness,
+):
+    agent = AgentBrowser(bot_app.client)
+    status, page = await agent.get("/console/signin")
+    assert status == 200 and "Đăng nhập" in page
+    status, page, at = await agent.post("/console/lang", lang="en", next="/console/signin")
+    assert status == 200 and at == "/console/signin"
+    assert "Sign in" in page
+
+
+async def test_a_form_in_a_charset_no_browser_sends_is_refused_not_a_server_error(
+    bot_app: BotHarness,
+):
+    agent = AgentBrowser(bot_app.client)
+    await agent.get("/console/signin")
+    response = await bot_app.client.post(
+        "/console/signin",
+        data=f"csrf={agent.csrf}&name=lan&password=x".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=bogus"},
+    )
+    assert response.status == 403

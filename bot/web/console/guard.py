@@ -17,13 +17,14 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.accounts.model import AccountsUnavailable
 from bot.support.agents import Agent
+from bot.web.bodies import UnreadableBody, read_form
 from bot.web.console.render import CSRF_FIELD, PREFIX, refuse
 from bot.web.console.services import AGENT, SUPPORT, Support
 
 COOKIE: Final = "regbot_console"
 IDLE_SECONDS: Final = 30 * 60
 LONGEST_SECONDS: Final = 12 * 3600
-PUBLIC: Final = ("/signin",)
+PUBLIC: Final = ("/signin", "/lang")  # the sign-in page has the language switch too
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (
@@ -101,7 +102,10 @@ async def _csrf_ok(request: web.Request, session: Session) -> bool:
         return False
     if not isinstance(expected, str):
         return False
-    given = (await request.post()).get(CSRF_FIELD)
+    try:
+        given = (await read_form(request)).get(CSRF_FIELD)
+    except UnreadableBody:  # a form no page of ours sent: refused like a forged one
+        return False
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
