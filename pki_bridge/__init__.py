@@ -1,5 +1,6 @@
 """Level-3 signatures: who a certificate names, why one is refused, the evidence of an
-acceptance, and the mobile signature service's port and rules.
+acceptance, the registration statements people sign, and the mobile signature service's
+port and rules.
 
 Adapters are imported where they are used: `pki_bridge.validation` (certificate paths,
 revocation), `pki_bridge.mssp_client` (the HTTP client), `pki_bridge.signatures`
@@ -16,9 +17,11 @@ from pki_bridge.mssp import (
     verification_code,
 )
 from pki_bridge.refusals import REASONS, CertificateRefused, RevocationUnavailable
+from pki_bridge.statement import SERVICE, Statement, read_statement, usb_statement
 
 __all__ = [
     "REASONS",
+    "SERVICE",
     "CertificateRefused",
     "CertifiedIdentity",
     "CrlFacts",
@@ -27,10 +30,13 @@ __all__ = [
     "MsspResult",
     "RevocationUnavailable",
     "SignatureOutcome",
+    "Statement",
     "StatusSource",
     "ValidationEvidence",
     "Verified",
+    "read_statement",
     "registration_statement",
     "statement_hash",
+    "usb_statement",
     "verification_code",
 ]

@@ -16,6 +16,7 @@ from bot.i18n import Msg, msg
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from pki_bridge.evidence import Verified
 from pki_bridge.signatures import verify_raw
+from pki_bridge.statement import sim_statement
 
 DEFAULT_TOTAL_TIMEOUT: Final = 120.0
 DEFAULT_INTERVAL: Final = 2.0
@@ -62,11 +63,7 @@ def verification_code(hash_bytes: bytes) -> str:
 def registration_statement(service: str, phone: str, nonce: str, time: dt.datetime) -> bytes:
     """What the person signs (as its SHA-256): names the service, phone, a fresh nonce and
     the time, so that a signature cannot be replayed for another registration."""
-    return (
-        "DVCQG registration statement\n"
-        f"service: {service}\nphone: {phone}\nnonce: {nonce}\n"
-        f"time: {time.astimezone(dt.UTC).isoformat(timespec='seconds')}\n"
-    ).encode()
+    return sim_statement(service, phone, nonce, time)
 
 
 def statement_hash(statement: bytes) -> bytes:

@@ -33,8 +33,7 @@ from pki_bridge.mssp import (
     verify_outcome,
 )
 from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
-
-SERVICE: Final = "dichvucong.gov.vn account registration"
+from pki_bridge.statement import SERVICE
 
 
 class S(StrEnum):
