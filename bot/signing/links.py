@@ -1,10 +1,18 @@
 """One-time signing links: a challenge per link, kept as `bot.state.links` keeps every
 one-time link (encrypted, under a keyed hash of the token, any worker serves it); an
-expired or used link still answers 410 / 409."""
+expired or used link still answers 410 / 409.
+
+The challenge is a registration statement (`pki_bridge.statement.usb_statement`): it names
+regbot's service, the link, the registrant kind, a fresh nonce and the time of issue, so
+the signature kept as an account's evidence shows it was made for this registration - a
+signature the person made elsewhere, over anything else, does not pass for one (the
+auditor checks the statement, `bot.accounts.audit`). Before that the challenge was 32
+random bytes, which named nothing."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,8 +21,9 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.state.links import OneTimeLinks
+from pki_bridge.statement import SERVICE, usb_statement
 
-CHALLENGE_BYTES: Final = 32
+NONCE_BYTES: Final = 16
 
 
 class LinkState(StrEnum):
@@ -32,7 +41,7 @@ class LinkRecord:
     lang: str
     kind: str  # registrant kind the dialog chose: citizen | business | official
     wait_step: str  # the dialog step that waits for this link (where events go)
-    challenge: str  # base64
+    challenge: str  # base64 of the registration statement the plugin signs
     expires_at: float  # epoch seconds
     state: LinkState = LinkState.ISSUED
     reason: str | None = None
@@ -64,14 +73,22 @@ class SigningLinks(OneTimeLinks[LinkRecord]):
     ) -> tuple[str, str]:
         """A fresh link for this dialog; returns (token for the URL, link id for the dialog)."""
         token, link_id = self.new_token()
+        issued_at = self.clock()
+        statement = usb_statement(
+            SERVICE,
+            link_id.removeprefix(self.prefix),
+            kind,
+            secrets.token_urlsafe(NONCE_BYTES),
+            dt.datetime.fromtimestamp(issued_at, dt.UTC),
+        )
         record = LinkRecord(
             channel=channel,
             user_id=user_id,
             lang=lang,
             kind=kind,
             wait_step=wait_step,
-            challenge=base64.b64encode(secrets.token_bytes(CHALLENGE_BYTES)).decode(),
-            expires_at=self.expiry(),
+            challenge=base64.b64encode(statement).decode(),
+            expires_at=issued_at + self.lifetime,
         )
         await self.save(link_id, record)
         return token, link_id

@@ -5,6 +5,7 @@ masked. Each method is registered through the dialogs, as a person would."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +25,7 @@ from bot.accounts.records import AccountRecord
 from bot.accounts.repository import normalise_identity
 from bot.web.app import RUNTIME
 from pki_bridge.evidence import StatusSource
+from pki_bridge.statement import SERVICE, USB_FIELDS, read_statement
 from tests.e2e.evidence_world import (  # noqa: F401 - fixtures
     AN_PHONE,
     HOA_CCCD,
@@ -103,8 +105,12 @@ def signature(
         if expected is SignatureFormat.RAW_DIGEST:  # regbot's statement, naming the SIM
             assert proof.statement.startswith(b"DVCQG registration statement\n")
             assert f"phone: {record.account.phone}\n".encode() in proof.statement
-        else:  # the link's one-time challenge
-            assert len(proof.statement) == 32
+        else:  # the link's one-time challenge: regbot's statement for a link of this kind
+            statement = read_statement(proof.statement)
+            assert statement is not None and statement.names == USB_FIELDS, proof.statement
+            assert statement.fields["service"] == SERVICE
+            assert statement.fields["kind"] == record.account.kind
+            assert statement.time <= v.validated_at <= statement.time + dt.timedelta(minutes=10)
             anchors = (
                 world.signing.pki.gov_anchors if v.official else world.signing.pki.public_anchors
             )

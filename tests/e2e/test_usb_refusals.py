@@ -70,6 +70,24 @@ async def test_a_signature_over_another_challenge_is_refused(signing_world: Sign
     assert await nothing_created(world)
 
 
+async def test_a_signature_over_another_links_statement_is_refused(signing_world: SigningWorld):
+    """Each link has the person sign a statement of its own (its link, kind, nonce, time):
+    one signed for a link does not complete another, in either form."""
+    world = signing_world
+    first = await world.get_link("p")
+    async with world.http.get(f"{first}/challenge") as resp:
+        statement = base64.b64decode((await resp.json())["challenge"])
+    assert statement.startswith(b"DVCQG registration statement\nservice: ")
+    assert b"\nkind: citizen\n" in statement
+    signer = issued_signer(world.pki.users["citizen"])
+    for raw in (False, True):
+        url = await world.get_link(f"other-{raw}")
+        body = await sign_challenge(signer, statement, raw=raw)
+        status, reply = await world.post(url, body)
+        assert (status, reply["error"]) == (422, "bad_signature")
+    assert await nothing_created(world)
+
+
 async def test_a_link_works_only_once(signing_world: SigningWorld):
     world = signing_world
     url = await world.get_link("p")
