@@ -3,7 +3,9 @@ checked. Two layers: the seal (nobody without regbot's key changed the record or
 it to another account) and the substance (the evidence carries the account's level; a
 signature verifies over its statement with the certificate, whose path to the stored
 anchor holds at the recorded time with the stored OCSP responses / CRLs, and names this
-account's holder), so that even a record resealed by a key holder must still hold up."""
+account's holder; the statement signed is regbot's, for this account, issued before the
+validation and the account), so that even a record resealed by a key holder must still
+hold up."""
 
 from __future__ import annotations
 
@@ -16,15 +18,26 @@ from bot.accounts.evidence import Evidence, SignatureFormat, SignatureProof, sho
 from bot.accounts.model import Account
 from bot.accounts.records import AccountRecord
 from bot.accounts.repository import normalise_identity
+from bot.state.links import LINK_LIFETIME
 from pki_bridge import CertificateRefused, CertifiedIdentity
 from pki_bridge.cms import verify_detached_cms
 from pki_bridge.mssp import statement_hash
 from pki_bridge.signatures import verify_raw
+from pki_bridge.statement import SERVICE, SIM_FIELDS, USB_FIELDS, Statement, read_statement
 from pki_bridge.validation import revalidate
 
 SEAL_BINDS: Final = (
     "account id, kind, identity hash, level, method, creation time, channel, regbot version"
 )
+# Until this release a signing link's challenge was 32 random bytes, naming nothing: a USB
+# account made before this day verifies with such a challenge, with a warning; made on or
+# after it, it fails, for regbot issued statements by then. Deployed later than this day,
+# the release moves it to the day of deployment (or accounts the old release made in
+# between fail, and say why).
+RANDOM_CHALLENGES_UNTIL: Final = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+RANDOM_CHALLENGE_BYTES: Final = 32
+# a link's signature is checked before the link expires; a minute for clocks of workers
+LINK_SIGNED_WITHIN: Final = dt.timedelta(seconds=LINK_LIFETIME + 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +47,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # ok, but an auditor should know (a USB link's random challenge)
 
 
 def open_evidence(record: AccountRecord, seal_key: bytes) -> tuple[list[Check], Evidence | None]:
@@ -84,6 +98,8 @@ async def signature_checks(account: Account, proof: SignatureProof) -> list[Chec
     checks = [_signature(proof)]
     if proof.format is SignatureFormat.RAW_DIGEST:
         checks.append(_sim_statement(account, proof))
+    else:
+        checks.append(_usb_statement(account, proof))
     validation = proof.validation
     try:
         identity = await revalidate(validation)
@@ -119,26 +135,65 @@ def _signature(proof: SignatureProof) -> Check:
     return Check("signature", True, detail)
 
 
-def statement_lines(statement: bytes) -> dict[str, str]:
-    """The `name: value` lines of a SIM registration statement."""
-    text = statement.decode("utf-8", "replace")
-    pairs = (line.partition(": ") for line in text.splitlines())
-    return {name: value for name, sep, value in pairs if sep}
-
-
 def _sim_statement(account: Account, proof: SignatureProof) -> Check:
-    """The statement regbot issued names the phone of this account and a time before the
-    certificate was validated."""
-    lines = statement_lines(proof.statement)
-    try:
-        signed_at = dt.datetime.fromisoformat(lines.get("time", ""))
-    except ValueError:
-        return Check("statement", False, "no time in the statement")
-    if lines.get("phone") != account.phone:
+    """The statement regbot issued names this service, the phone of this account and a
+    time before the certificate was validated."""
+    statement = read_statement(proof.statement)
+    if statement is None or statement.names != SIM_FIELDS:
+        return Check("statement", False, "not the registration statement regbot has a SIM sign")
+    if statement.fields["service"] != SERVICE:
+        return Check("statement", False, "names another service than regbot's")
+    if statement.fields["phone"] != account.phone:
         return Check("statement", False, "names another phone than the account's")
-    if not signed_at <= proof.validation.validated_at <= account.created_at:
+    if not statement.time <= proof.validation.validated_at <= account.created_at:
         return Check("statement", False, "its time is not before validation and account")
     return Check("statement", True, "names the account's phone; issued before validation")
+
+
+def _usb_statement(account: Account, proof: SignatureProof) -> Check:
+    """A signing link's challenge: regbot's statement for a link of this account's kind,
+    issued before the certificate was validated, within the link's lifetime; or, on an
+    account made before statements, the link's 32 random bytes (a warning)."""
+    validated_at = proof.validation.validated_at
+    if not validated_at <= account.created_at:
+        return Check("statement", False, "the certificate was validated after the account")
+    statement = read_statement(proof.statement)
+    if statement is None:
+        return _random_challenge(account, proof)
+    refusal = _usb_refusal(account, statement, validated_at)
+    if refusal is not None:
+        return Check("statement", False, refusal)
+    detail = (
+        f"regbot's statement for a {account.kind} signing link, issued at "
+        f"{statement.time.isoformat(timespec='seconds')}, before validation"
+    )
+    return Check("statement", True, detail)
+
+
+def _usb_refusal(account: Account, statement: Statement, validated_at: dt.datetime) -> str | None:
+    if statement.names != USB_FIELDS:
+        return "not the registration statement regbot has a signing link sign"
+    if statement.fields["service"] != SERVICE:
+        return "names another service than regbot's"
+    if statement.fields["kind"] != account.kind:
+        return f"names a {statement.fields['kind']} link, not the account's kind"
+    if not statement.time <= validated_at:
+        return "its time is after the certificate's validation"
+    if validated_at - statement.time > LINK_SIGNED_WITHIN:
+        return "signed after its link expired"
+    return None
+
+
+def _random_challenge(account: Account, proof: SignatureProof) -> Check:
+    until = RANDOM_CHALLENGES_UNTIL.date().isoformat()
+    if len(proof.statement) != RANDOM_CHALLENGE_BYTES:
+        detail = "neither regbot's registration statement nor a link's 32-byte challenge"
+        return Check("statement", False, detail)
+    if account.created_at >= RANDOM_CHALLENGES_UNTIL:
+        detail = f"a 32-byte random challenge, but links issue statements since {until}"
+        return Check("statement", False, detail)
+    detail = f"legacy random challenge (before {until}): names neither service nor time"
+    return Check("statement", True, detail, warning=True)
 
 
 def _holder(account: Account, identity: CertifiedIdentity) -> Check:

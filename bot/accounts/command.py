@@ -1,8 +1,9 @@
 """`regbot accounts show ID` and `regbot accounts verify (ID | --all)`, for auditors: the
 database and the key as `regbot serve` finds them (DATABASE_URL or the data directory's
 SQLite file; REGBOT_SECRET_KEY or the data directory's secret.key). Read only, offline:
-nothing is migrated, created or fetched. Exit 0 when every check passed, 1 when one
-failed, 2 when the database or the key cannot be had."""
+nothing is migrated, created or fetched. Exit 0 when every check passed (a warning, such
+as a USB account's legacy random challenge, is no failure), 1 when one failed, 2 when the
+database or the key cannot be had."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Final
 
 from cryptography.fernet import InvalidToken
 
-from bot.accounts.audit import verify
+from bot.accounts.audit import Check, verify
 from bot.accounts.model import AccountsUnavailable
 from bot.accounts.records import AccountRecords
 from bot.accounts.repository import make_engine
@@ -117,25 +118,37 @@ async def _verify_one(records: AccountRecords, keys: SecretKeys, account_id: int
         f"method {account.method}"
     )
     for check in checks:
-        out(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        out(f"  {_mark(check)}  {check.name}: {check.detail}")
     failed = [check for check in checks if not check.ok]
     out(f"account {account.id}: " + ("FAILED" if failed else "verified"))
     return FAILED if failed else OK
 
 
+def _mark(check: Check) -> str:
+    if not check.ok:
+        return "FAIL"
+    return "warn" if check.warning else "ok  "
+
+
 async def _verify_all(records: AccountRecords, keys: SecretKeys, out: Out) -> int:
-    verified = failed = 0
+    verified = failed = warned = 0
     for account_id in await records.ids():
         record = await records.record(account_id)
         if record is None:  # gone since the list was read
             continue
-        problems = [check for check in await verify(record, keys.evidence) if not check.ok]
-        if problems:
+        checks = await verify(record, keys.evidence)
+        problems = [check for check in checks if not check.ok or check.warning]
+        for check in problems:
+            out(f"account {account_id}: {_mark(check)} {check.name}: {check.detail}")
+        if any(not check.ok for check in problems):
             failed += 1
-            for check in problems:
-                out(f"account {account_id}: FAIL {check.name}: {check.detail}")
         else:
             verified += 1
+            warned += bool(problems)
     total = verified + failed
-    out(f"{total} account{'' if total == 1 else 's'}: {verified} verified, {failed} failed")
+    warnings = f" ({warned} with warnings)" if warned else ""
+    out(
+        f"{total} account{'' if total == 1 else 's'}: {verified} verified{warnings}, "
+        f"{failed} failed"
+    )
     return FAILED if failed else OK

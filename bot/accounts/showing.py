@@ -9,11 +9,12 @@ import hashlib
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 
-from bot.accounts.audit import open_evidence, statement_lines
+from bot.accounts.audit import open_evidence
 from bot.accounts.evidence import Evidence, OtpProof, RegisterCheck, SignatureProof
 from bot.accounts.model import Account
 from bot.accounts.records import AccountRecord
 from bot.i18n import Audience, Personal, PersonalKind
+from pki_bridge.statement import read_statement
 
 
 def masked(value: str | None, kind: PersonalKind) -> str:
@@ -107,13 +108,13 @@ def _signature(proof: SignatureProof) -> list[str]:
 
 
 def _statement(proof: SignatureProof) -> list[str]:
-    lines = statement_lines(proof.statement)
-    if "phone" not in lines:  # a USB link's challenge: random bytes
+    statement = read_statement(proof.statement)
+    if statement is None:  # a USB link's challenge of before statements: random bytes
         return [f"challenge {proof.statement.hex()}"]
-    text = proof.statement.decode("utf-8", "replace").splitlines()
+    text = proof.statement.decode().splitlines()
     return [
-        f"phone: {masked(lines['phone'], PersonalKind.PHONE)}"
-        if line.startswith("phone:")
+        f"phone: {masked(statement.fields['phone'], PersonalKind.PHONE)}"
+        if line.startswith("phone: ")
         else line
         for line in text
     ]

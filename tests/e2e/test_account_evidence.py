@@ -54,7 +54,14 @@ from tests.e2e.stories import (
 )
 
 LEVEL_2_CHECKS = ("evidence record", "seal", "sufficiency")
-SIGNATURE_CHECKS = (*LEVEL_2_CHECKS, "shared parts", "signature", "certificate path", "holder")
+SIGNATURE_CHECKS = (
+    *LEVEL_2_CHECKS,
+    "shared parts",
+    "signature",
+    "statement",
+    "certificate path",
+    "holder",
+)
 
 
 def readable(record: AccountRecord) -> Evidence:
@@ -169,8 +176,9 @@ async def test_show_lets_an_auditor_read_the_evidence_with_personal_data_masked(
     mobile = await world.register(Method.MOBILE)
     insured = await world.register(Method.BHXH)
     sim = await world.register(Method.SIM_CITIZEN)
+    usb = await world.register(Method.USB_BUSINESS)
     shown = {}
-    for account_id in (mobile, insured, sim):
+    for account_id in (mobile, insured, sim, usb):
         status, shown[account_id] = await world.auditor.run("show", str(account_id))
         assert status == 0, shown[account_id]
     everything = "\n".join(shown.values())
@@ -198,6 +206,9 @@ async def test_show_lets_an_auditor_read_the_evidence_with_personal_data_masked(
     assert "| DVCQG registration statement" in shown[sim]
     assert "anchor CN=Test Mobile Signature CA" in shown[sim]
     assert " good, thisUpdate " in shown[sim]  # the OCSP answer that decided
+    assert "| DVCQG registration statement" in shown[usb]  # the link's statement, as signed
+    assert "| service: dichvucong.gov.vn account registration" in shown[usb]
+    assert "| kind: business" in shown[usb]
 
 
 async def test_the_auditor_is_told_when_the_key_or_the_database_is_not_there(

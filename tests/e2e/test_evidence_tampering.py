@@ -5,12 +5,19 @@ the certificate path, the level its method gives."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import pytest
 
-from bot.accounts import sealing
+from bot.accounts import audit, sealing
+from bot.accounts.model import Account
+from pki_bridge.statement import SERVICE, read_statement, sim_statement, usb_statement
+from pki_bridge.testing.signer import issued_signer, sign_challenge
 from tests.e2e.evidence_world import (  # noqa: F401 - fixtures
     EvidenceWorld,
     Method,
@@ -182,3 +189,127 @@ async def test_verify_all_checks_every_account_and_counts(evidence_world: Eviden
     assert out.splitlines()[-1] == "3 accounts: 2 verified, 1 failed"
     assert f"account {ids[2]}: FAIL seal" in out
     assert all(line.startswith(f"account {ids[2]}: FAIL") for line in out.splitlines()[:-1])
+
+
+# The registrant of each USB form whose key the test PKI holds: a business signs the raw
+# form (as the Government CA's service returns it), an official a detached CMS.
+USB_FORMS = {"raw": (Method.USB_BUSINESS, "business"), "cms": (Method.OFFICIAL, "official")}
+
+
+async def signed_elsewhere(
+    world: EvidenceWorld, form: str, content: bytes
+) -> Callable[[sealing.Document], sealing.Document]:
+    """The registrant's own signature, in the account's form, over `content` (made on
+    some other site): the change that puts it in place of the account's."""
+    user = world.signing.pki.users[USB_FORMS[form][1]]
+    body = await sign_challenge(issued_signer(user), content, raw=form == "raw")
+    return signed({"statement": content, "signature": base64.b64decode(body["signature"])})
+
+
+@pytest.mark.parametrize("form", list(USB_FORMS))
+async def test_a_usb_signature_the_person_made_elsewhere_does_not_pass_for_the_registration(
+    evidence_world: EvidenceWorld, form: str
+):
+    """A key holder swaps the link's statement and its signature for a document the same
+    person signed with the same token elsewhere (a loan contract), and reseals: the
+    signature and the certificate hold, but it was not made for regbot."""
+    world = evidence_world
+    account_id = await world.register(USB_FORMS[form][0])
+    contract = "Hợp đồng vay 500.000.000 đồng, bên vay: Công ty TNHH Hoa Sen".encode()
+
+    await world.insider.edit_document(
+        account_id, await signed_elsewhere(world, form, contract), reseal=True
+    )
+    out = await report(world, account_id)
+    assert failed(out) == {"statement"}
+    assert "neither regbot's registration statement nor a link's 32-byte challenge" in out
+    assert "ok    signature: " in out  # the person did sign it - just not for regbot
+
+
+def another(**changes: Any) -> Callable[[bytes, Account, dt.datetime], bytes]:
+    """A statement of regbot's form but for another registration: `changes` to the
+    fields of the account's own (or `form="sim"`: the statement a SIM signs)."""
+
+    def statement(link: bytes, account: Account, validated_at: dt.datetime) -> bytes:
+        own = read_statement(link)
+        assert own is not None
+        fields = {**own.fields, "time": own.time, **changes}
+        if fields.pop("form", "usb") == "sim":
+            return sim_statement(SERVICE, "+84912345678", fields["nonce"], fields["time"])
+        if isinstance(fields["time"], dt.timedelta):  # relative to the validation
+            fields["time"] = validated_at + fields["time"]
+        return usb_statement(
+            fields["service"], fields["link"], fields["kind"], fields["nonce"], fields["time"]
+        )
+
+    return statement
+
+
+@pytest.mark.parametrize("form", list(USB_FORMS))
+@pytest.mark.parametrize(
+    ("statement", "told"),
+    [
+        (another(service="sso.example.vn sign-in"), "names another service than regbot's"),
+        (another(kind="citizen"), "names a citizen link, not the account's kind"),
+        (another(time=dt.timedelta(days=-30)), "signed after its link expired"),
+        (another(time=dt.timedelta(minutes=5)), "its time is after the certificate's validation"),
+        (another(form="sim"), "not the registration statement regbot has a signing link sign"),
+    ],
+    ids=["another service", "another kind", "a month old", "after validation", "a SIM's"],
+)
+async def test_a_signed_statement_for_another_service_kind_or_time_is_refused(
+    evidence_world: EvidenceWorld,
+    form: str,
+    statement: Callable[[bytes, Account, dt.datetime], bytes],
+    told: str,
+):
+    """Whatever else the person signed in regbot's words - for another service, another
+    kind of registration, another time - does not carry this account."""
+    world = evidence_world
+    account_id = await world.register(USB_FORMS[form][0])
+    record = await world.insider.record(account_id)
+    assert record.evidence is not None and record.evidence.document is not None
+    document = msgspec.msgpack.decode(record.evidence.document, type=sealing.Document)
+    assert document.signature is not None
+    validated_at = document.signature.validated_at
+    content = statement(document.signature.statement, record.account, validated_at)
+
+    await world.insider.edit_document(
+        account_id, await signed_elsewhere(world, form, content), reseal=True
+    )
+    out = await report(world, account_id)
+    assert failed(out) == {"statement"}
+    assert f"FAIL  statement: {told}" in out
+
+
+async def test_a_usb_account_made_before_statements_verifies_with_a_warning(
+    evidence_world: EvidenceWorld, monkeypatch: pytest.MonkeyPatch
+):
+    """Before statements a link's challenge was 32 random bytes: such an account still
+    verifies, and says what its statement is; made after, it fails."""
+    world = evidence_world
+    account_id = await world.register(Method.USB_BUSINESS)
+    challenge = os.urandom(32)  # what a link issued then
+    await world.insider.edit_document(
+        account_id, await signed_elsewhere(world, "raw", challenge), reseal=True
+    )
+    created_at = (await world.insider.record(account_id)).account.created_at
+
+    monkeypatch.setattr(audit, "RANDOM_CHALLENGES_UNTIL", created_at + dt.timedelta(days=1))
+    status, out = await world.verify(account_id)
+    until = (created_at + dt.timedelta(days=1)).date().isoformat()
+    assert status == 0, out
+    assert f"warn  statement: legacy random challenge (before {until})" in out
+    assert out.splitlines()[-1] == f"account {account_id}: verified"
+    status, out = await world.verify("--all")
+    assert status == 0
+    assert out.splitlines() == [
+        f"account {account_id}: warn statement: legacy random challenge (before {until}): "
+        "names neither service nor time",
+        "1 account: 1 verified (1 with warnings), 0 failed",
+    ]
+
+    monkeypatch.setattr(audit, "RANDOM_CHALLENGES_UNTIL", created_at - dt.timedelta(days=1))
+    out = await report(world, account_id)
+    assert failed(out) == {"statement"}
+    assert "a 32-byte random challenge, but links issue statements since" in out

@@ -5,6 +5,9 @@ code, and the conversation going on with the certificate's details."""
 from __future__ import annotations
 
 import asyncio
+import base64
+
+import pytest
 
 from bot.accounts.model import AccountKind
 from bot.engine.messages import Reply
@@ -13,6 +16,7 @@ from pki_bridge.testing.authority import subject_name
 from pki_bridge.testing.signer import issued_signer, pkcs11_signer, sign_url
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.conftest import SoftToken
+from tests.e2e.evidence_world import EvidenceWorld, evidence_world_fixture  # noqa: F401
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     SigningWorld,
     ca_port_fixture,
@@ -127,3 +131,32 @@ async def test_a_second_registration_with_the_same_tax_code_gets_the_duplicate_m
     assert (await sign_url(url, signer, session=world.http))[0] == 200
     last = "\n".join(await world.choose("second", "check"))  # before any email is asked
     assert "đã được dùng để đăng ký" in last and "Quên mật khẩu" in last
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["cms", "raw"])
+async def test_a_usb_token_signs_regbots_statement_and_the_auditor_verifies_the_account(
+    evidence_world: EvidenceWorld, softhsm_token: SoftToken, raw: bool
+):
+    """What the token signs is a statement a person can read - regbot's service, the link,
+    the kind, the time - and the account it makes verifies offline, in either form."""
+    world = evidence_world.signing
+    token_for(softhsm_token, world, f"CCCD:{CITIZEN_CCCD}", "Lê Thị Hoa")
+    url = await world.get_link("hoa")
+    async with world.http.get(f"{url}/challenge") as resp:
+        shown = base64.b64decode((await resp.json())["challenge"]).decode("utf-8")
+    assert shown.startswith("DVCQG registration statement\n")
+    assert "service: dichvucong.gov.vn account registration\n" in shown
+    assert "kind: citizen\n" in shown and "\ntime: " in shown
+
+    with pkcs11_signer(softhsm_token.lib, softhsm_token.pin, token_label=softhsm_token.label) as s:
+        assert await sign_url(url, s, raw=raw, session=world.http) == (200, {"status": "accepted"})
+    await world.choose("hoa", "check")
+    await world.bot.pick("hoa", "Bỏ qua")  # no email
+    assert "Đăng ký thành công" in "\n".join(await world.choose("hoa", "register"))
+
+    account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
+    assert account is not None
+    status, out = await evidence_world.verify(account.id)
+    assert status == 0, out
+    assert "ok    statement: regbot's statement for a citizen signing link, issued at " in out
+    assert f"ok    signature: {'raw-sha256' if raw else 'cms-detached'} over the " in out
