@@ -12,6 +12,7 @@ REASONS: Final = (
     "self_signed",
     "ca_certificate",
     "key_usage",
+    "extended_key_usage",
     "not_yet_valid",
     "expired",
     "untrusted",

@@ -29,6 +29,7 @@ from pki_bridge.evidence import POLICY, ValidationEvidence, Verified, collect
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
 from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
 from pki_bridge.revocation import RevocationSource
+from pki_bridge.signer_rules import check_document_signing_purpose
 
 
 def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
@@ -81,6 +82,7 @@ def _check_shape(cert: x509.Certificate, now: dt.datetime) -> None:
         raise CertificateRefused("key_usage", "no key usage") from exc
     if not (usage.digital_signature or usage.content_commitment):
         raise CertificateRefused("key_usage")
+    check_document_signing_purpose(cert)
     if now < cert.not_valid_before_utc:
         raise CertificateRefused("not_yet_valid")
     if now > cert.not_valid_after_utc:

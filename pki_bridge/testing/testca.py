@@ -13,6 +13,7 @@ from typing import Final
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki_bridge.testing.authority import (
     CaUrls,
@@ -77,7 +78,8 @@ def build_test_pki(
 
     Users: citizen (RSA), business, business_branch, official (Government CA), and one
     certificate per refusal: expired, not_yet_valid, untrusted, self_signed, revoked,
-    ca_signer, wrong_key_usage, malformed_uid, bad_mst.
+    ca_signer, wrong_key_usage, web_server (a TLS server certificate: serverAuth only),
+    malformed_uid, bad_mst.
     """
     now = now or dt.datetime.now(dt.UTC)
     root = CertificateAuthority.root(
@@ -109,16 +111,12 @@ def build_test_pki(
     )
 
     citizen_subject = subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}")
+    business_subject = subject_name(
+        "Công ty TNHH Hoa Sen", uid=f"MST:{BUSINESS_MST}", organization="Công ty TNHH Hoa Sen"
+    )
     users: dict[str, Issued] = {
         "citizen": issuing.issue(citizen_subject, key=new_key("rsa"), now=now),
-        "business": issuing.issue(
-            subject_name(
-                "Công ty TNHH Hoa Sen",
-                uid=f"MST:{BUSINESS_MST}",
-                organization="Công ty TNHH Hoa Sen",
-            ),
-            now=now,
-        ),
+        "business": issuing.issue(business_subject, now=now),
         "business_branch": issuing.issue(
             subject_name(
                 "Công ty TNHH Hoa Sen - Chi nhánh Đà Nẵng",
@@ -150,6 +148,12 @@ def build_test_pki(
         "ca_signer": issuing.issue(citizen_subject, ca=True, now=now),
         "wrong_key_usage": issuing.issue(
             citizen_subject, usage=frozenset({"key_encipherment"}), now=now
+        ),
+        "web_server": issuing.issue(  # the company's website certificate, its MST in it
+            business_subject,
+            usage=frozenset({"digital_signature", "key_encipherment"}),
+            extended_usage=[ExtendedKeyUsageOID.SERVER_AUTH],
+            now=now,
         ),
         "malformed_uid": issuing.issue(subject_name("Nguyễn Văn An", uid="CCCD:12AB34"), now=now),
         "bad_mst": issuing.issue(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki_bridge import CertificateRefused
+from pki_bridge.testing.authority import subject_name
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.pki.conftest import PkiWorld
 
@@ -60,6 +63,7 @@ async def test_citizen_certificate_is_not_trusted_as_an_official_certificate(pki
         ("revoked", "revoked"),
         ("ca_signer", "ca_certificate"),
         ("wrong_key_usage", "key_usage"),
+        ("web_server", "extended_key_usage"),
         ("malformed_uid", "malformed_identity"),
         ("bad_mst", "malformed_identity"),
     ],
@@ -86,3 +90,51 @@ async def test_a_certificate_that_names_no_revocation_source_is_refused(pki_worl
     with pytest.raises(CertificateRefused) as refused:
         await checker.check(issued.der, issued.chain_ders)
     assert refused.value.reason == "no_revocation_info"
+
+
+HOA_SEN = subject_name(
+    "Công ty TNHH Hoa Sen", uid=f"MST:{BUSINESS_MST}", organization="Công ty TNHH Hoa Sen"
+)
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+MICROSOFT_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
+ADOBE_AUTHENTIC_DOCUMENTS = x509.ObjectIdentifier("1.2.840.113583.1.1.5")
+
+
+@pytest.mark.parametrize(
+    "purposes",
+    [
+        [ExtendedKeyUsageOID.SERVER_AUTH],  # the company's website certificate
+        [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
+        [ExtendedKeyUsageOID.CLIENT_AUTH],  # logging in is not signing
+        [ExtendedKeyUsageOID.OCSP_SIGNING],  # a CA's responder
+        [ExtendedKeyUsageOID.CODE_SIGNING],  # software
+        [ExtendedKeyUsageOID.TIME_STAMPING],  # a time-stamping authority
+    ],
+    ids=["server", "server+client", "client", "ocsp", "code", "timestamp"],
+)
+async def test_a_certificate_its_ca_limited_to_another_purpose_cannot_open_a_level3_account(
+    pki_world, purposes
+):
+    issued = pki_world.pki.issuing.issue(HOA_SEN, extended_usage=purposes)
+    with pytest.raises(CertificateRefused) as refused:
+        await pki_world.public.check(issued.der, issued.chain_ders)
+    assert refused.value.reason == "extended_key_usage"
+    assert refused.value.message.key == "pki.refused.extended_key_usage"
+
+
+@pytest.mark.parametrize(
+    "purposes",
+    [
+        [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION],  # a VN token
+        [ExtendedKeyUsageOID.EMAIL_PROTECTION],
+        [DOCUMENT_SIGNING],
+        [MICROSOFT_DOCUMENT_SIGNING],
+        [ADOBE_AUTHENTIC_DOCUMENTS],
+        [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE],
+    ],
+    ids=["client+email", "email", "document", "microsoft", "adobe", "any"],
+)
+async def test_a_certificate_for_signing_documents_opens_a_level3_account(pki_world, purposes):
+    issued = pki_world.pki.issuing.issue(HOA_SEN, extended_usage=purposes)
+    identity = (await pki_world.public.check(issued.der, issued.chain_ders)).identity
+    assert (identity.kind, identity.id_number) == ("business", BUSINESS_MST)

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki_bridge import CertificateRefused
+from pki_bridge import CertificateRefused, validation
 from pki_bridge.evidence import StatusSource, ValidationEvidence
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from pki_bridge.validation import revalidate
@@ -96,3 +96,22 @@ async def test_evidence_with_garbage_for_a_certificate_does_not_revalidate(pki_w
     evidence = (await check(pki_world, "citizen")).evidence
     broken = dataclasses.replace(evidence, chain=(b"not a certificate",))
     assert await refused(broken) == "malformed_certificate"
+
+
+async def accepted_before_the_fix(
+    world: PkiWorld, monkeypatch: pytest.MonkeyPatch, rule: str, name: str
+) -> ValidationEvidence:
+    """The evidence regbot kept when it accepted `name` without `rule` (the old code)."""
+    with monkeypatch.context() as old_code:
+        old_code.setattr(validation, rule, lambda cert: None)
+        evidence = (await check(world, name)).evidence
+    await offline(world)
+    return evidence
+
+
+async def test_a_web_server_certificate_accepted_before_the_purpose_check_no_longer_revalidates(
+    pki_world, monkeypatch
+):
+    rule = "check_document_signing_purpose"
+    evidence = await accepted_before_the_fix(pki_world, monkeypatch, rule, "web_server")
+    assert await refused(evidence) == "extended_key_usage"

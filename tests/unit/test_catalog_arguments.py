@@ -92,6 +92,7 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "pki.refused.self_signed",
         "pki.refused.ca_certificate",
         "pki.refused.key_usage",
+        "pki.refused.extended_key_usage",
         "pki.refused.not_yet_valid",
         "pki.refused.expired",
         "pki.refused.untrusted",
