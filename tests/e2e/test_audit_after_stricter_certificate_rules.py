@@ -9,10 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 
 from bot.accounts.model import AccountKind
-from pki_bridge import validation
-from pki_bridge.testing.signer import issued_signer, sign_url
+from pki_bridge import cms, validation
+from pki_bridge.signatures import decode_base64
+from pki_bridge.testing.authority import new_key, subject_name
+from pki_bridge.testing.signer import issued_signer, sign_challenge, sign_url
 from pki_bridge.testing.testca import BUSINESS_MST
 from tests.e2e.evidence_world import (  # noqa: F401 - fixtures
     EvidenceWorld,
@@ -23,8 +26,10 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     signing_world_fixture,
     test_pki_fixture,
 )
+from tests.support.forged_signatures import resigned
 
 ACCEPT_ANYTHING: Callable[..., Any] = lambda *args, **kwargs: None  # noqa: E731
+LE_CCCD = "001190023456"  # a citizen with a USB token
 
 
 async def register_business_with_a_token(world: EvidenceWorld, user: str, name: str) -> int:
@@ -42,6 +47,22 @@ async def register_business_with_a_token(world: EvidenceWorld, user: str, name: 
     account = await signing.bot.accounts.find(AccountKind.BUSINESS, BUSINESS_MST)
     assert account is not None
     return account.id
+
+
+async def register_citizen_with_md5_cms(
+    world: EvidenceWorld, user: str
+) -> tuple[int, dict[str, Any]]:
+    """Lê Thị Hoa's token signs the challenge; the CMS posted is signed again with MD5.
+    The page's answer (status, body)."""
+    signing = world.signing
+    key = new_key("rsa")
+    person = signing.pki.issuing.issue(subject_name("Lê Thị Hoa", uid=f"CCCD:{LE_CCCD}"), key=key)
+    url = await signing.get_link(user)
+    async with signing.http.get(f"{url}/challenge") as resp:
+        challenge = decode_base64((await resp.json())["challenge"])
+    body = await sign_challenge(issued_signer(person), challenge)
+    md5 = resigned(body["signature"], key, "md5_rsa", hashes.MD5())
+    return await signing.post(url, {"signature": md5})
 
 
 async def audit_failure(world: EvidenceWorld, account_id: int) -> list[str]:
@@ -69,3 +90,28 @@ async def test_a_business_account_opened_with_a_signing_certificate_still_passes
     account_id = await register_business_with_a_token(evidence_world, "ok", "business")
     status, out = await evidence_world.verify(account_id)
     assert status == 0, out
+
+
+async def test_a_token_signature_made_with_md5_is_refused_on_the_signing_page(
+    evidence_world: EvidenceWorld,
+):
+    status, reply = await register_citizen_with_md5_cms(evidence_world, "md5")
+    assert (status, reply["error"]) == (422, "bad_signature")
+    assert await evidence_world.signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD) is None
+
+
+async def test_a_citizen_account_opened_with_an_md5_signature_fails_audit(
+    evidence_world: EvidenceWorld, monkeypatch: pytest.MonkeyPatch
+):
+    with monkeypatch.context() as old_regbot:  # the signature algorithm's hash unchecked
+        old_regbot.setattr(cms, "_signature_hash", lambda algorithm, digest: digest)
+        status, reply = await register_citizen_with_md5_cms(evidence_world, "md5")
+        assert status == 200, reply
+    signing = evidence_world.signing
+    await signing.choose("md5", "check")
+    await signing.bot.say("md5", "1")
+    assert "Đăng ký thành công" in "\n".join(await signing.choose("md5", "register"))
+    account = await signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD)
+    assert account is not None
+    [failure] = await audit_failure(evidence_world, account.id)
+    assert failure.startswith("FAIL  signature:") and failure.endswith("bad_signature")

@@ -15,6 +15,7 @@ from pki_bridge.cms import verify_detached_cms
 from pki_bridge.signatures import verify_raw
 from pki_bridge.testing.signer import issued_signer, sign_challenge
 from pki_bridge.testing.testca import CITIZEN_CCCD
+from tests.support.forged_signatures import resigned
 
 
 def raw_sign(key, data: bytes) -> bytes:
@@ -104,3 +105,56 @@ async def test_a_raw_form_from_the_signer_carries_certificate_and_chain(pki_worl
     chain = [base64.b64decode(c) for c in body["chain"]]
     identity = (await pki_world.public.check(cert, chain)).identity
     assert identity.kind == "citizen"
+
+
+@pytest.mark.parametrize(
+    ("name", "algorithm", "hash_algorithm"),
+    [
+        ("citizen", "md5_rsa", hashes.MD5()),
+        ("citizen", "sha1_rsa", hashes.SHA1()),
+        ("business", "sha1_ecdsa", hashes.SHA1()),
+        ("citizen", "sha384_rsa", hashes.SHA384()),  # strong, but not the digest algorithm's
+    ],
+)
+async def test_a_cms_signature_made_with_md5_or_sha1_is_refused(
+    pki_world, name, algorithm, hash_algorithm
+):
+    user = pki_world.pki.users[name]
+    challenge = os.urandom(32)
+    body = await sign_challenge(issued_signer(user), challenge)
+    forged = resigned(body["signature"], user.key, algorithm, hash_algorithm)
+    with pytest.raises(CertificateRefused) as refused:
+        verify_detached_cms(forged, challenge)
+    assert refused.value.reason == "bad_signature"
+
+
+@pytest.mark.parametrize(
+    ("name", "algorithm"),
+    [("citizen", "sha256_rsa"), ("citizen", "rsassa_pkcs1v15"), ("business", "sha256_ecdsa")],
+)
+async def test_a_cms_signature_made_with_sha256_is_accepted_however_its_algorithm_is_named(
+    pki_world, name, algorithm
+):
+    """Plugins write sha256WithRSAEncryption, or rsaEncryption beside a SHA-256 digest."""
+    user = pki_world.pki.users[name]
+    challenge = os.urandom(32)
+    body = await sign_challenge(issued_signer(user), challenge)
+    signed_by = verify_detached_cms(
+        resigned(body["signature"], user.key, algorithm, hashes.SHA256()), challenge
+    )
+    assert signed_by.certificate_der == user.der
+
+
+def test_a_raw_rsa_signature_made_with_sha1_is_refused(pki_world):
+    """The raw form and a signing SIM's answer are SHA-256 only (CONTRACTS)."""
+    user = pki_world.pki.users["citizen"]
+    sha1 = user.key.sign(b"challenge", padding.PKCS1v15(), hashes.SHA1())
+    with pytest.raises(CertificateRefused) as refused:
+        verify_raw(sha1, user.der, data=b"challenge")
+    assert refused.value.reason == "bad_signature"
+    digest = hashlib.sha256(b"statement").digest()
+    over_sha1 = user.key.sign(
+        hashlib.sha1(b"statement").digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA1())
+    )
+    with pytest.raises(CertificateRefused):
+        verify_raw(over_sha1, user.der, digest=digest)
