@@ -13,6 +13,7 @@ REASONS: Final = (
     "ca_certificate",
     "key_usage",
     "extended_key_usage",
+    "weak_key",
     "not_yet_valid",
     "expired",
     "untrusted",

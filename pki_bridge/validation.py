@@ -29,7 +29,7 @@ from pki_bridge.evidence import POLICY, ValidationEvidence, Verified, collect
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
 from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
 from pki_bridge.revocation import RevocationSource
-from pki_bridge.signer_rules import check_document_signing_purpose
+from pki_bridge.signer_rules import check_document_signing_purpose, check_key_strength
 
 
 def load_trust_anchors(path: str | Path) -> list[x509.Certificate]:
@@ -83,6 +83,7 @@ def _check_shape(cert: x509.Certificate, now: dt.datetime) -> None:
     if not (usage.digital_signature or usage.content_commitment):
         raise CertificateRefused("key_usage")
     check_document_signing_purpose(cert)
+    check_key_strength(cert)
     if now < cert.not_valid_before_utc:
         raise CertificateRefused("not_yet_valid")
     if now > cert.not_valid_after_utc:

@@ -12,6 +12,7 @@ from typing import Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -79,7 +80,7 @@ def build_test_pki(
     Users: citizen (RSA), business, business_branch, official (Government CA), and one
     certificate per refusal: expired, not_yet_valid, untrusted, self_signed, revoked,
     ca_signer, wrong_key_usage, web_server (a TLS server certificate: serverAuth only),
-    malformed_uid, bad_mst.
+    weak_key (RSA 1024 bits), malformed_uid, bad_mst.
     """
     now = now or dt.datetime.now(dt.UTC)
     root = CertificateAuthority.root(
@@ -155,6 +156,7 @@ def build_test_pki(
             extended_usage=[ExtendedKeyUsageOID.SERVER_AUTH],
             now=now,
         ),
+        "weak_key": issuing.issue(citizen_subject, key=_rsa_1024(), now=now),
         "malformed_uid": issuing.issue(subject_name("Nguyễn Văn An", uid="CCCD:12AB34"), now=now),
         "bad_mst": issuing.issue(
             subject_name(
@@ -168,6 +170,11 @@ def build_test_pki(
     users["self_signed"] = _self_signed(citizen_subject, now)
     issuing.revoke(users["revoked"].certificate, now - dt.timedelta(hours=1))
     return TestPki(root, issuing, gov_root, gov_issuing, untrusted, users)
+
+
+def _rsa_1024() -> rsa.RSAPrivateKey:
+    """A key too weak to sign for anybody: factorable by a well-funded attacker."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
 
 
 def _self_signed(subject: x509.Name, now: dt.datetime) -> Issued:

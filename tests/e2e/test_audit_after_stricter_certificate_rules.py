@@ -16,7 +16,7 @@ from pki_bridge import cms, validation
 from pki_bridge.signatures import decode_base64
 from pki_bridge.testing.authority import new_key, subject_name
 from pki_bridge.testing.signer import issued_signer, sign_challenge, sign_url
-from pki_bridge.testing.testca import BUSINESS_MST
+from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD
 from tests.e2e.evidence_world import (  # noqa: F401 - fixtures
     EvidenceWorld,
     evidence_world_fixture,
@@ -115,3 +115,22 @@ async def test_a_citizen_account_opened_with_an_md5_signature_fails_audit(
     assert account is not None
     [failure] = await audit_failure(evidence_world, account.id)
     assert failure.startswith("FAIL  signature:") and failure.endswith("bad_signature")
+
+
+async def test_a_citizen_account_opened_with_a_1024_bit_rsa_token_fails_audit(
+    evidence_world: EvidenceWorld, monkeypatch: pytest.MonkeyPatch
+):
+    signing = evidence_world.signing
+    with monkeypatch.context() as old_regbot:  # before the key's strength counted
+        old_regbot.setattr(validation, "check_key_strength", ACCEPT_ANYTHING)
+        url = await signing.get_link("weak")
+        signer = issued_signer(signing.pki.users["weak_key"])
+        assert (await sign_url(url, signer, session=signing.http))[0] == 200
+    await signing.choose("weak", "check")
+    await signing.bot.say("weak", "1")
+    assert "Đăng ký thành công" in "\n".join(await signing.choose("weak", "register"))
+    account = await signing.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
+    assert account is not None
+    assert await audit_failure(evidence_world, account.id) == [
+        "FAIL  certificate path: refused offline: weak_key"
+    ]

@@ -40,6 +40,7 @@ async def nothing_created(world: SigningWorld) -> bool:
         ("ca_signer", "citizen", "ca_certificate", "chứng thư của một tổ chức chứng thực"),
         ("wrong_key_usage", "citizen", "key_usage", "không được phép dùng để ký số"),
         ("web_server", "business", "extended_key_usage", "không dùng để ký văn bản"),
+        ("weak_key", "citizen", "weak_key", "quá yếu"),
         ("malformed_uid", "citizen", "malformed_identity", "không hợp lệ hoặc bị thiếu"),
         ("bad_mst", "business", "malformed_identity", "mã số thuế"),
         ("citizen", "business", "kind_mismatch", "không dùng được để đăng ký tài khoản Doanh"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki_bridge import CertificateRefused
@@ -64,6 +65,7 @@ async def test_citizen_certificate_is_not_trusted_as_an_official_certificate(pki
         ("ca_signer", "ca_certificate"),
         ("wrong_key_usage", "key_usage"),
         ("web_server", "extended_key_usage"),
+        ("weak_key", "weak_key"),
         ("malformed_uid", "malformed_identity"),
         ("bad_mst", "malformed_identity"),
     ],
@@ -138,3 +140,40 @@ async def test_a_certificate_for_signing_documents_opens_a_level3_account(pki_wo
     issued = pki_world.pki.issuing.issue(HOA_SEN, extended_usage=purposes)
     identity = (await pki_world.public.check(issued.der, issued.chain_ders)).identity
     assert (identity.kind, identity.id_number) == ("business", BUSINESS_MST)
+
+
+AN = subject_name("Nguyễn Văn An", uid=f"CCCD:{CITIZEN_CCCD}")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(lambda: rsa.generate_private_key(65537, 1024), id="rsa-1024"),
+        pytest.param(lambda: rsa.generate_private_key(65537, 2040), id="rsa-2040"),
+        pytest.param(lambda: ec.generate_private_key(ec.SECP192R1()), id="p-192"),
+        pytest.param(lambda: ec.generate_private_key(ec.SECP224R1()), id="p-224"),
+        pytest.param(lambda: ec.generate_private_key(ec.SECP256K1()), id="secp256k1"),
+        pytest.param(lambda: dsa.generate_private_key(1024), id="dsa-1024"),
+    ],
+)
+async def test_a_certificate_with_a_weak_key_cannot_open_a_level3_account(pki_world, key):
+    issued = pki_world.pki.issuing.issue(AN, public_key=key().public_key())
+    with pytest.raises(CertificateRefused) as refused:
+        await pki_world.public.check(issued.der, issued.chain_ders)
+    assert refused.value.reason == "weak_key"
+    assert refused.value.message.key == "pki.refused.weak_key"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(lambda: rsa.generate_private_key(65537, 3072), id="rsa-3072"),
+        pytest.param(lambda: ec.generate_private_key(ec.SECP384R1()), id="p-384"),
+        pytest.param(lambda: ec.generate_private_key(ec.SECP521R1()), id="p-521"),
+    ],
+)
+async def test_a_certificate_with_a_strong_key_opens_a_level3_account(pki_world, key):
+    """RSA 2048 and P-256 are the test PKI's citizen and business."""
+    issued = pki_world.pki.issuing.issue(AN, public_key=key().public_key())
+    identity = (await pki_world.public.check(issued.der, issued.chain_ders)).identity
+    assert identity.id_number == CITIZEN_CCCD

@@ -115,3 +115,12 @@ async def test_a_web_server_certificate_accepted_before_the_purpose_check_no_lon
     rule = "check_document_signing_purpose"
     evidence = await accepted_before_the_fix(pki_world, monkeypatch, rule, "web_server")
     assert await refused(evidence) == "extended_key_usage"
+
+
+async def test_a_weak_key_accepted_before_the_strength_check_no_longer_revalidates(
+    pki_world, monkeypatch
+):
+    evidence = await accepted_before_the_fix(
+        pki_world, monkeypatch, "check_key_strength", "weak_key"
+    )
+    assert await refused(evidence) == "weak_key"

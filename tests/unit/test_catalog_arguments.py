@@ -93,6 +93,7 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "pki.refused.ca_certificate",
         "pki.refused.key_usage",
         "pki.refused.extended_key_usage",
+        "pki.refused.weak_key",
         "pki.refused.not_yet_valid",
         "pki.refused.expired",
         "pki.refused.untrusted",
