@@ -11,17 +11,25 @@ from typing import Any, Final, cast
 
 import aiohttp
 from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from pyhanko_certvalidator.errors import OCSPFetchError
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
-from pyhanko_certvalidator.fetchers.api import CRLFetcher, Fetchers, FetchLimits
+from pyhanko_certvalidator.fetchers.api import CRLFetcher, Fetchers, FetchLimits, OCSPFetcher
 from pyhanko_certvalidator.path import ValidationPath
 
 DEFAULT_TIMEOUT: Final = 5.0  # seconds per request
 MAX_BODY: Final = 16 * 1024 * 1024  # a CRL, an OCSP response or a CA certificate
 CRL_MAX_AGE: Final = dt.timedelta(hours=1)  # a verified CRL is kept at most this long
 MAX_KEPT_CRLS: Final = 64  # distribution points; the oldest goes first
+OCSP_MAX_AGE: Final = dt.timedelta(minutes=5)
+"""How old an OCSP answer may be (its producedAt and thisUpdate) when it is used: regbot
+asks the responder at each validation, so an honest answer is seconds old. A signed
+"good" answer stays valid until its nextUpdate, often hours; without this cap one
+captured before a revocation could be replayed over plain HTTP (a responder need not
+echo the nonce). An older answer counts as none: the CRL decides, or nothing does."""
 # per validation: a signer, two intermediates, OCSP and CRL for each, a few AIA fetches
 LIMITS: Final = FetchLimits(max_requests=12, max_cert_requests=4, max_aia_urls_per_object=2)
 
@@ -101,6 +109,41 @@ def crl_verifies(
     )
 
 
+def ocsp_fresh(response: asn1_ocsp.OCSPResponse, at: dt.datetime) -> bool:
+    """The answer was produced, and says what it says as of, no longer than
+    `OCSP_MAX_AGE` before `at` (a moment after it was fetched)."""
+    try:
+        data = response.basic_ocsp_response["tbs_response_data"]
+        times = [data["produced_at"].native]
+        times += [single["this_update"].native for single in data["responses"]]
+    except (ValueError, KeyError, TypeError, AttributeError):  # unsuccessful, or garbage
+        return False
+    return bool(times[1:]) and all(at - when <= OCSP_MAX_AGE for when in times)
+
+
+class _FreshOcspFetcher(OCSPFetcher):
+    """certvalidator's OCSP fetcher, passing on fresh answers only (`ocsp_fresh`): a stale
+    one is as good as a responder that did not answer, so the CRL is asked."""
+
+    def __init__(self, inner: OCSPFetcher, clock: Callable[[], dt.datetime]) -> None:
+        self._inner, self._clock = inner, clock
+        self._stale: set[bytes] = set()
+
+    async def fetch(self, cert: Any, authority: Any) -> asn1_ocsp.OCSPResponse:
+        response = await self._inner.fetch(cert, authority)
+        if not ocsp_fresh(response, self._clock()):
+            self._stale.add(response.dump())
+            raise OCSPFetchError(f"the OCSP answer is older than {OCSP_MAX_AGE}")
+        return response
+
+    def fetched_responses(self) -> Iterable[asn1_ocsp.OCSPResponse]:
+        return [r for r in self._inner.fetched_responses() if r.dump() not in self._stale]
+
+    def fetched_responses_for_cert(self, cert: Any) -> Iterable[asn1_ocsp.OCSPResponse]:
+        fetched = self._inner.fetched_responses_for_cert(cert)
+        return [r for r in fetched if r.dump() not in self._stale]
+
+
 @dataclass(frozen=True, slots=True)
 class _Kept:
     crls: tuple[asn1_crl.CertificateList, ...]
@@ -140,7 +183,8 @@ class RevocationSource:
     sharing regbot's session and the CRLs that verified in an accepted path.
 
     OCSP answers are never reused across validations: each registration asks the
-    responder. A CRL is reused until its nextUpdate, at most `crl_max_age`.
+    responder, and an answer older than `OCSP_MAX_AGE` counts as none. A CRL is reused
+    until its nextUpdate, at most `crl_max_age`.
     """
 
     def __init__(
@@ -162,7 +206,7 @@ class RevocationSource:
     def fetchers(self) -> Fetchers:
         fresh = self._backend.get_fetchers()
         return Fetchers(
-            ocsp_fetcher=fresh.ocsp_fetcher,
+            ocsp_fetcher=_FreshOcspFetcher(fresh.ocsp_fetcher, self._clock),
             crl_fetcher=_KeptCrlFetcher(fresh.crl_fetcher, self._kept_for),
             cert_fetcher=fresh.cert_fetcher,
         )

@@ -28,7 +28,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pki_bridge.evidence import POLICY, ValidationEvidence, Verified, collect
 from pki_bridge.identity import CertifiedIdentity, MalformedIdentity, identity_from_certificate
 from pki_bridge.refusals import CertificateRefused, RevocationUnavailable
-from pki_bridge.revocation import RevocationSource
+from pki_bridge.revocation import RevocationSource, ocsp_fresh
 from pki_bridge.signer_rules import check_document_signing_purpose, check_key_strength
 
 
@@ -183,10 +183,17 @@ class CertificateChecker:
         return Verified(_identity(cert, official=self.official), evidence)
 
 
+def _fresh_ocsps(evidence: ValidationEvidence) -> list[asn1_ocsp.OCSPResponse]:
+    """The stored OCSP answers that were fresh when the certificate was validated, as
+    acceptance requires now (`OCSP_MAX_AGE`): an older one settles nothing."""
+    answers = [asn1_ocsp.OCSPResponse.load(der) for der in evidence.ocsp_responses]
+    return [answer for answer in answers if ocsp_fresh(answer, evidence.validated_at)]
+
+
 async def revalidate(evidence: ValidationEvidence) -> CertifiedIdentity:
     """Re-check an accepted certificate from its evidence alone, with no network: the
     stored path to the stored anchor, at the recorded time, with the stored OCSP responses
-    and CRLs (what `regbot accounts verify` needs).
+    (those fresh at that time) and CRLs (what `regbot accounts verify` needs).
 
     Raises:
         CertificateRefused: as `CertificateChecker.check`; "no_revocation_info" also when
@@ -200,7 +207,7 @@ async def revalidate(evidence: ValidationEvidence) -> CertifiedIdentity:
             other_certs=[asn1_x509.Certificate.load(der) for der in evidence.chain],
             moment=evidence.validated_at,
             allow_fetching=False,
-            ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in evidence.ocsp_responses],
+            ocsps=_fresh_ocsps(evidence),
             crls=[asn1_crl.CertificateList.load(der) for der in evidence.crls],
             revinfo_policy=POLICY,
         )

@@ -32,6 +32,10 @@ class OcspAnswer(StrEnum):
     UNKNOWN = "unknown"  # "I do not know this certificate"
     OTHER_CERTIFICATE = "other_certificate"  # a good answer about another serial number
     UNAUTHORISED_KEY = "unauthorised_key"  # signed by a key the CA never made a responder
+    REPLAYED = "replayed"  # a "good" captured 20 h ago, before any revocation, no nonce
+
+
+REPLAYED_AGE: Final = dt.timedelta(hours=20)  # how old the replayed answer's thisUpdate is
 
 
 @dataclass(slots=True)
@@ -63,10 +67,13 @@ def answer_ocsp(
     status: ocsp.OCSPCertStatus | None = None,
     serial: int | None = None,
     signer: Issued | None = None,
+    this_update: dt.datetime | None = None,
+    echo_nonce: bool = True,
 ) -> bytes:
     """The DER OCSP response of `ca` to `request` (RFC 6960): revoked if it revoked the
-    certificate, good if it issued it, unknown otherwise; the nonce is echoed. `status`,
-    `serial` (an answer about another certificate) and `signer` (another key) misbehave."""
+    certificate, good if it issued it, unknown otherwise; as of a minute ago, valid for an
+    hour; the nonce is echoed. `status`, `serial` (an answer about another certificate),
+    `signer` (another key), `this_update` and `echo_nonce` misbehave."""
     now = now or dt.datetime.now(dt.UTC)
     serial = request.serial_number if serial is None else serial
     if status is None:
@@ -84,7 +91,7 @@ def answer_ocsp(
         serial_number=serial,
         algorithm=request.hash_algorithm,
         cert_status=status,
-        this_update=now - dt.timedelta(minutes=1),
+        this_update=this_update or now - dt.timedelta(minutes=1),
         next_update=now + dt.timedelta(hours=1),
         revocation_time=ca.revoked.get(serial, now) if revoked else None,
         revocation_reason=None,
@@ -95,7 +102,8 @@ def answer_ocsp(
         builder = builder.certificates([signer.certificate])
     try:
         nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value
-        builder = builder.add_extension(nonce, critical=False)
+        if echo_nonce:
+            builder = builder.add_extension(nonce, critical=False)
     except x509.ExtensionNotFound:
         pass
     if signer.key is None:
@@ -164,14 +172,21 @@ async def _ocsp(request: web.Request) -> web.Response:
         ).public_bytes(serialization.Encoding.DER)
     else:
         answer = state.ocsp_answer
+        replayed = answer is OcspAnswer.REPLAYED
+        status = {
+            OcspAnswer.UNKNOWN: ocsp.OCSPCertStatus.UNKNOWN,
+            OcspAnswer.REPLAYED: ocsp.OCSPCertStatus.GOOD,  # as it was before the revocation
+        }.get(answer)
         der = answer_ocsp(
             authority,
             ocsp_request,
-            status=ocsp.OCSPCertStatus.UNKNOWN if answer is OcspAnswer.UNKNOWN else None,
+            status=status,
             serial=ocsp_request.serial_number + 1
             if answer is OcspAnswer.OTHER_CERTIFICATE
             else None,
             signer=_stranger(authority) if answer is OcspAnswer.UNAUTHORISED_KEY else None,
+            this_update=dt.datetime.now(dt.UTC) - REPLAYED_AGE if replayed else None,
+            echo_nonce=not replayed,
         )
     return web.Response(body=der, content_type="application/ocsp-response")
 

@@ -5,6 +5,7 @@ why; an honest account made the same way still verifies."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 
 from bot.accounts.model import AccountKind
-from pki_bridge import cms, validation
+from pki_bridge import cms, revocation, validation
 from pki_bridge.signatures import decode_base64
 from pki_bridge.testing.authority import new_key, subject_name
 from pki_bridge.testing.signer import issued_signer, sign_challenge, sign_url
@@ -133,4 +134,40 @@ async def test_a_citizen_account_opened_with_a_1024_bit_rsa_token_fails_audit(
     assert account is not None
     assert await audit_failure(evidence_world, account.id) == [
         "FAIL  certificate path: refused offline: weak_key"
+    ]
+
+
+async def sign_with_a_token_revoked_two_hours_ago(world: EvidenceWorld, user: str) -> int:
+    """Lê Thị Hoa's token was revoked 2 h ago (the CRL lists it); on the path to the CA's
+    responder somebody replays a "good" answer from before. The page's status."""
+    signing = world.signing
+    person = signing.pki.issuing.issue(subject_name("Lê Thị Hoa", uid=f"CCCD:{LE_CCCD}"))
+    signing.pki.issuing.revoke(person.certificate, dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    await signing.ca_faults(ocsp_answer="replayed")
+    url = await signing.get_link(user)
+    status, reply = await sign_url(url, issued_signer(person), session=signing.http)
+    return status if status == 200 else reply["error"]
+
+
+async def test_a_replayed_good_ocsp_answer_does_not_let_a_revoked_token_register(
+    evidence_world: EvidenceWorld,
+):
+    assert await sign_with_a_token_revoked_two_hours_ago(evidence_world, "late") == "revoked"
+    assert await evidence_world.signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD) is None
+
+
+async def test_an_account_accepted_on_a_replayed_ocsp_answer_fails_audit(
+    evidence_world: EvidenceWorld, monkeypatch: pytest.MonkeyPatch
+):
+    with monkeypatch.context() as old_regbot:  # an OCSP answer of any age counted
+        old_regbot.setattr(revocation, "ocsp_fresh", lambda response, at: True)
+        assert await sign_with_a_token_revoked_two_hours_ago(evidence_world, "late") == 200
+    signing = evidence_world.signing
+    await signing.choose("late", "check")
+    await signing.bot.say("late", "1")
+    assert "Đăng ký thành công" in "\n".join(await signing.choose("late", "register"))
+    account = await signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD)
+    assert account is not None
+    assert await audit_failure(evidence_world, account.id) == [
+        "FAIL  certificate path: refused offline: no_revocation_info"
     ]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from types import ModuleType
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki_bridge import CertificateRefused, validation
+from pki_bridge import CertificateRefused, revocation, validation
 from pki_bridge.evidence import StatusSource, ValidationEvidence
 from pki_bridge.testing.testca import BUSINESS_MST, CITIZEN_CCCD, OFFICIAL_CCCD
 from pki_bridge.validation import revalidate
@@ -99,11 +100,17 @@ async def test_evidence_with_garbage_for_a_certificate_does_not_revalidate(pki_w
 
 
 async def accepted_before_the_fix(
-    world: PkiWorld, monkeypatch: pytest.MonkeyPatch, rule: str, name: str
+    world: PkiWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    rule: str,
+    name: str,
+    *,
+    module: ModuleType = validation,
 ) -> ValidationEvidence:
-    """The evidence regbot kept when it accepted `name` without `rule` (the old code)."""
+    """The evidence regbot kept when it accepted `name` without `module.rule` (the old
+    code: the rule let everything through)."""
     with monkeypatch.context() as old_code:
-        old_code.setattr(validation, rule, lambda cert: None)
+        old_code.setattr(module, rule, lambda *args: None if module is validation else True)
         evidence = (await check(world, name)).evidence
     await offline(world)
     return evidence
@@ -124,3 +131,15 @@ async def test_a_weak_key_accepted_before_the_strength_check_no_longer_revalidat
         pki_world, monkeypatch, "check_key_strength", "weak_key"
     )
     assert await refused(evidence) == "weak_key"
+
+
+async def test_a_replayed_ocsp_answer_accepted_before_the_age_cap_no_longer_revalidates(
+    pki_world, monkeypatch
+):
+    """Accepted on a 20-hour-old "good" answer, with no CRL in its evidence."""
+    await faults(pki_world, ocsp_answer="replayed")
+    evidence = await accepted_before_the_fix(
+        pki_world, monkeypatch, "ocsp_fresh", "citizen", module=revocation
+    )
+    assert evidence.status_source is StatusSource.OCSP
+    assert await refused(evidence) == "no_revocation_info"

@@ -120,6 +120,22 @@ async def test_a_dishonest_ocsp_answer_counts_for_nothing(pki_world, answer, why
     assert why in await unavailable(pki_world, "citizen")
 
 
+async def test_a_replayed_old_good_answer_for_a_revoked_certificate_loses_to_the_crl(pki_world):
+    """A "good" answer captured before the revocation (thisUpdate 20 h ago, no nonce),
+    replayed on the plain-HTTP path: too old to count, so the CRL decides."""
+    await faults(pki_world, ocsp_answer="replayed")
+    assert await refusal(pki_world, "revoked") == "revoked"
+    verified = await check(pki_world, "citizen")
+    assert verified.evidence.status_source is StatusSource.CRL
+    assert verified.evidence.ocsp_responses == ()  # the stale answer is no evidence
+
+
+async def test_a_replayed_answer_with_the_crl_down_is_try_again_later_never_a_pass(pki_world):
+    await faults(pki_world, ocsp_answer="replayed", crl_unreachable=["issuing"])
+    assert "end-entity" in await unavailable(pki_world, "revoked")
+    assert "end-entity" in await unavailable(pki_world, "citizen")
+
+
 async def test_a_verified_crl_is_reused_until_its_next_update_at_most_its_cap(pki_world):
     now = [dt.datetime.now(dt.UTC)]
     revocation = RevocationSource(
