@@ -656,12 +656,13 @@ def print_saturation(result: dict[str, Any], world: World, workers: int, callers
     )
     if result["slowest"]:
         print(f"  {result['slowest']}{t}")
+    waiting = result["rps"] * result["mean"] / 1000  # Little's law: L = lambda W
     print(
-        f"  Little's law: {callers} callers who each send their next input as soon as a "
-        f"screen comes back, at {result['rps']:.0f} req/s, wait "
-        f"{1000 * callers / result['rps']:.0f} ms a request on average (measured: "
-        f"{result['mean']:.0f} ms); a p99 under 100 ms at saturation needs more than "
-        f"{callers / 0.1:.0f} req/s, so that aim is a throughput aim on this machine{t}"
+        f"  Little's law: callers waiting for regbot at once = {result['rps']:.0f} req/s x "
+        f"{result['mean']:.0f} ms mean wait = {waiting:.0f} of the {callers} (the others "
+        f"pause after 'try again in a moment' or read an SMS); with that many waiting, a "
+        f"p99 under 100 ms needs more than {waiting / 0.1:.0f} req/s, so at saturation that "
+        f"aim is a throughput aim{t}"
     )
     print(f"  p99 of the confirmations that hash: {result['p99_hash']:.1f} ms{t}")
     if line := inside_line(result.get("inside", {})):
