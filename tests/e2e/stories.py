@@ -257,12 +257,18 @@ async def sms_codes(bot: BotHarness, to: str) -> list[str]:
     return [re.findall(r"\b\d{6}\b", text)[0] for text in await bot.sms_to(to)]
 
 
-async def register_up_to_summary(phone: Handset, person: dict[str, str]) -> str:
-    """Dial -> citizen -> mobile -> details -> "use my number" -> no email: the summary."""
+async def dial_to_the_name_step(phone: Handset) -> str:
+    """Dial -> citizen -> mobile: the screen asking for the full name."""
     screen = await phone.dial()
     screen = await phone.press(option(screen, "Cong dan"))
     screen = await phone.press(option(screen, "Thue bao di dong"))
     assert "ho va ten" in screen
+    return screen
+
+
+async def register_up_to_summary(phone: Handset, person: dict[str, str]) -> str:
+    """Dial -> citizen -> mobile -> details -> "use my number" -> no email: the summary."""
+    await dial_to_the_name_step(phone)
     await phone.press(person["name"])
     await phone.press(person["born"])
     screen = await phone.press(person["id"])

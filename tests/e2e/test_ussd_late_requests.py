@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
-from tests.e2e.stories import AN_USSD, Handset, option, register_up_to_summary, sms_codes
+from tests.e2e.stories import (
+    AN_USSD,
+    Handset,
+    dial_to_the_name_step,
+    option,
+    register_up_to_summary,
+    sms_codes,
+)
 
 
 @pytest.fixture
@@ -23,9 +30,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
 async def dropped_after_the_name(bot: BotHarness) -> Handset:
     """An types her name and birth date; then the network drops the call."""
     first = Handset(bot.client, AN_USSD["phone"])
-    screen = await first.dial()
-    screen = await first.press(option(screen, "Cong dan"))
-    await first.press(option(screen, "Thue bao di dong"))
+    await dial_to_the_name_step(first)
     await first.press(AN_USSD["name"])
     assert "so dinh danh" in (await first.press(AN_USSD["born"])).lower()
     return first
@@ -70,9 +75,7 @@ async def test_a_request_older_than_the_screens_kept_does_not_merge_into_the_nex
     bot: BotHarness,
 ) -> None:
     phone = Handset(bot.client, AN_USSD["phone"])
-    screen = await phone.dial()
-    screen = await phone.press(option(screen, "Cong dan"))
-    await phone.press(option(screen, "Thue bao di dong"))
+    await dial_to_the_name_step(phone)
     for _ in range(17):  # help, again and again: the first requests leave the cache
         await phone.press("98")
     current = list(phone.inputs)
