@@ -73,6 +73,8 @@ class OtpCodes:
         if wait := await check(OTP_PER_PHONE, "phone", phone):
             return Outcome.stay(msg("otp.phone_limit", until=local_time(ctx.now, wait)))
         code, state = self._otp.issue(now, phone, previous)
+        if previous is None:  # a new code, a new round: its password confirmation too
+            ctx.draft.password_attempts = 0
         if deliver:
             text = msg(sms_key, code=code, minutes=self.valid_minutes)
             if after_reply:

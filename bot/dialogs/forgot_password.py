@@ -35,7 +35,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.exits import Exit
 from bot.dialogs.limits import DAY, HOUR, Limit, Limits, caller, local_moment
-from bot.dialogs.password_step import password_steps
+from bot.dialogs.password_step import PASSWORD_ATTEMPTS, password_steps
 from bot.dialogs.ports import Notifier, PasswordHashing
 from bot.engine.spec import STAY, Act, Choice, Dialog, Method, Outcome, Step, StepContext, act
 from bot.i18n import msg
@@ -150,19 +150,22 @@ class ForgotPassword:
     async def request_code(self, ctx: StepContext, _: Any) -> Outcome:
         draft = ctx.draft
         draft.account_id, signature_account = await self._match(ctx)
-        _, wait = await self._spend_request(ctx, sends=signature_account)
+        spent, wait = await self._spend_request(ctx, sends=signature_account)
         if wait:
             return self._stopped(ctx, wait)
         draft.otp = None  # a new request starts a new code
-        await self._issue(ctx, signature_account=signature_account)
+        issued = await self._issue(ctx, signature_account=signature_account)
+        if issued.exit == STAY:  # the phone's hourly codes, matched or not: none went
+            await self._limits.give_back(spent)  # so none counts, nor does the request
+            return Outcome(Exit.STOPPED, issued.notice)
         phone = mask_phone(draft.person.phone or "")
         return Outcome(notice=msg("forgot.code_maybe_sent", phone=phone))
 
     @act()
     async def resend(self, ctx: StepContext, _: Any) -> Outcome:
-        signature_account = False
-        if ctx.draft.account_id is None:  # looked up again, as for any request
-            _, signature_account = await self._match(ctx)
+        # looked up again whether or not one matched: the same work (and time) either way
+        _, signature = await self._match(ctx)
+        signature_account = signature and ctx.draft.account_id is None
         spent, wait = await self._spend_request(ctx, sends=signature_account)
         if wait:
             return Outcome.stay(self._stopped(ctx, wait).notice)
@@ -269,6 +272,7 @@ class ForgotPassword:
                 self._hashing,
                 self.set_password,
                 {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
+                too_many=msg("forgot.password_too_many", tries=PASSWORD_ATTEMPTS),
             ),
             ways_out_step(S.STOPPED, msg("forgot.stopped_prompt"), msg("forgot.stopped_help")),
             Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),

@@ -18,7 +18,7 @@ from bot.dialogs.draft import PasswordEntry
 from bot.dialogs.exits import Exit
 from bot.dialogs.ports import PasswordHashing
 from bot.engine.spec import STAY, Act, Outcome, Step, StepContext, act
-from bot.i18n import msg
+from bot.i18n import Msg, msg
 from bot.passwords import HashingBusy, new_salt
 from bot.validation import check_password
 
@@ -42,6 +42,8 @@ def password_steps(
     hashing: PasswordHashing,
     finish: Act,
     after: Mapping[str, StrEnum],
+    *,
+    too_many: Msg | None = None,
 ) -> tuple[Step, Step, Step]:
     """Guide step 5: password, its confirmation, and where too many mismatches lead;
     `finish` creates the account (or sets the password), its exits lead as `after` says.
@@ -107,7 +109,8 @@ def password_steps(
     )
     stopped = Step(
         name=stopped_name,
-        prompt=msg("password.too_many", tries=PASSWORD_ATTEMPTS),
+        # a registration's, unless a reset's is given
+        prompt=too_many or msg("password.too_many", tries=PASSWORD_ATTEMPTS),
         help=msg("password.too_many_help"),
         choices=(START_AGAIN_CHOICE, OTHER_WAYS_CHOICE),
         next={Exit.HOME: Entry.START, Exit.OTHER_WAYS: Entry.OTHER_WAYS},

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.accounts.model import AccountKind, IdType
 from bot.engine.messages import Action
 from bot.web.app import RUNTIME
@@ -291,3 +293,69 @@ async def test_cancelling_a_password_reset_does_not_say_a_registration_was_cance
     await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
     cancelled = text_of(await bot_app.say("an", action=Action.CANCEL))
     assert cancelled.startswith("Đã hủy.") and "đăng ký" not in cancelled
+
+
+async def test_a_new_code_after_five_mismatched_confirmations_gives_new_tries(
+    bot_app: BotHarness,
+) -> None:
+    """The stop screen says: start again with a new code, or pick another way."""
+    await open_account(bot_app)
+    await ask_for_code(bot_app, "an", AN_ID, AN_TYPED_PHONE)
+    await bot_app.say("an", await bot_app.last_code(AN_PHONE))
+    for _ in range(5):
+        await bot_app.say("an", NEW)
+        stopped = text_of(await bot_app.say("an", NEW + "x"))
+    assert "lượt đặt lại mật khẩu này dừng tại đây" in stopped  # a reset, not a registration
+    await bot_app.pick("an", "Cách khác")
+    await bot_app.pick("an", "Quên mật khẩu")
+    await bot_app.pick("an", "Công dân")
+    await bot_app.say("an", AN_ID)
+    await bot_app.say("an", AN_TYPED_PHONE)
+    await bot_app.say("an", await bot_app.last_code(AN_PHONE))
+    await bot_app.say("an", NEW)
+    await bot_app.say("an", NEW)
+    assert HASHER.verify(await password_of(bot_app, AccountKind.CITIZEN, AN_ID), NEW)
+
+
+async def test_a_reset_the_phones_hourly_codes_stop_says_so_and_spends_nothing(
+    bot_app: BotHarness,
+) -> None:
+    """Only codes that really go count: against the phone's ten a day, and against the
+    identity's three requests an hour (a fourth is still told about the phone)."""
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
+    for attempt in range(10):  # An's own registration attempts use the hour's codes
+        await fill_mobile_details(bot_app, f"reg-{attempt}")
+        await bot_app.pick(f"reg-{attempt}", "Xác nhận")
+        await bot_app.say(f"reg-{attempt}", action=Action.CANCEL)
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+    await open_account(bot_app)
+    phone_limit = "Số điện thoại này đã nhận quá nhiều mã OTP trong một giờ. Thử lại sau"
+    for n in range(4):
+        screen = text_of(await ask_for_code(bot_app, f"f-{n}", AN_ID, AN_TYPED_PHONE))
+        assert phone_limit in screen and "đã gửi" not in screen, screen
+    unknown = text_of(await ask_for_code(bot_app, "x", "079185004321", AN_TYPED_PHONE))
+    assert unknown == screen  # the same answer when no account matches
+    assert len(await bot_app.sms_to(AN_PHONE)) == 10
+
+
+async def test_a_resend_looks_the_account_up_whether_or_not_one_matched(
+    bot_app: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking up only when nothing matched made those resends measurably slower (a
+    database round trip), and resends that come too soon cost nothing to repeat."""
+    await open_account(bot_app)
+    await ask_for_code(bot_app, "owner", AN_ID, AN_TYPED_PHONE)
+    await ask_for_code(bot_app, "stranger", "079185004321", AN_TYPED_PHONE)
+    lookups: list[str] = []
+    find = type(bot_app.accounts).find
+
+    async def counted(self: object, kind: AccountKind, id_number: str) -> object:
+        lookups.append(id_number)
+        return await find(self, kind, id_number)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(bot_app.accounts), "find", counted)
+    resend = option(bot_app.screen(bot_app.last["owner"]), "Gửi lại")
+    owner = await bot_app.send("owner", resend)
+    stranger = await bot_app.send("stranger", resend)
+    assert lookups == [AN_ID, "079185004321"]
+    assert bot_app.screen(owner) == bot_app.screen(stranger)
