@@ -69,6 +69,9 @@ async def test_a_burst_of_sign_ins_past_the_queue_is_asked_to_try_again_in_a_mom
         screen = await asyncio.wait_for(Handset(bot_app.client, CALLER).dial(), 2)
         assert screen.startswith("CON ")
         assert bot_app.app[PASSWORDS].in_flight == 0
+        async with asyncio.timeout(10):  # the thread may not have reached the check yet
+            while len(held.started) < SIGN_IN_THREADS:
+                await asyncio.sleep(0.01)
         assert len(held.started) == SIGN_IN_THREADS  # one check at a time
     finally:
         held.go.set()
