@@ -26,10 +26,12 @@ import pytest
 from aiohttp import web
 
 from bot.channels.telegram.channel import SECRET_HEADER
+from bot.channels.zalo.webhook import ZALO
 from bot.config import Settings
 from bot.support.agents import Role
 from bot.web.app import RUNTIME, Wiring, create_app
 from bot.web.console import SUPPORT
+from tests.e2e.zalo_world import APP_ID as ZALO_APP_ID
 from tests.support.telegram_api import TelegramApi
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,6 +112,27 @@ class Served:
         """Every turn so far written to the database (the console reads it)."""
         self.run(self.app[SUPPORT].desk.settle())
 
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def zalo(self, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """A Zalo user's message or tap, through the simulator's signed webhook; the
+        messages the OA answered with."""
+        before = len(self.zalo_inbox(user))
+        assert self.post_json(f"/sim/zalo/users/{user}/send", body)["delivered"]
+        self.run(self.app[ZALO].settle())
+        return self.zalo_inbox(user)[before:]
+
+    def zalo_inbox(self, user: str) -> list[dict[str, Any]]:
+        inbox: list[dict[str, Any]] = self.get_json(f"/sim/zalo/users/{user}/inbox")
+        return inbox
+
 
 @pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
@@ -125,6 +148,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         telegram_bot_token="123456:TEST-token",
         telegram_api_url=f"http://127.0.0.1:{api_port}/bot",
         telegram_webhook_url="https://regbot.example/telegram",
+        zalo_app_id=ZALO_APP_ID,  # the password page is a web page too
     )
     app = create_app(settings, Wiring(self_url=f"http://127.0.0.1:{port}", samples=True))
     runners: list[web.AppRunner] = []

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -167,7 +168,10 @@ class PasswordPage:
         self, url: str, password: str, confirm: str, csrf: str, **headers: str
     ) -> tuple[int, str]:
         form = {"csrf": csrf, "password": password, "confirm": confirm}
-        async with self.http.post(url, data=form, headers=headers) as response:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))  # as a browser sends it
+        async with self.http.post(
+            url, data=form, headers={"Origin": origin, **headers}
+        ) as response:
             return response.status, await response.text()
 
     async def set_password(self, url: str, password: str, confirm: str = "") -> tuple[int, str]:

@@ -58,14 +58,19 @@ def _headers() -> dict[str, str]:
         ),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
+        # not no-referrer: under it a browser posts the form with `Origin: null`, which
+        # the same-origin check refuses; the token in the URL goes nowhere else anyway
+        "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
 
 
+MAX_FORM: Final = 16 * 1024  # two passwords and a token: a larger body is refused
+
+
 def secret_app() -> web.Application:
-    app = web.Application(client_max_size=16 * 1024)
+    app = web.Application()  # aiohttp applies the root app's client_max_size, not this
     app.router.add_get("/{token}", _page)
     app.router.add_post("/{token}", _submit)
     return app
@@ -170,6 +175,10 @@ async def _submit(request: web.Request) -> web.Response:
 
 
 async def _set_password(request: web.Request, channel: ZaloChannel, token: str) -> web.Response:
+    if request.content_length is None:  # a browser's form always says its length
+        return web.Response(status=411, headers=_headers())
+    if request.content_length > MAX_FORM:
+        return web.Response(status=413, headers=_headers())
     try:
         form = await read_form(request)
     except UnreadableBody:  # no browser sends it: the page again, as after a lost cookie
@@ -196,7 +205,10 @@ async def _set_password(request: web.Request, channel: ZaloChannel, token: str) 
         await channel.secrets.use_up(token, link)
     if outcome is not None:
         await channel.push(link.user_id, outcome)  # the chat goes on by itself
-        body = _text(channel, "zalo.secret_done", link.lang, "ok")
+        # set only when the dialog ended with it (an account made, a password reset);
+        # otherwise the chat says what happened (five mismatches, a number registered)
+        key = "zalo.secret_done" if outcome.end else "zalo.secret_see_chat"
+        body = _text(channel, key, link.lang, "ok" if outcome.end else "error")
         return _response(channel, link.lang, body)
     body = _text(channel, "zalo.secret_stale", link.lang, "error")
     return _response(channel, link.lang, body, 409)
