@@ -18,6 +18,7 @@ from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
 from bot.validation import mask_phone
+from bot.web.bodies import UnreadableBody, read_json
 from bot.web.signing_page import PageTools, signing_page
 from bot.web.signing_tools import DEFAULT_TOOLS, device_of
 from pki_bridge import CertificateRefused, RevocationUnavailable
@@ -215,9 +216,14 @@ async def post_signature(request: web.Request) -> web.Response:
     signing = request.config_dict[SIGNING]
     token = request.match_info["token"]
     try:
-        body = await request.json()
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than json recurses
-        body = None
+        body = await read_json(request)
+    except UnreadableBody as unreadable:
+        # bytes that are not what their headers say (an unknown charset, a gzip that is
+        # not, JSON deeper than the parser recurses): refused before the link is looked
+        # up, so the link is neither read nor spent; no page sends such a body, hence
+        # the default language
+        log.info("signature body unreadable: %s", unreadable)
+        return _error(400, "bad_format", signing.translator.render(msg("signing.bad_format"), "vi"))
     async with signing.links.settling(token) as link_id:
         _, record, refused = await _open(request)
         if refused is not None:

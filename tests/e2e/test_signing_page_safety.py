@@ -1,9 +1,17 @@
-"""The signing page cannot be framed, sniffed or fed a script from elsewhere; it says which
+"""The signing page cannot be framed, sniffed or fed a script from elsewhere, nor any /sign
+answer cached; a body that cannot be read is a 400, never a 500; the page says which
 conversation it completes; and a level-3 registration is told to the holder's phone."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
+from urllib.parse import urlsplit
+
+import pytest
+from multidict import CIMultiDict
 
 from bot.accounts.model import AccountKind
 from pki_bridge.testing.signer import issued_signer, sign_url
@@ -16,9 +24,41 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     test_pki_fixture,
 )
 from tests.e2e.stories import CALLER, PIN, Dial, call_again
+from tests.e2e.test_hostile_http import post, tracebacks
 
 SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
 LOCAL = re.compile(r"^wss?://(localhost|127\.0\.0\.1):\d+$")
+SIGNATURE = json.dumps({"signature": "AAAA"}).encode()
+
+
+def refuses_frames_sniffing_referers_and_caches(headers: CIMultiDict[str]) -> bool:
+    policy = headers.get("Content-Security-Policy", "")
+    return (
+        headers.get("X-Frame-Options") == "DENY"
+        and "frame-ancestors 'none'" in policy
+        and headers.get("X-Content-Type-Options") == "nosniff"
+        and headers.get("Referrer-Policy") == "no-referrer"
+        and headers.get("Cache-Control") == "no-store"
+    )
+
+
+async def answer(world: SigningWorld, request: bytes) -> tuple[int, CIMultiDict[str], bytes]:
+    """Send bytes as they are (no client sends a gzip that is not) and read the whole
+    answer: status, headers, body."""
+    server = world.bot.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(request)
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), timeout=10)  # the server closes after it
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = CIMultiDict[str]()
+    for line in lines:
+        name, _, value = line.partition(": ")
+        headers.add(name, value)
+    return int(status_line.split()[1]), headers, body
 
 
 async def link_by_sms(world: SigningWorld, dial: Dial) -> str:
@@ -57,6 +97,35 @@ async def test_the_signing_page_allows_only_its_own_script_and_refuses_frames(
     async with world.http.get(url + "/challenge") as challenge:  # the JSON answers too
         assert challenge.headers["X-Content-Type-Options"] == "nosniff"
         assert challenge.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding", "body"),
+    [
+        ("application/json; charset=x-foo", None, SIGNATURE),  # a charset no codec knows
+        ("application/json", b"Content-Encoding: gzip", SIGNATURE),  # "gzip" that is not
+        ("application/json", None, b"{not json"),
+    ],
+    ids=["unknown-charset", "not-gzip", "not-json"],
+)
+async def test_a_body_that_cannot_be_read_is_a_bad_request_not_a_server_error(
+    signing_world: SigningWorld,
+    caplog: pytest.LogCaptureFixture,
+    content_type: str,
+    encoding: bytes | None,
+    body: bytes,
+) -> None:
+    caplog.set_level(logging.INFO)
+    world = signing_world
+    url = await world.get_link("hoa")
+    extra = (encoding,) if encoding else ()
+    for path in (urlsplit(url).path, "/sign/any-token"):  # a live link, and none at all
+        status, headers, reply = await answer(world, post(path, body, content_type, *extra))
+        assert (status, json.loads(reply)["error"]) == (400, "bad_format"), path
+        assert refuses_frames_sniffing_referers_and_caches(headers)
+    assert tracebacks(caplog) == []
+    signer = issued_signer(world.pki.users["citizen"])  # the live link was not spent
+    assert (await sign_url(url, signer, session=world.http))[0] == 200
 
 
 async def test_the_page_says_which_conversation_it_completes(
