@@ -35,8 +35,11 @@ STATIC_FILES: Final = {
     "signing.js": "text/javascript",
     "signing.css": "text/css",
 }
-# every answer under /sign: never framed (clickjacking the Sign button), never sniffed
-# into another type, never naming the link in a Referer, never cached
+# every answer under /sign - the page, its JSON, its script and style, aiohttp's own 404
+# and 405 - never framed (clickjacking the Sign button), never sniffed into another type,
+# never naming the link in a Referer, never cached. The script and style hold nothing
+# personal, but a page opens once per link, so caching them saves little, and a cached
+# script from before a deploy would run against the page after it.
 SAFE_HEADERS: Final = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -57,6 +60,7 @@ def signing_app(tools: PageTools | None = None) -> web.Application:
     `tools`: the signing tools the page offers (the setting)."""
     app = web.Application()
     app[PAGE_TOOLS] = tools or PageTools(DEFAULT_TOOLS)
+    app.on_response_prepare.append(_safe_headers)
     app.router.add_get("/static/{name}", _guarded(static_file))
     app.router.add_get("/{token}", _guarded(sign_page))
     app.router.add_get("/{token}/challenge", _guarded(challenge))
@@ -67,22 +71,27 @@ def signing_app(tools: PageTools | None = None) -> web.Application:
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
+async def _safe_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """SAFE_HEADERS on every answer this sub-app sends, as it is sent: a signal, not a
+    handler wrapper, so that an HTTPException raised by a handler and aiohttp's own 404 and
+    405 carry them too. A header the answer set itself (the page's CSP) stays."""
+    for name, value in SAFE_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
 def _guarded(handler: Handler) -> Handler:
-    """The safe headers on every answer; and since the links live in the state store,
-    a clear 503 when it is down, never a 500 page."""
+    """Since the links live in the state store, a clear 503 when it is down, never a 500
+    page."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.Response:
         try:
-            response = await handler(request)
+            return await handler(request)
         except StoreUnavailable:
             text = request.config_dict[SIGNING].translator.render(
                 msg("engine.try_again_later"), "vi"
             )
-            response = _error(503, "try_again_later", text)
-        for name, value in SAFE_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+            return _error(503, "try_again_later", text)
 
     return guarded
 
@@ -137,15 +146,13 @@ async def sign_page(request: web.Request) -> web.Response:
 
 
 async def static_file(request: web.Request) -> web.Response:
-    """The page's script and style: files of this origin, so a strict CSP allows them."""
+    """The page's script and style: files of this origin, so a strict CSP allows them;
+    not cached, like every answer under /sign (SAFE_HEADERS)."""
     name = request.match_info["name"]
     if name not in STATIC_FILES:
         raise web.HTTPNotFound()
     return web.Response(
-        body=(STATIC_DIR / name).read_bytes(),
-        content_type=STATIC_FILES[name],
-        charset="utf-8",
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        body=(STATIC_DIR / name).read_bytes(), content_type=STATIC_FILES[name], charset="utf-8"
     )
 
 

@@ -99,6 +99,36 @@ async def test_the_signing_page_allows_only_its_own_script_and_refuses_frames(
         assert challenge.headers["X-Frame-Options"] == "DENY"
 
 
+async def test_every_sign_answer_refuses_frames_sniffing_referers_and_caches(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    url = await world.get_link("hoa")
+    static = world.bot.client.make_url("/sign/static")
+    answers = {}
+    for method, target in (
+        ("GET", url),  # the page
+        ("GET", url + "/challenge"),  # its JSON
+        ("GET", f"{static}/signing.js"),  # its script and style: nothing personal, still
+        ("GET", f"{static}/signing.css"),  # not cached (a stale script after a deploy)
+        ("GET", f"{static}/nothing.js"),  # a 404 the handler raises
+        ("GET", world.bot.client.make_url("/sign/no/such/path")),  # aiohttp's own 404
+        ("GET", world.bot.client.make_url("/sign/unknown-token")),  # an unknown link
+        ("PUT", world.bot.client.make_url("/sign/abc")),  # aiohttp's own 405
+        ("POST", world.bot.client.make_url("/sign/unknown-token")),  # a JSON refusal
+    ):
+        async with world.http.request(method, target, json={"signature": "AAAA"}) as resp:
+            answers[method, str(target)] = resp.status, resp.headers.copy()
+    statuses = sorted(status for status, _ in answers.values())
+    assert statuses == [200, 200, 200, 200, 404, 404, 404, 404, 405]
+    unsafe = [
+        key
+        for key, (_, headers) in answers.items()
+        if not refuses_frames_sniffing_referers_and_caches(headers)
+    ]
+    assert unsafe == []
+
+
 @pytest.mark.parametrize(
     ("content_type", "encoding", "body"),
     [
