@@ -3,7 +3,6 @@ parser recurses, and secret headers that are not UTF-8, on every surface that re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -14,6 +13,7 @@ import pytest
 
 from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
+from tests.support.raw_http import post, raw, tracebacks
 from tests.support.telegram_api import bot_api, with_telegram
 
 NOT_UTF8 = b"\xff\xfe\xc3(\x80"
@@ -33,44 +33,16 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
         yield bot
 
 
-async def raw(bot: BotHarness, request: bytes) -> int:
-    """Send bytes as they are (no client would encode such headers) and read the status."""
-    host, port = bot.client.server.host, bot.client.server.port
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(request)
-    await writer.drain()
-    status_line = await reader.readline()
-    writer.close()
-    await writer.wait_closed()
-    return int(status_line.split()[1])
-
-
-def post(path: str, body: bytes, content_type: str, *headers: bytes) -> bytes:
-    lines = [
-        f"POST {path} HTTP/1.1".encode(),
-        b"Host: regbot.test",
-        f"Content-Type: {content_type}".encode(),
-        f"Content-Length: {len(body)}".encode(),
-        b"Connection: close",
-        *headers,
-    ]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
-
-
 def zalo_event() -> bytes:
     """A current event (its timestamp within the window): only its signature is wrong."""
     return json.dumps({"app_id": ZALO_APP, "timestamp": str(int(time.time() * 1000))}).encode()
-
-
-def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
 
 
 async def test_deeply_nested_json_on_a_signing_link_is_a_client_error(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    status = await raw(bot, post("/sign/some-token", DEEP, "application/json"))
+    status = await raw(bot.client, post("/sign/some-token", DEEP, "application/json"))
     assert 400 <= status < 500
     assert tracebacks(caplog) == []
 
@@ -81,7 +53,7 @@ async def test_deeply_nested_json_on_the_telegram_webhook_is_a_client_error(
     caplog.set_level(logging.INFO)
     secret = bot.app[RUNTIME].keys.token_for("telegram-webhook").encode()
     header = b"X-Telegram-Bot-Api-Secret-Token: " + secret
-    status = await raw(bot, post("/telegram", DEEP, "application/json", header))
+    status = await raw(bot.client, post("/telegram", DEEP, "application/json", header))
     assert status == 400
     assert tracebacks(caplog) == []
 
@@ -133,7 +105,7 @@ async def test_a_secret_header_that_is_not_utf8_is_refused_not_a_server_error(
     body: Callable[[], bytes],
 ) -> None:
     caplog.set_level(logging.INFO)
-    status = await raw(bot, post(path, body(), content_type, header + b": " + NOT_UTF8))
+    status = await raw(bot.client, post(path, body(), content_type, header + b": " + NOT_UTF8))
     assert status in (401, 403)  # Zalo's contract says 401 for a bad signature
     assert tracebacks(caplog) == []
 
@@ -143,7 +115,7 @@ async def test_deeply_nested_json_on_the_zalo_webhook_is_refused_like_a_bad_sign
 ) -> None:
     caplog.set_level(logging.INFO)
     header = b"X-ZEvent-Signature: mac=" + b"0" * 64
-    assert await raw(bot, post("/zalo", DEEP, "application/json", header)) == 401
+    assert await raw(bot.client, post("/zalo", DEEP, "application/json", header)) == 401
     assert tracebacks(caplog) == []
 
 
@@ -156,7 +128,7 @@ async def test_a_console_cookie_that_is_not_utf8_or_forged_is_asked_to_sign_in(
             b"GET /console HTTP/1.1\r\nHost: regbot.test\r\nConnection: close\r\n"
             b"Cookie: regbot_console=" + cookie + b"\r\n\r\n"
         )
-        assert await raw(bot, request) == 303  # to the sign-in page, as with no cookie
+        assert await raw(bot.client, request) == 303  # to the sign-in page, as with no cookie
     assert tracebacks(caplog) == []
 
 
@@ -176,7 +148,7 @@ async def test_a_password_form_its_headers_misdescribe_asks_to_open_the_link_aga
 ) -> None:
     caplog.set_level(logging.INFO)
     headers = (encoding,) if encoding else ()
-    assert await raw(bot, post("/secret/some-token", FORM, content_type, *headers)) == 400
+    assert await raw(bot.client, post("/secret/some-token", FORM, content_type, *headers)) == 400
     assert tracebacks(caplog) == []
 
 
@@ -200,5 +172,5 @@ async def test_a_webhook_body_that_is_not_the_gzip_it_claims_is_refused_not_a_se
         header + b": " + value,
         b"Content-Encoding: gzip",
     )
-    assert await raw(bot, request) == refused
+    assert await raw(bot.client, request) == refused
     assert tracebacks(caplog) == []

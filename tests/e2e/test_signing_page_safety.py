@@ -24,7 +24,7 @@ from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     test_pki_fixture,
 )
 from tests.e2e.stories import CALLER, PIN, Dial, call_again
-from tests.e2e.test_hostile_http import post, tracebacks
+from tests.support.raw_http import post, tracebacks
 
 SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
 LOCAL = re.compile(r"^wss?://(localhost|127\.0\.0\.1):\d+$")
