@@ -66,6 +66,19 @@ async def register_citizen_with_md5_cms(
     return await signing.post(url, {"signature": md5})
 
 
+async def finish_citizen(world: EvidenceWorld, user: str, id_number: str) -> int:
+    """After the signing page accepted the token: check, no email, register; the new
+    citizen account's id."""
+    signing = world.signing
+    await signing.choose(user, "check")
+    await signing.bot.say(user, "1")
+    done = "\n".join(await signing.choose(user, "register"))
+    assert "Đăng ký thành công" in done, done
+    account = await signing.bot.accounts.find(AccountKind.CITIZEN, id_number)
+    assert account is not None
+    return account.id
+
+
 async def audit_failure(world: EvidenceWorld, account_id: int) -> list[str]:
     """`regbot accounts verify ID` exits 1; the checks that failed, as printed."""
     status, out = await world.verify(account_id)
@@ -108,13 +121,8 @@ async def test_a_citizen_account_opened_with_an_md5_signature_fails_audit(
         old_regbot.setattr(cms, "_signature_hash", lambda algorithm, digest: digest)
         status, reply = await register_citizen_with_md5_cms(evidence_world, "md5")
         assert status == 200, reply
-    signing = evidence_world.signing
-    await signing.choose("md5", "check")
-    await signing.bot.say("md5", "1")
-    assert "Đăng ký thành công" in "\n".join(await signing.choose("md5", "register"))
-    account = await signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD)
-    assert account is not None
-    [failure] = await audit_failure(evidence_world, account.id)
+    account_id = await finish_citizen(evidence_world, "md5", LE_CCCD)
+    [failure] = await audit_failure(evidence_world, account_id)
     assert failure.startswith("FAIL  signature:") and failure.endswith("bad_signature")
 
 
@@ -127,12 +135,8 @@ async def test_a_citizen_account_opened_with_a_1024_bit_rsa_token_fails_audit(
         url = await signing.get_link("weak")
         signer = issued_signer(signing.pki.users["weak_key"])
         assert (await sign_url(url, signer, session=signing.http))[0] == 200
-    await signing.choose("weak", "check")
-    await signing.bot.say("weak", "1")
-    assert "Đăng ký thành công" in "\n".join(await signing.choose("weak", "register"))
-    account = await signing.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
-    assert account is not None
-    assert await audit_failure(evidence_world, account.id) == [
+    account_id = await finish_citizen(evidence_world, "weak", CITIZEN_CCCD)
+    assert await audit_failure(evidence_world, account_id) == [
         "FAIL  certificate path: refused offline: weak_key"
     ]
 
@@ -162,12 +166,7 @@ async def test_an_account_accepted_on_a_replayed_ocsp_answer_fails_audit(
     with monkeypatch.context() as old_regbot:  # an OCSP answer of any age counted
         old_regbot.setattr(revocation, "ocsp_fresh", lambda response, at: True)
         assert await sign_with_a_token_revoked_two_hours_ago(evidence_world, "late") == 200
-    signing = evidence_world.signing
-    await signing.choose("late", "check")
-    await signing.bot.say("late", "1")
-    assert "Đăng ký thành công" in "\n".join(await signing.choose("late", "register"))
-    account = await signing.bot.accounts.find(AccountKind.CITIZEN, LE_CCCD)
-    assert account is not None
-    assert await audit_failure(evidence_world, account.id) == [
+    account_id = await finish_citizen(evidence_world, "late", LE_CCCD)
+    assert await audit_failure(evidence_world, account_id) == [
         "FAIL  certificate path: refused offline: no_revocation_info"
     ]
