@@ -222,7 +222,3 @@ def entry_digest(key: bytes, salt: bytes, password: str) -> bytes:
 
 def confirms(key: bytes, salt: bytes, digest: bytes, typed: str) -> bool:
     return hmac.compare_digest(entry_digest(key, salt, typed), digest)
-
-
-_pooled: type[Hashing] = PasswordPool  # mypy: both fit the port
-_unpooled: type[Hashing] = UnpooledHashing

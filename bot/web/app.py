@@ -263,9 +263,11 @@ async def _console(app: web.Application) -> AsyncIterator[None]:
         board=board,
         session_key=runtime.keys.console,
     )
-    async with board.running():
-        yield
-    sign_ins.close()
+    try:
+        async with board.running():
+            yield
+    finally:
+        sign_ins.close()
 
 
 def _adapters(app: web.Application, self_url: str) -> Adapters:
