@@ -9,12 +9,14 @@ Content-Transfer-Encoding, ValueError for the rest. Here they become one.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
+T = TypeVar("T")
 _UNREADABLE = (ValueError, LookupError, RuntimeError, HttpProcessingError, web.RequestPayloadError)
 
 
@@ -25,28 +27,27 @@ class UnreadableBody(ValueError):
 
 async def read_bytes(request: web.Request) -> bytes:
     """The body as sent (after its Content-Encoding), or UnreadableBody."""
-    try:
-        return await request.read()
-    except _UNREADABLE as exc:
-        _give_up(request)
-        raise UnreadableBody(type(exc).__name__) from None
+    return await _read(request, request.read)
 
 
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
     """The form fields, or UnreadableBody."""
-    try:
-        return await request.post()
-    except _UNREADABLE as exc:
-        _give_up(request)
-        raise UnreadableBody(type(exc).__name__) from None
+    return await _read(request, request.post)
 
 
 async def read_json(request: web.Request) -> Any:
     """The JSON document, or UnreadableBody (RecursionError included: a body nested
     deeper than the parser recurses)."""
+    return await _read(request, request.json, RecursionError)
+
+
+async def _read(
+    request: web.Request, read: Callable[[], Awaitable[T]], *also: type[Exception]
+) -> T:
+    caught: tuple[type[BaseException], ...] = (*_UNREADABLE, *also)
     try:
-        return await request.json()
-    except (*_UNREADABLE, RecursionError) as exc:
+        return await read()
+    except caught as exc:
         _give_up(request)
         raise UnreadableBody(type(exc).__name__) from None
 
