@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     sims.add_argument(
         "--empty", action="store_true", help="start with empty registers (no sample people)"
     )
+    sims.add_argument(
+        "--zalo-webhook",
+        default="http://127.0.0.1:8080/zalo",
+        help="regbot's /zalo, where the Zalo simulator delivers its users' events",
+    )
     from bot.accounts.command import add_parser as add_accounts
     from bot.support.commands import add_parsers as add_support
 
@@ -121,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "simulators":
         from bot.simulators import run_simulators
 
-        return run_simulators(settings, args.host, args.port, samples=not args.empty)
+        return run_simulators(
+            settings, args.host, args.port, samples=not args.empty, zalo_webhook=args.zalo_webhook
+        )
     return 2
 
 

@@ -3,25 +3,42 @@ testing their integration; regbot then reaches them through its `*_URL` settings
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Final
 
 from aiohttp import web
 
+from bot.channels.zalo.config import ZaloConfig, zalo_config
+from bot.channels.zalo.simulator import ZaloSimState, zalo_simulator
 from bot.config import Settings
 from bot.serve import self_url
 from bot.web.simulation import simulation
 
 SYSTEMS: Final = (("SMS_URL", "sms"), ("CARRIER_URL", "carrier"), ("BHXH_URL", "bhxh"))
+ZALO_WEBHOOK: Final = "http://127.0.0.1:8080/zalo"  # `regbot serve` at its default address
+SIM_ZALO_APP_ID: Final = "sim-zalo-app"  # when ZALO_APP_ID is unset
 
 
-def build_simulators(base_url: str, *, samples: bool = True) -> web.Application:
-    """`/sim/sms`, `/sim/carrier`, `/sim/bhxh`, `/sim/mssp`, `/sim/pki` and `/healthz`.
+def build_simulators(
+    base_url: str,
+    *,
+    samples: bool = True,
+    settings: Settings | None = None,
+    zalo_webhook: str = ZALO_WEBHOOK,
+) -> web.Application:
+    """`/sim/sms`, `/sim/carrier`, `/sim/bhxh`, `/sim/mssp`, `/sim/pki`, `/sim/zalo` and
+    `/healthz`.
 
     The signing-SIM simulator's CA is `/sim/pki/ca.pem`: regbot trusts it only when told
-    (`PKI_TRUST_ANCHORS`), as it would a real CA.
+    (`PKI_TRUST_ANCHORS`), as it would a real CA. The Zalo simulator delivers its users'
+    events to `zalo_webhook` (regbot's `/zalo`), signed with the OA's settings as regbot
+    reads them (`ZALO_APP_ID`, `ZALO_OA_SECRET_KEY`...; unset, the same stand-ins).
     """
-    simulated = simulation(Settings(), base_url, samples=samples)  # every system: no *_URL
+    zalo = zalo_simulator(ZaloSimState.of(_zalo_settings(settings, base_url), [zalo_webhook]))
+    simulated = simulation(  # every system: no *_URL
+        Settings(), base_url, samples=samples, platforms={"zalo": zalo}
+    )
     if simulated.web_app is None:
         raise RuntimeError("no simulator to serve")
     app = web.Application()
@@ -34,25 +51,43 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def settings_for(base_url: str) -> str:
+def _zalo_settings(settings: Settings | None, base_url: str) -> ZaloConfig:
+    """The OA the simulated Zalo stands in for: regbot's settings, or the stand-ins."""
+    settings = settings or Settings()
+    app_id = settings.zalo_app_id or SIM_ZALO_APP_ID
+    return zalo_config(dataclasses.replace(settings, zalo_app_id=app_id), base_url)
+
+
+def settings_for(base_url: str, settings: Settings | None = None) -> str:
     """What to give `regbot serve` so that it uses these simulators."""
     sim = f"{base_url.rstrip('/')}/sim"
     lines = [f"{name}={sim}/{path}" for name, path in SYSTEMS]
     lines.append(f"MSSP_URL={sim}/mssp")
+    app_id = (settings.zalo_app_id if settings else None) or SIM_ZALO_APP_ID
+    lines += [f"ZALO_APP_ID={app_id}", f"ZALO_API_URL={sim}/zalo", f"ZALO_OAUTH_URL={sim}/zalo"]
     lines.append(f'PKI_TRUST_ANCHORS="$(curl -s {sim}/pki/ca.pem)"  # for signing SIMs')
     return "\n".join(lines)
 
 
-def run_simulators(settings: Settings, host: str, port: int, *, samples: bool = True) -> int:
+def run_simulators(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    samples: bool = True,
+    zalo_webhook: str = ZALO_WEBHOOK,
+) -> int:
     """Serve until SIGINT/SIGTERM; never with REGBOT_ENV=production (they hand out OTPs,
     registers and a CA that mints signing SIMs)."""
     if settings.production:
         print("REGBOT_ENV=production refuses to run the simulators", file=sys.stderr)
         return 2
     base = self_url(host, port)
-    print(f"simulators on {base}/sim; for regbot serve:\n{settings_for(base)}", file=sys.stderr)
+    advice = settings_for(base, settings)
+    print(f"simulators on {base}/sim; for regbot serve:\n{advice}", file=sys.stderr)
+    print(f"Zalo events go to {zalo_webhook} (--zalo-webhook)", file=sys.stderr)
     web.run_app(
-        build_simulators(base, samples=samples),
+        build_simulators(base, samples=samples, settings=settings, zalo_webhook=zalo_webhook),
         host=host,
         port=port,
         access_log=None,

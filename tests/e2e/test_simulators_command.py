@@ -22,10 +22,10 @@ CALLER, ID_NUMBER = "+84912777001", "001090777001"
 PASSWORD = "Hai*Tien#2024"
 
 
-def spawn_simulators(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+def spawn_simulators(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     with (tmp_path / "sims.log").open("w") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "simulators", "--port", str(port), "--empty"],
+            [sys.executable, "-m", "bot.cli", "simulators", "--port", str(port), "--empty", *extra],
             env=serve_env(tmp_path),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -40,19 +40,24 @@ async def simulators(tmp_path: Path) -> AsyncIterator[str]:
     process = spawn_simulators(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                assert process.poll() is None, (tmp_path / "sims.log").read_text()
-                try:
-                    async with http.get(base + "/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.05)
+        await until_healthy(process, base, tmp_path)
         yield base
     finally:
         process.terminate()
         assert process.wait(timeout=20) == 0
+
+
+async def until_healthy(process: subprocess.Popen[bytes], base: str, tmp_path: Path) -> None:
+    """Wait until the simulators answer /healthz (they log to `tmp_path/sims.log`)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            assert process.poll() is None, (tmp_path / "sims.log").read_text()
+            try:
+                async with http.get(base + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
 
 
 async def test_regbot_registers_a_caller_through_the_simulators_served_on_their_own(
@@ -125,3 +130,65 @@ def test_the_simulators_refuse_to_run_in_production(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "refuses to run the simulators" in result.stderr
+
+
+async def test_a_zalo_user_reaches_regbot_through_the_simulators_served_on_their_own(
+    tmp_path: Path,
+) -> None:
+    """CONTRACTS, "Simulator control": `regbot simulators` "serves the same `/sim/...`
+    apps on their own", among them `POST /sim/zalo/users/{user_id}/send` ("the Zalo
+    simulator delivers it as a signed webhook to regbot's `/zalo`"), `GET
+    /sim/zalo/users/{user_id}/inbox` and `POST /sim/zalo/expire-token`; regbot uses them
+    through `ZALO_API_URL` and `ZALO_OAUTH_URL`. A partner's Zalo user follows the OA,
+    is greeted, and is still answered after the access token stops working; regbot is
+    set up with the Zalo settings the simulators print."""
+    regbot_port, sims_port = free_port(), free_port()
+    sim = f"http://127.0.0.1:{sims_port}/sim"
+    process = spawn_simulators(
+        tmp_path, sims_port, "--zalo-webhook", f"http://127.0.0.1:{regbot_port}/zalo"
+    )
+    try:
+        await until_healthy(process, f"http://127.0.0.1:{sims_port}", tmp_path)
+        advice = (tmp_path / "sims.log").read_text()
+        zalo = dict(re.findall(r"(ZALO_[A-Z_]+)=(\S+)", advice))
+        assert zalo.keys() == {"ZALO_APP_ID", "ZALO_API_URL", "ZALO_OAUTH_URL"}, advice
+        env = serve_env(
+            tmp_path,
+            SMS_URL=f"{sim}/sms",
+            CARRIER_URL=f"{sim}/carrier",
+            BHXH_URL=f"{sim}/bhxh",
+            MSSP_URL=f"{sim}/mssp",
+            **zalo,
+        )
+        served = await start_serve(env, tmp_path / "serve.log", regbot_port)
+        try:
+            async with aiohttp.ClientSession() as http:
+                inbox = f"{sim}/zalo/users/partner-user/inbox"
+
+                async def received(count: int) -> list[dict[str, object]]:
+                    for _ in range(200):
+                        async with http.get(inbox) as response:
+                            assert response.status == 200
+                            messages: list[dict[str, object]] = await response.json()
+                        if len(messages) >= count:
+                            return messages
+                        await asyncio.sleep(0.05)
+                    raise AssertionError(f"no answer from regbot:\n{served.log()}")
+
+                send = f"{sim}/zalo/users/partner-user/send"
+                async with http.post(send, json={"event": "follow"}) as response:
+                    assert response.status == 200
+                    assert (await response.json())["delivered"] is True
+                greeting = (await received(1))[0]
+                assert "Công dân" in str(greeting["text"])
+                async with http.post(f"{sim}/zalo/expire-token") as response:
+                    assert response.status == 200
+                async with http.post(send, json={"text": "1"}) as response:
+                    assert (await response.json())["delivered"] is True
+                answer = (await received(2))[1]
+                assert "Thuê bao di động" in str(answer["text"])
+        finally:
+            assert stop(served) == 0
+    finally:
+        process.terminate()
+        assert process.wait(timeout=20) == 0
