@@ -192,3 +192,29 @@ async def test_a_zalo_user_reaches_regbot_through_the_simulators_served_on_their
     finally:
         process.terminate()
         assert process.wait(timeout=20) == 0
+
+
+async def test_a_zalo_event_sent_while_regbot_is_not_running_is_reported_undelivered(
+    tmp_path: Path,
+) -> None:
+    """A partner who makes a simulated Zalo user speak before starting regbot (the
+    webhook target does not answer) is told, in the control API's `{"error": ...}` shape,
+    that nothing was delivered - not a 500 - and can send again once regbot runs."""
+    sims_port, nobody = free_port(), free_port()
+    process = spawn_simulators(
+        tmp_path, sims_port, "--zalo-webhook", f"http://127.0.0.1:{nobody}/zalo"
+    )
+    try:
+        await until_healthy(process, f"http://127.0.0.1:{sims_port}", tmp_path)
+        send = f"http://127.0.0.1:{sims_port}/sim/zalo/users/early-user/send"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(send, json={"text": "xin chào"}) as response:
+                answer = await response.json()
+                assert response.status == 502
+            assert answer["delivered"] is False
+            assert f"127.0.0.1:{nobody}/zalo" in answer["error"]
+            async with http.post(send, json={"event": "follow"}) as response:
+                assert response.status == 502  # the simulator still serves
+    finally:
+        process.terminate()
+        assert process.wait(timeout=20) == 0

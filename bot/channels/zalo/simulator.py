@@ -223,12 +223,23 @@ async def _deliver(request: web.Request, user_id: str, raw: bytes) -> web.Respon
     async with state.lock(user_id):  # one user's events leave in order, one at a time
         state.last_events[user_id] = raw
         target = state.next_target()
-        async with request.app[_HTTP].post(
-            target,
-            data=raw,
-            headers={"Content-Type": "application/json", SIGNATURE_HEADER: f"mac={signature}"},
-        ) as response:
-            status = response.status
+        try:
+            async with request.app[_HTTP].post(
+                target,
+                data=raw,
+                headers={"Content-Type": "application/json", SIGNATURE_HEADER: f"mac={signature}"},
+            ) as response:
+                status = response.status
+        except aiohttp.ClientError as exc:  # regbot is not there (yet), or hung up
+            return web.json_response(
+                {
+                    "error": f"{target} did not answer ({type(exc).__name__})",
+                    "delivered": False,
+                    "status": None,
+                    "event": event,
+                },
+                status=502,
+            )
     return web.json_response({"delivered": status == 200, "status": status, "event": event})
 
 
