@@ -82,6 +82,7 @@ def open_evidence(record: AccountRecord, seal_key: bytes) -> tuple[list[Check], 
 async def verify(record: AccountRecord, seal_key: bytes) -> list[Check]:
     """Every check of one account, in order; the account verifies when all are ok."""
     checks, evidence = open_evidence(record, seal_key)
+    checks.append(_identity(record))
     if evidence is None:
         return checks
     account = record.account
@@ -91,6 +92,26 @@ async def verify(record: AccountRecord, seal_key: bytes) -> list[Check]:
     if evidence.signature is not None:
         checks += await signature_checks(account, evidence.signature)
     return checks
+
+
+def _identity(record: AccountRecord) -> Check:
+    """The encrypted number and phone are the ones their keyed hashes (which the seal and
+    the SMS code's evidence bind) were made from: a ciphertext swapped in from another
+    account, or another phone, shows here."""
+    wrong = []
+    if record.identity_hash_of_fields != record.identity_hash:
+        wrong.append(
+            f"the {record.account.id_type} number stored is not the one the account was "
+            "registered and is looked up by (its ciphertext was replaced)"
+        )
+    if record.phone_hash_of_fields != record.phone_hash:
+        wrong.append(
+            "the phone stored is not the one the account was registered with "
+            "(its ciphertext or its keyed hash was replaced)"
+        )
+    if wrong:
+        return Check("identity", False, "; ".join(wrong))
+    return Check("identity", True, "the stored number and phone match their keyed hashes")
 
 
 async def signature_checks(account: Account, proof: SignatureProof) -> list[Check]:

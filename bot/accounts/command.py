@@ -17,7 +17,7 @@ from cryptography.fernet import InvalidToken
 
 from bot.accounts.audit import Check, verify
 from bot.accounts.model import AccountsUnavailable
-from bot.accounts.records import AccountRecords
+from bot.accounts.records import AccountRecords, UnreadableAccount
 from bot.accounts.repository import make_engine
 from bot.accounts.showing import show
 from bot.config import ConfigError, Settings
@@ -28,6 +28,9 @@ FAILED: Final = 1
 UNUSABLE: Final = 2
 
 Out = Callable[[str], None]
+WRONG_KEY: Final = (
+    "the accounts do not open with this REGBOT_SECRET_KEY: not the one that wrote them"
+)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,7 +87,7 @@ async def _run(settings: Settings, keys: SecretKeys, args: argparse.Namespace, o
             return await _verify_all(records, keys, out)
         return await _verify_one(records, keys, args.account_id, out)
     except InvalidToken:
-        out("the accounts do not open with this REGBOT_SECRET_KEY: not the one that wrote them")
+        out(WRONG_KEY)
         return UNUSABLE
     except AccountsUnavailable as exc:
         out(
@@ -97,7 +100,10 @@ async def _run(settings: Settings, keys: SecretKeys, args: argparse.Namespace, o
 
 
 async def _show(records: AccountRecords, keys: SecretKeys, account_id: int, out: Out) -> int:
-    record = await records.record(account_id)
+    try:
+        record = await records.record(account_id)
+    except UnreadableAccount as unreadable:
+        return _unreadable(account_id, unreadable, out)
     if record is None:
         out(f"no account {account_id}")
         return FAILED
@@ -107,7 +113,10 @@ async def _show(records: AccountRecords, keys: SecretKeys, account_id: int, out:
 
 
 async def _verify_one(records: AccountRecords, keys: SecretKeys, account_id: int, out: Out) -> int:
-    record = await records.record(account_id)
+    try:
+        record = await records.record(account_id)
+    except UnreadableAccount as unreadable:
+        return _unreadable(account_id, unreadable, out)
     if record is None:
         out(f"no account {account_id}")
         return FAILED
@@ -124,6 +133,17 @@ async def _verify_one(records: AccountRecords, keys: SecretKeys, account_id: int
     return FAILED if failed else OK
 
 
+def _unreadable(account_id: int, unreadable: UnreadableAccount, out: Out) -> int:
+    """One account's row is not what regbot writes; with no field opening at all, the
+    key is more likely the wrong one than the row damaged."""
+    if unreadable.opened_nothing:
+        out(WRONG_KEY)
+        return UNUSABLE
+    out(f"account {account_id}: FAIL  row: {unreadable}")
+    out(f"account {account_id}: FAILED")
+    return FAILED
+
+
 def _mark(check: Check) -> str:
     if not check.ok:
         return "FAIL"
@@ -132,8 +152,18 @@ def _mark(check: Check) -> str:
 
 async def _verify_all(records: AccountRecords, keys: SecretKeys, out: Out) -> int:
     verified = failed = warned = 0
+    closed: list[str] = []
     for account_id in await records.ids():
-        record = await records.record(account_id)
+        try:
+            record = await records.record(account_id)
+        except UnreadableAccount as unreadable:
+            line = f"account {account_id}: FAIL row: {unreadable}"
+            if unreadable.opened_nothing:  # all of them so: the key is wrong, said once
+                closed.append(line)
+            else:
+                out(line)
+            failed += 1
+            continue
         if record is None:  # gone since the list was read
             continue
         checks = await verify(record, keys.evidence)
@@ -146,6 +176,11 @@ async def _verify_all(records: AccountRecords, keys: SecretKeys, out: Out) -> in
             verified += 1
             warned += bool(problems)
     total = verified + failed
+    if total and len(closed) == total:
+        out(WRONG_KEY)
+        return UNUSABLE
+    for line in closed:
+        out(line)
     warnings = f" ({warned} with warnings)" if warned else ""
     out(
         f"{total} account{'' if total == 1 else 's'}: {verified} verified{warnings}, "

@@ -10,7 +10,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import Row, select
 
 from bot.accounts import sealing
-from bot.accounts.model import Account
+from bot.accounts.model import Account, AccountKind, IdType
 from bot.accounts.repository import SqlAccounts
 from bot.accounts.tables import accounts, evidence_blobs
 from bot.accounts.tables import evidence as evidence_table
@@ -30,10 +30,34 @@ class StoredEvidence:
 
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
+    """`identity_hash` / `phone_hash` as stored; `*_of_fields` made again from the
+    decrypted number and phone: they differ when a ciphertext was replaced."""
+
     account: Account
     identity_hash: str
     phone_hash: str | None
     evidence: StoredEvidence | None
+    identity_hash_of_fields: str = ""
+    phone_hash_of_fields: str | None = None
+
+
+class UnreadableAccount(ValueError):
+    """A row regbot cannot have written: a field that names no kind or type, or a
+    ciphertext that does not open while others do. `opened_nothing`: no field opened
+    (most likely another deployment's key, not a damaged row)."""
+
+    def __init__(self, problems: list[str], *, opened_nothing: bool) -> None:
+        super().__init__("; ".join(problems))
+        self.opened_nothing = opened_nothing
+
+
+_ENCRYPTED: dict[str, str] = {
+    "id_number_enc": "the identity number",
+    "full_name_enc": "the full name",
+    "date_of_birth_enc": "the date of birth",
+    "phone_enc": "the phone",
+    "email_enc": "the email",
+}
 
 
 class AccountRecords(SqlAccounts):
@@ -62,7 +86,42 @@ class AccountRecords(SqlAccounts):
                         select(evidence_blobs).where(evidence_blobs.c.digest.in_(names))
                     )
                     stored.blobs.update({blob.digest: bytes(blob.der) for blob in found})
-        return AccountRecord(self._account(row), row.identity_hash, row.phone_hash, stored)
+        account = self._readable(row)
+        return AccountRecord(
+            account,
+            row.identity_hash,
+            row.phone_hash,
+            stored,
+            identity_hash_of_fields=self._identity_hash(account.kind, account.id_number),
+            phone_hash_of_fields=(
+                self._keys.identity_hash("phone", account.phone) if account.phone else None
+            ),
+        )
+
+    def _readable(self, row: Row[Any]) -> Account:
+        """The account, or UnreadableAccount naming every field that is not regbot's."""
+        problems = []
+        if row.kind not in set(AccountKind):
+            problems.append(f"kind {row.kind!r} is not a kind of account regbot makes")
+        if row.id_type not in set(IdType):
+            problems.append(f"identity type {row.id_type!r} is not one regbot records")
+        present = [column for column in _ENCRYPTED if getattr(row, column) is not None]
+        closed = [column for column in present if not self._opens(getattr(row, column))]
+        for column in closed:
+            problems.append(
+                f"{_ENCRYPTED[column]} does not open with this REGBOT_SECRET_KEY "
+                "(its ciphertext was replaced or damaged)"
+            )
+        if problems:
+            raise UnreadableAccount(problems, opened_nothing=len(closed) == len(present))
+        return self._account(row)
+
+    def _opens(self, token: str) -> bool:
+        try:
+            self._keys.decrypt(token)
+        except (InvalidToken, UnicodeDecodeError):
+            return False
+        return True
 
     def _stored(self, row: Row[Any]) -> StoredEvidence | None:
         if row.seal is None:

@@ -313,3 +313,58 @@ async def test_a_usb_account_made_before_statements_verifies_with_a_warning(
     out = await report(world, account_id)
     assert failed(out) == {"statement"}
     assert "a 32-byte random challenge, but links issue statements since" in out
+
+
+async def test_an_identity_number_or_phone_swapped_in_from_another_account_is_named(
+    evidence_world: EvidenceWorld,
+):
+    """The seal binds the keyed hashes, not the ciphertexts beside them: an insider who
+    copies Huy's encrypted CCCD (or phone) onto An's account is caught all the same."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    for column, told in (
+        ("id_number_enc", "the CCCD number stored is not the one the account was registered"),
+        ("phone_enc", "the phone stored is not the one the account was registered with"),
+    ):
+        [(original,)] = await world.insider.rows(f"SELECT {column} FROM accounts WHERE id = ?", an)
+        await world.insider.sql(
+            f"UPDATE accounts SET {column} = (SELECT {column} FROM accounts WHERE id = ?) "
+            "WHERE id = ?",
+            huy,
+            an,
+        )
+        out = await report(world, an)
+        assert failed(out) == {"identity"} and told in out
+        status, out = await world.verify("--all")
+        assert status == 1 and out.splitlines()[-1] == "2 accounts: 1 verified, 1 failed"
+        await world.insider.sql(f"UPDATE accounts SET {column} = ? WHERE id = ?", original, an)
+    assert (await world.verify(an))[0] == 0
+
+
+async def test_a_row_regbot_cannot_have_written_is_named_and_the_others_still_checked(
+    evidence_world: EvidenceWorld,
+):
+    """A kind regbot has not got, or one ciphertext that no longer opens, is that account's
+    failure in plain words - not a traceback, nor 'wrong key' stopping the whole audit."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    await world.insider.sql("UPDATE accounts SET kind = 'admin' WHERE id = ?", an)
+    await world.insider.sql("UPDATE accounts SET full_name_enc = 'gAAAAAforged' WHERE id = ?", huy)
+
+    status, out = await world.verify(an)
+    assert status == 1, out
+    assert out.splitlines() == [
+        f"account {an}: FAIL  row: kind 'admin' is not a kind of account regbot makes",
+        f"account {an}: FAILED",
+    ]
+    status, out = await world.verify("--all")
+    assert status == 1, out
+    assert f"account {an}: FAIL row: kind 'admin'" in out
+    assert (
+        f"account {huy}: FAIL row: the full name does not open with this REGBOT_SECRET_KEY "
+        "(its ciphertext was replaced or damaged)" in out
+    )
+    assert out.splitlines()[-1] == "2 accounts: 0 verified, 2 failed"
+    assert "not the one that wrote them" not in out
