@@ -28,6 +28,7 @@ FAILED: Final = 1
 UNUSABLE: Final = 2
 
 Out = Callable[[str], None]
+GONE: Final = "its evidence is stored but the account row is gone (deleted)"
 WRONG_KEY: Final = (
     "the accounts do not open with this REGBOT_SECRET_KEY: not the one that wrote them"
 )
@@ -105,8 +106,7 @@ async def _show(records: AccountRecords, keys: SecretKeys, account_id: int, out:
     except UnreadableAccount as unreadable:
         return _unreadable(account_id, unreadable, out)
     if record is None:
-        out(f"no account {account_id}")
-        return FAILED
+        return await _no_account(records, account_id, out)
     for line in show(record, keys.evidence):
         out(line)
     return OK
@@ -118,8 +118,7 @@ async def _verify_one(records: AccountRecords, keys: SecretKeys, account_id: int
     except UnreadableAccount as unreadable:
         return _unreadable(account_id, unreadable, out)
     if record is None:
-        out(f"no account {account_id}")
-        return FAILED
+        return await _no_account(records, account_id, out)
     checks = await verify(record, keys.evidence)
     account = record.account
     out(
@@ -131,6 +130,15 @@ async def _verify_one(records: AccountRecords, keys: SecretKeys, account_id: int
     failed = [check for check in checks if not check.ok]
     out(f"account {account.id}: " + ("FAILED" if failed else "verified"))
     return FAILED if failed else OK
+
+
+async def _no_account(records: AccountRecords, account_id: int, out: Out) -> int:
+    if account_id in await records.orphans():
+        out(f"account {account_id}: FAIL  row: {GONE}")
+        out(f"account {account_id}: FAILED")
+    else:
+        out(f"no account {account_id}")
+    return FAILED
 
 
 def _unreadable(account_id: int, unreadable: UnreadableAccount, out: Out) -> int:
@@ -175,12 +183,15 @@ async def _verify_all(records: AccountRecords, keys: SecretKeys, out: Out) -> in
         else:
             verified += 1
             warned += bool(problems)
-    total = verified + failed
-    if total and len(closed) == total:
+    if closed and len(closed) == verified + failed:
         out(WRONG_KEY)
         return UNUSABLE
     for line in closed:
         out(line)
+    for account_id in await records.orphans():
+        out(f"account {account_id}: FAIL row: {GONE}")
+        failed += 1
+    total = verified + failed
     warnings = f" ({warned} with warnings)" if warned else ""
     out(
         f"{total} account{'' if total == 1 else 's'}: {verified} verified{warnings}, "

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Row, select
+from sqlalchemy import Row, exists, select
 
 from bot.accounts import sealing
 from bot.accounts.model import Account, AccountKind, IdType
@@ -67,6 +67,16 @@ class AccountRecords(SqlAccounts):
         async with self._connection() as connection:
             result = await connection.execute(select(accounts.c.id).order_by(accounts.c.id))
             return [int(value) for value in result.scalars()]
+
+    async def orphans(self) -> list[int]:
+        """The accounts whose evidence is stored but whose row is gone: deleted by hand
+        (SQLite does not enforce the foreign key; PostgreSQL refuses such a delete)."""
+        gone = ~exists().where(accounts.c.id == evidence_table.c.account_id)
+        query = (
+            select(evidence_table.c.account_id).where(gone).order_by(evidence_table.c.account_id)
+        )
+        async with self._connection() as connection:
+            return [int(value) for value in (await connection.execute(query)).scalars()]
 
     async def record(self, account_id: int) -> AccountRecord | None:
         query = (

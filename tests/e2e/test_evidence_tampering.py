@@ -368,3 +368,24 @@ async def test_a_row_regbot_cannot_have_written_is_named_and_the_others_still_ch
     )
     assert out.splitlines()[-1] == "2 accounts: 0 verified, 2 failed"
     assert "not the one that wrote them" not in out
+
+
+async def test_an_account_row_deleted_under_its_evidence_is_reported(
+    evidence_world: EvidenceWorld,
+):
+    """SQLite does not enforce the evidence's foreign key: an insider can delete An's
+    account row and leave its evidence; the audit counts it, it does not skip it."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    await world.insider.sql("DELETE FROM accounts WHERE id = ?", an)
+
+    status, out = await world.verify("--all")
+    assert status == 1, out
+    assert out.splitlines() == [
+        f"account {an}: FAIL row: its evidence is stored but the account row is gone (deleted)",
+        "2 accounts: 1 verified, 1 failed",
+    ]
+    assert f"account {an}: FAILED" in (await report(world, an))
+    assert (await world.verify(huy))[0] == 0
+    assert (await world.verify(999)) == (1, "no account 999\n")
