@@ -58,12 +58,20 @@ def record_of(account: Account, evidence: Evidence) -> tuple[AccountRecord, int,
         account.created_at,
         evidence.channel,
         evidence.version,
+        sealing.holder_digest(account),
     )
     stored = StoredEvidence(
         binding, sealing.FORMAT, sealing.seal(KEYS.evidence, binding, document), document, blobs
     )
     phone_hash = KEYS.identity_hash("phone", account.phone) if account.phone else None
-    record = AccountRecord(account, binding.identity_hash, phone_hash, stored)
+    record = AccountRecord(
+        account,
+        binding.identity_hash,
+        phone_hash,
+        stored,
+        identity_hash_of_fields=binding.identity_hash,
+        phone_hash_of_fields=phone_hash,
+    )
     return record, len(KEYS.fields.encrypt(document)), sum(map(len, blobs.values()))
 
 

@@ -26,9 +26,10 @@ from pki_bridge.signatures import verify_raw
 from pki_bridge.statement import SERVICE, SIM_FIELDS, USB_FIELDS, Statement, read_statement
 from pki_bridge.validation import revalidate
 
-SEAL_BINDS: Final = (
+SEAL_BINDS_BEFORE_HOLDER: Final = (
     "account id, kind, identity hash, level, method, creation time, channel, regbot version"
 )
+SEAL_BINDS: Final = SEAL_BINDS_BEFORE_HOLDER + ", holder's identity, name, birth date, contacts"
 # Until this release a signing link's challenge was 32 random bytes, naming nothing: a USB
 # account made before this day verifies with such a challenge, with a warning; made on or
 # after it, it fails, for regbot issued statements by then. Deployed later than this day,
@@ -56,13 +57,14 @@ def open_evidence(record: AccountRecord, seal_key: bytes) -> tuple[list[Check], 
     if stored is None:
         return [Check("evidence record", False, "this account has no evidence record")], None
     checks = [Check("evidence record", True, "present")]
-    if stored.format != sealing.FORMAT:
+    if stored.format not in sealing.FORMATS:
         return [*checks, Check("format", False, f"unknown format {stored.format}")], None
     if stored.document is None:
         detail = "the document does not open with this REGBOT_SECRET_KEY"
         return [*checks, Check("document", False, detail)], None
     holds = sealing.seal_holds(seal_key, stored.binding, stored.document, stored.seal)
-    detail = f"HMAC-SHA256 over the document and {SEAL_BINDS}"
+    binds = SEAL_BINDS if stored.format >= 2 else SEAL_BINDS_BEFORE_HOLDER
+    detail = f"HMAC-SHA256 over the document and {binds}"
     if not holds:
         detail = "does not match: the record was changed, or belongs to another account"
     checks.append(Check("seal", holds, detail))

@@ -88,7 +88,8 @@ class AccountRecords(SqlAccounts):
             row = (await connection.execute(query)).first()
             if row is None:
                 return None
-            stored = self._stored(row)
+            account = self._readable(row)
+            stored = self._stored(row, account)
             if stored is not None and stored.document is not None:
                 names = _names(stored.document)
                 if names:
@@ -96,7 +97,6 @@ class AccountRecords(SqlAccounts):
                         select(evidence_blobs).where(evidence_blobs.c.digest.in_(names))
                     )
                     stored.blobs.update({blob.digest: bytes(blob.der) for blob in found})
-        account = self._readable(row)
         return AccountRecord(
             account,
             row.identity_hash,
@@ -133,7 +133,7 @@ class AccountRecords(SqlAccounts):
             return False
         return True
 
-    def _stored(self, row: Row[Any]) -> StoredEvidence | None:
+    def _stored(self, row: Row[Any], account: Account) -> StoredEvidence | None:
         if row.seal is None:
             return None
         try:
@@ -149,6 +149,8 @@ class AccountRecords(SqlAccounts):
             created_at=row.created_at,
             channel=row.channel,
             version=row.regbot_version,
+            holder=sealing.holder_digest(account),
+            format=int(row.format),
         )
         return StoredEvidence(binding, int(row.format), row.seal, document)
 

@@ -203,6 +203,7 @@ class SqlAccounts:
                     created_at=created_at,
                     channel=evidence.channel,
                     version=evidence.version,
+                    holder=sealing.holder_digest(account),
                 )
                 await self._write_evidence(connection, binding, evidence)
         except IntegrityError as exc:
@@ -239,7 +240,7 @@ class SqlAccounts:
         await connection.execute(
             insert(evidence_table).values(
                 account_id=binding.account_id,
-                format=sealing.FORMAT,
+                format=binding.format,
                 channel=binding.channel,
                 regbot_version=binding.version,
                 document_enc=self._keys.fields.encrypt(document).decode(),

@@ -2,9 +2,10 @@
 fields' key) whose shared parts - intermediate certificates, anchors, CRLs - are stored
 once by SHA-256 in `evidence_blobs`, and a seal (HMAC-SHA256 with a key of its own) over
 a canonical encoding that binds the document to its account: id, kind, identity hash,
-level, method, creation time, channel and version. A row copied to another account, an
-edited level or method, a changed byte of the document or of a blob: the seal or a
-digest no longer fits."""
+level, method, creation time, channel, version and (format 2) the holder's fields. A row
+copied to another account, an edited level or method, a name swapped in from another
+account, a changed byte of the document or of a blob: the seal or a digest no longer
+fits."""
 
 from __future__ import annotations
 
@@ -25,9 +26,14 @@ from bot.accounts.evidence import (
     SignatureFormat,
     SignatureProof,
 )
+from bot.accounts.model import Account, NewAccount
 from pki_bridge.evidence import StatusSource, ValidationEvidence
 
-FORMAT: Final = 1  # of the document and of the seal's canonical encoding
+# Of the document and of the seal's canonical encoding. 2: the seal binds the holder's
+# fields too (`holder_digest`); 1 (before): the keyed identity hash only, so a name or a
+# date of birth swapped between accounts kept the seal. Both verify.
+FORMAT: Final = 2
+FORMATS: Final = (1, 2)
 
 
 class StoredSignature(msgspec.Struct, frozen=True, kw_only=True):
@@ -120,6 +126,22 @@ def blob_names(data: bytes) -> tuple[str, ...]:
     return (*stored.chain, stored.anchor, *stored.crls)
 
 
+def holder_digest(account: NewAccount | Account) -> str:
+    """SHA-256 of the holder's fields as registered, in clear (it only enters the seal's
+    HMAC, never the database): what the account says about whom it belongs to."""
+    born = account.date_of_birth.isoformat() if account.date_of_birth else None
+    fields = [
+        str(account.id_type),
+        account.id_number,
+        account.full_name,
+        born,
+        account.phone,
+        account.email,
+        account.agency,
+    ]
+    return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Binding:
     """What a seal binds the document to: the account row and where it was made."""
@@ -132,13 +154,15 @@ class Binding:
     created_at: dt.datetime
     channel: str
     version: str
+    holder: str  # holder_digest (format 2 on)
+    format: int = FORMAT
 
     def canonical(self, document: bytes) -> bytes:
         """A JSON array, compact, fixed order; the document by its SHA-256."""
         when = self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-        fields = [
+        fields: list[object] = [
             "regbot-evidence",
-            FORMAT,
+            self.format,
             self.account_id,
             self.kind,
             self.identity_hash,
@@ -147,6 +171,7 @@ class Binding:
             when,
             self.channel,
             self.version,
+            *([self.holder] if self.format >= 2 else []),
             digest(document),
         ]
         return msgspec.json.encode(fields)

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -335,7 +336,7 @@ async def test_an_identity_number_or_phone_swapped_in_from_another_account_is_na
             an,
         )
         out = await report(world, an)
-        assert failed(out) == {"identity"} and told in out
+        assert failed(out) == {"seal", "identity"} and told in out
         status, out = await world.verify("--all")
         assert status == 1 and out.splitlines()[-1] == "2 accounts: 1 verified, 1 failed"
         await world.insider.sql(f"UPDATE accounts SET {column} = ? WHERE id = ?", original, an)
@@ -389,3 +390,48 @@ async def test_an_account_row_deleted_under_its_evidence_is_reported(
     assert f"account {an}: FAILED" in (await report(world, an))
     assert (await world.verify(huy))[0] == 0
     assert (await world.verify(999)) == (1, "no account 999\n")
+
+
+@pytest.mark.parametrize("column", ["full_name_enc", "date_of_birth_enc"])
+async def test_a_name_or_birth_date_swapped_in_from_another_account_breaks_the_seal(
+    evidence_world: EvidenceWorld, column: str
+):
+    """Neither has a keyed hash of its own: the seal binds the holder's fields, so Huy's
+    encrypted name or birth date copied onto An's account does not pass for An's."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    await world.insider.sql(
+        f"UPDATE accounts SET {column} = (SELECT {column} FROM accounts WHERE id = ?) WHERE id = ?",
+        huy,
+        an,
+    )
+    out = await report(world, an)
+    assert failed(out) == {"seal"}
+    assert "FAIL  seal: does not match: the record was changed" in out
+    assert (await world.verify(huy))[0] == 0
+
+
+async def test_an_account_sealed_before_the_seal_bound_the_holder_still_verifies(
+    evidence_world: EvidenceWorld,
+):
+    """Accounts the previous release wrote (format 1: no holder's fields in the seal) keep
+    verifying after the upgrade, and say what their seal binds; edits still break it."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    stored = (await world.insider.record(an)).evidence
+    assert stored is not None and stored.document is not None
+    old = replace(stored.binding, format=1)
+    await world.insider.sql(
+        "UPDATE account_evidence SET format = 1, seal = ? WHERE account_id = ?",
+        sealing.seal(world.insider.keys.evidence, old, stored.document),
+        an,
+    )
+    status, out = await world.verify(an)
+    assert status == 0, out
+    assert (
+        f"ok    seal: HMAC-SHA256 over the document and {audit.SEAL_BINDS_BEFORE_HOLDER}\n" in out
+    )
+
+    await world.insider.sql("UPDATE accounts SET verification_level = 3 WHERE id = ?", an)
+    assert "seal" in await caught(world, an)
