@@ -6,10 +6,11 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.accounts import support_tables  # noqa: F401 - its tables join Base.metadata
+from bot.accounts.repository import make_engine
 from bot.accounts.tables import Base
+from bot.config import Settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,8 +27,14 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _url() -> str:
+    """The URL given to Alembic, or the one `regbot serve` would use (the `alembic`
+    command run by an operator: `alembic.ini` names no database)."""
+    return config.get_main_option("sqlalchemy.url") or Settings.from_env().accounts_url
+
+
 async def _run_on_url(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = make_engine(url)  # plain postgresql:/sqlite: URLs get their async driver
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_run)
@@ -37,7 +44,7 @@ async def _run_on_url(url: str) -> None:
 
 def _run_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
@@ -51,4 +58,4 @@ if context.is_offline_mode():
 elif (given := config.attributes.get("connection")) is not None:
     _run(given)
 else:
-    asyncio.run(_run_on_url(str(config.get_main_option("sqlalchemy.url"))))
+    asyncio.run(_run_on_url(_url()))
