@@ -103,8 +103,9 @@ def _identity(record: AccountRecord) -> Check:
     wrong = []
     if record.identity_hash_of_fields != record.identity_hash:
         wrong.append(
-            f"the {record.account.id_type} number stored is not the one the account was "
-            "registered and is looked up by (its ciphertext was replaced)"
+            f"the {record.account.id_type} number stored does not give the identity hash "
+            "the account is looked up by (the number's ciphertext, the kind or the hash "
+            "was changed)"
         )
     if record.phone_hash_of_fields != record.phone_hash:
         wrong.append(

@@ -99,8 +99,9 @@ async def test_an_auditor_on_postgresql_is_told_what_an_insider_changed_in_each_
     lines = out.splitlines()
     assert f"account {an}: FAIL seal: does not match: the record was changed" in out
     assert (
-        f"account {an}: FAIL identity: the CCCD number stored is not the one the account was "
-        "registered and is looked up by (its ciphertext was replaced)" in lines
+        f"account {an}: FAIL identity: the CCCD number stored does not give the identity hash "
+        "the account is looked up by (the number's ciphertext, the kind or the hash was "
+        "changed)" in lines
     )
     assert any(line.startswith(f"account {huy}: FAIL seal: does not match") for line in lines)
     assert f"account {lan}: FAIL row: kind 'admin' is not a kind of account regbot makes" in lines

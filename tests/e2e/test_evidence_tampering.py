@@ -189,6 +189,7 @@ async def test_verify_all_checks_every_account_and_counts(evidence_world: Eviden
     assert status == 1
     assert out.splitlines()[-1] == "3 accounts: 2 verified, 1 failed"
     assert f"account {ids[2]}: FAIL seal" in out
+    assert "the number's ciphertext, the kind or the hash was changed" in out
     assert all(line.startswith(f"account {ids[2]}: FAIL") for line in out.splitlines()[:-1])
 
 
@@ -325,7 +326,7 @@ async def test_an_identity_number_or_phone_swapped_in_from_another_account_is_na
     an = await world.register(Method.MOBILE)
     huy = await world.register(Method.BHXH)
     for column, told in (
-        ("id_number_enc", "the CCCD number stored is not the one the account was registered"),
+        ("id_number_enc", "the CCCD number stored does not give the identity hash the account"),
         ("phone_enc", "the phone stored is not the one the account was registered with"),
     ):
         [(original,)] = await world.insider.rows(f"SELECT {column} FROM accounts WHERE id = ?", an)
