@@ -3,6 +3,8 @@ as stored (the document decrypted but not trusted yet: `bot.accounts.audit` chec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,11 +87,12 @@ class AccountRecords(SqlAccounts):
             .where(accounts.c.id == account_id)
         )
         async with self._connection() as connection:
-            row = (await connection.execute(query)).first()
-            if row is None:
-                return None
-            account = self._readable(row)
-            stored = self._stored(row, account)
+            with _typed():
+                row = (await connection.execute(query)).first()
+                if row is None:
+                    return None
+                account = self._readable(row)
+                stored = self._stored(row, account)
             if stored is not None and stored.document is not None:
                 names = _names(stored.document)
                 if names:
@@ -153,6 +156,20 @@ class AccountRecords(SqlAccounts):
             format=int(row.format),
         )
         return StoredEvidence(binding, int(row.format), row.seal, document)
+
+
+@contextmanager
+def _typed() -> Iterator[None]:
+    """SQLite keeps whatever an UPDATE wrote, whatever the column's type: a level or a
+    time that is no number or date is that row's failure, not the audit's end."""
+    try:
+        yield
+    except UnreadableAccount:
+        raise
+    except (ValueError, TypeError) as exc:
+        # the value is a level, time or format, never a personal field (those only decrypt)
+        problem = f"a column holds a value of another type than regbot writes ({exc})"
+        raise UnreadableAccount([problem], opened_nothing=False) from exc
 
 
 def _names(document: bytes) -> tuple[str, ...]:

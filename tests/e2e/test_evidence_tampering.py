@@ -436,3 +436,25 @@ async def test_an_account_sealed_before_the_seal_bound_the_holder_still_verifies
 
     await world.insider.sql("UPDATE accounts SET verification_level = 3 WHERE id = ?", an)
     assert "seal" in await caught(world, an)
+
+
+async def test_a_level_or_time_that_is_no_number_or_date_is_named_and_the_others_checked(
+    evidence_world: EvidenceWorld,
+):
+    """SQLite stores whatever an UPDATE writes, whatever the column's type."""
+    world = evidence_world
+    an = await world.register(Method.MOBILE)
+    huy = await world.register(Method.BHXH)
+    await world.insider.sql("UPDATE accounts SET verification_level = 'three' WHERE id = ?", an)
+    await world.insider.sql("UPDATE accounts SET created_at = 'yesterday' WHERE id = ?", huy)
+
+    status, out = await world.verify("--all")
+    assert status == 1, out
+    assert out.splitlines() == [
+        f"account {an}: FAIL row: a column holds a value of another type than regbot writes "
+        "(invalid literal for int() with base 10: 'three')",
+        f"account {huy}: FAIL row: a column holds a value of another type than regbot writes "
+        "(Invalid isoformat string: 'yesterday')",
+        "2 accounts: 0 verified, 2 failed",
+    ]
+    assert (await world.verify(an))[1].splitlines()[-1] == f"account {an}: FAILED"
