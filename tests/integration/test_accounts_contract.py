@@ -251,6 +251,27 @@ class TestAccountsContract:
             await database.accounts().create(replace(AN, method=RegistrationMethod.BHXH))
         assert len(await database.raw_rows("account_evidence")) == 1
 
+    async def test_a_database_lost_between_account_and_evidence_leaves_neither(
+        self, database: Database
+    ):
+        """The connection dies after the account's row is sent and before its evidence:
+        no account without evidence; the person is asked to try again, and can."""
+
+        class LostMidway(Registering):
+            async def _write_evidence(self, connection: Any, *args: Any) -> None:
+                if connection.dialect.name == "postgresql":  # the server ends the session
+                    pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+                    async with database.engine().begin() as admin:
+                        await admin.execute(text(f"SELECT pg_terminate_backend({int(pid)})"))
+                    await super()._write_evidence(connection, *args)
+                raise ConnectionResetError("the database went away")
+
+        with pytest.raises(AccountsUnavailable):
+            await LostMidway(database.engine(), KEYS).create(AN)
+        assert await database.raw_rows() == []
+        assert await database.raw_rows("account_evidence") == []
+        assert (await database.accounts().create(AN)).full_name == AN.full_name
+
     async def test_certificates_and_crls_many_accounts_share_are_stored_once(
         self, database: Database
     ):
