@@ -84,7 +84,7 @@ async def _run(server: TestServer, people: int, burst: int, run_id: str) -> None
         for person in range(people):
             user = f"{run_id}-p{person}"  # and so its msg_ids: unique per run
             for n, text in enumerate(texts):
-                # sent now: regbot refuses a timestamp outside its window (EVENT_MAX_AGE)
+                # sent now: in production regbot refuses one outside ZALO_EVENT_MAX_AGE
                 timestamp = str(int(time.time() * 1000))
                 body = event(user, text, timestamp, n)
                 mac_hex = mac(APP_ID, body, timestamp, DEV_OA_SECRET_KEY)

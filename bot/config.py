@@ -14,6 +14,10 @@ from bot.systems import SYSTEMS
 from bot.web.signing_tools import DEFAULT_TOOLS, BadTools, SigningTool, parse_tools
 
 ENVIRONMENTS: Final = ("development", "test", "production")
+ZALO_EVENT_WINDOW: Final = 15 * 60  # production's ZALO_EVENT_MAX_AGE unless set
+# at most: the window must stay shorter than the Zalo inbox's memory of msg_ids (a day),
+# so that a replay meets one or the other (tests/unit/test_zalo_event_window.py)
+ZALO_EVENT_WINDOW_MAX: Final = 6 * 3600
 MIN_SECRET_KEY: Final = 32  # characters of REGBOT_SECRET_KEY (and of secrets) in production
 MIN_SECRET_SYMBOLS: Final = 10  # distinct characters: "aaaa…" or "abab…" is not a key
 # placeholders people leave in (case-insensitive): a key that holds one is not random
@@ -57,6 +61,9 @@ class Settings:
     zalo_api_url: str | None = None  # unset: the simulator (the real API in production)
     zalo_oauth_url: str | None = None
     zalo_sends_per_second: int = 20  # OA messages a second, across all workers
+    # ZALO_EVENT_MAX_AGE, seconds a signed webhook event's timestamp may be old; unset:
+    # `ZALO_EVENT_WINDOW` in production, 0 (any age) elsewhere - see `zalo_event_window`
+    zalo_event_max_age: int | None = None
     secret_key: str | None = None
     ussd_secret: str | None = None
     public_url: str | None = None
@@ -107,6 +114,9 @@ class Settings:
             zalo_api_url=get("ZALO_API_URL"),
             zalo_oauth_url=get("ZALO_OAUTH_URL"),
             zalo_sends_per_second=_int(env, "ZALO_SENDS_PER_SECOND", 20),
+            zalo_event_max_age=(
+                _int(env, "ZALO_EVENT_MAX_AGE", 0) if get("ZALO_EVENT_MAX_AGE") else None
+            ),
             secret_key=get("REGBOT_SECRET_KEY"),
             ussd_secret=get("USSD_SECRET"),
             public_url=get("REGBOT_PUBLIC_URL"),
@@ -148,6 +158,16 @@ class Settings:
         return tuple(s.name for s in SYSTEMS if not self.system_urls.get(s.name))
 
     @property
+    def zalo_event_window(self) -> int:
+        """Seconds a signed Zalo event may be old (0: any age). The signature binds the
+        timestamp but never expires, so in production a copied event must go stale; in
+        development and tests, fixtures keep fixed timestamps (CONTRACTS' example is a
+        year old) and the contract's only refusal is a missing or wrong signature."""
+        if self.zalo_event_max_age is not None:
+            return self.zalo_event_max_age
+        return ZALO_EVENT_WINDOW if self.production else 0
+
+    @property
     def simulators_on(self) -> bool:
         return bool(self.simulated)
 
@@ -158,6 +178,10 @@ class Settings:
             raise ConfigError(f"REGBOT_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if self.zalo_sends_per_second < 1:
             raise ConfigError("ZALO_SENDS_PER_SECOND must be at least 1")
+        if not 0 <= self.zalo_event_window <= ZALO_EVENT_WINDOW_MAX:
+            raise ConfigError(
+                f"ZALO_EVENT_MAX_AGE must be 0 (any age) to {ZALO_EVENT_WINDOW_MAX} seconds"
+            )
         if not self.production:
             return
         problems = []

@@ -29,6 +29,7 @@ class ZaloConfig:
     api_url: str
     oauth_url: str
     simulated: bool  # the OA API is this process's `/sim/zalo`
+    event_max_age: int = 0  # seconds a signed event may be old; 0: any age
 
     def __repr__(self) -> str:  # never print a secret by accident
         return f"ZaloConfig(app_id={self.app_id!r}, api_url={self.api_url!r})"
@@ -51,4 +52,5 @@ def zalo_config(settings: Settings, self_url: str) -> ZaloConfig:
         api_url=settings.zalo_api_url or (sim_url if sim else DEFAULT_API_URL),
         oauth_url=settings.zalo_oauth_url or (sim_url if sim else DEFAULT_OAUTH_URL),
         simulated=sim,
+        event_max_age=settings.zalo_event_window,
     )

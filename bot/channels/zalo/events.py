@@ -1,8 +1,9 @@
 """Zalo's webhook events: the signature that proves Zalo sent one, and what it means.
 
 `X-ZEvent-Signature: mac=<hex SHA-256 of app_id + raw body + timestamp + OA secret key>`,
-with `app_id` and `timestamp` as they appear in the body (CONTRACTS); the signed
-`timestamp` must also be recent (`EVENT_MAX_AGE`), or a copied event could be replayed."""
+with `app_id` and `timestamp` as they appear in the body (CONTRACTS); in production the
+signed `timestamp` must also be recent (`Settings.zalo_event_window`), or a copied event
+could be replayed."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from typing import Any, Final
 from bot.keys import same_secret
 
 SIGNATURE_HEADER: Final = "X-ZEvent-Signature"
-EVENT_MAX_AGE: Final = 15 * 60
-"""Seconds: how old a signed event's `timestamp` may be. The signature binds the
-timestamp but never expires, so a copied event would be good forever; only its msg_id,
-remembered in the person's inbox for `INBOX_TTL` (a day, and the last `SEEN_LIMIT`
-deliveries), stops it being applied twice. The window must be shorter than that memory,
-so that a replay is caught by one or the other: once the inbox forgets a msg_id, the event
-is long out of the window. Zalo's own retries come within minutes of the event."""
+# How old a signed event's `timestamp` may be is `Settings.zalo_event_window` (15 minutes
+# in production). The signature binds the timestamp but never expires, so a copied event
+# would be good forever; only its msg_id, remembered in the person's inbox for `INBOX_TTL`
+# (a day, and the last `SEEN_LIMIT` deliveries), stops it being applied twice. The window
+# must be shorter than that memory, so that a replay is caught by one or the other: once
+# the inbox forgets a msg_id, the event is long out of the window. Zalo's own retries come
+# within minutes of the event.
 EVENT_MAX_AHEAD: Final = 5 * 60
 """Seconds a `timestamp` may run ahead of regbot's clock: Zalo's and ours drift a little;
 an event from further in the future would outlive the window above."""
@@ -84,15 +85,17 @@ def verified(body: bytes, header: str, app_id: str, secret_key: str) -> dict[str
     return event if good and _as_text(sent_app) == app_id else None
 
 
-def timely(event: dict[str, Any], now: float) -> bool:
+def timely(event: dict[str, Any], now: float, max_age: int) -> bool:
     """Whether the event's `timestamp` (milliseconds, a number or a string of digits) lies
-    within the window around `now` (epoch seconds): at most `EVENT_MAX_AGE` old and at
-    most `EVENT_MAX_AHEAD` ahead."""
+    within the window around `now` (epoch seconds): at most `max_age` seconds old and at
+    most `EVENT_MAX_AHEAD` ahead. `max_age` 0: no window, any timestamp."""
+    if not max_age:
+        return True
     stamp = _as_text(event.get("timestamp", ""))
     if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 16:
         return False
     age = now - int(stamp) / 1000
-    return -EVENT_MAX_AHEAD <= age <= EVENT_MAX_AGE
+    return -EVENT_MAX_AHEAD <= age <= max_age
 
 
 def parse_event(event: dict[str, Any]) -> ZaloEvent | None:

@@ -22,7 +22,7 @@ from bot.keys import Sealer, Unsealable
 from bot.state.store import StateStore
 
 # Zalo retries within minutes; a day is ample, and outlasts the webhook's window for a
-# signed event's timestamp (`EVENT_MAX_AGE`), so that a replay meets one or the other
+# signed event's timestamp (`Settings.zalo_event_window`), so that a replay meets one or the other
 INBOX_TTL: Final = 24 * 60 * 60
 SEEN_LIMIT: Final = 512  # delivery ids remembered per person
 PENDING_LIMIT: Final = 200  # a person flooding the OA: the oldest surplus is dropped

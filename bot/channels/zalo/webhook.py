@@ -1,6 +1,7 @@
 """`POST /zalo`: a signed event is queued and acknowledged at once (Zalo waits 2 s at most
-and retries otherwise); the turn runs after. A missing or wrong signature, or a signed
-event whose `timestamp` is outside the window (a replay): 401, nothing done."""
+and retries otherwise); the turn runs after. A missing or wrong signature, or (in
+production) a signed event whose `timestamp` is outside the window (a replay): 401,
+nothing done."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     event = verified(body, header, config.app_id, config.oa_secret_key)
     if event is None:
         return web.json_response({"error": "bad signature"}, status=401)
-    if not timely(event, channel.engine.now().timestamp()):  # signed once, sent again
+    now = channel.engine.now().timestamp()
+    if not timely(event, now, config.event_max_age):  # signed once, sent again (production)
         return web.json_response({"error": "stale event"}, status=401)
     parsed = parse_event(event)
     if parsed is not None:
