@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8080/zalo",
         help="regbot's /zalo, where the Zalo simulator delivers its users' events",
     )
+    sims.add_argument(
+        "--open",
+        action="store_true",
+        help="answer other machines too (a test network's partners); by default they get 404",
+    )
     from bot.accounts.command import add_parser as add_accounts
     from bot.support.commands import add_parsers as add_support
 
@@ -127,7 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.simulators import run_simulators
 
         return run_simulators(
-            settings, args.host, args.port, samples=not args.empty, zalo_webhook=args.zalo_webhook
+            settings,
+            args.host,
+            args.port,
+            samples=not args.empty,
+            zalo_webhook=args.zalo_webhook,
+            open_to_network=args.open,
         )
     return 2
 

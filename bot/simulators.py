@@ -26,6 +26,7 @@ def build_simulators(
     samples: bool = True,
     settings: Settings | None = None,
     zalo_webhook: str = ZALO_WEBHOOK,
+    open_to_network: bool = False,
 ) -> web.Application:
     """`/sim/sms`, `/sim/carrier`, `/sim/bhxh`, `/sim/mssp`, `/sim/pki`, `/sim/zalo` and
     `/healthz`.
@@ -34,10 +35,15 @@ def build_simulators(
     (`PKI_TRUST_ANCHORS`), as it would a real CA. The Zalo simulator delivers its users'
     events to `zalo_webhook` (regbot's `/zalo`), signed with the OA's settings as regbot
     reads them (`ZALO_APP_ID`, `ZALO_OA_SECRET_KEY`...; unset, the same stand-ins).
+    Other machines get 404 unless `open_to_network` (`--open`).
     """
     zalo = zalo_simulator(ZaloSimState.of(_zalo_settings(settings, base_url), [zalo_webhook]))
     simulated = simulation(  # every system: no *_URL
-        Settings(), base_url, samples=samples, platforms={"zalo": zalo}
+        Settings(),
+        base_url,
+        samples=samples,
+        platforms={"zalo": zalo},
+        open_to_network=open_to_network,
     )
     if simulated.web_app is None:
         raise RuntimeError("no simulator to serve")
@@ -76,6 +82,7 @@ def run_simulators(
     *,
     samples: bool = True,
     zalo_webhook: str = ZALO_WEBHOOK,
+    open_to_network: bool = False,
 ) -> int:
     """Serve until SIGINT/SIGTERM; never with REGBOT_ENV=production (they hand out OTPs,
     registers and a CA that mints signing SIMs)."""
@@ -86,11 +93,32 @@ def run_simulators(
     advice = settings_for(base, settings)
     print(f"simulators on {base}/sim; for regbot serve:\n{advice}", file=sys.stderr)
     print(f"Zalo events go to {zalo_webhook} (--zalo-webhook)", file=sys.stderr)
+    print(_reach(host, open_to_network), file=sys.stderr)
+    app = build_simulators(
+        base,
+        samples=samples,
+        settings=settings,
+        zalo_webhook=zalo_webhook,
+        open_to_network=open_to_network,
+    )
     web.run_app(
-        build_simulators(base, samples=samples, settings=settings, zalo_webhook=zalo_webhook),
+        app,
         host=host,
         port=port,
         access_log=None,
         print=lambda line: print(line, file=sys.stderr, flush=True),
     )
     return 0
+
+
+def _reach(host: str, open_to_network: bool) -> str:
+    """Who may use them, said at start: a partner on another machine meeting 404 must know
+    why, and an open listener must not be open by accident."""
+    if open_to_network:
+        return (
+            f"--open: any machine that reaches {host} may use them (they hand out every OTP "
+            "and mint signing SIMs): a test network only"
+        )
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return "this machine only"
+    return f"listening on {host}, but other machines get 404 unless --open"

@@ -49,8 +49,11 @@ def simulation(
     samples: bool = False,
     demo_pki: TestPki | None = None,
     platforms: Mapping[str, web.Application] | None = None,
+    open_to_network: bool = False,
 ) -> Simulation:
-    """`platforms`: simulators of the channels' platforms (Zalo), mounted beside them."""
+    """`platforms`: simulators of the channels' platforms (Zalo), mounted beside them.
+    `open_to_network`: answer other machines too (`regbot simulators --open`, a test
+    network's partners); otherwise they get 404, as `this_machine_only` says why."""
     simulated = set(settings.simulated)
     if not simulated and not platforms:
         return Simulation()
@@ -61,7 +64,7 @@ def simulation(
     if ca is not None:
         authorities = {"mssp": ca, **(demo_pki.authorities if demo_pki else {})}
         apps["pki"] = build_pki_simulator(ca, authorities)
-    sim = web.Application(middlewares=[this_machine_only])  # never from another address
+    sim = web.Application(middlewares=[] if open_to_network else [this_machine_only])
     sim[SIMULATORS] = apps
     for name, app in apps.items():
         sim.add_subapp(f"/{name}", app)

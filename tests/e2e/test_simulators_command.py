@@ -218,3 +218,30 @@ async def test_a_zalo_event_sent_while_regbot_is_not_running_is_reported_undeliv
     finally:
         process.terminate()
         assert process.wait(timeout=20) == 0
+
+
+async def test_a_partner_on_another_machine_reaches_the_simulators_only_when_opened(
+    tmp_path: Path,
+) -> None:
+    """By default the simulators hand nothing to another machine (404: they give out every
+    OTP); `--open` serves a test network's partners. A request relayed by a proxy stands
+    in for one from elsewhere, as the guard reads it."""
+    elsewhere = {"X-Forwarded-For": "198.51.100.7"}
+    for flags, status in (((), 404), (("--open",), 200)):
+        port = free_port()
+        process = spawn_simulators(tmp_path, port, "--host", "0.0.0.0", *flags)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await until_healthy(process, base, tmp_path)
+            async with aiohttp.ClientSession() as http:
+                url = f"{base}/sim/sms/outbox?to=%2B84912777001"
+                async with http.get(url, headers=elsewhere) as response:
+                    assert response.status == status
+                async with http.get(url) as response:
+                    assert response.status == 200  # this machine, either way
+        finally:
+            process.terminate()
+            assert process.wait(timeout=20) == 0
+        said = (tmp_path / "sims.log").read_text()
+        assert ("--open: any machine" in said) is bool(flags)
+        assert ("other machines get 404 unless --open" in said) is not bool(flags)
