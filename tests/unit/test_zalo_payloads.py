@@ -50,3 +50,22 @@ def test_a_payload_is_short_ascii_even_after_a_long_conversation(key: str) -> No
 )
 def test_typed_text_of_a_payloads_shape_is_not_a_tap(typed: str) -> None:
     assert read_tap(typed) is None
+
+
+def test_a_menu_longer_than_five_keeps_every_option_a_button_five_a_message() -> None:
+    """Seven options and a link: numbered for typing, and every option still a button,
+    each message listing the numbers of its own; the ways back and out, which no longer
+    fit, are said in words."""
+    nav = [Button("Quay lại", NAV[0]), Button("Trợ giúp", NAV[1]), Button("Hủy", NAV[2])]
+    links = [Button("Mở trang ký số", url="https://regbot.test/sign/abc")]
+    options = [(f"opt{n}", f"Lựa chọn {n}") for n in range(1, 8)]
+    layout = Layout(["Chọn một"], options, nav, links, nav_words="Gõ 0 để quay lại", screen=3)
+    messages, offered = layout_messages(layout)
+    sent = [m["attachment"]["payload"]["buttons"] for m in messages]
+    assert [len(b) for b in sent] == [5, 3]
+    assert messages[0]["text"].startswith("Chọn một\n\n1. Lựa chọn 1")
+    assert "4. Lựa chọn 4" in messages[0]["text"] and "5." not in messages[0]["text"]
+    assert messages[1]["text"] == "5. Lựa chọn 5\n6. Lựa chọn 6\n7. Lựa chọn 7\n\nGõ 0 để quay lại"
+    taps = [read_tap(b["payload"]) for group in sent for b in group if b["type"] != "oa.open.url"]
+    assert taps == [Tap(key, 3) for key, _ in options]
+    assert offered == [key for key, _ in options]

@@ -77,29 +77,50 @@ class Layout:
 
 
 def layout_messages(layout: Layout) -> tuple[list[dict[str, Any]], list[str]]:
-    """The messages, and the option keys offered as buttons (a tap sends the key)."""
+    """The messages, and the option keys offered as buttons (a tap sends the key).
+
+    More options than one message's five buttons: they are numbered (a typed number
+    picks one) and their buttons go five a message, each message listing its own, so that
+    every option can still be tapped; the ways back and out join the last when they fit,
+    or are said in words."""
     options, nav, links = list(layout.options), list(layout.nav), list(layout.links)
-    texts = list(layout.texts)
     offered = [key for key, _ in options]
-    if len(links) + len(options) > BUTTON_LIMIT:  # number them; a typed number picks one
-        texts.append("\n".join(f"{n}. {label}" for n, (_, label) in enumerate(options, 1)))
-        options = []
     screen = layout.screen
-    buttons = [*links, *(Button(label, tap_payload(key, screen)) for key, label in options)]
+    tapped = [replace(b, payload=tap_payload(b.payload, screen)) for b in nav]
+    picks = [Button(label, tap_payload(key, screen)) for key, label in options]
+    if len(links) + len(options) <= BUTTON_LIMIT:
+        return _with_nav([(list(layout.texts), [*links, *picks])], tapped, layout), offered
+    lines = [f"{n}. {label}" for n, (_, label) in enumerate(options, 1)]
+    first = max(0, BUTTON_LIMIT - len(links))
+    groups = [(["\n".join(lines[:first])], [*links, *picks[:first]])]
+    for at in range(first, len(options), BUTTON_LIMIT):
+        groups.append((["\n".join(lines[at : at + BUTTON_LIMIT])], picks[at : at + BUTTON_LIMIT]))
+    groups[0] = ([*layout.texts, *groups[0][0]], groups[0][1])
+    return _with_nav(groups, tapped, layout), offered
+
+
+def _with_nav(
+    groups: list[tuple[list[str], list[Button]]], nav: list[Button], layout: Layout
+) -> list[dict[str, Any]]:
+    """Each group's texts as messages, its buttons on the last of them; the ways back and
+    out on the last group's when they fit, else its words."""
+    texts, buttons = groups[-1]
     if len(buttons) + len(nav) <= BUTTON_LIMIT:
-        buttons += [replace(b, payload=tap_payload(b.payload, screen)) for b in nav]
+        groups[-1] = (texts, [*buttons, *nav])
     elif nav and layout.nav_words:
-        texts.append(layout.nav_words)
-    chunks = _chunks("\n\n".join(t for t in texts if t))
-    messages: list[dict[str, Any]] = [{"text": chunk} for chunk in chunks[:-1]]
-    last: dict[str, Any] = {"text": chunks[-1]}
-    if buttons:
-        last["attachment"] = {
-            "type": "template",
-            "payload": {"buttons": [b.as_json() for b in buttons[:BUTTON_LIMIT]]},
-        }
-    messages.append(last)
-    return messages, offered
+        groups[-1] = ([*texts, layout.nav_words], buttons)
+    messages: list[dict[str, Any]] = []
+    for texts, buttons in groups:
+        chunks = _chunks("\n\n".join(t for t in texts if t))
+        messages += [{"text": chunk} for chunk in chunks[:-1]]
+        last: dict[str, Any] = {"text": chunks[-1]}
+        if buttons:
+            last["attachment"] = {
+                "type": "template",
+                "payload": {"buttons": [b.as_json() for b in buttons[:BUTTON_LIMIT]]},
+            }
+        messages.append(last)
+    return messages
 
 
 def phone_request(title: str, subtitle: str, image_url: str) -> dict[str, Any]:
