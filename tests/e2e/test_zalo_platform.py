@@ -214,6 +214,17 @@ async def test_a_shared_zalo_phone_is_offered_at_the_signing_sim_phone_step(zalo
     assert "số điện thoại" in text_of(refused).lower()
 
 
+async def test_a_tester_sending_the_fault_switch_a_bad_body_is_told_what_it_takes(
+    zalo: ZaloWorld,
+):
+    for body in (b"not json", b"[1]", b'{"send_failures": "many"}'):
+        response = await zalo.bot.client.post("/sim/zalo/faults", data=body)
+        assert response.status == 400
+        assert "send_failures" in (await response.json())["error"]
+    state = await (await zalo.bot.client.post("/sim/zalo/faults", json={})).json()
+    assert state == {"send_failures": 0, "oauth_down": False}  # nothing was switched
+
+
 async def test_a_send_that_fails_with_5xx_is_retried_and_delivered_once(zalo: ZaloWorld):
     response = await zalo.bot.client.post("/sim/zalo/faults", json={"send_failures": 2})
     assert response.status == 200

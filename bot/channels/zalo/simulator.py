@@ -284,7 +284,13 @@ async def _state(request: web.Request) -> web.Response:
 async def _faults(request: web.Request) -> web.Response:
     """`{"send_failures": N}` (the next N sends answer 500), `{"oauth_down": true}`."""
     state = request.app[ZALO_SIM]
-    body = await request.json()
-    state.send_failures = int(body.get("send_failures", state.send_failures))
+    try:
+        body = await request.json()
+        failures = int(body.get("send_failures", state.send_failures))
+    except (ValueError, TypeError, AttributeError):  # not JSON, not an object, not a count
+        return web.json_response(
+            {"error": 'JSON expected: {"send_failures": N} or {"oauth_down": true}'}, status=400
+        )
+    state.send_failures = max(0, failures)
     state.oauth_down = bool(body.get("oauth_down", state.oauth_down))
     return web.json_response({"send_failures": state.send_failures, "oauth_down": state.oauth_down})
