@@ -21,8 +21,8 @@ from pki_bridge.mssp import (
 def _b64(value: Any, what: str) -> bytes:
     if not isinstance(value, str):
         raise bad_reply("mssp", f"{what} missing")
-    try:
-        return base64.b64decode(value, validate=True)
+    try:  # strict, but a service that wraps its lines (MIME's 76 characters) is heard
+        return base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise bad_reply("mssp", f"{what} is not base64") from exc
 

@@ -222,3 +222,47 @@ async def test_a_control_call_with_a_bad_body_gets_a_400_not_a_500(mssp_world, p
     async with mssp_world.http.post(mssp_world.base + path, data=body) as resp:
         assert resp.status == 400
         assert "error" in await resp.json()
+
+
+def _wrapped(value: str) -> str:
+    """Base64 as a MIME-minded service sends it: 76 characters a line, CRLF between."""
+    return "\r\n".join(value[at : at + 76] for at in range(0, len(value), 76))
+
+
+async def test_a_service_that_wraps_its_base64_lines_is_read_like_one_that_does_not(mssp_world):
+    """A citizen signs on a service whose replies wrap base64 at 76 characters: the
+    signature and certificate read the same, and the registration goes on."""
+    w = mssp_world
+    await w.issue_sim(
+        phone="0912345678", id_number="001090012345", full_name="Nguyễn Văn An", pin="1234"
+    )
+    digest = new_statement()
+    session_id = await w.client.start(PHONE, digest, "Đăng ký tài khoản DVCQG")
+    [pending] = await w.pending("0912345678")
+    assert await w.answer(pending["session_id"], action="approve", pin="1234") == 200
+    async with w.http.get(f"{w.base}/sim/mssp/signature/{session_id}") as response:
+        reply = await response.json()
+    assert reply["state"] == "COMPLETE"
+    wrapped = {
+        **reply,
+        "signature": _wrapped(reply["signature"]),
+        "certificate": _wrapped(reply["certificate"]),
+        "chain": [_wrapped(c) for c in reply.get("chain", [])],
+    }
+    assert "\r\n" in wrapped["certificate"]
+
+    async def complete(_: web.Request) -> web.Response:
+        return web.json_response(wrapped)
+
+    service = web.Application()
+    service.router.add_get("/signature/{session_id}", complete)
+    server = TestServer(service, host="127.0.0.1", port=free_port())
+    await server.start_server()
+    try:
+        client = MsspHttpClient(w.http, str(server.make_url("")), policy=FAST)
+        outcome = await client.await_result(session_id, interval=0.05)
+    finally:
+        await server.close()
+    assert outcome.ok
+    identity = (await verify_outcome(outcome, digest, w.checker)).identity
+    assert identity.id_number == "001090012345"
