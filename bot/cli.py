@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             asyncio.run(run_demo(settings, args.lang))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C: the way out at any prompt
+            print()  # the shell's prompt on a line of its own, not after "> ^C"
             return 0
         return 0
     if args.command == "dialogs":

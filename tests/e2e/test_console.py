@@ -145,6 +145,24 @@ async def test_an_agent_s_message_appears_in_the_terminal_chat_at_once(bot_app):
     assert (entry.agent, entry.action, entry.key) == ("lan", "message", key)
 
 
+async def test_an_agent_s_message_cannot_drive_the_citizen_s_terminal(bot_app):
+    """Escape sequences in an agent's message (clear the screen, OSC 52: write the
+    clipboard) and bidi overrides reach the terminal as harmless marks, the words whole."""
+    runtime, support = bot_app.app[RUNTIME], bot_app.app[SUPPORT]
+    out = io.StringIO()
+    terminal = Console(runtime.engine, runtime.translator, out=out)
+    runtime.pushes.register("console", terminal.push)
+    await terminal.turn(Inbound("console", "terminal", action=Action.SHOW))
+    agent = await support.agents.add("lan", Role.AGENT, "Hoa-Sen#2024")
+    key = runtime.engine.session_key("console", "terminal")
+    await support.desk.settle()
+    hostile = "Chào anh\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07 gọi \u202e1900\x9b31m nhé"
+    assert await support.desk.message(agent, key, hostile) is Delivered.PUSHED
+    shown = out.getvalue()
+    assert "Chào anh" in shown and "gọi" in shown and "nhé" in shown
+    assert not any(ch in shown for ch in "\x1b\x07\x9b\u202e")
+
+
 async def test_a_database_that_does_not_answer_is_said_plainly_not_a_server_error(bot_app):
     support = bot_app.app[SUPPORT]
 

@@ -8,6 +8,10 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.support.pty_terminal import CTRL_C, CTRL_D, PtyDemo
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -174,3 +178,63 @@ async def test_the_demo_s_two_sample_companies_both_register(tmp_path):
     finally:
         term.proc.kill()
         await term.proc.wait()
+
+
+async def test_a_line_that_is_not_utf8_is_refused_plainly_and_the_step_waits(tmp_path):
+    """A terminal set to another encoding (or a binary paste) sends bytes that are not
+    UTF-8: the person is told how to fix it, nothing else is printed (no traceback from a
+    record that could not be kept), and the same step takes the next line."""
+    term = await start_demo(tmp_path)
+    try:
+        for line in ("1", "1"):
+            await term.type(line)
+        await term.read_until(r"Nhập họ và tên")
+        term.proc.stdin.write(b"Nguy\xe1n V\xe3n An\n")  # type: ignore[union-attr] # Latin-1
+        await term.read_until(r"không phải văn bản UTF-8.*bảng mã.*UTF-8 rồi nhập lại")
+        await term.type("Nguyen Van An")
+        await term.read_until(r"Nhập ngày sinh")
+        await term.type("/thoat")
+        assert await asyncio.wait_for(term.proc.wait(), 15) == 0
+        rest = (await term.proc.stdout.read()).decode()  # type: ignore[union-attr]
+        assert "Traceback" not in term.seen + rest and "Error" not in term.seen + rest
+    finally:
+        if term.proc.returncode is None:
+            term.proc.kill()
+
+
+def test_a_person_who_presses_ctrl_c_at_a_menu_leaves_the_demo_at_once(tmp_path):
+    term = PtyDemo(tmp_path)
+    try:
+        term.read_until(r"6\. English")
+        term.type("1")
+        term.read_until(r"6\. Về màn hình đầu[\s\S]*> ")
+        term.keys(CTRL_C)
+        assert term.wait(10) == 0  # it used to wait for one more Enter
+        assert "Traceback" not in term.seen
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("keys", [b"Hoa-Sen" + CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_a_citizen_who_leaves_at_the_password_prompt_gets_the_terminal_back_as_it_was(
+    tmp_path, keys
+):
+    """The password is typed unseen; leaving there (Ctrl-C, or Ctrl-D: end of input) ends
+    the demo without a traceback and with the terminal showing what is typed again."""
+    term = PtyDemo(tmp_path)
+    try:
+        term.read_until(r"6\. English")
+        for line in (
+            *("1", "1", "Nguyen Van An", "17/05/1990", "001090012345", "0912 345 678"),
+            *("1", "1"),
+        ):
+            term.type(line)
+        term.type(term.read_until(r"\[SMS \+84912345678\] .*?(\d{6})").group(1))
+        term.read_until(r"Đặt mật khẩu.*\n.*\n> ")
+        assert not term.echoes()  # the password is not shown as it is typed
+        term.keys(keys)
+        assert term.wait() == 0
+        assert term.echoes()
+        assert "Traceback" not in term.seen and "Hoa-Sen" not in term.seen
+    finally:
+        term.close()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import getpass
 import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Final, Protocol, TextIO
 
 from bot.channels.commands import read_command
+from bot.channels.console.stdin import Line, StdinLines, echo_off
 from bot.engine import DialogEngine
 from bot.engine.messages import Action, Inbound, Reply
 from bot.engine.render import render
@@ -17,6 +19,21 @@ from bot.i18n import Translator, msg
 
 CHANNEL: Final = "console"
 QUIT: Final = ("/quit", "/thoat")
+# reorder the text shown after them (a name that reads backwards); not for a chat line
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def printable(line: str) -> str:
+    """A line as the terminal shows it: control characters (ESC starts sequences that
+    clear the screen or write the clipboard) and bidi controls become U+FFFD. What is
+    printed is not all regbot's: an agent's message, a name from a certificate."""
+    return "".join("\ufffd" if _hidden(ch) else ch for ch in line)
+
+
+def _hidden(ch: str) -> bool:
+    return ch in BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in "\t\n")
 
 
 def to_inbound(line: str, user_id: str) -> Inbound:
@@ -59,7 +76,7 @@ class Console:
         self._secret_next = False
 
     def print(self, line: str = "") -> None:
-        self._out.write(line + "\n")
+        self._out.write(printable(line) + "\n")
         self._out.flush()
 
     async def turn(self, inbound: Inbound) -> bool:
@@ -88,10 +105,17 @@ class Console:
         return not shown.end
 
     async def run(self, read_line: Callable[[], str] | None = None) -> None:
-        """Chat until end of input or /quit; a finished dialog starts a new one."""
+        """Chat until end of input or /quit; a finished dialog starts a new one.
+        `read_line` (tests) is called in a thread; otherwise standard input is read."""
+        stdin = StdinLines()
         await self.turn(Inbound(CHANNEL, self._user, action=Action.SHOW, lang=self._lang))
         while True:
-            line = await asyncio.to_thread(read_line or self._read)
+            if read_line is not None:
+                line: str | None = await asyncio.to_thread(read_line)
+            else:
+                line = await self._read(stdin)
+            if line is None:  # not text: said so, the step waits for the line again
+                continue
             if line == "" or line.strip().lower() in QUIT:  # EOF or quit
                 return
             if self._extra is not None and await self._extra.command(line, self._lang):
@@ -101,10 +125,23 @@ class Console:
             if not await self.turn(inbound):
                 self.print(self._translator.render(msg("console.again"), self._lang))
 
-    def _read(self) -> str:
-        prompt = "> "
-        if self._secret_next and sys.stdin.isatty():
-            return getpass.getpass(prompt) + "\n"
-        self._out.write(prompt)
-        self._out.flush()
-        return sys.stdin.readline()
+    async def _read(self, stdin: StdinLines) -> str | None:
+        """A line with its newline ("" at end of input); None for one that is not UTF-8."""
+        hide = self._secret_next and stdin.tty
+        with echo_off(0) if hide else contextlib.nullcontext():  # off before the prompt
+            self._out.write("> ")
+            self._out.flush()
+            got = await stdin.read()
+        if hide:
+            self._out.write("\n")  # the Enter was not shown either
+        return "" if got is None else self._text(got)
+
+    def _text(self, line: Line) -> str | None:
+        try:
+            text = line.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if not line.cut:
+                self.print(self._translator.render(msg("console.not_utf8"), self._lang))
+                return None
+            text = line.raw.decode("utf-8", "ignore")  # too long anyway: the step says so
+        return text + "\n"

@@ -10,7 +10,7 @@ from typing import Final, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.channels.console.chat import CHANNEL, Console
+from bot.channels.console.chat import CHANNEL, Console, printable
 from bot.channels.console.phone import DemoPhone
 from bot.config import Settings
 from bot.i18n import Translator, msg
@@ -68,7 +68,7 @@ async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> N
     port = sock.getsockname()[1]
 
     def say(line: str) -> None:
-        out.write(line + "\n")
+        out.write(printable(line) + "\n")
         out.flush()
 
     def on_sms(to: str, text: str) -> None:
