@@ -14,6 +14,17 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 
 
+def port(text: str) -> int:
+    """A TCP port to listen on, refused by argparse (one usage line) when it is none."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use a number from 1 to 65535")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -22,13 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path, default=None)
     serve = commands.add_parser("serve", help="serve /ussd, /healthz over HTTP; /metrics apart")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=port, default=8080)
     serve.add_argument("--data-dir", type=Path, default=None)
     serve.add_argument(
         "--workers", type=int, default=1, help="processes sharing the port (needs Redis)"
     )
     serve.add_argument(
-        "--metrics-port", type=int, default=None, help="serve /metrics on this port (off if unset)"
+        "--metrics-port", type=port, default=None, help="serve /metrics on this port (off if unset)"
     )
     serve.add_argument(
         "--metrics-host", default="127.0.0.1", help="address of the metrics port (loopback)"
@@ -45,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "simulators", help="serve the /sim/... simulators on their own (never in production)"
     )
     sims.add_argument("--host", default="127.0.0.1")
-    sims.add_argument("--port", type=int, default=8090)
+    sims.add_argument("--port", type=port, default=8090)
     sims.add_argument(
         "--empty", action="store_true", help="start with empty registers (no sample people)"
     )
@@ -103,6 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "data_dir", None):
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
+    try:
+        return run_command(args, settings)
+    except ConfigError as exc:  # a database or store the settings name does not answer
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """The subcommand's exit status."""
     if args.command == "demo":
         from bot.channels.console.demo import run_demo
 

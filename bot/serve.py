@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import gc
 import ipaddress
 import logging
@@ -81,7 +82,10 @@ def build(
     `metrics`, /metrics on a listener of its own (never on the public port)."""
     app = create_app(settings, Wiring(self_url=self_url(host, port), samples=True))
     if metrics is not None:
-        app.cleanup_ctx.append(metrics_listener(metrics.host, metrics.port, reuse_port=reuse_port))
+        # first: a port it cannot open stops the start before anything else has started
+        # (aiohttp does not clean up the contexts entered before a failing one)
+        listener = metrics_listener(metrics.host, metrics.port, reuse_port=reuse_port)
+        app.cleanup_ctx.insert(0, listener)
     app.on_startup.append(freeze_what_startup_made)  # after every cleanup context's start
     return app
 
@@ -181,7 +185,23 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
     except ConfigError as exc:  # found while starting: the database, the trust anchors
         print(exc, file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.errno not in CANNOT_LISTEN:
+            raise
+        print(cannot_listen(exc), file=sys.stderr)
+        return 2
     return 0
+
+
+# the port is taken, the address is not this machine's, or the port needs privileges
+CANNOT_LISTEN: Final = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+
+
+def cannot_listen(exc: OSError) -> str:
+    """One line for a listener that could not bind (it names the address and port)."""
+    return (
+        f"cannot listen: {exc.strerror}; choose another --port or --host, or stop what is using it"
+    )
 
 
 def _run_app(app: web.Application, hosts: list[str], port: int, reuse_port: bool) -> None:

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.channels.zalo.config import ZaloConfig, zalo_config
 from bot.channels.zalo.simulator import ZaloSimState, zalo_simulator
 from bot.config import Settings
-from bot.serve import self_url
+from bot.serve import CANNOT_LISTEN, cannot_listen, self_url
 from bot.web.simulation import simulation
 
 SYSTEMS: Final = (("SMS_URL", "sms"), ("CARRIER_URL", "carrier"), ("BHXH_URL", "bhxh"))
@@ -101,13 +101,19 @@ def run_simulators(
         zalo_webhook=zalo_webhook,
         open_to_network=open_to_network,
     )
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        access_log=None,
-        print=lambda line: print(line, file=sys.stderr, flush=True),
-    )
+    try:
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            access_log=None,
+            print=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except OSError as exc:
+        if exc.errno not in CANNOT_LISTEN:
+            raise
+        print(cannot_listen(exc), file=sys.stderr)
+        return 2
     return 0
 
 

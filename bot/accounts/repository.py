@@ -14,7 +14,7 @@ import asyncpg
 from sqlalchemy import Row, event, exists, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -31,6 +31,7 @@ from bot.accounts.model import (
 )
 from bot.accounts.tables import UNIQUE_IDENTITY, accounts, evidence_blobs
 from bot.accounts.tables import evidence as evidence_table
+from bot.config import ConfigError
 from bot.keys import SecretKeys
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,16 @@ def make_engine(
     use (`bot.accounts.liveness`: SQLAlchemy's own pre-ping costs three round trips).
     `options` go to `create_async_engine` (`connect_args` are merged with the defaults).
     """
+    try:
+        return _engine(url, ping_after_idle, options)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:  # not its text: a password
+        raise ConfigError(
+            f"DATABASE_URL is not a database address regbot can use ({type(exc).__name__}): "
+            "use postgresql://user:password@host:5432/name"
+        ) from exc
+
+
+def _engine(url: str, ping_after_idle: float, options: dict[str, Any]) -> AsyncEngine:
     parsed = make_url(url)
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     if driver:

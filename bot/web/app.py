@@ -15,6 +15,7 @@ from typing import Final
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import SqlAccounts, make_engine
@@ -156,7 +157,20 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     if url is None:
         yield
         return
-    client = redis_client(url)
+    try:
+        client = redis_client(url)
+    except ValueError as exc:  # the URL is not named: it may carry a password
+        raise ConfigError(
+            "REDIS_URL is not a Redis address: use redis://host:6379/0 (or rediss://, unix://)"
+        ) from exc
+    try:  # like the database: a service that cannot keep a dialog does not start
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        raise ConfigError(
+            f"the state store (Redis) does not answer ({type(exc).__name__}): "
+            "check REDIS_URL and that Redis is running"
+        ) from exc
     app[_REDIS] = client
     yield
     await client.aclose()

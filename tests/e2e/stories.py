@@ -411,8 +411,13 @@ def stop(served: Served) -> int:
 
 def serve_once(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     """`regbot serve` that is expected to stop by itself (refused settings)."""
+    return regbot_once(env, "serve", "--port", str(free_port()))
+
+
+def regbot_once(env: Mapping[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    """A `regbot` command that is expected to stop by itself."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "bot.cli", *argv],
         env=dict(env),
         capture_output=True,
         text=True,

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from integrations.simulators import build_simulators_app, sample_people
 from tests.e2e.conftest import subscriber
-from tests.e2e.stories import ROOT, option, serve_env, start_serve, stop
+from tests.e2e.stories import ROOT, free_port, option, serve_env, start_serve, stop
 
 PASSWORD = "Hai*Tien#2024"
 
@@ -149,7 +149,7 @@ async def test_serve_with_two_workers_runs_two_processes_on_one_port(
 def test_two_workers_without_shared_state_refuse_to_start(tmp_path: Path) -> None:
     """Memory state and in-process simulators are per process: refuse, and say why."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--workers", "2"],
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port()), "--workers", "2"],
         env=serve_env(tmp_path),
         capture_output=True,
         text=True,

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.e2e.stories import CALLER, Served, free_port, serve_env, serve_once, start_serve, stop
+from tests.e2e.stories import (
+    CALLER,
+    Served,
+    free_port,
+    regbot_once,
+    serve_env,
+    serve_once,
+    start_serve,
+    stop,
+)
 
 
 @pytest.fixture
@@ -123,6 +134,10 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
         ("DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none", "accounts database"),
         ("PKI_TRUST_ANCHORS", "/nowhere/anchors.pem", "PKI_TRUST_ANCHORS cannot be read"),
         ("PKI_GOV_TRUST_ANCHORS", "not a PEM bundle", "PKI_GOV_TRUST_ANCHORS cannot be read"),
+        ("DATABASE_URL", "postgres-ql://nobody:pw@db/none", "DATABASE_URL is not a database"),
+        ("DATABASE_URL", "nobody:pw@db:5432/none", "DATABASE_URL is not a database"),
+        ("REDIS_URL", "redis://nobody:pw@127.0.0.1:1/0", "state store (Redis) does not answer"),
+        ("REDIS_URL", "nobody:pw@127.0.0.1:6379", "REDIS_URL is not a Redis address"),
     ],
 )
 def test_a_service_that_cannot_start_says_why_without_a_traceback(
@@ -132,3 +147,35 @@ def test_a_service_that_cannot_start_says_why_without_a_traceback(
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert "nobody" not in result.stderr  # no part of a database URL
+
+
+def test_an_operator_told_a_port_that_cannot_be_used_gets_one_line_and_a_failure(
+    tmp_path: Path,
+) -> None:
+    """A port taken by another service, out of range, or not a number: one line naming
+    it, exit status 2, for the service, its metrics listener and the simulators."""
+    env = serve_env(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = str(taken.getsockname()[1])
+        for argv, says in [
+            (("serve", "--port", busy), f"cannot listen: .*'127.0.0.1', {busy}.*already in use"),
+            (("serve", "--port", str(free_port()), "--metrics-port", busy), "metrics port"),
+            (("simulators", "--port", busy), "cannot listen: .*already in use"),
+            (("serve", "--port", "80800"), "'80800' is not a port: use a number from 1 to"),
+            (("simulators", "--port", "http"), "'http' is not a port"),
+        ]:
+            result = regbot_once(env, *argv)
+            assert result.returncode == 2, (argv, result.stderr)
+            assert re.search(says, result.stderr), (argv, result.stderr)
+            assert "Traceback" not in result.stderr
+
+
+def test_the_operator_commands_say_when_the_database_is_not_there(tmp_path: Path) -> None:
+    env = serve_env(tmp_path, DATABASE_URL="postgresql+asyncpg://nobody:pw@127.0.0.1:1/none")
+    for argv in (("agents", "list"), ("purge",)):
+        result = regbot_once(env, *argv)
+        assert result.returncode == 2
+        assert "the accounts database does not answer" in result.stderr
+        assert "Traceback" not in result.stderr and "nobody" not in result.stderr
