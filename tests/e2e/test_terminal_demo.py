@@ -39,8 +39,8 @@ class Terminal:
         await self.proc.stdin.drain()  # type: ignore[union-attr]
 
 
-async def start_demo(tmp_path: Path, *args: str) -> Terminal:
-    env = {**os.environ, "REGBOT_PASSWORD_HASHING": "fast", "PYTHONUNBUFFERED": "1"}
+async def start_demo(tmp_path: Path, *args: str, **settings: str) -> Terminal:
+    env = {**os.environ, "REGBOT_PASSWORD_HASHING": "fast", "PYTHONUNBUFFERED": "1", **settings}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -238,3 +238,26 @@ def test_a_citizen_who_leaves_at_the_password_prompt_gets_the_terminal_back_as_i
         assert "Traceback" not in term.seen and "Hoa-Sen" not in term.seen
     finally:
         term.close()
+
+
+async def test_the_demo_stays_embedded_when_the_shell_has_the_service_s_settings(tmp_path):
+    """A shell that exports `regbot serve`'s settings (a database, Redis, a real SMS
+    gateway, a bot token): the demo uses none of them - its codes still appear as [SMS]
+    lines, nothing goes to the gateway, no invented account lands in that database."""
+    term = await start_demo(
+        tmp_path,
+        DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/accounts",
+        REDIS_URL="redis://127.0.0.1:1/0",
+        SMS_URL="http://127.0.0.1:1/sms",
+        CARRIER_URL="http://127.0.0.1:1/carrier",
+        TELEGRAM_BOT_TOKEN="123456:not-a-real-token",
+        REGBOT_PUBLIC_URL="https://dichvucong.example",
+    )
+    try:
+        await term.read_until(r"1\. Công dân")
+        await register_an(term, r"Đăng ký thành công")
+        await term.type("/thoat")
+        assert await asyncio.wait_for(term.proc.wait(), 15) == 0
+    finally:
+        if term.proc.returncode is None:
+            term.proc.kill()

@@ -61,8 +61,27 @@ def sample_lines(translator: Translator, lang: str) -> list[str]:
     return lines
 
 
+def embedded(settings: Settings) -> Settings:
+    """The demo's settings: everything embedded whatever the shell exports for `regbot
+    serve` - a DATABASE_URL or SMS_URL left set would otherwise get invented people's
+    accounts and codes (to the sample numbers) from a demo, and a bot token its chats."""
+    return dataclasses.replace(
+        settings,
+        env="development",
+        redis_url=None,
+        database_url=None,
+        system_urls={},
+        pki_trust_anchors=None,
+        pki_gov_trust_anchors=None,
+        telegram_bot_token=None,
+        telegram_webhook_url=None,
+        zalo_app_id=None,
+        public_url=None,
+    )
+
+
 async def run_demo(settings: Settings, lang: str, out: TextIO = sys.stdout) -> None:
-    settings = dataclasses.replace(settings, env="development")
+    settings = embedded(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
