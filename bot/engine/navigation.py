@@ -35,8 +35,9 @@ def navigate(
         dialog.step = dialog.history.pop()
         return show(dialog, ctx, None)
     if action is Action.LANGUAGE:
-        if inbound.text in LANGUAGES:
-            dialog.lang = ctx.lang = inbound.text
+        if inbound.text not in LANGUAGES:  # `/lang fr`, `/lang`: say which there are
+            return show(dialog, ctx, msg("engine.unknown_language"))
+        dialog.lang = ctx.lang = inbound.text
         return show(dialog, ctx, None)
     if action is Action.SHOW:
         return show(dialog, ctx, None)

@@ -261,3 +261,19 @@ async def test_the_demo_stays_embedded_when_the_shell_has_the_service_s_settings
     finally:
         if term.proc.returncode is None:
             term.proc.kill()
+
+
+async def test_a_person_who_asks_for_a_language_there_is_not_is_told_which_there_are(tmp_path):
+    term = await start_demo(tmp_path)
+    try:
+        await term.type("1")
+        await term.read_until(r"Chọn phương thức đăng ký cho Công dân")
+        for wish in ("/lang fr", "/lang"):
+            await term.type(wish)
+            await term.read_until(r"Chỉ có tiếng Việt \(/lang vi\) và tiếng Anh \(/lang en\)\.")
+            await term.read_until(r"Chọn phương thức đăng ký cho Công dân")  # the same screen
+        await term.type("/lang en")
+        await term.read_until(r"Choose how to register")
+    finally:
+        term.proc.kill()
+        await term.proc.wait()
