@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -119,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:  # a database or store the settings name does not answer
         print(exc, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `regbot demo | head`: the reader left, so leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        return 1
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -277,3 +278,28 @@ async def test_a_person_who_asks_for_a_language_there_is_not_is_told_which_there
     finally:
         term.proc.kill()
         await term.proc.wait()
+
+
+def test_a_demo_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`regbot demo | head -3`: once the reader has gone, the demo ends without a
+    traceback on the terminal."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "demo", "--data-dir", str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert demo.stdout is not None and demo.stdin is not None
+        assert "Dữ liệu mẫu" in demo.stdout.readline().decode()
+        demo.stdout.close()  # the reader stops here
+        demo.stdin.write(b"1\n")
+        demo.stdin.close()
+        demo.wait(30)
+        assert demo.returncode != 0  # the output did not all arrive
+        assert "Traceback" not in demo.stderr.read().decode()  # type: ignore[union-attr]
+    finally:
+        if demo.poll() is None:
+            demo.kill()
