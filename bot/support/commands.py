@@ -45,7 +45,19 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.action != "list" and not args.name:
         print("regbot agents add|disable needs a NAME", file=sys.stderr)
         return 2
-    return asyncio.run(agents_command(settings, args.action, args.name, args.role))
+    password = None
+    if args.action == "add":
+        # before the event loop: getpass inside it ignored Ctrl-C (the loop's handler
+        # only cancels its task) and left the terminal without echo
+        try:
+            password = read_password()
+        except (EOFError, KeyboardInterrupt):
+            print("\nno password given: the agent is not added", file=sys.stderr)
+            return 1
+        except Mismatch as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    return asyncio.run(agents_command(settings, args.action, args.name, args.role, password))
 
 
 def read_password(stdin: TextIO | None = None, ask: Callable[[str], str] = getpass.getpass) -> str:
@@ -63,7 +75,9 @@ class Mismatch(Exception):
     """The two passwords typed differ."""
 
 
-async def agents_command(settings: Settings, action: str, name: str | None, role: str) -> int:
+async def agents_command(
+    settings: Settings, action: str, name: str | None, role: str, password: str | None = None
+) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.accounts_url)
     try:
@@ -82,10 +96,7 @@ async def agents_command(settings: Settings, action: str, name: str | None, role
             print(f"{name} is disabled")
             return 0
         try:
-            await agents.add(name, Role(role), read_password())
-        except Mismatch as exc:
-            print(exc, file=sys.stderr)
-            return 1
+            await agents.add(name, Role(role), password or "")
         except Invalid as refused:
             print(Translator.load().render(refused.message, "en"), file=sys.stderr)
             return 1

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -29,6 +30,7 @@ from bot.support.desk import Delivered
 from bot.support.live import LiveBoard
 from bot.web.app import RUNTIME
 from bot.web.console import SUPPORT, Support, console_app
+from tests.support.pty_terminal import CTRL_C, CTRL_D, PtyRegbot
 
 
 async def test_the_old_dashboard_leads_to_the_console_which_asks_to_sign_in(bot_app):
@@ -177,3 +179,21 @@ async def test_a_database_that_does_not_answer_is_said_plainly_not_a_server_erro
         "/console/signin", data={"csrf": csrf, "name": "lan", "password": "Hoa-Sen#2024"}
     )
     assert answer.status == 503 and "hãy thử lại" in (await answer.text())
+
+
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_an_operator_who_gives_up_at_the_agent_s_password_prompt_gets_the_terminal_back(
+    tmp_path: Path, key: bytes
+):
+    """`regbot agents add` asks the password unseen; Ctrl-C or Ctrl-D there ends it at
+    once, saying no agent was added, with the terminal showing typing again."""
+    term = PtyRegbot(tmp_path, "agents", "add", "lan")
+    try:
+        term.read_until(r"Password: ")
+        assert not term.echoes()
+        term.keys(key)
+        assert term.wait(10) == 1
+        assert "no password given: the agent is not added" in term.seen
+        assert "Traceback" not in term.seen and term.echoes()
+    finally:
+        term.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pty_terminal import CTRL_C, CTRL_D, PtyDemo
+from tests.support.pty_terminal import CTRL_C, CTRL_D, PtyRegbot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -204,7 +204,7 @@ async def test_a_line_that_is_not_utf8_is_refused_plainly_and_the_step_waits(tmp
 
 
 def test_a_person_who_presses_ctrl_c_at_a_menu_leaves_the_demo_at_once(tmp_path):
-    term = PtyDemo(tmp_path)
+    term = PtyRegbot(tmp_path, "demo")
     try:
         term.read_until(r"6\. English")
         term.type("1")
@@ -222,7 +222,7 @@ def test_a_citizen_who_leaves_at_the_password_prompt_gets_the_terminal_back_as_i
 ):
     """The password is typed unseen; leaving there (Ctrl-C, or Ctrl-D: end of input) ends
     the demo without a traceback and with the terminal showing what is typed again."""
-    term = PtyDemo(tmp_path)
+    term = PtyRegbot(tmp_path, "demo")
     try:
         term.read_until(r"6\. English")
         for line in (

@@ -1,5 +1,6 @@
-"""`regbot demo` in a real terminal (a pseudo-terminal it has as its controlling tty), for
-what only a terminal does: Ctrl-C and Ctrl-D as keys, echo turned off for a password."""
+"""A `regbot` command (the demo, `agents add`) in a real terminal: a pseudo-terminal it
+has as its controlling tty, for what only a terminal does - Ctrl-C and Ctrl-D as keys,
+echo turned off for a password."""
 
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ def _take_the_terminal() -> None:  # in the child, after setsid: the pty becomes
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-class PtyDemo:
-    def __init__(self, data_dir: Path, *args: str) -> None:
+class PtyRegbot:
+    def __init__(self, data_dir: Path, *argv: str) -> None:
         self.master, slave = os.openpty()
         env = {**os.environ, "REGBOT_PASSWORD_HASHING": "fast", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "demo", "--data-dir", str(data_dir), *args],
+            [sys.executable, "-m", "bot.cli", *argv, "--data-dir", str(data_dir)],
             stdin=slave,
             stdout=slave,
             stderr=slave,
