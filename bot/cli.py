@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Final
 
 from bot.config import ConfigError, Settings
 
@@ -101,6 +102,23 @@ def run_tool(argv: Sequence[str]) -> int | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except OSError as exc:
+        if exc.filename is None:  # not a file the command was given (a socket...)
+            raise
+        # e.g. a data directory in a read-only place, or one a container made as root
+        hint = ""
+        if argv[:1] and argv[0] in DATA_COMMANDS:
+            hint = " (the data directory is --data-dir or REGBOT_DATA_DIR, default ./data)"
+        print(f"regbot: cannot use {exc.filename}: {exc.strerror}{hint}", file=sys.stderr)
+        return 2
+
+
+DATA_COMMANDS: Final = ("demo", "serve", "accounts", "agents", "purge")
+
+
+def _main(argv: list[str]) -> int:
     tool = run_tool(argv)
     if tool is not None:
         return tool

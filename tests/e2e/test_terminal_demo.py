@@ -303,3 +303,26 @@ def test_a_demo_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
     finally:
         if demo.poll() is None:
             demo.kill()
+
+
+@pytest.mark.parametrize("command", [("demo",), ("serve", "--port", "18931"), ("agents", "list")])
+def test_a_newcomer_whose_data_directory_cannot_be_made_is_told_which_and_how_to_choose(
+    tmp_path, command
+):
+    """A data directory where none can be made (a path under a file, a read-only place,
+    a ./data a container made as root): one line naming it and the setting, exit 2."""
+    (tmp_path / "file").write_text("not a directory")
+    where = tmp_path / "file" / "data"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *command, "--data-dir", str(where)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert (
+        f"cannot use {where}" in result.stderr and "--data-dir or REGBOT_DATA_DIR" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
