@@ -33,10 +33,22 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     purge = commands.add_parser(
         "purge", help="delete transcripts and events past retention (audit log: a year)"
     )
-    purge.add_argument("--days", type=int, default=RETENTION_DAYS)
-    purge.add_argument("--audit-days", type=int, default=AUDIT_RETENTION_DAYS)
+    purge.add_argument("--days", type=days, default=RETENTION_DAYS)
+    purge.add_argument("--audit-days", type=days, default=AUDIT_RETENTION_DAYS)
     for parser in (agents, purge):
         parser.add_argument("--data-dir", type=Path, default=None)
+
+
+def days(text: str) -> int:
+    """A retention in days; a negative one (a typo) would put the cut-off in the future
+    and delete every record, the audit log included."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return number
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

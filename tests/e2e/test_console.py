@@ -128,6 +128,19 @@ def test_operators_add_list_and_disable_agents_and_purge_old_records(
     assert "transcript_lines\t0 deleted" in capsys.readouterr().out
 
 
+def test_an_operator_who_types_a_negative_retention_is_refused_before_anything_goes(
+    tmp_path: Path, capsys
+):
+    """`purge --days -1` put the cut-off in the future: every transcript, and with
+    `--audit-days -365` the whole audit log, went. Now it is refused as a typo."""
+    for typo in (["--days", "-1"], ["--audit-days", "-365"]):
+        with pytest.raises(SystemExit) as refused:
+            main(["purge", *typo, "--data-dir", str(tmp_path)])
+        assert refused.value.code == 2
+        assert "is not a number of days (0 or more)" in capsys.readouterr().err
+    assert not (tmp_path / "regbot.sqlite3").exists()  # the database was not even opened
+
+
 async def test_an_agent_s_message_appears_in_the_terminal_chat_at_once(bot_app):
     runtime, support = bot_app.app[RUNTIME], bot_app.app[SUPPORT]
     out = io.StringIO()
