@@ -26,6 +26,8 @@ log = logging.getLogger("regbot.events")
 KEEP: Final = 2000  # the newest events kept (memory deque, approximate Redis MAXLEN)
 FOLLOWERS_QUEUE: Final = 1000
 BLOCK_MS: Final = 1000  # a follower's XREAD waits this long (under the socket timeout)
+RETRY_FIRST: Final = 1.0  # seconds a follower waits for Redis to come back, doubling to
+RETRY_MAX: Final = 10.0  # at most: an outage logs a line every 10 s, not every second
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ class RedisStreamSink:
     async def follow(self, replay: int = 0) -> AsyncIterator[ConversationEvent]:
         """The last `replay` entries, then XREAD from the newest of them on; Redis down:
         wait and read on from where it was (nothing written meanwhile is missed)."""
-        last = "0-0"
+        last, pause = "0-0", RETRY_FIRST
         while True:
             try:
                 past: Any = await self._client.xrevrange(self._key, count=max(replay, 1))
@@ -165,13 +167,15 @@ class RedisStreamSink:
             except (RedisError, OSError) as exc:
                 _unless_cancelled(exc)
                 log.warning("reading conversation events: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX)
         if past:
             newest = past[0][0]
             last = newest.decode() if isinstance(newest, bytes) else newest
         for _, data in reversed(past[:replay] if replay else []):
             if (event := _readable(data)) is not None:
                 yield event
+        pause = RETRY_FIRST
         while True:
             _unless_cancelled(None)  # redis-py may have swallowed a cancel in a retry
             try:
@@ -179,8 +183,10 @@ class RedisStreamSink:
             except (RedisError, OSError) as exc:
                 _unless_cancelled(exc)
                 log.warning("following conversation events: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX)
                 continue
+            pause = RETRY_FIRST
             for _, entries in answer or []:
                 for entry_id, data in entries:
                     last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
