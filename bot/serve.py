@@ -17,7 +17,7 @@ from typing import Final, TextIO
 
 from aiohttp import web
 
-from bot.accounts.schema import migrate
+from bot.accounts.schema import DatabaseUnreachable, migrate
 from bot.config import ConfigError, Settings
 from bot.metrics import metrics_listener
 from bot.passwords import default_threads
@@ -146,9 +146,13 @@ def serve(
 def supervise(
     settings: Settings, host: str, port: int, workers: int, metrics: Listener | None = None
 ) -> int:
-    """Migrate once, fork the workers, pass signals on, and wait for them all."""
+    """Migrate once, fork the workers, pass signals on, and wait for them all. A database
+    that does not answer yet is left to the workers (each tries again, one at a time)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(migrate(settings.accounts_url))  # ConfigError when it does not answer
+    try:
+        asyncio.run(migrate(settings.accounts_url))  # ConfigError: not a database address
+    except DatabaseUnreachable as exc:
+        print(f"{exc}; the workers start and try again", file=sys.stderr)
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()

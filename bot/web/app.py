@@ -15,11 +15,10 @@ from typing import Final
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.accounts.repository import SqlAccounts, make_engine
-from bot.accounts.schema import migrate
+from bot.accounts.schema import SchemaKeeper
 from bot.after_reply import after_reply
 from bot.bootstrap import Adapters, Runtime, bootstrap
 from bot.channels.base import SELF_URL, Channel, ChannelEntry, PushingChannel
@@ -141,14 +140,16 @@ async def _keys(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
+    """The accounts database; one that does not answer yet is migrated once it does
+    (`SchemaKeeper`), and /healthz says 503 until then. A URL that is no database
+    address stops the start (ConfigError)."""
     db = make_engine(app[SETTINGS].accounts_url)
-    try:
-        await migrate(db)  # ConfigError when the database does not answer
-    except ConfigError:
-        await db.dispose()
-        raise
+    keeper = SchemaKeeper(db)
+    await keeper.start()
+    app[HEALTH].checks.append(keeper.healthy)
     app[_DATABASE] = db
     yield
+    await keeper.close()
     await db.dispose()
 
 
@@ -163,14 +164,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         raise ConfigError(
             "REDIS_URL is not a Redis address: use redis://host:6379/0 (or rediss://, unix://)"
         ) from exc
-    try:  # like the database: a service that cannot keep a dialog does not start
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        raise ConfigError(
-            f"the state store (Redis) does not answer ({type(exc).__name__}): "
-            "check REDIS_URL and that Redis is running"
-        ) from exc
+    # Not pinged: a Redis that does not answer yet is like one that goes away later
+    # (/healthz 503, "try again" for each turn), and the service is there when it comes.
     app[_REDIS] = client
     yield
     await client.aclose()

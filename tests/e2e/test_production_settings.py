@@ -15,8 +15,9 @@ SCRAPER_TOKEN = "k8Rf2Wn5Tq9Lz3Vx7Bc1Hm4Pd6Jy0Gs2Ne"  # REGBOT_METRICS_TOKEN
 
 
 def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
-    """Everything production asks for; the database does not answer (port 1), so a start
-    that passes the settings stops right after, saying so."""
+    """Everything production asks for; the trust anchors' files are not there, so a start
+    that passes the settings stops right after, saying so (a database that does not answer,
+    port 1 here, would not stop it: it waits for it)."""
     env = serve_env(
         tmp_path,
         REGBOT_ENV="production",
@@ -45,7 +46,8 @@ def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
 def test_complete_production_settings_pass_to_the_next_check(tmp_path: Path) -> None:
     result = serve_once(production_env(tmp_path))
     assert result.returncode == 2
-    assert "refuses to start" not in result.stderr and "accounts database" in result.stderr
+    assert "refuses to start" not in result.stderr
+    assert "PKI_TRUST_ANCHORS cannot be read" in result.stderr
 
 
 @pytest.mark.parametrize(
