@@ -179,13 +179,13 @@ async def test_a_zalo_user_reaches_regbot_through_the_simulators_served_on_their
                 async with http.post(send, json={"event": "follow"}) as response:
                     assert response.status == 200
                     assert (await response.json())["delivered"] is True
-                greeting = (await received(1))[0]
+                greeting = (await received(2))[0]  # six options: five buttons, then one
                 assert "Công dân" in str(greeting["text"])
                 async with http.post(f"{sim}/zalo/expire-token") as response:
                     assert response.status == 200
                 async with http.post(send, json={"text": "1"}) as response:
                     assert (await response.json())["delivered"] is True
-                answer = (await received(2))[1]
+                answer = (await received(3))[2]
                 assert "Thuê bao di động" in str(answer["text"])
         finally:
             assert stop(served) == 0
