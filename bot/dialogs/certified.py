@@ -45,18 +45,15 @@ def _email_required(ctx: StepContext) -> bool:
     return ctx.draft.kind is AccountKind.BUSINESS
 
 
-def _email_prompt(ctx: StepContext) -> Msg:
-    return msg("signing.email_required" if _email_required(ctx) else "signing.email_optional")
-
-
-def _summary(ctx: StepContext) -> Msg:
+def _certificate(ctx: StepContext) -> Msg:
+    """What the certificate says, as the email step and the summary show it."""
     who = ctx.draft.signature.certified
     if who is None:  # prompts never fail: a screen preview may come without one
         who = SignedIdentity(AccountKind.CITIZEN, IdType.CCCD, "", "", "", date.min)
     agency = who.agency if who.kind is AccountKind.OFFICIAL else None
     business = who.kind is AccountKind.BUSINESS
     return msg(
-        "signing.summary",
+        "signing.certificate",
         name_label=msg("signing.name_business" if business else "signing.name_person"),
         name=who.name if business else Personal(who.name, PersonalKind.NAME),
         id_type=msg(f"id_type.{who.id_type}"),
@@ -64,8 +61,22 @@ def _summary(ctx: StepContext) -> Msg:
         agency=msg("signing.summary_agency", agency=agency) if agency else "",
         issuer=who.issuer,
         not_after=show_date(who.not_after) if who.not_after > date.min else "",
-        email=optional_email(ctx.draft),
     )
+
+
+def _email_prompt(ctx: StepContext) -> tuple[Msg, Msg]:
+    """The guide (§1.3 step 5, §1.4 step 4): the details read from the SIM or token are
+    shown first, then the email is asked - the person sees whose certificate signed
+    before typing anything for it."""
+    required = _email_required(ctx)
+    return (
+        _certificate(ctx),
+        msg("signing.email_required" if required else "signing.email_optional"),
+    )
+
+
+def _summary(ctx: StepContext) -> tuple[Msg, Msg]:
+    return _certificate(ctx), msg("signing.summary", email=optional_email(ctx.draft))
 
 
 def _done(method: RegistrationMethod) -> Any:

@@ -47,6 +47,20 @@ async def test_citizen_registers_by_signing_sim_and_gets_a_level_3_account(bot_a
     assert account.email is None
 
 
+async def test_citizen_sees_what_the_certificate_says_before_being_asked_for_an_email(bot_app):
+    # guide §1.3 step 5: once the SIM confirms, the details read from it are shown, then
+    # the email and "Đăng ký" - not an email asked for a certificate not yet seen
+    await issue_sim(bot_app, id_number=AN_ID)
+    await ask_signature(bot_app, "an")
+    await answer_on_phone(bot_app, {"action": "approve", "pin": PIN})
+    email_step = "\n".join(await choose(bot_app, "an", "check"))
+    assert "Họ tên: Nguyễn Văn An" in email_step
+    assert f"Số định danh cá nhân/CCCD: {AN_ID}" in email_step
+    assert email_step.index(AN_ID) < email_step.index("nhập địa chỉ email")
+    summary = "\n".join(await bot_app.pick("an", "Bỏ qua"))
+    assert f"Số định danh cá nhân/CCCD: {AN_ID}" in summary and "Email: (không có)" in summary
+
+
 async def test_business_registers_by_signing_sim_and_must_give_an_email(bot_app):
     await issue_sim(bot_app, tax_code=MST, full_name="Công ty TNHH Hoa Sen")
     await ask_signature(bot_app, "hoasen", kind="business")
@@ -54,7 +68,8 @@ async def test_business_registers_by_signing_sim_and_must_give_an_email(bot_app)
     email_step = await choose(bot_app, "hoasen", "check")
     assert "bắt buộc" in "\n".join(email_step)
     # a business's details are not "your details" (Thông tin của bạn)
-    assert "Thông tin đăng ký được lấy từ chứng thư số" in "\n".join(email_step)
+    assert "Thông tin lấy từ chứng thư số" in "\n".join(email_step)
+    assert "Tên doanh nghiệp: Công ty TNHH Hoa Sen" in "\n".join(email_step)
     assert not any(line.endswith("Bỏ qua") for line in email_step)  # no way to skip it
 
     summary = "\n".join(await bot_app.say("hoasen", "ketoan@hoasen.vn"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.accounts.model import AccountKind
 from pki_bridge.testing.signer import issued_signer, sign_url
-from pki_bridge.testing.testca import CITIZEN_CCCD
+from pki_bridge.testing.testca import CITIZEN_CCCD, OFFICIAL_CCCD
 from tests.e2e.signing_world import (  # noqa: F401 - fixtures
     LINK,
     SigningWorld,
@@ -69,3 +69,28 @@ async def test_a_feature_phone_user_registers_with_their_own_signing_sim(
     assert "muc xac minh 3" in await dial.pick("Dang ky")
     account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
     assert account is not None and (account.method, account.phone) == ("sim", CALLER)
+
+
+async def test_a_civil_servant_on_a_feature_phone_sees_her_token_details_before_the_email(
+    signing_world: SigningWorld,
+):
+    # guide §1.4: the portal shows what it read from the token, then asks for the email;
+    # on a feature phone that is one screen, with "skip" on it
+    world = signing_world
+    dial = Dial(world, "ussd-official")
+    await dial.press("")
+    await dial.pick("Co quan nha nuoc", "USB ky so", "Lay duong dan", "Gui duong dan qua SMS")
+    [sms] = await world.bot.sms_to(CALLER)
+    found = LINK.search(sms)
+    assert found, sms
+    signer = issued_signer(world.pki.users["official"])
+    assert (await sign_url(found.group(0), signer, session=world.http))[0] == 200
+    email_step = await dial.pick("Toi da ky xong")
+    assert email_step.startswith("CON") and "99" not in email_step.splitlines()[-3:]
+    assert OFFICIAL_CCCD in email_step and "Bo Tu phap" in email_step
+    assert email_step.index(OFFICIAL_CCCD) < email_step.index("email")
+    assert "1 Bo qua" in email_step
+    await dial.pick("Bo qua")
+    assert "muc xac minh 3" in await dial.pick("Dang ky")
+    account = await world.bot.accounts.find(AccountKind.OFFICIAL, OFFICIAL_CCCD)
+    assert account is not None and account.method == "usb"
