@@ -14,6 +14,7 @@ from tests.e2e.stories import (
     HUY_ID,
     HUY_PHONE,
     PASSWORD,
+    Handset,
     confirm_bhxh,
     fill_bhxh_details,
     option,
@@ -110,6 +111,27 @@ async def test_a_mismatched_name_is_refused_without_showing_the_register_and_can
     await edit(bot_app, "mis", refused, "Họ và tên")
     summary = await bot_app.say("mis", "Đỗ Quang Huy")
     assert "09*****456" in text_of(await bot_app.say("mis", option(summary, "Xác nhận")))
+
+
+async def test_details_that_do_not_match_the_bhxh_record_are_said_to_block_the_registration(
+    bot_app: BotHarness,
+) -> None:
+    # guide §1.2: data that does not match the BHXH database gets the message that the
+    # account cannot be registered - on a chat and on a feature phone alike
+    refused = text_of(await confirm_bhxh(bot_app, "mis", {**HUY, "dob": "03/08/1992"}))
+    assert "Không đăng ký được tài khoản" in refused and "không khớp" in refused
+
+    phone = Handset(bot_app.client, "+84987000999")
+    screen = await phone.dial()
+    for label in ("Cong dan", "Ma so BHXH"):
+        screen = await phone.press(option(screen, label))
+    for typed in (HUY["code"], HUY["name"], "03081992"):
+        screen = await phone.press(typed)
+    screen = await phone.press(option(screen, "Bo qua"))
+    screen = await phone.press(option(screen, "Xac nhan"))
+    assert screen.startswith("CON Khong dang ky duoc") and "khong khop BHXH" in screen
+    assert len(screen) <= 182 and "Sua thong tin" in screen, screen  # one page, no "99"
+    assert await bot_app.sms_to(HUY_PHONE) == []
 
 
 async def retry(bot: BotHarness, user: str) -> str:
