@@ -44,3 +44,19 @@ async def test_three_link_messages_a_registration_and_five_an_hour_to_a_phone(
     refused = await again.press(option(waiting, "SMS"))
     assert "qua nhieu tin nhan" in refused
     assert len(await bot.sms_to(AN_USSD["phone"])) == 5
+
+
+async def test_an_english_caller_out_of_link_messages_is_pointed_to_an_option_on_the_screen(
+    bot: BotHarness,
+) -> None:
+    phone = Handset(bot.client, AN_USSD["phone"])
+    screen = await phone.dial()
+    for label in ("English", "Citizen", "USB", "Get the signing link"):
+        screen = await phone.press(option(screen, label))
+    for _ in range(3):
+        await phone.press(option(screen, "SMS"))
+    fourth = await phone.press(option(screen, "SMS"))
+    assert "3 times" in fourth
+    rest = await phone.press("99")  # the rest of the message
+    told = rest.split('"')[1]  # the option the message names, as the screen shows it
+    assert told == "Get a new link" and option(fourth, told)
