@@ -97,6 +97,15 @@ def _locked(ctx: StepContext, wait: int) -> Outcome:
     return Outcome(Exit.NOT_VERIFIED, msg("bhxh.locked", until=local_time(ctx.now, wait)))
 
 
+@act(Exit.EDIT, Exit.BHXH_CODE)
+async def _edit(ctx: StepContext, _: Any) -> Outcome:
+    """ "Sửa thông tin" after a refusal. A code locked as soon as it was typed left the rest
+    of the form unasked: back to the code and on through the form, never to a summary
+    (and a "Xác nhận") with the required name and birth date empty."""
+    person = ctx.draft.person
+    return Outcome(Exit.EDIT if person.full_name and person.birth_date else Exit.BHXH_CODE)
+
+
 def _summary(ctx: StepContext) -> Msg:
     """What the person typed, in full to them, masked for the record."""
     person = ctx.draft.person
@@ -281,13 +290,14 @@ class Bhxh:
                 msg("bhxh.not_verified_prompt"),
                 msg("bhxh.not_verified_help"),
                 choices=(
-                    Choice(Exit.EDIT, msg("common.choice_edit")),
+                    Choice(Exit.EDIT, msg("common.choice_edit"), act=_edit),
                     Choice(Exit.OTHER_METHOD, msg("bhxh.choice_other_method")),
                     OTHER_WAYS_CHOICE,
                     HOME_CHOICE,
                 ),
                 next={
                     Exit.EDIT: S.EDIT,
+                    Exit.BHXH_CODE: S.CODE,
                     Exit.OTHER_METHOD: Elsewhere.CITIZEN_METHODS,
                     **AWAY,
                 },

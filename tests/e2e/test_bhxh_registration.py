@@ -184,6 +184,28 @@ async def test_ten_misses_from_many_callers_lock_the_code_for_everyone_until_a_s
     assert "09*****678" in text_of(await confirm_bhxh(bot_app, "an", AN_BHXH))
 
 
+async def test_a_citizen_whose_code_is_locked_at_once_edits_through_the_whole_form(
+    bot_app: BotHarness,
+) -> None:
+    """Huy mistypes his code as one that strangers have locked: "Sửa thông tin" takes him
+    back to the code and then asks his name and birth date - never a summary with the
+    required fields empty and a "Xác nhận" under it."""
+    bot_app.app[RUNTIME].engine.clock = lambda: FIXED_NOW
+    for n in range(10):  # ten strangers lock the code AN_BHXH
+        await confirm_bhxh(bot_app, f"stranger-{n}", {**AN_BHXH, "dob": f"{n + 1}/1/1990"})
+    locked = await type_bhxh_code(bot_app, "huy", AN_BHXH["code"])
+    assert "quá nhiều lần đối chiếu" in text_of(locked)
+
+    code_again = text_of(await bot_app.pick("huy", "Sửa thông tin"))
+    assert "mã số BHXH" in code_again and "Họ tên:" not in code_again
+    assert "họ và tên" in text_of(await bot_app.say("huy", HUY["code"]))
+    await bot_app.say("huy", HUY["name"])
+    email = await bot_app.say("huy", HUY["dob"])
+    summary = text_of(await bot_app.say("huy", option(email, "Bỏ qua")))
+    assert "Họ tên: do quang huy" in summary and "Ngày sinh: 30/08/1992" in summary
+    assert "09*****456" in text_of(await bot_app.pick("huy", "Xác nhận"))
+
+
 async def test_a_second_registration_for_the_same_person_gets_the_duplicate_message(
     bot_app: BotHarness,
 ) -> None:

@@ -80,6 +80,8 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "dialogs.exit.business",
         "dialogs.exit.official",
         "dialogs.exit.language",
+        "dialogs.exit.edit",
+        "dialogs.exit.bhxh_code",
     ),
     "start.kind_{}": ("start.kind_citizen", "start.kind_business", "start.kind_official"),
     "start.methods_{}": (
