@@ -68,7 +68,7 @@ def build_start(dialogs: Sequence[Dialog]) -> Dialog:
         Step(
             name=METHODS_OF[kind],
             prompt=msg(f"start.methods_{kind}"),
-            help=msg("start.methods_help"),
+            help=msg(f"start.methods_help_{kind}"),  # only the methods this kind has
             choices=(
                 *(Choice(m.key, m.label) for m in methods if kind in m.kinds),
                 HOME_CHOICE,

@@ -84,6 +84,11 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "dialogs.exit.bhxh_code",
     ),
     "start.kind_{}": ("start.kind_citizen", "start.kind_business", "start.kind_official"),
+    "start.methods_help_{}": (
+        "start.methods_help_citizen",
+        "start.methods_help_business",
+        "start.methods_help_official",
+    ),
     "start.methods_{}": (
         "start.methods_citizen",
         "start.methods_business",
