@@ -20,6 +20,7 @@ from tests.e2e.stories import (
     HASHER,
     PASSWORD,
     PIN,
+    Handset,
     answer_on_phone,
     ask_for_code,
     ask_signature,
@@ -283,6 +284,18 @@ async def test_a_civil_servant_who_forgot_the_password_is_told_the_token_is_the_
     assert "đăng nhập bằng chính USB ký số" in answer and "18001096" in answer
     assert "Về màn hình đầu" in answer and not bot_app.last["cb"].end
     assert await bot_app.sms_to(AN_PHONE) == []
+
+
+async def test_a_civil_servant_on_a_feature_phone_reads_it_on_one_screen_with_the_way_on(
+    bot_app: BotHarness,
+) -> None:
+    """On USSD the answer was three pages, cut mid-sentence, its last page with no option."""
+    phone = Handset(bot_app.client, "+84987000777")
+    kinds = await phone.press(option(await phone.dial(), "Quen mat khau"))
+    answer = await phone.press(option(kinds, "Co quan nha nuoc"))
+    assert "USB ky so Ban Co yeu" in answer and "khong co mat khau" in answer
+    assert "99" not in answer.split() and len(answer) <= 182, answer
+    assert "Cach khac / ho tro" in answer and "Man hinh dau" in answer
 
 
 async def test_cancelling_a_password_reset_does_not_say_a_registration_was_cancelled(
