@@ -134,6 +134,27 @@ async def test_details_that_do_not_match_the_bhxh_record_are_said_to_block_the_r
     assert await bot_app.sms_to(HUY_PHONE) == []
 
 
+async def test_a_feature_phone_caller_sees_every_detail_on_the_summary_with_confirm(
+    bot_app: BotHarness,
+) -> None:
+    """A long email pushed it to a second page, after "Xac nhan": confirmed unseen."""
+    phone = Handset(bot_app.client, "+84987000666")
+    screen = await phone.dial()
+    for label in ("Cong dan", "Ma so BHXH"):
+        screen = await phone.press(option(screen, label))
+    for typed in (HUY["code"], "Do Quang Huy", "30081992", "do.quang.huy.ketoan@congty-hoasen.vn"):
+        screen = await phone.press(typed)
+    assert "99" not in screen.split() and len(screen) <= 182, screen
+    for shown in (
+        HUY["code"],
+        "Do Quang Huy",
+        "30/08/1992",
+        "do.quang.huy.ketoan@congty-hoasen.vn",
+    ):
+        assert shown in screen, screen
+    assert "09*****456" in await phone.press(option(screen, "Xac nhan"))
+
+
 async def retry(bot: BotHarness, user: str) -> str:
     """After a refusal: "Sửa thông tin" -> the birth date, kept -> the summary -> confirm."""
     which = await bot.pick(user, "Sửa thông tin")
