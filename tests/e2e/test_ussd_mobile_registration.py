@@ -39,6 +39,8 @@ async def test_citizen_registers_by_mobile_over_ussd_with_a_star_in_the_password
     await phone.press(USSD_PASSWORD)
     done = await phone.press(USSD_PASSWORD)
     assert done.startswith("END Dang ky thanh cong")
+    # guide 1.1: level 2, verified by the carrier - said on a feature phone too
+    assert "muc 2 (xac minh boi nha mang)" in done, done
     assert await bot.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
     assert not any(USSD_PASSWORD in s or code in s for s in phone.screens)  # never echoed
 
