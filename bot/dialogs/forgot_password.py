@@ -273,6 +273,11 @@ class ForgotPassword:
                 self.set_password,
                 {Exit.OK: S.DONE, Exit.STOPPED: S.STOPPED},
                 too_many=msg("forgot.password_too_many", tries=PASSWORD_ATTEMPTS),
+                again=(
+                    Choice(Exit.FORGOT, msg("forgot.choice_again")),
+                    S.KIND,
+                    msg("forgot.password_too_many_help"),
+                ),
             ),
             ways_out_step(S.STOPPED, msg("forgot.stopped_prompt"), msg("forgot.stopped_help")),
             Step(S.DONE, msg("forgot.done"), msg("forgot.done"), end=True),

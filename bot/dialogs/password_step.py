@@ -17,7 +17,7 @@ from bot.dialogs.common import (
 from bot.dialogs.draft import PasswordEntry
 from bot.dialogs.exits import Exit
 from bot.dialogs.ports import PasswordHashing
-from bot.engine.spec import STAY, Act, Outcome, Step, StepContext, act
+from bot.engine.spec import STAY, Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
 from bot.passwords import HashingBusy, new_salt
 from bot.validation import check_password
@@ -44,9 +44,13 @@ def password_steps(
     after: Mapping[str, StrEnum],
     *,
     too_many: Msg | None = None,
+    again: tuple[Choice, StrEnum, Msg] | None = None,
 ) -> tuple[Step, Step, Step]:
     """Guide step 5: password, its confirmation, and where too many mismatches lead;
     `finish` creates the account (or sets the password), its exits lead as `after` says.
+    `too_many` and `again` (the option that starts over, where it leads, its help) are a
+    registration's unless given: a password reset starts the reset again, not a
+    registration.
 
     The first entry keeps a keyed digest (`hashing.digest`, salted per entry); the
     confirmation is compared with it, and argon2id runs once, when they match - in the
@@ -107,13 +111,17 @@ def password_steps(
         sensitive=True,
         password=True,
     )
+    start_again, start_again_to, stopped_help = again or (
+        START_AGAIN_CHOICE,
+        Entry.START,
+        msg("password.too_many_help"),
+    )
     stopped = Step(
         name=stopped_name,
-        # a registration's, unless a reset's is given
         prompt=too_many or msg("password.too_many", tries=PASSWORD_ATTEMPTS),
-        help=msg("password.too_many_help"),
-        choices=(START_AGAIN_CHOICE, OTHER_WAYS_CHOICE),
-        next={Exit.HOME: Entry.START, Exit.OTHER_WAYS: Entry.OTHER_WAYS},
+        help=stopped_help,
+        choices=(start_again, OTHER_WAYS_CHOICE),
+        next={start_again.key: start_again_to, Exit.OTHER_WAYS: Entry.OTHER_WAYS},
         checkpoint=True,
     )
     return first, second, stopped
