@@ -70,5 +70,5 @@ async def test_on_ussd_the_duplicate_names_the_id_number_not_just_this_number(
     await phone.press(option(phone.screens[-1], "Dung so"))
     summary = await phone.press(option(phone.screens[-1], "Bo qua"))
     duplicate = await phone.press(option(summary, "Xac nhan"))
-    assert "So dinh danh 001090012345 ban nhap da co tai khoan" in duplicate
+    assert "So dinh danh 001090012345 da co tai khoan" in duplicate
     assert "1 Quen mat khau" in duplicate and "99" not in duplicate  # all on one screen

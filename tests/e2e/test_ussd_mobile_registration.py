@@ -150,6 +150,8 @@ async def test_a_citizen_registering_twice_gets_the_notice_and_its_ways_out_on_o
     notice = await again.press(option(summary, "Xac nhan"))
     assert "99 Xem tiep" not in notice and "da co tai khoan" in notice
     assert "Quen mat khau" in notice and "Man hinh dau" in notice and "18001096" in notice
+    # the guide's three ways: "Quên mật khẩu", a service counter, a complaint
+    assert "quay giao dich" in notice and "khieu nai" in notice
     assert len(await bot.sms_to(AN_USSD["phone"])) == 1  # no code for an existing account
 
 
