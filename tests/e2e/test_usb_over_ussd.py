@@ -37,7 +37,8 @@ async def test_a_feature_phone_user_gets_the_link_by_sms_and_registers_with_a_to
     assert accepted.startswith("CON") and "Chu ky so hop le" in accepted
     await dial.pick("Bo qua")  # no email
     done = await dial.pick("Dang ky")
-    assert "muc xac minh 3" in done, done
+    # guide 1.4: level 3, the highest, as an account registered in person
+    assert "muc xac minh 3 (cao nhat, nhu dang ky truc tiep)" in done, done
     account = await world.bot.accounts.find(AccountKind.CITIZEN, CITIZEN_CCCD)
     assert account is not None and account.method == "usb"
 
