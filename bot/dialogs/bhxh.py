@@ -123,6 +123,7 @@ def _done(ctx: StepContext) -> Msg:
     person = ctx.draft.person
     return msg(
         "bhxh.done",
+        id_type=msg(f"login_id.{person.id_type}"),  # the record's: a CCCD, or an old CMND
         id_number=own(person.id_number, PersonalKind.ID),
         phone=own(person.phone, PersonalKind.PHONE),
     )

@@ -341,7 +341,9 @@ class Mobile:
             Step(
                 S.DONE,
                 lambda ctx: msg(
-                    "mobile.done", id_number=own(ctx.draft.person.id_number, PersonalKind.ID)
+                    "mobile.done",
+                    id_type=msg(f"login_id.{ctx.draft.person.id_type}"),  # CCCD, or an old CMND
+                    id_number=own(ctx.draft.person.id_number, PersonalKind.ID),
                 ),
                 msg("mobile.done_help"),
                 end=True,

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.accounts.model import AccountKind
 from bot.engine.messages import Action
+from tests.e2e.conftest import subscriber
 from tests.e2e.stories import AN, AN_PHONE, fill_mobile_details, register_by_mobile
 
 
@@ -198,3 +199,19 @@ async def test_sending_nothing_at_the_optional_email_skips_it(bot_app):
         await bot_app.say("skip", typed)
     summary = "\n".join(await bot_app.say("skip", ""))
     assert bot_app.last["skip"].step == "mobile.summary" and "Email: (không có)" in summary
+
+
+async def test_a_citizen_with_an_old_cmnd_is_told_to_sign_in_with_his_cmnd(bot_app):
+    # the guide checks "CMT hoặc CCCD": a 9-digit CMND is not a CCCD, and the screen that
+    # says how to sign in must not call it one
+    owner = subscriber("+84912000222", "012345678", "Pham Van Cuong", "1975-04-30")
+    assert await bot_app.sim_post("/sim/carrier/subscribers", owner) == 201
+    cuong = {"name": "Pham Van Cuong", "dob": "30/04/1975", "id": "012345678"}
+    summary = await fill_mobile_details(bot_app, "cuong", {**cuong, "phone": "0912000222"})
+    assert "CMND: 012345678" in "\n".join(summary)
+    await bot_app.pick("cuong", "Xác nhận")
+    await bot_app.say("cuong", await bot_app.last_code("+84912000222"))
+    await bot_app.say("cuong", "Cuong@Sen1975")
+    done = "\n".join(await bot_app.say("cuong", "Cuong@Sen1975"))
+    assert "bằng số CMND 012345678" in done and "CCCD 012345678" not in done
+    assert await bot_app.accounts.exists(AccountKind.CITIZEN, "012345678")

@@ -117,6 +117,7 @@ FORMED_KEYS: Mapping[str, tuple[str, ...]] = {
         "signing.os_any",
     ),
     "id_type.{}": ("id_type.CCCD", "id_type.CMND", "id_type.MST", "id_type.HC", "id_type.MNS"),
+    "login_id.{}": ("login_id.CCCD", "login_id.CMND"),
     "signing.done_method_{}": ("signing.done_method_sim", "signing.done_method_usb"),
     "signing.sms_method_{}": ("signing.sms_method_sim", "signing.sms_method_usb"),
     "signing.{}_intro": ("signing.usb_intro", "signing.official_intro"),
