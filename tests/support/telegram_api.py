@@ -65,6 +65,7 @@ class TelegramApi:
     updates: list[dict[str, Any]] = field(default_factory=list)  # served to getUpdates
     notices: list[str | None] = field(default_factory=list)  # answerCallbackQuery texts
     send_delay: float = 0.0  # seconds each sendMessage takes, as over a real network
+    send_failures: int = 0  # the next sendMessage calls Telegram answers with a 502
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
@@ -99,6 +100,11 @@ class TelegramApi:
                 if (old.chat_id, old.message_id) == (chat, message):
                     old.buttons = (params.get("reply_markup") or {}).get("inline_keyboard", [])
             return _ok(True)
+        if method == "sendMessage" and self.send_failures > 0:
+            self.send_failures -= 1
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
         if method == "sendMessage":
             started = time.monotonic()
             await asyncio.sleep(self.send_delay)

@@ -9,6 +9,7 @@ group every member would drive one registration and see its summary."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Final
 
 from aiohttp import web
@@ -28,7 +29,7 @@ from bot.channels.telegram.screens import (
     to_inbound,
 )
 from bot.engine import DialogEngine
-from bot.engine.messages import PHONE_ENTRY, SECRET_CONSUMED, Inbound, Reply
+from bot.engine.messages import PHONE_ENTRY, SECRET_CONSUMED, Action, Inbound, Reply
 from bot.engine.render import render
 from bot.engine.turn import Conversation
 from bot.i18n import Translator, msg
@@ -193,19 +194,24 @@ class TelegramChannel:
                         last = last.with_handled(update_id)
                         convo.set_slot(CHANNEL, self._screens.dumps(last))
                     lang = _lang(convo, inbound)
+                    owed = last is not None and last.unanswered
                     if query is not None:
                         pressed = query.message.message_id if query.message else None
-                        if last is not None and pressed != last.message_id:
+                        if not owed and last is not None and pressed != last.message_id:
                             await _answer(query, self._text("telegram.stale_button", lang))
                             return
                         await _answer(query)
-                    if contact and not (last is not None and last.phone_step):
+                    if contact and not owed and not (last is not None and last.phone_step):
                         await self._say(chat_id, "telegram.contact_not_now", lang)
                         return
+                    if owed:  # they never saw where they are: say so, and show it, not read
+                        inbound = replace(inbound, action=Action.SHOW, text="", choice=None)
                     reply = await convo.turn(inbound)
+                    if owed:
+                        reply = replace(reply, texts=(msg("engine.try_again_later"), *reply.texts))
                     if SECRET_CONSUMED in reply.hints and typed is not None:
                         await self._forget(chat_id, typed.message_id)
-                    shown = await self._show(chat_id, reply, last)
+                    shown = await self._deliver(chat_id, reply, last)
                     convo.set_slot(CHANNEL, self._screens.dumps(shown.with_handled(update_id)))
             except StoreUnavailable:
                 log.warning("state store unavailable", extra={"channel": CHANNEL})
@@ -228,6 +234,17 @@ class TelegramChannel:
                     )
             except StoreUnavailable:  # the reply still goes out; its buttons stay checkable
                 await self._show(chat_id, reply, None)
+
+    async def _deliver(self, chat_id: int, reply: Reply, last: LastScreen | None) -> LastScreen:
+        """The turn is kept even when its reply cannot be sent (the Bot API failed): its
+        side effects (an SMS, an account) are done, and undoing the turn would do them
+        again. The person's next update is then told to try again and shown the step."""
+        try:
+            return await self._show(chat_id, reply, last)
+        except TelegramError as exc:
+            log.warning("a reply could not be sent: %s", type(exc).__name__)
+            kept = last or LastScreen(message_id=0)
+            return replace(kept, buttons=False, unanswered=not reply.end)
 
     async def _show(self, chat_id: int, reply: Reply, last: LastScreen | None) -> LastScreen:
         """Send the reply as the newest screen; the previous one's keyboard goes."""

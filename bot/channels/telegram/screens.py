@@ -45,6 +45,7 @@ class LastScreen:
     phone_step: bool = False  # it asks for a phone number: a shared contact answers it
     contact_keyboard: bool = False  # the "share my phone number" keyboard is up
     handled: list[int] = field(default_factory=list)  # the chat's newest update ids
+    unanswered: bool = False  # the reply to the chat's last turn could not be sent
 
     def with_handled(self, update_id: int) -> LastScreen:
         """This screen, remembering that the update `update_id` was handled: Telegram
