@@ -41,6 +41,10 @@ log = logging.getLogger("regbot.telegram")
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 UPDATES: Final = ["message", "callback_query"]
+# python-telegram-bot logs each Bot API call with its parameters and answer at DEBUG (what
+# people type: passwords, codes, ID numbers) and httpx each URL at INFO (the bot token is
+# in it): they stay at WARNING whatever level the root logger is turned up to.
+CHATTY_LOGGERS: Final = ("telegram", "httpx")
 
 
 class TelegramChannel:
@@ -65,6 +69,9 @@ class TelegramChannel:
         self.webhook_secret = webhook_secret
         self._chats = ChatLocks()
         self._screens = ScreenCodec()
+        for name in CHATTY_LOGGERS:
+            chatty = logging.getLogger(name)
+            chatty.setLevel(max(chatty.level, logging.WARNING))
         builder = Application.builder().token(token).concurrent_updates(True)
         if api_url:
             builder = builder.base_url(api_url)
