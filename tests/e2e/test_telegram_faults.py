@@ -5,6 +5,8 @@ emulator in tests/support, told to answer sendMessage with a 502."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.conftest import BotHarness, Post
 from tests.e2e.stories import AN_PHONE
 from tests.support.telegram_api import TelegramApi, text_update
@@ -41,3 +43,35 @@ async def test_a_citizen_whose_code_screen_telegram_lost_is_told_to_try_again_an
     await post(text_update(CHAT, code, message_id=62))
     assert "mật khẩu" in api.to(CHAT)[-1].text.lower()  # the code he got still works
     assert await bot.sms_to(AN_PHONE) == [sms]  # one SMS, no second code
+
+
+async def test_a_citizen_whose_signature_news_telegram_lost_is_told_to_try_again_where_he_is(
+    telegram: tuple[TelegramApi, BotHarness, Post],
+) -> None:
+    api, bot, post = telegram
+    chat = CHAT + 1
+    huy = {"phone": "+84903123456", "full_name": "Đỗ Quang Huy", "pin": "1111"}
+    assert await bot.sim_post("/sim/mssp/sims", {**huy, "id_number": "031092005566"}) == 201
+    await post(text_update(chat, "/start"))
+    await post(api.press(chat, "citizen"))
+    await post(api.press(chat, "sim"))
+    await post(text_update(chat, "0903123456"))
+    asked = api.to(chat)[-1].text
+    [request] = await (
+        await bot.client.get("/sim/mssp/pending", params={"phone": huy["phone"]})
+    ).json()
+    api.send_failures = 1  # Telegram answers 502 to the news that the signature is valid
+    await bot.sim_post(
+        f"/sim/mssp/pending/{request['session_id']}", {"action": "approve", "pin": "1111"}
+    )
+    for _ in range(100):  # nobody presses anything: the bot tries to write by itself
+        if api.send_failures == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert api.send_failures == 0 and api.to(chat)[-1].text == asked  # he saw nothing
+
+    await post(text_update(chat, "?", message_id=70))  # he asks what is going on: not read
+    # as an answer to a question he never saw (the email the step after it asks for)
+
+    told = api.to(chat)[-1].text
+    assert "thử lại" in told and "email" in told  # the step the signature took him to

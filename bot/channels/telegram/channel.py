@@ -237,10 +237,10 @@ class TelegramChannel:
                 async with self._engine.conversation(CHANNEL, user_id) as convo:
                     last = self._screens.loads(convo.slot(CHANNEL))
                     convo.set_slot(
-                        CHANNEL, self._screens.dumps(await self._show(chat_id, reply, last))
+                        CHANNEL, self._screens.dumps(await self._deliver(chat_id, reply, last))
                     )
             except StoreUnavailable:  # the reply still goes out; its buttons stay checkable
-                await self._show(chat_id, reply, None)
+                await self._deliver(chat_id, reply, None)
 
     async def _deliver(self, chat_id: int, reply: Reply, last: LastScreen | None) -> LastScreen:
         """The turn is kept even when its reply cannot be sent (the Bot API failed): its
