@@ -32,7 +32,7 @@ class SmsHttpClient(JsonClient):
         reply = await self._http.request("POST", "/messages", body={"to": to, "text": text})
         body = reply.body if reply is not None else None
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
-            raise bad_reply("sms", "no message id")
+            raise bad_reply("sms", "no message id", uncertain=True)  # a 2xx: likely sent
         return str(body["id"])
 
 

@@ -108,6 +108,7 @@ class JsonHttp:
         """
         url = self._base_url + path
         last_failure = ""
+        uncertain = False  # a POST that timed out may have been done
         for attempt in range(1, self.policy.attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(self.policy.delay_before(attempt))
@@ -118,6 +119,7 @@ class JsonHttp:
                 self._report(started, TIMEOUT)
                 last_failure = "timed out"
                 if method.upper() != "GET":
+                    uncertain = True
                     break
                 continue
             except aiohttp.ClientError as exc:
@@ -143,13 +145,16 @@ class JsonHttp:
             except ValueError as exc:
                 self._report(started, BAD_REPLY)
                 raise IntegrationUnavailable(
-                    f"{self.system} answered {status} without JSON", system=self.system
+                    f"{self.system} answered {status} without JSON",
+                    system=self.system,
+                    uncertain=method.upper() != "GET",  # it said yes, in words we cannot read
                 ) from exc
             self._report(started, OK)
             return JsonReply(status, parsed)
         raise IntegrationUnavailable(
             f"{self.system} {last_failure} after {attempt} attempts",
             system=self.system,
+            uncertain=uncertain,
         )
 
     async def _attempt(
@@ -204,6 +209,9 @@ def _error_text(raw: bytes) -> str:
     return "no error field"
 
 
-def bad_reply(system: str, what: str) -> IntegrationUnavailable:
-    """A 2xx reply that does not follow the contract: the system is not usable right now."""
-    return IntegrationUnavailable(f"{system} sent a malformed reply: {what}", system=system)
+def bad_reply(system: str, what: str, *, uncertain: bool = False) -> IntegrationUnavailable:
+    """A 2xx reply that does not follow the contract: the system is not usable right now
+    (`uncertain`: the reply accepted a request, which may have been carried out)."""
+    return IntegrationUnavailable(
+        f"{system} sent a malformed reply: {what}", system=system, uncertain=uncertain
+    )

@@ -18,6 +18,7 @@ from bot.engine.spec import Act, Choice, Outcome, Step, StepContext, act
 from bot.i18n import Msg, msg
 from bot.otp import OtpCheck, OtpService, ResendCheck
 from bot.validation import mask_phone, parse_otp
+from integrations.errors import IntegrationUnavailable
 
 # Codes sent to one phone, whatever the dialog: cancelling and starting again must not
 # reset the resend budget into an SMS cannon aimed at somebody's phone.
@@ -55,7 +56,9 @@ class OtpCodes:
         not use up the owner's): forgot password runs this when no account matches, and
         sends with `after_reply=True` when one does, so both paths look alike and fail
         alike (not at all). Raises IntegrationUnavailable when the gateway fails: the
-        code that did not leave is not counted.
+        code that did not leave is not counted. When it may have left (the gateway took
+        too long to say), the code is kept and counted, and the person told to resend if
+        it does not come.
         """
         now = ctx.epoch
         previous = ctx.draft.otp
@@ -82,11 +85,26 @@ class OtpCodes:
             else:
                 try:
                     await self._notifier.send(phone, text, ctx.lang)
+                except IntegrationUnavailable as failed:
+                    if not failed.uncertain:
+                        await self._give_back(phone)
+                        raise
+                    # the gateway may have taken it: the code stands, as if sent (another
+                    # would void the one that may arrive), and a resend is the way out
+                    ctx.draft.otp = state
+                    seconds = self._otp.policy.resend_after_seconds
+                    return Outcome(
+                        notice=msg("otp.sent_maybe", phone=mask_phone(phone), seconds=seconds)
+                    )
                 except BaseException:
-                    await self._limits.give_back([self._limits.key(OTP_PER_PHONE, "phone", phone)])
+                    await self._give_back(phone)
                     raise
         ctx.draft.otp = state
         return Outcome(notice=msg("otp.sent", phone=mask_phone(phone)))
+
+    async def _give_back(self, phone: str) -> None:
+        """The code that did not leave is not counted against the phone."""
+        await self._limits.give_back([self._limits.key(OTP_PER_PHONE, "phone", phone)])
 
     async def check(self, ctx: StepContext, code: Any, *, genuine: bool = True) -> Outcome:
         """Check a typed code. `genuine=False` (a code that was never sent) counts the try

@@ -27,17 +27,19 @@ class FaultSwitch:
     remaining: int = 0
     requests: int = 0
 
-    async def apply(self) -> web.Response | None:
+    async def apply(self) -> tuple[web.Response | None, float]:
+        """This request's fault: an error reply (after the delay, a hang that fails), or
+        else how long to hold the real answer - a slow system does the work, then answers
+        late, so a client that stopped waiting cannot tell whether an SMS went out."""
         self.requests += 1
         if self.remaining <= 0:
-            return None
+            return None, 0.0
         self.remaining -= 1
-        status, delay = self.status, self.delay
-        if delay:
-            await asyncio.sleep(delay)
-        if status is not None:
-            return error(status, "injected fault")
-        return None
+        if self.status is None:
+            return None, self.delay
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return error(self.status, "injected fault"), 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,8 +72,12 @@ def faultable(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        fault = await request.app[FAULTS].apply()
-        return fault if fault is not None else await handler(request)
+        fault, late = await request.app[FAULTS].apply()
+        if fault is not None:
+            return fault
+        answer = await handler(request)
+        await asyncio.sleep(late)
+        return answer
 
     return wrapped
 
