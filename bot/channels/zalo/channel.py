@@ -44,6 +44,7 @@ log = logging.getLogger("regbot.zalo")
 NAV_ACTIONS: Final = dict(zip(NAV, (Action.BACK, Action.HELP, Action.CANCEL), strict=True))
 PAGE_PATHS: Final = ("/sign/",)  # regbot's pages a reply may link to: buttons too
 SHARE_PHONE_IMAGE: Final = "/zalo/share-phone.png"
+DRAIN_AGAIN: Final = (1.0, 3.0, 9.0)  # seconds before draining again after the store failed
 
 
 class ZaloSlot(msgspec.Struct):
@@ -104,9 +105,11 @@ class ZaloChannel:
         self._spawn(self.drain(event.user_id))
         return True
 
-    async def drain(self, user_id: str) -> None:
+    async def drain(self, user_id: str, retry: int = 0) -> None:
         """Apply the person's queued events oldest first; any worker may drain, one at a
-        time (a drain that waited too long leaves the queue to the one draining it)."""
+        time (a drain that waited too long leaves the queue to the one draining it).
+        When the store fails, this worker drains again a moment later: the person who
+        wrote is answered without having to write again."""
         person = self.engine.session_key(CHANNEL, user_id)
         try:
             async with self._inbox.drain_lock(person):
@@ -120,6 +123,12 @@ class ZaloChannel:
                     await self._inbox.done(person, queued.seq)
         except StoreUnavailable:
             log.warning("Zalo events left for another drain: the store is busy or down")
+            if retry < len(DRAIN_AGAIN):
+                self._spawn(self._drain_later(user_id, retry))
+
+    async def _drain_later(self, user_id: str, retry: int) -> None:
+        await asyncio.sleep(DRAIN_AGAIN[retry])
+        await self.drain(user_id, retry + 1)
 
     async def _apply(self, user_id: str, queued: Queued) -> None:
         """Apply one event, then send its answer. The turn is written before anything is
