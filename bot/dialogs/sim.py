@@ -160,25 +160,32 @@ class Sim:
             if ctx.epoch - (signature.sim_started or 0.0) < self._signing.mssp_timeout:
                 return Outcome.stay(msg("signing.sim_not_yet", code=signature.sim_code or ""))
             outcome = SignatureOutcome(MsspResult.TIMEOUT)
-        signature.sim_session = None
-        if not outcome.ok:
-            return Outcome(Exit.FAILED, outcome.message)
-        if outcome.signature is None or outcome.certificate is None:
-            return Outcome(Exit.FAILED, msg("pki.mssp.unavailable"))
+        if not outcome.ok or outcome.signature is None or outcome.certificate is None:
+            signature.sim_session = None
+            failed = outcome.message if not outcome.ok else msg("pki.mssp.unavailable")
+            return Outcome(Exit.FAILED, failed)
         statement = (signature.statement or "").encode()
         try:  # the signature must be over exactly the statement we issued
             digest = statement_hash(statement)
             verified = await verify_outcome(outcome, digest, self._signing.public)
-        except (CertificateRefused, RevocationUnavailable) as refused:
+        except RevocationUnavailable as unavailable:  # the CA, not the signature: try again
+            return Outcome.stay(unavailable.message)  # with the session: no second request
+        except CertificateRefused as refused:
+            signature.sim_session = None
             return Outcome(Exit.FAILED, refused.message)
         mismatch = kind_refusal(ctx.draft.kind or AccountKind.CITIZEN, verified.identity)
         if mismatch is not None:
+            signature.sim_session = None
             return Outcome(Exit.FAILED, mismatch)
         proof = SignatureProof(
             statement, SignatureFormat.RAW_DIGEST, outcome.signature, verified.evidence
         )
+        # a store or database that fails here raises "try again", the session kept: the
+        # person checks again and goes on from the signature they made
         name = await self._signing.proofs.keep(proof)
-        return await self._certified.accept(ctx, signed_identity(verified.identity), name)
+        accepted = await self._certified.accept(ctx, signed_identity(verified.identity), name)
+        signature.sim_session = None
+        return accepted
 
     def dialog(self) -> Dialog:
         kinds = (AccountKind.CITIZEN, AccountKind.BUSINESS)
