@@ -102,10 +102,14 @@ class Usb:
             if record.expired(links.clock()):
                 return Outcome(Exit.FAILED, msg("signing.link_expired"))
             return Outcome.stay(msg("signing.usb_not_yet"))
-        signature.link_id = signature.link_url = None
         if record.state is LinkState.REFUSED:
+            signature.link_id = signature.link_url = None
             return Outcome(Exit.FAILED, refusal_message(record.reason or "bad_signature"))
-        return await self._certified.accept(ctx, identity_of(record.identity), record.proof)
+        # a database that fails the duplicate check raises "try again", the link kept: the
+        # person checks again and goes on from the signature they made
+        accepted = await self._certified.accept(ctx, identity_of(record.identity), record.proof)
+        signature.link_id = signature.link_url = None
+        return accepted
 
     @act()
     async def sms_link(self, ctx: StepContext, _: Any) -> Outcome:

@@ -1,13 +1,20 @@
-"""Stories of a signing-SIM registration meeting a failing system after the person has
-signed: the signature is theirs and done; they are asked to try again, and checking again
-goes on from it - no second request to the phone, no PIN typed twice."""
+"""Stories of a signature registration (SIM, USB token) meeting a failing system after the
+person has signed: the signature is theirs and done; they are asked to try again, and
+checking again goes on from it - no second request to the phone, no PIN typed twice."""
 
 from __future__ import annotations
 
 from bot.accounts.model import AccountKind
 from bot.accounts.repository import SqlAccounts, make_engine
 from bot.web.app import RUNTIME
+from pki_bridge.testing.signer import issued_signer, sign_url
 from tests.e2e.conftest import BotHarness
+from tests.e2e.signing_world import (  # noqa: F401 - fixtures
+    SigningWorld,
+    ca_port_fixture,
+    signing_world_fixture,
+    test_pki_fixture,
+)
 from tests.e2e.stories import AN_ID, PIN, answer_on_phone, ask_signature, choose, issue_sim, pending
 
 
@@ -52,3 +59,23 @@ async def test_a_citizen_who_signed_while_the_ca_could_not_say_if_revoked_checks
     email_step = "\n".join(await choose(bot_app, "an", "check"))
     assert "Chữ ký số hợp lệ" in email_step  # the signature he made, not a new request
     assert await pending(bot_app) == []
+
+
+async def test_a_citizen_who_signed_with_a_usb_token_while_the_database_was_down_goes_on(
+    signing_world: SigningWorld,
+) -> None:
+    world = signing_world
+    url = await world.get_link("hoa")
+    signer = issued_signer(world.pki.users["citizen"])
+    assert (await sign_url(url, signer, session=world.http))[0] == 200  # accepted on the page
+    accounts = world.bot.app[RUNTIME].accounts
+    assert isinstance(accounts, SqlAccounts)
+    working = accounts._engine
+    accounts._engine = make_engine("sqlite+aiosqlite:////nonexistent/dir/db")  # down
+
+    told = "\n".join(await world.choose("hoa", "check"))
+
+    assert "thử lại" in told and "check" in [o.key for o in world.bot.last["hoa"].options]
+    accounts._engine = working  # back
+    email_step = "\n".join(await world.choose("hoa", "check"))
+    assert "Chữ ký số hợp lệ" in email_step  # the signature she made: no second one
