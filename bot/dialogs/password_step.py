@@ -70,10 +70,15 @@ def password_steps(
     @act(Exit.MISMATCH, Exit.TOO_MANY, *finish.exits)
     async def confirm(ctx: StepContext, typed: Any) -> Outcome:
         draft, entry = ctx.draft, ctx.draft.password_entry
+        typed_digest = hashing.digest(entry.salt, str(typed)) if entry else b""
+        matched = entry is not None and hmac.compare_digest(typed_digest, entry.digest)
+        if matched and draft.password_hash is not None:
+            # the same confirmation again after `finish` met a failing system ("try
+            # again"): its hash is made and its try counted, the fifth one too
+            return await finish(ctx, None)
         if draft.password_attempts >= PASSWORD_ATTEMPTS:
             return Outcome(Exit.TOO_MANY)
-        typed_digest = hashing.digest(entry.salt, str(typed)) if entry else b""
-        if entry is None or not hmac.compare_digest(typed_digest, entry.digest):
+        if entry is None or not matched:
             draft.password_attempts += 1
             draft.password_entry = None
             left = PASSWORD_ATTEMPTS - draft.password_attempts

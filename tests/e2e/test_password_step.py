@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.accounts.model import AccountKind
+from bot.accounts.repository import SqlAccounts, make_engine
 from bot.engine.messages import Action
 from bot.metrics import METRICS
 from bot.passwords import FAST_COST, PasswordHasher
-from bot.web.app import PASSWORDS
+from bot.web.app import PASSWORDS, RUNTIME
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness, subscriber
 from tests.e2e.stories import (
     AN_ID,
@@ -168,3 +169,29 @@ async def test_the_limit_reads_the_same_in_english(bot_app: BotHarness) -> None:
     stopped = "\n".join(await bot_app.say("en", "Hoa-Sen#2025"))
     assert "did not match 5 times" in stopped and "Start again" in stopped
     assert bot_app.last["en"].step == "mobile.password_stopped"
+
+
+async def test_a_caller_confirming_at_the_fifth_try_as_the_database_fails_gets_the_account_on_retry(
+    bot_app: BotHarness,
+) -> None:
+    phone = Handset(bot_app.client, AN_USSD["phone"])
+    summary = await register_up_to_summary(phone, AN_USSD)
+    await phone.press(option(summary, "Xac nhan"))
+    [code] = await sms_codes(bot_app, AN_USSD["phone"])
+    await phone.press(code)
+    for _ in range(4):  # four slips of the keypad
+        await phone.press("Sao*Mai#2024")
+        await phone.press("Sao*Mai#2042")
+    await phone.press("Sao*Mai#2024")
+    accounts = bot_app.app[RUNTIME].accounts
+    assert isinstance(accounts, SqlAccounts)
+    working = accounts._engine
+    accounts._engine = make_engine("sqlite+aiosqlite:////nonexistent/dir/db")  # down
+    screen = await phone.press("Sao*Mai#2024")  # the fifth confirmation matches
+    assert "Thu lai sau" in screen and "Nhap lai mat khau" in screen
+    accounts._engine = working  # back
+
+    done = await phone.press("Sao*Mai#2024")
+
+    assert done.startswith("END Dang ky thanh cong"), done  # not "5 mismatches"
+    assert await bot_app.accounts.exists(AccountKind.CITIZEN, AN_USSD["id"])
