@@ -13,7 +13,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from bot.accounts.evidence import SignatureFormat, SignatureProof
-from bot.i18n import Msg, msg
+from bot.i18n import LANGUAGES, Msg, msg
 from bot.signing.links import LinkRecord, LinkState
 from bot.signing.ports import Signing, identity_fields, kind_refusal
 from bot.state.store import StoreUnavailable
@@ -87,11 +87,10 @@ def _guarded(handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.Response:
         try:
             return await handler(request)
-        except StoreUnavailable:
-            text = request.config_dict[SIGNING].translator.render(
-                msg("engine.try_again_later"), "vi"
-            )
-            return _error(503, "try_again_later", text)
+        except StoreUnavailable:  # the link, and its language, cannot be read: both
+            translator = request.config_dict[SIGNING].translator
+            texts = [translator.render(msg("engine.try_again_later"), lang) for lang in LANGUAGES]
+            return _error(503, "try_again_later", " / ".join(texts))
 
     return guarded
 

@@ -27,7 +27,7 @@ from bot.channels.zalo.secret_links import SecretLink
 from bot.channels.zalo.webhook import ZALO
 from bot.engine.messages import PASSWORD_ENTRY, Inbound, Reply
 from bot.engine.render import render
-from bot.i18n import msg
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, msg
 from bot.keys import same_secret
 from bot.state.store import StoreUnavailable
 from bot.web.bodies import UnreadableBody, read_form
@@ -246,5 +246,7 @@ def _refusal(channel: ZaloChannel, reply: Reply) -> str:
 
 
 def _unavailable(channel: ZaloChannel) -> web.Response:
-    body = _text(channel, "engine.try_again_later", "vi", "error")
-    return _response(channel, "vi", body, 503)
+    """The store is down: the link, and the person's language with it, cannot be read, so
+    "try again" is said in every language."""
+    body = "".join(_text(channel, "engine.try_again_later", lang, "error") for lang in LANGUAGES)
+    return _response(channel, DEFAULT_LANGUAGE, body, 503)
