@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.accounts.model import AccountKind
+from bot.state.store import StoreUnavailable
+from bot.web.app import RUNTIME
 from tests.e2e.conftest import BotHarness, harness_settings, make_harness
 from tests.e2e.stories import (
     AN_USSD,
@@ -203,3 +205,26 @@ async def test_a_long_screen_is_read_page_by_page_with_99(bot: BotHarness) -> No
     page_two = await phone.press("99")
     assert page_two != page_one and await phone.again() == page_two  # a retry: same page
     assert "Xac nhan" in page_one + page_two
+
+
+async def test_an_english_speaker_whose_call_meets_a_store_that_is_down_is_told_in_english(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phone = Handset(bot.client, AN_USSD["phone"])
+    screen = await phone.dial()
+    screen = await phone.press(option(screen, "English"))
+    await phone.press(option(screen, "Citizen"))
+    store = bot.app[RUNTIME].store
+
+    def down(keys: object) -> object:
+        raise StoreUnavailable("down")
+
+    monkeypatch.setattr(store, "hold", down)  # his record cannot be read, nor his language
+
+    screen = await phone.press("Nguyen Van An")
+
+    assert screen.startswith("END ") and "Try again later" in screen
+    assert "Thu lai sau" in screen
+    monkeypatch.undo()  # back: what he chose is still there
+    screen = await phone.dial()
+    assert "Continue" in screen

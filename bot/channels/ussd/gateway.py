@@ -70,12 +70,12 @@ class UssdGateway:
 
     async def answer(self, request: UssdRequest) -> str:
         """The response body for one request: `CON <screen>` or `END <screen>`."""
-        lang = DEFAULT_LANGUAGE
+        lang: str | None = None  # unknown until the caller's record is read
         try:
             # the dialog and this channel's screens are one record: one read, one write
             async with self.engine.conversation(CHANNEL, request.caller) as convo:
                 state = self._codec.loads(convo.slot(CHANNEL))
-                lang = state.lang if state else lang
+                lang = state.lang if state else DEFAULT_LANGUAGE
                 delta, text = new_input(self._codec, state, request.session_id, request.text)
                 if state is not None and delta in (Delta.REPEAT, Delta.STALE):
                     return state.body()
@@ -90,6 +90,8 @@ class UssdGateway:
                 return after.body()
         except StoreUnavailable:
             log.warning("state store unavailable", extra={"channel": CHANNEL})
+            if lang is None:  # the record, and the caller's language, could not be read
+                return _in_both(self.translator, "engine.try_again_later")
             return "END " + ussd_text(self.translator, "engine.try_again_later", lang)
 
     async def _next(
@@ -298,7 +300,11 @@ async def ussd_endpoint(request: web.Request) -> web.Response:
 
 
 def _refusal(translator: Translator, bad: BadUssdRequest) -> str:
+    return _in_both(translator, bad.key, field=bad.field)
+
+
+def _in_both(translator: Translator, key: str, **params: object) -> str:
     """In both languages when they fit on one screen: no session tells the language."""
-    texts = [ussd_text(translator, bad.key, lang, field=bad.field) for lang in ("vi", "en")]
+    texts = [ussd_text(translator, key, lang, **params) for lang in ("vi", "en")]
     both = " / ".join(texts)
     return "END " + (both if len(both) <= PAGE_LIMIT else texts[0])
