@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.accounts.model import AccountKind
 from tests.e2e.conftest import BotHarness, Post
-from tests.e2e.stories import AN_PHONE
+from tests.e2e.stories import AN_ID, AN_PHONE, PASSWORD
 from tests.support.telegram_api import TelegramApi, text_update
 
 CHAT = 880001
@@ -75,3 +76,24 @@ async def test_a_citizen_whose_signature_news_telegram_lost_is_told_to_try_again
 
     told = api.to(chat)[-1].text
     assert "thử lại" in told and "email" in told  # the step the signature took him to
+
+
+async def test_a_citizen_whose_success_screen_telegram_lost_gets_it_a_moment_later(
+    telegram: tuple[TelegramApi, BotHarness, Post],
+) -> None:
+    api, bot, post = telegram
+    chat = CHAT + 2
+    await at_summary(api, post, chat)
+    await post(api.press(chat, "confirm"))
+    for typed in (await bot.last_code(AN_PHONE), PASSWORD):
+        await post(text_update(chat, typed))
+    api.send_failures = 1  # Telegram answers 502 to "Đăng ký thành công"
+
+    await post(text_update(chat, PASSWORD))
+
+    assert await bot.accounts.exists(AccountKind.CITIZEN, AN_ID)
+    for _ in range(60):  # nobody writes anything: the bot sends it again by itself
+        if "Đăng ký thành công" in api.to(chat)[-1].text:
+            break
+        await asyncio.sleep(0.05)
+    assert "Đăng ký thành công" in api.to(chat)[-1].text

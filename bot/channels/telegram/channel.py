@@ -8,9 +8,11 @@ group every member would drive one registration and see its summary."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
@@ -45,6 +47,7 @@ UPDATES: Final = ["message", "callback_query"]
 # people type: passwords, codes, ID numbers) and httpx each URL at INFO (the bot token is
 # in it): they stay at WARNING whatever level the root logger is turned up to.
 CHATTY_LOGGERS: Final = ("telegram", "httpx")
+SEND_AGAIN: Final = (1.0, 5.0, 30.0)  # pauses before sending a lost last reply again
 
 
 class TelegramChannel:
@@ -69,6 +72,7 @@ class TelegramChannel:
         self.webhook_secret = webhook_secret
         self._chats = ChatLocks()
         self._screens = ScreenCodec()
+        self._later: set[asyncio.Task[None]] = set()  # last replies to send again
         for name in CHATTY_LOGGERS:
             chatty = logging.getLogger(name)
             chatty.setLevel(max(chatty.level, logging.WARNING))
@@ -102,6 +106,9 @@ class TelegramChannel:
             await self.application.updater.start_polling(allowed_updates=UPDATES)
 
     async def stop(self) -> None:
+        for task in list(self._later):
+            task.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         await self.application.stop()
@@ -250,8 +257,27 @@ class TelegramChannel:
             return await self._show(chat_id, reply, last)
         except TelegramError as exc:
             log.warning("a reply could not be sent: %s", type(exc).__name__)
+            if reply.end:  # no step is left to show them on their next message
+                self._spawn(self._send_again(chat_id, reply))
             kept = last or LastScreen(message_id=0)
             return replace(kept, buttons=False, unanswered=not reply.end)
+
+    async def _send_again(self, chat_id: int, reply: Reply) -> None:
+        """A reply that ended the conversation (the account is made), sent again a moment
+        later: nothing else would ever tell the person."""
+        for pause in SEND_AGAIN:
+            await asyncio.sleep(pause)
+            try:
+                async with self._chats.hold(chat_id):
+                    await self._show(chat_id, reply, None)
+                return
+            except TelegramError as exc:
+                log.warning("a last reply could not be sent again: %s", type(exc).__name__)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
     async def _show(self, chat_id: int, reply: Reply, last: LastScreen | None) -> LastScreen:
         """Send the reply as the newest screen; the previous one's keyboard goes."""
