@@ -345,3 +345,25 @@ def test_production_refuses_zalo_without_its_secrets_and_never_mounts_its_simula
     dev = dataclasses.replace(Settings(**real, **secrets), env="development")
     app = create_app(dev, Wiring(self_url="http://127.0.0.1:1"))
     assert "/sim" in [r.canonical for r in app.router.resources()]
+
+
+async def test_a_success_message_zalo_failed_to_take_is_sent_again_a_moment_later(
+    zalo: ZaloWorld, browser: PasswordPage
+):
+    await zalo.event("ok", "follow")
+    await zalo.pick("ok", "Công dân")
+    await zalo.tap("ok", "mobile")
+    for typed in ("Nguyễn Văn An", "17/05/1990", "001090012345"):
+        await zalo.say("ok", typed)
+    await zalo.share_phone("ok", "84912345678")
+    await zalo.tap("ok", "skip")
+    await zalo.tap("ok", "confirm")
+    url = secret_link(await zalo.say("ok", await zalo.bot.last_code("+84912345678")))
+    faults = {"send_failures": 3}  # every try of the next message answers 500
+    assert (await zalo.bot.client.post("/sim/zalo/faults", json=faults)).status == 200
+
+    status, _ = await browser.set_password(url, PASSWORD)
+
+    assert status == 200
+    assert await zalo.bot.accounts.exists(AccountKind.CITIZEN, "001090012345")
+    await zalo.wait_for("ok", "Đăng ký thành công")  # the chat hears it, without a word

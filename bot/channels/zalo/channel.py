@@ -1,8 +1,9 @@
 """The Zalo channel: webhook events are queued per person and applied in order, each
 once; each Reply goes out as OA messages. No dialog logic here.
 
-A reply that cannot be delivered (Zalo down, no working token) undoes its turn: when
-the person next writes, they are told to try again and shown where they are."""
+A reply that cannot be delivered (Zalo down, no working token) leaves the person owed an
+answer: when they next write, they are told to try again and shown where they are. A
+reply that ended the conversation (an account made) is sent again a moment later."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ NAV_ACTIONS: Final = dict(zip(NAV, (Action.BACK, Action.HELP, Action.CANCEL), st
 PAGE_PATHS: Final = ("/sign/",)  # regbot's pages a reply may link to: buttons too
 SHARE_PHONE_IMAGE: Final = "/zalo/share-phone.png"
 DRAIN_AGAIN: Final = (1.0, 3.0, 9.0)  # seconds before draining again after the store failed
+SEND_AGAIN: Final = (1.0, 5.0, 30.0)  # pauses before sending a lost last reply again
 
 
 class ZaloSlot(msgspec.Struct):
@@ -141,20 +143,36 @@ class ZaloChannel:
                 return  # applied before a crash, not yet taken off the queue
             slot.last_seq = queued.seq
             inbound, notice = self._read(user_id, queued, slot)
+            last = False
             if inbound is None:  # a button of an earlier screen: told so, nothing changes
                 told = [self.translator.render(notice, _lang(convo))] if notice else []
                 messages = [{"text": text} for text in told]
             else:
                 reply = await convo.turn(inbound)
                 messages = await self._outgoing(user_id, reply, slot, notice)
+                last = reply.end
             convo.set_slot(CHANNEL, _encoder.encode(slot))
-        await self._send(user_id, messages)
+        await self._send(user_id, messages, last=last)
 
-    async def _send(self, user_id: str, messages: list[dict[str, Any]]) -> None:
+    async def _send(
+        self, user_id: str, messages: list[dict[str, Any]], *, last: bool = False
+    ) -> None:
+        """`last`: the reply ended the conversation (an account made): no step is left to
+        show on the person's next message, so it is sent again a moment later instead."""
         try:
             await self._oa.send_all(user_id, messages)
         except Undelivered:
-            await self._owe_an_answer(user_id)
+            if last:
+                self._spawn(self._send_again(user_id, messages))
+            else:
+                await self._owe_an_answer(user_id)
+
+    async def _send_again(self, user_id: str, messages: list[dict[str, Any]]) -> None:
+        for pause in SEND_AGAIN:
+            await asyncio.sleep(pause)
+            with contextlib.suppress(Undelivered):
+                await self._oa.send_all(user_id, messages)
+                return
 
     def _read(
         self, user_id: str, queued: Queued, slot: ZaloSlot
@@ -225,7 +243,7 @@ class ZaloChannel:
             slot = _slot(convo)
             messages = await self._outgoing(user_id, reply, slot, None)
             convo.set_slot(CHANNEL, _encoder.encode(slot))
-        await self._send(user_id, messages)
+        await self._send(user_id, messages, last=reply.end)
 
     async def _outgoing(
         self, user_id: str, reply: Reply, slot: ZaloSlot, notice: Msg | None
