@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.config import ConfigError
+
 
 def _derive(secret: bytes, purpose: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"regbot", info=purpose.encode()).derive(
@@ -69,7 +71,11 @@ class SecretKeys:
     def from_secret(cls, secret: str | bytes) -> SecretKeys:
         raw = secret.encode() if isinstance(secret, str) else secret
         if len(raw) < 16:
-            raise ValueError("REGBOT_SECRET_KEY must be at least 16 characters")
+            raise ConfigError(  # one line from every command, not a traceback
+                "REGBOT_SECRET_KEY must be at least 16 characters (32 random ones in "
+                "production), e.g. the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
         return cls(
             state=Fernet(base64.urlsafe_b64encode(_derive(raw, "state"))),
             sealing=_derive(raw, "sealing"),

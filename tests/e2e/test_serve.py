@@ -136,6 +136,7 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
         ("DATABASE_URL", "postgres-ql://nobody:pw@db/none", "DATABASE_URL is not a database"),
         ("DATABASE_URL", "nobody:pw@db:5432/none", "DATABASE_URL is not a database"),
         ("REDIS_URL", "nobody:pw@127.0.0.1:6379", "REDIS_URL is not a Redis address"),
+        ("REGBOT_SECRET_KEY", "nobody-s-key", "REGBOT_SECRET_KEY must be at least 16"),
     ],
 )
 def test_a_service_that_cannot_start_says_why_without_a_traceback(
@@ -168,6 +169,16 @@ def test_an_operator_told_a_port_that_cannot_be_used_gets_one_line_and_a_failure
             assert result.returncode == 2, (argv, result.stderr)
             assert re.search(says, result.stderr), (argv, result.stderr)
             assert "Traceback" not in result.stderr
+
+
+def test_an_auditor_with_a_key_too_short_is_told_so_not_shown_a_traceback(tmp_path: Path) -> None:
+    result = regbot_once(
+        serve_env(tmp_path, REGBOT_SECRET_KEY="short"), "accounts", "verify", "--all"
+    )
+    assert result.returncode == 2
+    said = result.stdout + result.stderr  # `accounts` reports on its standard output
+    assert "REGBOT_SECRET_KEY must be at least 16 characters" in said
+    assert "Traceback" not in said
 
 
 def test_the_operator_commands_say_when_the_database_is_not_there(tmp_path: Path) -> None:
