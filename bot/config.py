@@ -182,6 +182,25 @@ class Settings:
             raise ConfigError(
                 f"ZALO_EVENT_MAX_AGE must be 0 (any age) to {ZALO_EVENT_WINDOW_MAX} seconds"
             )
+        # values no environment can run with: each would fail only later, at a person's
+        # password step or first turn
+        argon2 = (
+            ()  # production says more: below OWASP's minimums
+            if self.production
+            else (
+                ("REGBOT_ARGON2_TIME_COST", self.argon2.time_cost, 1),
+                ("REGBOT_ARGON2_PARALLELISM", self.argon2.parallelism, 1),
+                ("REGBOT_ARGON2_MEMORY_KIB", self.argon2.memory_kib, 8 * self.argon2.parallelism),
+            )
+        )
+        for name, value, least in (
+            *argon2,
+            ("REGBOT_PASSWORD_THREADS", self.password_threads, 0),
+            ("REGBOT_PASSWORD_QUEUE", self.password_queue, 0),
+            ("REGBOT_SESSION_TTL", self.session_ttl, 1),
+        ):
+            if value < least:
+                raise ConfigError(f"{name} must be at least {least} (it is {value})")
         if not self.production:
             return
         problems = []

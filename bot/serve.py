@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from typing import Final, TextIO
@@ -190,9 +191,10 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:
-        if exc.errno not in CANNOT_LISTEN:
+        problem = cannot_listen(exc)
+        if problem is None:
             raise
-        print(cannot_listen(exc), file=sys.stderr)
+        print(problem, file=sys.stderr)
         return 2
     return 0
 
@@ -201,8 +203,13 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
 CANNOT_LISTEN: Final = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
-def cannot_listen(exc: OSError) -> str:
-    """One line for a listener that could not bind (it names the address and port)."""
+def cannot_listen(exc: OSError) -> str | None:
+    """One line for a listener that could not bind (it names the address and port), or
+    for a --host that is no address; None for another error."""
+    if isinstance(exc, socket.gaierror):
+        return f"cannot listen: --host is not an address of this machine ({exc.strerror})"
+    if exc.errno not in CANNOT_LISTEN:
+        return None
     return (
         f"cannot listen: {exc.strerror}; choose another --port or --host, or stop what is using it"
     )

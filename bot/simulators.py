@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.channels.zalo.config import ZaloConfig, zalo_config
 from bot.channels.zalo.simulator import ZaloSimState, zalo_simulator
 from bot.config import Settings
-from bot.serve import CANNOT_LISTEN, cannot_listen, self_url
+from bot.serve import cannot_listen, self_url
 from bot.web.simulation import simulation
 
 SYSTEMS: Final = (("SMS_URL", "sms"), ("CARRIER_URL", "carrier"), ("BHXH_URL", "bhxh"))
@@ -110,9 +110,10 @@ def run_simulators(
             print=lambda line: print(line, file=sys.stderr, flush=True),
         )
     except OSError as exc:
-        if exc.errno not in CANNOT_LISTEN:
+        problem = cannot_listen(exc)
+        if problem is None:
             raise
-        print(cannot_listen(exc), file=sys.stderr)
+        print(problem, file=sys.stderr)
         return 2
     return 0
 

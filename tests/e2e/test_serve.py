@@ -137,6 +137,9 @@ def test_production_refuses_to_start_on_simulators_and_says_why(tmp_path: Path) 
         ("DATABASE_URL", "nobody:pw@db:5432/none", "DATABASE_URL is not a database"),
         ("REDIS_URL", "nobody:pw@127.0.0.1:6379", "REDIS_URL is not a Redis address"),
         ("REGBOT_SECRET_KEY", "nobody-s-key", "REGBOT_SECRET_KEY must be at least 16"),
+        ("REGBOT_ARGON2_MEMORY_KIB", "-5", "REGBOT_ARGON2_MEMORY_KIB must be at least 8"),
+        ("REGBOT_ARGON2_TIME_COST", "0", "REGBOT_ARGON2_TIME_COST must be at least 1"),
+        ("REGBOT_PASSWORD_THREADS", "-1", "REGBOT_PASSWORD_THREADS must be at least 0"),
     ],
 )
 def test_a_service_that_cannot_start_says_why_without_a_traceback(
@@ -164,6 +167,7 @@ def test_an_operator_told_a_port_that_cannot_be_used_gets_one_line_and_a_failure
             (("simulators", "--port", busy), "cannot listen: .*already in use"),
             (("serve", "--port", "80800"), "'80800' is not a port: use a number from 1 to"),
             (("simulators", "--port", "http"), "'http' is not a port"),
+            (("serve", "--host", "regbot.invalid"), "--host is not an address of this machine"),
         ]:
             result = regbot_once(env, *argv)
             assert result.returncode == 2, (argv, result.stderr)
