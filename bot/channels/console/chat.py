@@ -141,6 +141,7 @@ class Console:
             text = line.raw.decode("utf-8")
         except UnicodeDecodeError:
             if not line.cut:
+                self.print()  # apart from the prompt, as every reply is
                 self.print(self._translator.render(msg("console.not_utf8"), self._lang))
                 return None
             text = line.raw.decode("utf-8", "ignore")  # too long anyway: the step says so
