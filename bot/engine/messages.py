@@ -40,6 +40,21 @@ class Inbound:
     # shared contact), E.164: offered as "use this number"; nobody calls from it.
     vouched_phone: str | None = None
 
+    def __post_init__(self) -> None:
+        if not self.text.isascii():
+            object.__setattr__(self, "text", well_formed(self.text))
+
+
+def well_formed(text: str) -> str:
+    """`text` with each lone UTF-16 surrogate (`\\udcff` in a JSON body, bytes a decoder
+    kept) as U+FFFD: a symbol like any other to the validators, and no later step - the
+    transcript's encryption, a log line, the store - meets text that cannot be written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
 
 @dataclass(frozen=True, slots=True)
 class Resume:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+from bot.web.console import SUPPORT
 from tests.support.telegram_api import (
     button_update,
     contact_update,
@@ -143,3 +144,21 @@ async def test_a_button_press_telegram_delivers_twice_acts_once(telegram):
     assert len(api.sent) == sent and len(api.notices) == notices  # not even "an old button"
     await post(api.press(chat, "mobile"))
     assert "họ và tên" in api.to(chat)[-1].text.lower()
+
+
+async def test_a_name_with_a_broken_character_is_refused_plainly_and_still_recorded(
+    telegram, caplog
+):
+    """A lone surrogate (`\\udcff` in the update's JSON: half of an emoji a client cut) is a
+    symbol like any other: the name is refused with the usual words, the support desk's
+    transcript keeps the turn (its encryption met text it could not write), and the
+    person goes on from the same step."""
+    api, bot, post = telegram
+    chat = 880077
+    await at_name_step(api, post, chat)
+    assert await post(text_update(chat, "Nguy\udcffn Van An")) == 200
+    assert "không được có biểu tượng" in api.to(chat)[-1].text
+    await bot.app[SUPPORT].desk.settle()
+    assert not [r for r in caplog.records if "could not be recorded" in r.getMessage()]
+    await post(text_update(chat, "Nguyen Van An"))
+    assert "ngày sinh" in api.to(chat)[-1].text
