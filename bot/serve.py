@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, TextIO
 
@@ -186,10 +187,21 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
     if settings.simulators_on:
         log.warning("simulators mounted under /sim for: %s", ", ".join(settings.simulated))
     try:
-        _run_app(app, listen_hosts(settings, host), port, reuse_port)
-    except ConfigError as exc:  # found while starting: the database, the trust anchors
+        return listen(lambda: _run_app(app, listen_hosts(settings, host), port, reuse_port))
+    except ConfigError as exc:  # found while starting: the trust anchors, a bad URL
         print(exc, file=sys.stderr)
         return 2
+
+
+# the port is taken, the address is not this machine's, or the port needs privileges
+CANNOT_LISTEN: Final = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+
+
+def listen(run_until_stopped: Callable[[], None]) -> int:
+    """Exit status of a server run: 0 once it stops; 2, with one line saying why, when
+    it cannot listen where it was told to (`regbot serve` and `regbot simulators`)."""
+    try:
+        run_until_stopped()
     except OSError as exc:
         problem = cannot_listen(exc)
         if problem is None:
@@ -197,10 +209,6 @@ def run(app: web.Application, settings: Settings, host: str, port: int, *, reuse
         print(problem, file=sys.stderr)
         return 2
     return 0
-
-
-# the port is taken, the address is not this machine's, or the port needs privileges
-CANNOT_LISTEN: Final = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
 def cannot_listen(exc: OSError) -> str | None:

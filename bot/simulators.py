@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.channels.zalo.config import ZaloConfig, zalo_config
 from bot.channels.zalo.simulator import ZaloSimState, zalo_simulator
 from bot.config import Settings
-from bot.serve import cannot_listen, self_url
+from bot.serve import listen, self_url
 from bot.web.simulation import simulation
 
 SYSTEMS: Final = (("SMS_URL", "sms"), ("CARRIER_URL", "carrier"), ("BHXH_URL", "bhxh"))
@@ -101,21 +101,15 @@ def run_simulators(
         zalo_webhook=zalo_webhook,
         open_to_network=open_to_network,
     )
-    try:
-        web.run_app(
+    return listen(
+        lambda: web.run_app(
             app,
             host=host,
             port=port,
             access_log=None,
             print=lambda line: print(line, file=sys.stderr, flush=True),
         )
-    except OSError as exc:
-        problem = cannot_listen(exc)
-        if problem is None:
-            raise
-        print(problem, file=sys.stderr)
-        return 2
-    return 0
+    )
 
 
 def _reach(host: str, open_to_network: bool) -> str:
