@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,18 @@ async def start_demo(tmp_path: Path, *args: str, **settings: str) -> Terminal:
     return Terminal(proc)
 
 
+@contextlib.asynccontextmanager
+async def demo(tmp_path: Path, *args: str, **settings: str) -> AsyncIterator[Terminal]:
+    """`start_demo`, and the demo gone at the end however the story ends."""
+    term = await start_demo(tmp_path, *args, **settings)
+    try:
+        yield term
+    finally:
+        if term.proc.returncode is None:
+            term.proc.kill()
+            await term.proc.wait()
+
+
 async def sign_in_another_terminal(link: str, p12: str) -> None:
     """`regbot sign` plays the plugin on "the computer with the token"."""
     signer = await asyncio.create_subprocess_exec(
@@ -83,36 +97,27 @@ async def register_an(term: Terminal, done_pattern: str) -> None:
 
 
 async def test_a_citizen_registers_in_the_terminal_in_vietnamese(tmp_path):
-    term = await start_demo(tmp_path)
-    try:
+    async with demo(tmp_path) as term:
         await term.read_until(r"Nguyễn Văn An")  # the sample people are listed first
         await term.read_until(r"1\. Công dân")
         await register_an(term, r"Đăng ký thành công")
         await term.type("/thoat")
         assert await asyncio.wait_for(term.proc.wait(), 15) == 0
-    finally:
-        if term.proc.returncode is None:
-            term.proc.kill()
 
 
 async def test_a_citizen_registers_in_the_terminal_in_english(tmp_path):
-    term = await start_demo(tmp_path, "--lang", "en")
-    try:
+    async with demo(tmp_path, "--lang", "en") as term:
         await term.read_until(r"1\. Citizen")
         await register_an(term, r"Registration complete")
         await term.type("again")  # a new conversation, still in English
         await term.read_until(r"Welcome")
         term.proc.stdin.close()  # type: ignore[union-attr]
         assert await asyncio.wait_for(term.proc.wait(), 15) == 0  # end of input ends the demo
-    finally:
-        if term.proc.returncode is None:
-            term.proc.kill()
 
 
 async def test_a_citizen_registers_with_a_signing_sim_in_the_terminal(tmp_path):
     """The terminal plays the phone: the request shows as a [SIM ...] line, /ky PIN signs."""
-    term = await start_demo(tmp_path)
-    try:
+    async with demo(tmp_path) as term:
         await term.read_until(r"Sim ký số \+84903123456: Đỗ Quang Huy")
         for line in ("1", "3", "0903123456"):
             await term.type(line)
@@ -125,15 +130,11 @@ async def test_a_citizen_registers_with_a_signing_sim_in_the_terminal(tmp_path):
         await term.read_until(r"Thông tin lấy từ chứng thư số")
         await term.type("1")  # register
         await term.read_until(r"Đăng ký thành công")
-    finally:
-        term.proc.kill()
-        await term.proc.wait()
 
 
 async def test_a_business_registers_with_a_usb_token_signed_from_another_terminal(tmp_path):
     """The link is opened 'on the computer with the token': `regbot sign` plays the plugin."""
-    term = await start_demo(tmp_path, "--lang", "en")
-    try:
+    async with demo(tmp_path, "--lang", "en") as term:
         users = (await term.read_until(r"--p12 (\S+)/citizen\.p12 --pin 1234")).group(1)
         for line in ("2", "2"):  # business -> USB token
             await term.type(line)
@@ -147,16 +148,12 @@ async def test_a_business_registers_with_a_usb_token_signed_from_another_termina
         await term.read_until(r"1\. ")
         await term.type("1")
         await term.read_until(r"(?i)registration complete")
-    finally:
-        term.proc.kill()
-        await term.proc.wait()
 
 
 async def test_the_demo_s_two_sample_companies_both_register(tmp_path):
     """Sen Vàng signs with its SIM, then Hoa Sen with its USB token: two companies, two
     tax codes, so the second is not told its tax code already has an account."""
-    term = await start_demo(tmp_path, "--lang", "en")
-    try:
+    async with demo(tmp_path, "--lang", "en") as term:
         users = (await term.read_until(r"--p12 (\S+)/citizen\.p12 --pin 1234")).group(1)
         for line in ("2", "1", "0987000111"):  # business -> signing SIM
             await term.type(line)
@@ -176,17 +173,13 @@ async def test_the_demo_s_two_sample_companies_both_register(tmp_path):
         await term.read_until(r"Công ty TNHH Hoa Sen")
         await term.type("1")
         await term.read_until(r"(?i)registration complete")
-    finally:
-        term.proc.kill()
-        await term.proc.wait()
 
 
 async def test_a_line_that_is_not_utf8_is_refused_plainly_and_the_step_waits(tmp_path):
     """A terminal set to another encoding (or a binary paste) sends bytes that are not
     UTF-8: the person is told how to fix it, nothing else is printed (no traceback from a
     record that could not be kept), and the same step takes the next line."""
-    term = await start_demo(tmp_path)
-    try:
+    async with demo(tmp_path) as term:
         for line in ("1", "1"):
             await term.type(line)
         await term.read_until(r"Nhập họ và tên")
@@ -198,9 +191,6 @@ async def test_a_line_that_is_not_utf8_is_refused_plainly_and_the_step_waits(tmp
         assert await asyncio.wait_for(term.proc.wait(), 15) == 0
         rest = (await term.proc.stdout.read()).decode()  # type: ignore[union-attr]
         assert "Traceback" not in term.seen + rest and "Error" not in term.seen + rest
-    finally:
-        if term.proc.returncode is None:
-            term.proc.kill()
 
 
 def test_a_person_who_presses_ctrl_c_at_a_menu_leaves_the_demo_at_once(tmp_path):
@@ -245,7 +235,7 @@ async def test_the_demo_stays_embedded_when_the_shell_has_the_service_s_settings
     """A shell that exports `regbot serve`'s settings (a database, Redis, a real SMS
     gateway, a bot token): the demo uses none of them - its codes still appear as [SMS]
     lines, nothing goes to the gateway, no invented account lands in that database."""
-    term = await start_demo(
+    async with demo(
         tmp_path,
         DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/accounts",
         REDIS_URL="redis://127.0.0.1:1/0",
@@ -253,20 +243,15 @@ async def test_the_demo_stays_embedded_when_the_shell_has_the_service_s_settings
         CARRIER_URL="http://127.0.0.1:1/carrier",
         TELEGRAM_BOT_TOKEN="123456:not-a-real-token",
         REGBOT_PUBLIC_URL="https://dichvucong.example",
-    )
-    try:
+    ) as term:
         await term.read_until(r"1\. Công dân")
         await register_an(term, r"Đăng ký thành công")
         await term.type("/thoat")
         assert await asyncio.wait_for(term.proc.wait(), 15) == 0
-    finally:
-        if term.proc.returncode is None:
-            term.proc.kill()
 
 
 async def test_a_person_who_asks_for_a_language_there_is_not_is_told_which_there_are(tmp_path):
-    term = await start_demo(tmp_path)
-    try:
+    async with demo(tmp_path) as term:
         await term.type("1")
         await term.read_until(r"Chọn phương thức đăng ký cho Công dân")
         for wish in ("/lang fr", "/lang"):
@@ -275,9 +260,6 @@ async def test_a_person_who_asks_for_a_language_there_is_not_is_told_which_there
             await term.read_until(r"Chọn phương thức đăng ký cho Công dân")  # the same screen
         await term.type("/lang en")
         await term.read_until(r"Choose how to register")
-    finally:
-        term.proc.kill()
-        await term.proc.wait()
 
 
 def test_a_demo_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
